@@ -1,0 +1,238 @@
+//! Command-line grammar (clap). Every command has `--help`.
+
+use crate::store::generate::Charset;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok, 1 failure, 2 bad usage or name, 3 not found, 4 cannot decrypt,
+5 corrupt file, 6 already exists, 7 identity problem, 8 `check` found secrets
+needing action, 9 audit chain broken. Run `ward` with no command for the TUI.";
+
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "ward",
+    version,
+    about = "A terminal vault for API keys and secrets, over age-encrypted files",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// Store folder [default: <data dir>/ward/store]
+    #[arg(long, global = true, env = "WARD_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// Identity file; repeat for several [default: <config dir>/ward/identity.txt]
+    #[arg(
+        long = "identity",
+        short = 'i',
+        global = true,
+        env = "WARD_IDENTITY",
+        value_delimiter = ':',
+        value_name = "FILE"
+    )]
+    pub identities: Vec<PathBuf>,
+
+    /// Settings file [default: <config dir>/ward/config.toml]
+    #[arg(long, global = true, env = "WARD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Create an identity (if there is none) and a new store encrypted to it
+    Init(InitArgs),
+    /// List secrets from file names, without decrypting (unless --long)
+    Ls(LsArgs),
+    /// Print a secret's value (and only the value) to stdout
+    Get(GetArgs),
+    /// Create or update a secret: value from stdin, a prompt, or --generate
+    Set(SetArgs),
+    /// Change a secret's metadata (never its value)
+    Edit(EditArgs),
+    /// Give a secret a new value, keeping the old one in history
+    Rotate(RotateArgs),
+    /// List a secret's versions (values masked unless --reveal)
+    History(HistoryArgs),
+    /// Rename or move a secret
+    Mv(MvArgs),
+    /// Delete a secret (asks on a terminal unless --force)
+    Rm(RmArgs),
+    /// Print a generated random value
+    Gen(GenArgs),
+    /// Print shell completions: ward completions bash|zsh|fish
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct InitArgs {
+    /// Protect a newly created identity with a passphrase (asked twice)
+    #[arg(long)]
+    pub passphrase: bool,
+    /// Also encrypt to these public keys (age1…, ssh-ed25519 …); repeatable
+    #[arg(long = "recipient", short = 'r', value_name = "KEY")]
+    pub recipients: Vec<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct LsArgs {
+    /// Only secrets under this folder (or this one secret)
+    pub prefix: Option<String>,
+    /// Add kind, owner, age since rotation, expiry and status (decrypts)
+    #[arg(long, short = 'l')]
+    pub long: bool,
+    /// JSON for scripts (with --long: metadata too)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct GetArgs {
+    pub path: String,
+    /// Print one metadata field instead (kind, owner, tags, url, notes, expires, …)
+    #[arg(long, value_name = "NAME", conflicts_with = "json")]
+    pub field: Option<String>,
+    /// Print the whole document as JSON, except previous values
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Metadata flags shared by `set` and `edit`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct MetaArgs {
+    /// password, api-key, token, certificate, ssh-key, connection-string, other
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Who is responsible for this secret
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Add a tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Where the key is managed or used
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Free-text notes
+    #[arg(long = "note", value_name = "TEXT")]
+    pub notes: Option<String>,
+    /// Expiry date: YYYY-MM-DD, or relative like +90d
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// Rotation interval: 90d, 6w, 3m, 1y
+    #[arg(long, value_name = "INTERVAL")]
+    pub rotate_every: Option<String>,
+}
+
+/// How a new value is obtained.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ValueArgs {
+    /// Generate a random value of LEN characters instead of reading one (default: the secret's own generator settings, else 32)
+    #[arg(long, short = 'g', value_name = "LEN", num_args = 0..=1)]
+    pub generate: Option<Option<usize>>,
+    /// Character set for --generate: strong, alnum, hex, digits, base64url, ascii
+    #[arg(long, value_name = "SET")]
+    pub charset: Option<Charset>,
+    /// Text put before a generated value, e.g. sk_live_
+    #[arg(long, value_name = "TEXT")]
+    pub prefix: Option<String>,
+    /// Store stdin byte for byte (base64-encoded inside the file): for binary values
+    #[arg(long)]
+    pub binary: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SetArgs {
+    pub path: String,
+    #[command(flatten)]
+    pub value: ValueArgs,
+    #[command(flatten)]
+    pub meta: MetaArgs,
+    /// Why the value changed (kept in history when updating)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct EditArgs {
+    pub path: String,
+    #[command(flatten)]
+    pub meta: MetaArgs,
+    /// Remove a tag (repeatable)
+    #[arg(long = "untag", value_name = "TAG")]
+    pub untags: Vec<String>,
+    /// Remove the expiry date
+    #[arg(long, conflicts_with = "expires")]
+    pub no_expires: bool,
+    /// Remove the rotation policy
+    #[arg(long, conflicts_with = "rotate_every")]
+    pub no_rotate_every: bool,
+    /// Mark the secret compromised, with a reason; stays until it is rotated
+    #[arg(long, value_name = "REASON")]
+    pub compromised: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct RotateArgs {
+    pub path: String,
+    #[command(flatten)]
+    pub value: ValueArgs,
+    /// Why it was rotated (kept in history)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct HistoryArgs {
+    pub path: String,
+    /// Show the values themselves
+    #[arg(long)]
+    pub reveal: bool,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct MvArgs {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct RmArgs {
+    pub path: String,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'f')]
+    pub force: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct GenArgs {
+    /// Length (default 32)
+    pub length: Option<usize>,
+    /// strong, alnum, hex, digits, base64url, ascii
+    #[arg(long, value_name = "SET", default_value = "strong")]
+    pub charset: Charset,
+    /// Text put before the value, e.g. sk_live_
+    #[arg(long, value_name = "TEXT")]
+    pub prefix: Option<String>,
+}
+
+impl clap::ValueEnum for Charset {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Charset::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.label()))
+    }
+}
+
+pub fn print_completions(shell: clap_complete::Shell) {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "ward", &mut std::io::stdout());
+}

@@ -1,0 +1,108 @@
+//! What every store command needs: the store, settings, the actor, and the
+//! identities (loaded on first use, asking for a passphrase on the terminal).
+
+use super::args::Cli;
+use crate::config::{self, Config};
+use crate::error::{Result, WardError};
+use crate::store::crypto::{prompt_passphrase, IdentityLoadError, Keyring, LockKind};
+use crate::store::{SecretPath, Store};
+use std::cell::OnceCell;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+pub struct Context {
+    pub store: Store,
+    pub config: Config,
+    pub actor: String,
+    identity_paths: Vec<PathBuf>,
+    keyring: OnceCell<Keyring>,
+}
+
+impl Context {
+    pub fn new(cli: &Cli) -> Result<Context> {
+        let config_path = cli.config.clone().unwrap_or_else(Config::default_path);
+        let config = Config::load(&config_path)?;
+        let store_root = cli.store.clone().unwrap_or_else(config::default_store);
+        let store = Store::open(&store_root)?;
+        Ok(Context {
+            actor: config.actor(),
+            config,
+            store,
+            identity_paths: identity_paths(cli),
+            keyring: OnceCell::new(),
+        })
+    }
+
+    /// The loaded identities; the first call loads them.
+    pub fn keys(&self) -> Result<&Keyring> {
+        if let Some(k) = self.keyring.get() {
+            return Ok(k);
+        }
+        let keyring = load_keyring(&self.identity_paths)?;
+        Ok(self.keyring.get_or_init(|| keyring))
+    }
+
+    pub fn name(&self, raw: &str) -> Result<SecretPath> {
+        SecretPath::parse(raw)
+    }
+}
+
+/// Identity files from --identity/WARD_IDENTITY, else the default one.
+pub fn identity_paths(cli: &Cli) -> Vec<PathBuf> {
+    let given: Vec<PathBuf> = cli
+        .identities
+        .iter()
+        .filter(|p| !p.as_os_str().is_empty())
+        .cloned()
+        .collect();
+    if given.is_empty() {
+        vec![config::default_identity()]
+    } else {
+        given
+    }
+}
+
+/// Loads every identity file, asking on the terminal for passphrases (three
+/// tries each, as ssh does).
+pub fn load_keyring(paths: &[PathBuf]) -> Result<Keyring> {
+    let mut keyring = Keyring::default();
+    for path in paths {
+        let mut passphrase = None;
+        let mut tries = 0;
+        loop {
+            match keyring.add_file(path, passphrase.as_ref()) {
+                Ok(()) => break,
+                Err(IdentityLoadError::NeedsPassphrase { path, kind }) => {
+                    if !std::io::stdin().is_terminal() && !has_tty() {
+                        return Err(WardError::Identity {
+                            path,
+                            cause:
+                                "is protected by a passphrase, and there is no terminal to ask on"
+                                    .into(),
+                        });
+                    }
+                    let what = match kind {
+                        LockKind::AgePassphrase => "identity",
+                        LockKind::SshKey => "SSH key",
+                    };
+                    passphrase = Some(prompt_passphrase(&format!(
+                        "Passphrase for {what} {}: ",
+                        path.display()
+                    ))?);
+                }
+                Err(IdentityLoadError::WrongPassphrase { path }) if tries < 2 => {
+                    tries += 1;
+                    eprintln!("ward: wrong passphrase for {}, try again", path.display());
+                    passphrase = Some(prompt_passphrase("Passphrase: ")?);
+                }
+                Err(e) => return Err(e.into_ward()),
+            }
+        }
+    }
+    Ok(keyring)
+}
+
+/// Whether a controlling terminal can be opened for a prompt.
+pub fn has_tty() -> bool {
+    std::fs::File::open("/dev/tty").is_ok()
+}

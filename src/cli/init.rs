@@ -1,0 +1,68 @@
+//! `ward init`: an identity if there is none, and a store encrypted to it.
+
+use super::args::{Cli, InitArgs};
+use super::context::{identity_paths, load_keyring};
+use crate::config;
+use crate::error::{exit, Result, WardError};
+use crate::store::crypto::{self, prompt_passphrase};
+use crate::store::{fsio, Store};
+use age::secrecy::ExposeSecret;
+
+pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
+    let store_root = cli.store.clone().unwrap_or_else(config::default_store);
+    if Store::open(&store_root).is_ok() {
+        return Err(WardError::Exists {
+            what: "a store".into(),
+            path: store_root,
+        });
+    }
+    for r in &args.recipients {
+        crypto::Recipient::parse(r)
+            .map_err(|cause| WardError::Usage(format!("--recipient: {cause}")))?;
+    }
+    let identity = identity_paths(cli).remove(0);
+    let now = chrono::Utc::now();
+    if identity.exists() {
+        println!("Using existing identity {}", identity.display());
+    } else {
+        let (text, public) = crypto::generate_identity(now);
+        let bytes = if args.passphrase {
+            let first = prompt_passphrase("New passphrase for the identity: ")?;
+            let second = prompt_passphrase("Same passphrase again: ")?;
+            if first.expose_secret() != second.expose_secret() {
+                return Err(WardError::Usage(
+                    "the passphrases differ; nothing was created".into(),
+                ));
+            }
+            if first.expose_secret().is_empty() {
+                return Err(WardError::Usage(
+                    "an empty passphrase protects nothing; nothing was created".into(),
+                ));
+            }
+            crypto::encrypt_with_passphrase(text.as_bytes(), &first)
+        } else {
+            text.as_bytes().to_vec()
+        };
+        if let Some(dir) = identity.parent() {
+            fsio::create_private_dir(dir)?;
+        }
+        fsio::atomic_write(&identity, &bytes)?;
+        println!(
+            "Created identity {} (public key {public})",
+            identity.display()
+        );
+        if args.passphrase {
+            println!("It is protected by your passphrase; ward asks for it once per run.");
+        }
+    }
+    let keys = load_keyring(std::slice::from_ref(&identity))?;
+    let mut recipients = keys.public_keys().to_vec();
+    recipients.extend(args.recipients.iter().cloned());
+    Store::create(&store_root, &recipients, now)?;
+    println!("Created store {}", store_root.display());
+    println!(
+        "Encrypted to {} recipient(s). Add a secret: echo -n VALUE | ward set project/NAME",
+        recipients.len()
+    );
+    Ok(exit::OK)
+}

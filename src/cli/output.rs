@@ -1,0 +1,54 @@
+//! Printing for the CLI: one-line errors, aligned tables, JSON.
+
+use crate::sanitize::escape;
+use std::io::Write;
+
+/// `ward: error: …` on stderr, one line, with control characters escaped.
+pub fn error_line(msg: &str) {
+    eprintln!("ward: error: {}", escape(msg));
+}
+
+pub fn warn_line(msg: &str) {
+    eprintln!("ward: warning: {}", escape(msg));
+}
+
+/// Prints rows as columns separated by two spaces; every cell is escaped.
+pub fn table(header: &[&str], rows: &[Vec<String>]) {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape(c)).collect())
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &cells {
+        for (i, c) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |out: &mut std::io::StdoutLock, row: Vec<String>| {
+        let last = row.len().saturating_sub(1);
+        let mut text = String::new();
+        for (i, c) in row.into_iter().enumerate() {
+            if i == last {
+                text.push_str(&c);
+            } else {
+                let pad = widths[i].saturating_sub(c.chars().count());
+                text.push_str(&c);
+                text.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        let _ = writeln!(out, "{}", text.trim_end());
+    };
+    line(&mut out, header.iter().map(|h| h.to_string()).collect());
+    for row in cells {
+        line(&mut out, row);
+    }
+}
+
+pub fn json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, value);
+    let _ = writeln!(out);
+}

@@ -1,0 +1,491 @@
+//! Commands on one secret: get, set, edit, rotate, history, mv, rm, gen.
+
+use super::args::{
+    EditArgs, GenArgs, GetArgs, HistoryArgs, MetaArgs, MvArgs, RmArgs, RotateArgs, SetArgs,
+    ValueArgs,
+};
+use super::context::{has_tty, Context};
+use super::output;
+use crate::error::{exit, Result, WardError};
+use crate::policy::{parse_date, Compromised, Interval};
+use crate::store::crypto::{prompt_passphrase, read_all_zeroizing};
+use crate::store::document::GeneratorSpec;
+use crate::store::generate::{self, Charset};
+use crate::store::{Encoding, SecretDoc, SecretPath, SecretValue};
+use age::secrecy::ExposeSecret;
+use base64::Engine;
+use std::io::{IsTerminal, Write};
+
+/// Largest value accepted (values live in memory and in one age file).
+pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
+
+pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
+    let name = ctx.name(&args.path)?;
+    let doc = ctx.store.read(ctx.keys()?, &name)?;
+    if let Some(field) = args.field {
+        let value = doc.field(&field).ok_or_else(|| {
+            WardError::Usage(format!(
+                "unknown field {field:?}: use kind, owner, tags, url, notes, created, updated, rotated, expires, rotate_every, compromised, version"
+            ))
+        })?;
+        println!("{value}");
+        return Ok(exit::OK);
+    }
+    if args.json {
+        let mut v = serde_json::to_value(&doc).expect("a SecretDoc serialises");
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("history");
+        }
+        output::json(&v);
+        return Ok(exit::OK);
+    }
+    let bytes = value_bytes(&doc.value, doc.encoding, &name)?;
+    let mut out = std::io::stdout().lock();
+    let write = out.write_all(&bytes).and_then(|_| {
+        // A newline for a person at a terminal; byte-exact for pipes and files.
+        if std::io::stdout().is_terminal() && !bytes.ends_with(b"\n") {
+            out.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    write
+        .and_then(|_| out.flush())
+        .map_err(|e| WardError::io("stdout", e))?;
+    Ok(exit::OK)
+}
+
+fn value_bytes(
+    value: &SecretValue,
+    encoding: Encoding,
+    name: &SecretPath,
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    Ok(zeroize::Zeroizing::new(match encoding {
+        Encoding::Utf8 => value.expose().as_bytes().to_vec(),
+        Encoding::Base64 => base64::engine::general_purpose::STANDARD
+            .decode(value.expose())
+            .map_err(|_| {
+                WardError::Other(format!("{name}: stored base64 value does not decode"))
+            })?,
+    }))
+}
+
+/// A value obtained for set/rotate, with the generator settings that made it.
+struct NewValue {
+    value: SecretValue,
+    encoding: Encoding,
+    generator: Option<GeneratorSpec>,
+}
+
+fn obtain_value(
+    args: &ValueArgs,
+    name: &SecretPath,
+    previous: Option<&GeneratorSpec>,
+) -> Result<NewValue> {
+    if let Some(len) = args.generate {
+        let spec = GeneratorSpec {
+            length: len
+                .or(previous.map(|p| p.length))
+                .unwrap_or(generate::DEFAULT_LENGTH),
+            charset: args
+                .charset
+                .or(previous.map(|p| p.charset))
+                .unwrap_or_default(),
+            prefix: args
+                .prefix
+                .clone()
+                .or_else(|| previous.and_then(|p| p.prefix.clone())),
+        };
+        check_length(spec.length)?;
+        let value = generate::generate(spec.length, spec.charset, spec.prefix.as_deref());
+        return Ok(NewValue {
+            value: SecretValue::new(value),
+            encoding: Encoding::Utf8,
+            generator: Some(spec),
+        });
+    }
+    if args.charset.is_some() || args.prefix.is_some() {
+        return Err(WardError::Usage(
+            "--charset and --prefix only apply with --generate".into(),
+        ));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        if args.binary {
+            return Err(WardError::Usage(
+                "--binary reads the value from stdin: pipe it in".into(),
+            ));
+        }
+        let first = prompt_passphrase(&format!("Value for {name}: "))?;
+        let second = prompt_passphrase("Same value again: ")?;
+        if first.expose_secret() != second.expose_secret() {
+            return Err(WardError::Usage(
+                "the two values differ; nothing was changed".into(),
+            ));
+        }
+        if first.expose_secret().is_empty() {
+            return Err(WardError::Usage("empty value; nothing was changed".into()));
+        }
+        return Ok(NewValue {
+            value: SecretValue::new(first.expose_secret().to_string()),
+            encoding: Encoding::Utf8,
+            generator: None,
+        });
+    }
+    let raw = read_all_zeroizing(stdin.lock()).map_err(|e| WardError::io("stdin", e))?;
+    if raw.len() > MAX_VALUE_BYTES {
+        return Err(WardError::Usage(format!(
+            "value is {} bytes; the limit is {MAX_VALUE_BYTES} bytes",
+            raw.len()
+        )));
+    }
+    if args.binary {
+        return Ok(NewValue {
+            value: SecretValue::new(base64::engine::general_purpose::STANDARD.encode(&raw[..])),
+            encoding: Encoding::Base64,
+            generator: None,
+        });
+    }
+    let text = std::str::from_utf8(&raw).map_err(|_| {
+        WardError::Usage("value on stdin is not UTF-8 text: use --binary to store bytes".into())
+    })?;
+    // `echo value | ward set` should not store the newline echo adds.
+    let text = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
+    if text.is_empty() {
+        return Err(WardError::Usage(
+            "empty value on stdin; nothing was changed".into(),
+        ));
+    }
+    Ok(NewValue {
+        value: SecretValue::new(text.to_string()),
+        encoding: Encoding::Utf8,
+        generator: None,
+    })
+}
+
+fn check_length(len: usize) -> Result<()> {
+    if len == 0 || len > generate::MAX_LENGTH {
+        return Err(WardError::Usage(format!(
+            "length must be between 1 and {}",
+            generate::MAX_LENGTH
+        )));
+    }
+    Ok(())
+}
+
+/// Applies metadata flags; returns whether anything was given.
+fn apply_meta(doc: &mut SecretDoc, meta: &MetaArgs) -> Result<bool> {
+    let mut changed = false;
+    if let Some(kind) = &meta.kind {
+        doc.kind = kind.parse().map_err(WardError::Usage)?;
+        changed = true;
+    }
+    if let Some(owner) = &meta.owner {
+        doc.owner = non_empty(owner);
+        changed = true;
+    }
+    for tag in &meta.tags {
+        let tag = tag.trim();
+        if tag.is_empty() || tag.contains(',') || tag.chars().any(char::is_control) {
+            return Err(WardError::Usage(format!(
+                "invalid tag {:?}: no commas, control characters or empty tags",
+                crate::sanitize::escape(tag)
+            )));
+        }
+        if !doc.tags.iter().any(|t| t == tag) {
+            doc.tags.push(tag.to_string());
+        }
+        changed = true;
+    }
+    if let Some(url) = &meta.url {
+        doc.url = non_empty(url);
+        changed = true;
+    }
+    if let Some(notes) = &meta.notes {
+        doc.notes = non_empty(notes);
+        changed = true;
+    }
+    if let Some(expires) = &meta.expires {
+        let today = chrono::Local::now().date_naive();
+        doc.expires = Some(
+            parse_date(expires, today).map_err(|e| WardError::Usage(format!("--expires: {e}")))?,
+        );
+        changed = true;
+    }
+    if let Some(every) = &meta.rotate_every {
+        let interval: Interval = every
+            .parse()
+            .map_err(|e| WardError::Usage(format!("--rotate-every: {e}")))?;
+        doc.rotate_every = Some(interval);
+        changed = true;
+    }
+    Ok(changed)
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
+    let name = ctx.name(&args.path)?;
+    let keys = ctx.keys()?;
+    // Validate metadata before reading a value, so a typo costs no retyping.
+    apply_meta(
+        &mut SecretDoc::new(
+            SecretValue::default(),
+            Encoding::Utf8,
+            "",
+            chrono::Utc::now(),
+        ),
+        &args.meta,
+    )?;
+    // The generator settings of an existing secret are only needed for --generate.
+    let previous = if args.value.generate.is_some() && ctx.store.exists(&name) {
+        ctx.store.read(keys, &name)?.generator
+    } else {
+        None
+    };
+    let new = obtain_value(&args.value, &name, previous.as_ref())?;
+    let now = chrono::Utc::now();
+    let created = ctx.store.upsert(keys, &name, |current| {
+        let created = current.is_none();
+        let mut doc = match current {
+            None => SecretDoc::new(new.value, new.encoding, &ctx.actor, now),
+            Some(mut doc) => {
+                if doc.value != new.value || doc.encoding != new.encoding {
+                    doc.set_value(
+                        new.value,
+                        new.encoding,
+                        &ctx.actor,
+                        args.reason.clone(),
+                        now,
+                        ctx.config.history_limit,
+                    );
+                } else {
+                    doc.touch(&ctx.actor, now);
+                }
+                doc
+            }
+        };
+        if new.generator.is_some() {
+            doc.generator = new.generator;
+        }
+        apply_meta(&mut doc, &args.meta)?;
+        Ok((doc, created))
+    })?;
+    eprintln!(
+        "{} {}",
+        if created { "Created" } else { "Updated" },
+        crate::sanitize::escape(name.as_str())
+    );
+    Ok(exit::OK)
+}
+
+pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
+    let name = ctx.name(&args.path)?;
+    let keys = ctx.keys()?;
+    let now = chrono::Utc::now();
+    ctx.store.update(keys, &name, |doc| {
+        let mut changed = apply_meta(doc, &args.meta)?;
+        for tag in &args.untags {
+            doc.tags.retain(|t| t != tag.trim());
+            changed = true;
+        }
+        if args.no_expires {
+            doc.expires = None;
+            changed = true;
+        }
+        if args.no_rotate_every {
+            doc.rotate_every = None;
+            changed = true;
+        }
+        if let Some(reason) = &args.compromised {
+            doc.compromised = Some(Compromised {
+                since: now,
+                by: ctx.actor.clone(),
+                reason: non_empty(reason),
+            });
+            changed = true;
+        }
+        if !changed {
+            return Err(WardError::Usage(
+                "nothing to change: give at least one flag (see ward edit --help)".into(),
+            ));
+        }
+        doc.touch(&ctx.actor, now);
+        Ok(())
+    })?;
+    eprintln!("Edited {}", crate::sanitize::escape(name.as_str()));
+    Ok(exit::OK)
+}
+
+pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
+    let name = ctx.name(&args.path)?;
+    let keys = ctx.keys()?;
+    let current = ctx.store.read(keys, &name)?;
+    let new = obtain_value(&args.value, &name, current.generator.as_ref())?;
+    drop(current);
+    let now = chrono::Utc::now();
+    let version = ctx.store.update(keys, &name, |doc| {
+        if doc.value == new.value && doc.encoding == new.encoding {
+            return Err(WardError::Usage(
+                "the new value is the same as the current one; nothing was changed".into(),
+            ));
+        }
+        doc.set_value(
+            new.value,
+            new.encoding,
+            &ctx.actor,
+            args.reason.clone(),
+            now,
+            ctx.config.history_limit,
+        );
+        if new.generator.is_some() {
+            doc.generator = new.generator;
+        }
+        Ok(doc.version)
+    })?;
+    eprintln!(
+        "Rotated {} to version {version}",
+        crate::sanitize::escape(name.as_str())
+    );
+    Ok(exit::OK)
+}
+
+pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
+    let name = ctx.name(&args.path)?;
+    let doc = ctx.store.read(ctx.keys()?, &name)?;
+    let shown = |v: &SecretValue, enc: Encoding| -> String {
+        if !args.reveal {
+            return mask(v);
+        }
+        match enc {
+            Encoding::Utf8 => v.expose().to_string(),
+            Encoding::Base64 => format!("base64:{}", v.expose()),
+        }
+    };
+    if args.json {
+        let mut versions = vec![serde_json::json!({
+            "version": doc.version,
+            "current": true,
+            "set": doc.rotated,
+            "value": args.reveal.then(|| doc.value.expose()),
+        })];
+        for h in &doc.history {
+            versions.push(serde_json::json!({
+                "version": h.version,
+                "current": false,
+                "set": h.set,
+                "replaced": h.replaced,
+                "replaced_by": h.replaced_by,
+                "reason": h.reason,
+                "value": args.reveal.then(|| h.value.expose()),
+            }));
+        }
+        output::json(&serde_json::json!(versions));
+        return Ok(exit::OK);
+    }
+    let fmt_time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    let mut rows = vec![vec![
+        format!("{} (current)", doc.version),
+        fmt_time(doc.rotated),
+        "-".into(),
+        "-".into(),
+        "-".into(),
+        shown(&doc.value, doc.encoding),
+    ]];
+    for h in &doc.history {
+        rows.push(vec![
+            h.version.to_string(),
+            fmt_time(h.set),
+            fmt_time(h.replaced),
+            h.replaced_by.clone(),
+            h.reason.clone().unwrap_or_else(|| "-".into()),
+            shown(&h.value, h.encoding),
+        ]);
+    }
+    output::table(
+        &["VERSION", "SET", "REPLACED", "BY", "REASON", "VALUE"],
+        &rows,
+    );
+    Ok(exit::OK)
+}
+
+/// A masked value: bullets and the length, never any character of it.
+pub fn mask(v: &SecretValue) -> String {
+    format!("•••••••• ({} chars)", v.expose().chars().count())
+}
+
+pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
+    let from = ctx.name(&args.from)?;
+    let to = ctx.name(&args.to)?;
+    ctx.store.rename(ctx.keys()?, &from, &to, &ctx.actor)?;
+    eprintln!(
+        "Moved {} to {}",
+        crate::sanitize::escape(from.as_str()),
+        crate::sanitize::escape(to.as_str())
+    );
+    Ok(exit::OK)
+}
+
+pub fn rm(ctx: &Context, args: RmArgs) -> Result<i32> {
+    let name = ctx.name(&args.path)?;
+    if !ctx.store.exists(&name) {
+        return Err(WardError::NotFound {
+            name: name.to_string(),
+            path: ctx.store.file_of(&name),
+        });
+    }
+    if !args.force
+        && std::io::stdin().is_terminal()
+        && has_tty()
+        && !confirm(&format!(
+            "Delete {}? [y/N] ",
+            crate::sanitize::escape(name.as_str())
+        ))?
+    {
+        eprintln!("Nothing deleted.");
+        return Ok(exit::FAILURE);
+    }
+    ctx.store.remove(&name)?;
+    eprintln!("Deleted {}", crate::sanitize::escape(name.as_str()));
+    Ok(exit::OK)
+}
+
+/// Asks a yes/no question on the controlling terminal (echoed, unlike a passphrase).
+fn confirm(question: &str) -> Result<bool> {
+    use std::io::BufRead;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| WardError::Other(format!("cannot ask on the terminal: {e}")))?;
+    let mut writer = &tty;
+    writer
+        .write_all(question.as_bytes())
+        .and_then(|_| writer.flush())
+        .map_err(|e| WardError::io("/dev/tty", e))?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty)
+        .read_line(&mut line)
+        .map_err(|e| WardError::io("/dev/tty", e))?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+pub fn gen(args: GenArgs) -> Result<i32> {
+    let len = args.length.unwrap_or(generate::DEFAULT_LENGTH);
+    check_length(len)?;
+    let charset: Charset = args.charset;
+    println!(
+        "{}",
+        generate::generate(len, charset, args.prefix.as_deref())
+    );
+    Ok(exit::OK)
+}

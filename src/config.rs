@@ -1,0 +1,155 @@
+//! Where things live (from `dirs`, overridable) and the user's settings
+//! (`<config dir>/ward/config.toml`).
+
+use crate::error::{Result, WardError};
+use crate::policy::{Interval, DEFAULT_LEAD};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Default store folder: `<data dir>/ward/store`.
+pub fn default_store() -> PathBuf {
+    base(dirs::data_dir()).join("ward").join("store")
+}
+
+/// Default identity file: `<config dir>/ward/identity.txt`.
+pub fn default_identity() -> PathBuf {
+    config_dir().join("identity.txt")
+}
+
+/// `<config dir>/ward`.
+pub fn config_dir() -> PathBuf {
+    base(dirs::config_dir()).join("ward")
+}
+
+/// `<cache dir>/ward`.
+pub fn cache_dir() -> PathBuf {
+    base(dirs::cache_dir()).join("ward")
+}
+
+fn base(dir: Option<PathBuf>) -> PathBuf {
+    dir.or_else(dirs::home_dir)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Which clipboard mechanism to use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClipboardBackend {
+    /// Native when a display is available and the session is local, else OSC 52.
+    #[default]
+    Auto,
+    /// The desktop clipboard (X11 or Wayland).
+    Native,
+    /// The terminal's clipboard through the OSC 52 escape sequence.
+    Osc52,
+}
+
+/// Settings from config.toml; every field has a default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Name recorded in history and the audit log; default user@host.
+    pub actor: Option<String>,
+    /// Seconds before a copied value is cleared; 0 never clears.
+    pub clipboard_timeout: u64,
+    pub clipboard_backend: ClipboardBackend,
+    /// Seconds a revealed value stays visible in the TUI.
+    pub reveal_timeout: u64,
+    /// Seconds of inactivity before the TUI locks; 0 never locks.
+    pub idle_lock: u64,
+    /// How long before a due date a secret counts as "due soon".
+    pub lead_time: Interval,
+    /// Previous values kept per secret.
+    pub history_limit: usize,
+    /// Colour theme: "dark", "light" or "mono". NO_COLOR forces mono.
+    pub theme: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            actor: None,
+            clipboard_timeout: 45,
+            clipboard_backend: ClipboardBackend::Auto,
+            reveal_timeout: 20,
+            idle_lock: 300,
+            lead_time: DEFAULT_LEAD,
+            history_limit: crate::store::document::DEFAULT_HISTORY_LIMIT,
+            theme: "dark".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Default location of config.toml.
+    pub fn default_path() -> PathBuf {
+        config_dir().join("config.toml")
+    }
+
+    /// Loads settings; a missing file means defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| WardError::Corrupt {
+                path: path.to_path_buf(),
+                cause: e.message().to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(WardError::io(path, e)),
+        }
+    }
+
+    /// The actor name: configured, else `user@host`.
+    pub fn actor(&self) -> String {
+        if let Some(a) = self.actor.as_deref().filter(|a| !a.trim().is_empty()) {
+            return a.trim().to_string();
+        }
+        format!("{}@{}", user_name(), host_name())
+    }
+}
+
+/// The login name, from the environment or the password database.
+pub fn user_name() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// This machine's host name.
+pub fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+        if !name.is_empty() {
+            return name;
+        }
+    }
+    "localhost".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_when_missing_and_parses_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        assert_eq!(Config::load(&p).unwrap(), Config::default());
+        std::fs::write(
+            &p,
+            "actor = \"ann\"\nclipboard_timeout = 10\nlead_time = \"3w\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&p).unwrap();
+        assert_eq!(c.actor(), "ann");
+        assert_eq!(c.clipboard_timeout, 10);
+        assert_eq!(c.lead_time.to_string(), "3w");
+        std::fs::write(&p, "nonsense = 1\n").unwrap();
+        assert!(Config::load(&p).is_err());
+    }
+}

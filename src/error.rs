@@ -1,0 +1,100 @@
+//! One error type for the library, with the exit code each kind of failure maps to.
+//!
+//! Messages never contain a secret value: every variant carries names, paths and
+//! causes only. Decryption and parse errors are classified, never quoted.
+
+use std::path::PathBuf;
+
+/// Documented process exit codes (see docs/CLI.md).
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILURE: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const NOT_FOUND: i32 = 3;
+    pub const DECRYPT: i32 = 4;
+    pub const CORRUPT: i32 = 5;
+    pub const EXISTS: i32 = 6;
+    pub const IDENTITY: i32 = 7;
+    pub const NEEDS_ACTION: i32 = 8;
+    pub const AUDIT_BROKEN: i32 = 9;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WardError {
+    #[error("invalid secret name {name:?}: {reason}")]
+    InvalidName { name: String, reason: String },
+
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("no secret named {name} (looked for {path})")]
+    NotFound { name: String, path: PathBuf },
+
+    #[error("no store at {0}: run `ward init` to create one, or pass --store")]
+    NoStore(PathBuf),
+
+    #[error("{what} already exists at {path}")]
+    Exists { what: String, path: PathBuf },
+
+    #[error("cannot decrypt {path}: {cause}")]
+    Decrypt { path: PathBuf, cause: String },
+
+    #[error("{path} is corrupt: {cause}")]
+    Corrupt { path: PathBuf, cause: String },
+
+    #[error("identity {path}: {cause}")]
+    Identity { path: PathBuf, cause: String },
+
+    #[error("no identity found at {0}: run `ward init`, or pass --identity")]
+    NoIdentity(PathBuf),
+
+    #[error("recipients {path}: {cause}")]
+    Recipients { path: PathBuf, cause: String },
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Other(String),
+}
+
+impl WardError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            WardError::InvalidName { .. } | WardError::Usage(_) => exit::USAGE,
+            WardError::NotFound { .. } | WardError::NoStore(_) => exit::NOT_FOUND,
+            WardError::Exists { .. } => exit::EXISTS,
+            WardError::Decrypt { .. } => exit::DECRYPT,
+            WardError::Corrupt { .. } => exit::CORRUPT,
+            WardError::Identity { .. } | WardError::NoIdentity(_) => exit::IDENTITY,
+            WardError::Recipients { .. } | WardError::Io { .. } | WardError::Other(_) => {
+                exit::FAILURE
+            }
+        }
+    }
+
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        WardError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = WardError> = std::result::Result<T, E>;
+
+/// Adds the path to an `io::Result`.
+pub trait IoContext<T> {
+    fn at(self, path: impl Into<PathBuf>) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn at(self, path: impl Into<PathBuf>) -> Result<T> {
+        self.map_err(|e| WardError::io(path, e))
+    }
+}

@@ -1,0 +1,13 @@
+//! ward: a terminal vault for API keys and secrets over age-encrypted files.
+//!
+//! Layout (docs/ARCHITECTURE.md): `store`, `policy` and `audit` know nothing of
+//! terminals; `cli` is the scriptable front end; the TUI lives in `app`
+//! (state and update), `ui` (pure renderers) and `tui` (the terminal owner).
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod hardening;
+pub mod policy;
+pub mod sanitize;
+pub mod store;

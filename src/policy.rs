@@ -1,0 +1,417 @@
+//! Expiry and rotation status: metadata and a date in, a status and a reason out.
+//! Pure: no clock, no I/O, no terminal.
+
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A rotation interval or lead time: `90d`, `6w`, `3m`, `1y`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Interval {
+    pub count: u32,
+    pub unit: Unit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Days,
+    Weeks,
+    Months,
+    Years,
+}
+
+impl Interval {
+    pub const fn days(count: u32) -> Interval {
+        Interval {
+            count,
+            unit: Unit::Days,
+        }
+    }
+
+    /// The date `self` after `from`, on the calendar (months and years keep the
+    /// day of month, clamped at the month's end: Jan 31 + 1m = Feb 28/29).
+    pub fn after(&self, from: NaiveDate) -> Option<NaiveDate> {
+        match self.unit {
+            Unit::Days => from.checked_add_days(Days::new(self.count.into())),
+            Unit::Weeks => from.checked_add_days(Days::new(u64::from(self.count) * 7)),
+            Unit::Months => from.checked_add_months(Months::new(self.count)),
+            Unit::Years => from.checked_add_months(Months::new(self.count.checked_mul(12)?)),
+        }
+    }
+
+    /// Approximate length in days, for sorting and charts.
+    pub fn approx_days(&self) -> i64 {
+        let n = i64::from(self.count);
+        match self.unit {
+            Unit::Days => n,
+            Unit::Weeks => n * 7,
+            Unit::Months => n * 30,
+            Unit::Years => n * 365,
+        }
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = match self.unit {
+            Unit::Days => 'd',
+            Unit::Weeks => 'w',
+            Unit::Months => 'm',
+            Unit::Years => 'y',
+        };
+        write!(f, "{}{}", self.count, u)
+    }
+}
+
+impl FromStr for Interval {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let bad = || {
+            format!("{s:?} is not an interval: use a number and d, w, m or y, e.g. 90d, 6w, 3m, 1y")
+        };
+        let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+        let count: u32 = num.parse().map_err(|_| bad())?;
+        let unit = match unit {
+            "d" | "day" | "days" => Unit::Days,
+            "w" | "week" | "weeks" => Unit::Weeks,
+            "m" | "month" | "months" => Unit::Months,
+            "y" | "year" | "years" => Unit::Years,
+            _ => return Err(bad()),
+        };
+        if count == 0 {
+            return Err(format!("{s:?}: an interval must be at least one day"));
+        }
+        if count > 100_000 {
+            return Err(format!("{s:?}: interval too long"));
+        }
+        Ok(Interval { count, unit })
+    }
+}
+
+impl Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses a date typed by a user: `2027-03-01`, or relative to `today`: `+90d`, `+6w`.
+pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let input = input.trim();
+    if let Some(rel) = input.strip_prefix('+') {
+        let interval: Interval = rel.parse()?;
+        return interval
+            .after(today)
+            .ok_or_else(|| format!("{input:?} is too far in the future"));
+    }
+    NaiveDate::parse_from_str(input, "%Y-%m-%d")
+        .map_err(|_| format!("{input:?} is not a date: use YYYY-MM-DD or +90d"))
+}
+
+/// Status of a secret, worst first (the derived order sorts worst first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Compromised,
+    Expired,
+    Overdue,
+    DueSoon,
+    Ok,
+    NoPolicy,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Compromised,
+        Status::Expired,
+        Status::Overdue,
+        Status::DueSoon,
+        Status::Ok,
+        Status::NoPolicy,
+    ];
+
+    /// Word used in tables, reports and the TUI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Compromised => "compromised",
+            Status::Expired => "expired",
+            Status::Overdue => "overdue",
+            Status::DueSoon => "due-soon",
+            Status::Ok => "ok",
+            Status::NoPolicy => "no-policy",
+        }
+    }
+
+    /// A one-character mark that reads without colour.
+    pub fn symbol(self) -> char {
+        match self {
+            Status::Compromised => '!',
+            Status::Expired => 'x',
+            Status::Overdue => '>',
+            Status::DueSoon => '~',
+            Status::Ok => '+',
+            Status::NoPolicy => '-',
+        }
+    }
+
+    /// Whether `ward check` must fail on it.
+    pub fn needs_action(self) -> bool {
+        matches!(
+            self,
+            Status::Compromised | Status::Expired | Status::Overdue
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace('_', "-");
+        Status::ALL
+            .into_iter()
+            .find(|st| st.label() == norm || (norm == "due" && *st == Status::DueSoon))
+            .ok_or_else(|| {
+                format!("unknown status {s:?}: use compromised, expired, overdue, due-soon, ok or no-policy")
+            })
+    }
+}
+
+/// Where an effective rotation policy came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "from", content = "folder", rename_all = "kebab-case")]
+pub enum PolicySource {
+    /// Set on the secret itself.
+    Secret,
+    /// Inherited from a folder's `.policy.toml`.
+    Folder(String),
+    /// No policy.
+    None,
+}
+
+/// A folder's default policy (from `<folder>/.policy.toml`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FolderPolicy {
+    pub rotate_every: Option<Interval>,
+    pub lead_time: Option<Interval>,
+}
+
+/// The rotation interval and lead time in force for a secret, and where the
+/// interval came from: the secret's own setting wins, else the nearest folder
+/// policy above it, else none. Lead time: nearest folder's, else `default_lead`.
+pub fn resolve(
+    folder_policies: &std::collections::BTreeMap<String, FolderPolicy>,
+    name: &str,
+    own_rotate_every: Option<Interval>,
+    default_lead: Interval,
+) -> (Option<Interval>, Interval, PolicySource) {
+    let mut interval = own_rotate_every.map(|i| (i, PolicySource::Secret));
+    let mut lead = None;
+    let mut folder = name;
+    while let Some((parent, _)) = folder.rsplit_once('/') {
+        folder = parent;
+        if let Some(p) = folder_policies.get(folder) {
+            if interval.is_none() {
+                interval = p
+                    .rotate_every
+                    .map(|i| (i, PolicySource::Folder(folder.to_string())));
+            }
+            if lead.is_none() {
+                lead = p.lead_time;
+            }
+        }
+    }
+    let lead = lead.unwrap_or(default_lead);
+    match interval {
+        Some((i, source)) => (Some(i), lead, source),
+        None => (None, lead, PolicySource::None),
+    }
+}
+
+/// What the status function needs to know about one secret.
+#[derive(Clone, Debug)]
+pub struct PolicyInput<'a> {
+    pub rotated: DateTime<Utc>,
+    pub expires: Option<NaiveDate>,
+    pub rotate_every: Option<Interval>,
+    pub compromised: Option<&'a Compromised>,
+}
+
+/// The compromised flag on a secret: stays until the value is rotated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compromised {
+    pub since: DateTime<Utc>,
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The outcome: status, why, and the dates that matter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub status: Status,
+    pub reason: String,
+    /// Days since the value last changed.
+    pub age_days: i64,
+    /// When rotation is (or was) due, if there is a rotation policy.
+    pub rotation_due: Option<NaiveDate>,
+    pub expires: Option<NaiveDate>,
+    /// The earliest date needing action (rotation due or expiry).
+    pub next_action: Option<NaiveDate>,
+}
+
+/// Default lead time: "due soon" starts this long before a due date.
+pub const DEFAULT_LEAD: Interval = Interval::days(14);
+
+fn days_word(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// Computes the status of one secret on `today`.
+///
+/// Rules (docs/ROTATION.md): a secret is expired from its expiry date on;
+/// rotation is overdue from the day after its due date; "due soon" covers the
+/// lead time before either date, the due date itself included.
+pub fn assess(input: &PolicyInput<'_>, today: NaiveDate, lead: Interval) -> Assessment {
+    let rotated_day = input.rotated.date_naive();
+    let age_days = (today - rotated_day).num_days().max(0);
+    let rotation_due = input.rotate_every.and_then(|i| i.after(rotated_day));
+    let expires = input.expires;
+    let next_action = match (rotation_due, expires) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let done = |status, reason| Assessment {
+        status,
+        reason,
+        age_days,
+        rotation_due,
+        expires,
+        next_action,
+    };
+
+    if let Some(c) = input.compromised {
+        let why = c
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        return done(
+            Status::Compromised,
+            format!(
+                "marked compromised on {} by {}{why}; rotate it to clear",
+                c.since.date_naive(),
+                c.by
+            ),
+        );
+    }
+
+    // Candidates, each (status, reason); the worst wins.
+    let mut found: Vec<(Status, String)> = Vec::new();
+    if let Some(exp) = expires {
+        let left = (exp - today).num_days();
+        if left <= 0 {
+            let ago = -left;
+            let when = if ago == 0 {
+                "today".to_string()
+            } else {
+                format!("{} ago", days_word(ago))
+            };
+            found.push((Status::Expired, format!("expired {when} ({exp})")));
+        } else if lead.after(today).is_none_or(|edge| exp <= edge) {
+            found.push((
+                Status::DueSoon,
+                format!("expires in {} ({exp})", days_word(left)),
+            ));
+        } else {
+            found.push((
+                Status::Ok,
+                format!("expires in {} ({exp})", days_word(left)),
+            ));
+        }
+    }
+    if let (Some(due), Some(every)) = (rotation_due, input.rotate_every) {
+        let left = (due - today).num_days();
+        if left < 0 {
+            found.push((
+                Status::Overdue,
+                format!(
+                    "rotation overdue by {}: policy {every}, last rotated {rotated_day}",
+                    days_word(-left)
+                ),
+            ));
+        } else if lead.after(today).is_none_or(|edge| due <= edge) {
+            let when = if left == 0 {
+                "today".to_string()
+            } else {
+                format!("in {}", days_word(left))
+            };
+            found.push((
+                Status::DueSoon,
+                format!("rotation due {when} ({due}): policy {every}, last rotated {rotated_day}"),
+            ));
+        } else {
+            found.push((
+                Status::Ok,
+                format!(
+                    "rotation due in {} ({due}): policy {every}",
+                    days_word(left)
+                ),
+            ));
+        }
+    }
+    match found.into_iter().min_by_key(|(s, _)| *s) {
+        Some((status, reason)) => done(status, reason),
+        None => done(
+            Status::NoPolicy,
+            "no expiry and no rotation policy".to_string(),
+        ),
+    }
+}
+
+/// Human age: "today", "1 day ago", "87 days ago", "2 years ago".
+pub fn age_words(days: i64) -> String {
+    match days {
+        i64::MIN..=0 => "today".to_string(),
+        1 => "1 day ago".to_string(),
+        2..=730 => format!("{days} days ago"),
+        _ => format!("{} years ago", days / 365),
+    }
+}
+
+/// Status of a stored secret from its metadata, the folder policies and today.
+pub fn assess_secret(
+    name: &str,
+    meta: &crate::store::SecretMeta,
+    folder_policies: &std::collections::BTreeMap<String, FolderPolicy>,
+    default_lead: Interval,
+    today: NaiveDate,
+) -> (Assessment, PolicySource) {
+    let (rotate_every, lead, source) =
+        resolve(folder_policies, name, meta.rotate_every, default_lead);
+    let input = PolicyInput {
+        rotated: meta.rotated,
+        expires: meta.expires,
+        rotate_every,
+        compromised: meta.compromised.as_ref(),
+    };
+    (assess(&input, today, lead), source)
+}

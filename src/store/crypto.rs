@@ -1,0 +1,460 @@
+//! Identities, recipients and the two age operations ward needs. The `age`
+//! crate does all cryptography; this module only loads keys and maps errors.
+
+use crate::error::{IoContext, Result, WardError};
+use age::secrecy::{ExposeSecret, SecretString};
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use zeroize::{Zeroize, Zeroizing};
+
+/// scrypt work factor used when ward writes a passphrase-protected identity.
+pub const SCRYPT_WORK_FACTOR: u8 = 18;
+/// Highest work factor accepted when reading one (a fast laptop's file must
+/// still open on a slow server).
+pub const SCRYPT_MAX_WORK_FACTOR: u8 = 22;
+
+type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
+
+/// What kind of passphrase a locked identity wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockKind {
+    /// An age identity file encrypted with a passphrase (`age -p`).
+    AgePassphrase,
+    /// An OpenSSH private key with a passphrase.
+    SshKey,
+}
+
+/// Why an identity file did not load.
+#[derive(Debug)]
+pub enum IdentityLoadError {
+    /// The file is locked: ask for a passphrase and call again.
+    NeedsPassphrase {
+        path: PathBuf,
+        kind: LockKind,
+    },
+    /// The passphrase given was wrong.
+    WrongPassphrase {
+        path: PathBuf,
+    },
+    Other(WardError),
+}
+
+impl From<WardError> for IdentityLoadError {
+    fn from(e: WardError) -> Self {
+        IdentityLoadError::Other(e)
+    }
+}
+
+impl IdentityLoadError {
+    pub fn into_ward(self) -> WardError {
+        match self {
+            IdentityLoadError::NeedsPassphrase { path, .. } => WardError::Identity {
+                path,
+                cause: "is protected by a passphrase and none was given".into(),
+            },
+            IdentityLoadError::WrongPassphrase { path } => WardError::Identity {
+                path,
+                cause: "wrong passphrase".into(),
+            },
+            IdentityLoadError::Other(e) => e,
+        }
+    }
+}
+
+/// The identities loaded for this process, and their public keys.
+#[derive(Default)]
+pub struct Keyring {
+    identities: Vec<BoxedIdentity>,
+    public_keys: Vec<String>,
+}
+
+impl Keyring {
+    pub fn is_empty(&self) -> bool {
+        self.identities.is_empty()
+    }
+
+    /// Public keys (recipient strings) of every loaded identity.
+    pub fn public_keys(&self) -> &[String] {
+        &self.public_keys
+    }
+
+    /// Loads one identity file and adds its keys. A passphrase, when the file
+    /// needs one, comes from `passphrase`; when it is missing the error says so,
+    /// so that the caller (CLI prompt or TUI dialog) can ask and call again.
+    pub fn add_file(
+        &mut self,
+        path: &Path,
+        passphrase: Option<&SecretString>,
+    ) -> std::result::Result<(), IdentityLoadError> {
+        check_private_permissions(path)?;
+        let bytes = Zeroizing::new(std::fs::read(path).at(path)?);
+        self.add_bytes(path, &bytes, passphrase, true)
+    }
+
+    fn add_bytes(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        passphrase: Option<&SecretString>,
+        outer: bool,
+    ) -> std::result::Result<(), IdentityLoadError> {
+        let bad = |cause: &str| {
+            IdentityLoadError::Other(WardError::Identity {
+                path: path.to_path_buf(),
+                cause: cause.to_string(),
+            })
+        };
+        let head = &bytes[..bytes.len().min(64)];
+        if outer
+            && (head.starts_with(b"age-encryption.org/")
+                || head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"))
+        {
+            let Some(pass) = passphrase else {
+                return Err(IdentityLoadError::NeedsPassphrase {
+                    path: path.to_path_buf(),
+                    kind: LockKind::AgePassphrase,
+                });
+            };
+            let inner = decrypt_with_passphrase(bytes, pass).map_err(|e| match e {
+                PassphraseError::Wrong => IdentityLoadError::WrongPassphrase {
+                    path: path.to_path_buf(),
+                },
+                PassphraseError::NotPassphrase => bad("is encrypted, but not with a passphrase"),
+                PassphraseError::TooHard(n) => bad(&format!(
+                    "passphrase work factor {n} is above the accepted maximum {SCRYPT_MAX_WORK_FACTOR}"
+                )),
+                PassphraseError::Corrupt(c) => bad(&c),
+            })?;
+            return self.add_bytes(path, &inner, None, false);
+        }
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| bad("is neither text nor an age file"))?;
+        if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
+            || text.contains("-----BEGIN RSA PRIVATE KEY-----")
+        {
+            return self.add_ssh(path, text, passphrase);
+        }
+        let mut found = 0;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with("AGE-PLUGIN-") {
+                return Err(bad(&format!(
+                    "line {}: age plugin identities are not supported yet",
+                    n + 1
+                )));
+            }
+            // Never echo the line: it is a private key.
+            let id: age::x25519::Identity = line.parse().map_err(|_| {
+                bad(&format!(
+                    "line {} is not an age identity (AGE-SECRET-KEY-1…)",
+                    n + 1
+                ))
+            })?;
+            self.public_keys.push(id.to_public().to_string());
+            self.identities.push(Box::new(id));
+            found += 1;
+        }
+        if found == 0 {
+            return Err(bad("contains no identity"));
+        }
+        Ok(())
+    }
+
+    fn add_ssh(
+        &mut self,
+        path: &Path,
+        text: &str,
+        passphrase: Option<&SecretString>,
+    ) -> std::result::Result<(), IdentityLoadError> {
+        use age::ssh::Identity as Ssh;
+        let bad = |cause: String| {
+            IdentityLoadError::Other(WardError::Identity {
+                path: path.to_path_buf(),
+                cause,
+            })
+        };
+        let parsed = Ssh::from_buffer(text.as_bytes(), Some(path.display().to_string()))
+            .map_err(|e| bad(format!("not a usable SSH private key ({})", e.kind())))?;
+        let key = match parsed {
+            Ssh::Unencrypted(key) => key,
+            Ssh::Encrypted(enc) => {
+                let Some(pass) = passphrase else {
+                    return Err(IdentityLoadError::NeedsPassphrase {
+                        path: path.to_path_buf(),
+                        kind: LockKind::SshKey,
+                    });
+                };
+                enc.decrypt(pass.clone())
+                    .map_err(|_| IdentityLoadError::WrongPassphrase {
+                        path: path.to_path_buf(),
+                    })?
+            }
+            Ssh::Unsupported(_) => {
+                return Err(bad(
+                    "SSH key type not supported: use ssh-ed25519 or ssh-rsa".into(),
+                ))
+            }
+        };
+        let identity = Ssh::Unencrypted(key);
+        let public = age::ssh::Recipient::try_from(identity.clone())
+            .map_err(|_| bad("cannot derive the public key from this SSH key".into()))?;
+        self.public_keys.push(public.to_string());
+        self.identities.push(Box::new(identity));
+        Ok(())
+    }
+
+    /// Decrypts one age file's bytes. `path` is only used in messages.
+    pub fn decrypt(&self, path: &Path, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let corrupt = |cause: String| WardError::Corrupt {
+            path: path.to_path_buf(),
+            cause,
+        };
+        let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(ciphertext))
+            .map_err(|e| map_decrypt_error(path, e))?;
+        if decryptor.is_scrypt() {
+            return Err(WardError::Decrypt {
+                path: path.to_path_buf(),
+                cause: "file is passphrase-encrypted; ward secrets are encrypted to keys".into(),
+            });
+        }
+        let mut reader = decryptor
+            .decrypt(
+                self.identities
+                    .iter()
+                    .map(|i| i.as_ref() as &dyn age::Identity),
+            )
+            .map_err(|e| map_decrypt_error(path, e))?;
+        let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+        reader.read_to_end(&mut out).map_err(|e| {
+            corrupt(format!(
+                "payload does not decrypt ({}); the file is truncated or damaged",
+                e.kind()
+            ))
+        })?;
+        Ok(out)
+    }
+}
+
+fn map_decrypt_error(path: &Path, e: age::DecryptError) -> WardError {
+    use age::DecryptError as D;
+    let path = path.to_path_buf();
+    match e {
+        D::NoMatchingKeys => WardError::Decrypt {
+            path,
+            cause: "none of your identities can open it (it is encrypted to other keys)".into(),
+        },
+        D::KeyDecryptionFailed => WardError::Decrypt {
+            path,
+            cause: "the identity could not be unlocked".into(),
+        },
+        D::ExcessiveWork { required, .. } => WardError::Decrypt {
+            path,
+            cause: format!("passphrase work factor {required} is too high"),
+        },
+        D::InvalidHeader => WardError::Corrupt {
+            path,
+            cause: "not an age file, or its header is damaged".into(),
+        },
+        D::InvalidMac | D::DecryptionFailed => WardError::Corrupt {
+            path,
+            cause: "integrity check failed: the file was modified or damaged".into(),
+        },
+        D::UnknownFormat => WardError::Corrupt {
+            path,
+            cause: "unknown age format version".into(),
+        },
+        D::Io(io) => WardError::Corrupt {
+            path,
+            cause: format!(
+                "cannot read the age header ({}); the file is truncated or damaged",
+                io.kind()
+            ),
+        },
+    }
+}
+
+enum PassphraseError {
+    Wrong,
+    NotPassphrase,
+    TooHard(u8),
+    Corrupt(String),
+}
+
+fn decrypt_with_passphrase(
+    bytes: &[u8],
+    pass: &SecretString,
+) -> std::result::Result<Zeroizing<Vec<u8>>, PassphraseError> {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes))
+        .map_err(|_| PassphraseError::Corrupt("damaged age header".into()))?;
+    if !decryptor.is_scrypt() {
+        return Err(PassphraseError::NotPassphrase);
+    }
+    let mut identity = age::scrypt::Identity::new(pass.clone());
+    identity.set_max_work_factor(SCRYPT_MAX_WORK_FACTOR);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::ExcessiveWork { required, .. } => PassphraseError::TooHard(required),
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                PassphraseError::Wrong
+            }
+            _ => PassphraseError::Wrong,
+        })?;
+    let mut out = Zeroizing::new(Vec::new());
+    reader
+        .read_to_end(&mut out)
+        .map_err(|_| PassphraseError::Corrupt("payload is damaged".into()))?;
+    Ok(out)
+}
+
+/// Encrypts `plaintext` with a passphrase (armored), as `age -p -a` would.
+pub fn encrypt_with_passphrase(plaintext: &[u8], pass: &SecretString) -> Vec<u8> {
+    let mut recipient = age::scrypt::Recipient::new(pass.clone());
+    recipient.set_work_factor(SCRYPT_WORK_FACTOR);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .expect("one scrypt recipient is always valid");
+    let mut out = Vec::new();
+    let armor = age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+        .expect("writing to memory");
+    let mut w = encryptor.wrap_output(armor).expect("writing to memory");
+    w.write_all(plaintext).expect("writing to memory");
+    w.finish()
+        .and_then(|armor| armor.finish())
+        .expect("writing to memory");
+    out
+}
+
+/// A recipient public key from a recipients file.
+pub enum Recipient {
+    X25519(age::x25519::Recipient),
+    Ssh(age::ssh::Recipient),
+}
+
+impl Recipient {
+    pub fn parse(line: &str) -> std::result::Result<Recipient, String> {
+        let line = line.trim();
+        if line.starts_with("ssh-") {
+            // Keep only "type base64": a trailing comment is allowed, as in authorized_keys.
+            let key: Vec<&str> = line.split_whitespace().take(2).collect();
+            return key
+                .join(" ")
+                .parse::<age::ssh::Recipient>()
+                .map(Recipient::Ssh)
+                .map_err(|_| "not a valid ssh-ed25519 or ssh-rsa public key".to_string());
+        }
+        if line.starts_with("age1") {
+            return line
+                .parse::<age::x25519::Recipient>()
+                .map(Recipient::X25519)
+                .map_err(|_| {
+                    "not a valid age X25519 recipient (plugin recipients are not supported yet)"
+                        .to_string()
+                });
+        }
+        Err("expected an age1… or ssh-ed25519/ssh-rsa public key".into())
+    }
+
+    fn as_dyn(&self) -> &dyn age::Recipient {
+        match self {
+            Recipient::X25519(r) => r,
+            Recipient::Ssh(r) => r,
+        }
+    }
+}
+
+/// Parses a recipients file: one key a line, `#` comments and blank lines ignored.
+pub fn parse_recipients(path: &Path, text: &str) -> Result<Vec<Recipient>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let r = Recipient::parse(trimmed).map_err(|cause| WardError::Recipients {
+            path: path.to_path_buf(),
+            cause: format!("line {}: {cause}", n + 1),
+        })?;
+        out.push(r);
+    }
+    if out.is_empty() {
+        return Err(WardError::Recipients {
+            path: path.to_path_buf(),
+            cause: "no recipients: nobody could read what is encrypted to it".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Encrypts to every recipient (binary age format).
+pub fn encrypt(recipients: &[Recipient], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let encryptor = age::Encryptor::with_recipients(recipients.iter().map(Recipient::as_dyn))
+        .map_err(|e| WardError::Other(format!("cannot encrypt: {e}")))?;
+    let mut out = Vec::with_capacity(plaintext.len() + 512);
+    let mut w = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| WardError::Other(format!("cannot encrypt: {e}")))?;
+    w.write_all(plaintext)
+        .and_then(|_| w.finish().map(|_| ()))
+        .map_err(|e| WardError::Other(format!("cannot encrypt: {e}")))?;
+    Ok(out)
+}
+
+/// A fresh X25519 identity: (identity file text, public key).
+pub fn generate_identity(now: chrono::DateTime<chrono::Utc>) -> (Zeroizing<String>, String) {
+    let id = age::x25519::Identity::generate();
+    let public = id.to_public().to_string();
+    let text = Zeroizing::new(format!(
+        "# created: {}\n# public key: {public}\n{}\n",
+        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        id.to_string().expose_secret()
+    ));
+    (text, public)
+}
+
+/// Refuses a private file (identity, SSH key) that group or others can access,
+/// as ssh does.
+pub fn check_private_permissions(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                WardError::NoIdentity(path.to_path_buf())
+            } else {
+                WardError::io(path, e)
+            }
+        })?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(WardError::Identity {
+                path: path.to_path_buf(),
+                cause: format!(
+                    "permissions {mode:04o} are too open: others can read your private key; run `chmod 600 {}`",
+                    path.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads a passphrase from the controlling terminal without echo.
+pub fn prompt_passphrase(prompt: &str) -> Result<SecretString> {
+    let mut s = rpassword::prompt_password(prompt).map_err(|e| {
+        WardError::Other(format!("cannot read a passphrase from the terminal: {e}"))
+    })?;
+    let secret = SecretString::from(s.clone());
+    s.zeroize();
+    Ok(secret)
+}
+
+/// Reads a whole stream into zeroizing memory (values from stdin).
+pub fn read_all_zeroizing(mut r: impl BufRead) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(Vec::new());
+    r.read_to_end(&mut buf)?;
+    Ok(buf)
+}

@@ -1,0 +1,434 @@
+//! The document inside each `.age` file: versioned JSON (docs/FORMAT.md).
+//!
+//! The secret value lives in [`SecretValue`], which zeroizes on drop and never
+//! prints itself through `Debug`, so a panic or a log line cannot leak it.
+
+use crate::policy::{Compromised, Interval};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use zeroize::Zeroize;
+
+/// Version of the document format written by this build.
+pub const FORMAT_VERSION: u32 = 1;
+/// How many previous values a secret keeps unless configured otherwise.
+pub const DEFAULT_HISTORY_LIMIT: usize = 10;
+
+/// A secret value: zeroized on drop, redacted in `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    pub fn new(s: String) -> Self {
+        SecretValue(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Drop for SecretValue {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretValue(<{} bytes redacted>)", self.0.len())
+    }
+}
+
+/// How `value` is encoded: text as is, or binary as standard base64.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    #[default]
+    Utf8,
+    Base64,
+}
+
+impl Encoding {
+    fn is_utf8(&self) -> bool {
+        *self == Encoding::Utf8
+    }
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Password,
+    ApiKey,
+    Token,
+    Certificate,
+    SshKey,
+    ConnectionString,
+    #[default]
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Password,
+        Kind::ApiKey,
+        Kind::Token,
+        Kind::Certificate,
+        Kind::SshKey,
+        Kind::ConnectionString,
+        Kind::Other,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Password => "password",
+            Kind::ApiKey => "api-key",
+            Kind::Token => "token",
+            Kind::Certificate => "certificate",
+            Kind::SshKey => "ssh-key",
+            Kind::ConnectionString => "connection-string",
+            Kind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace('_', "-");
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.label() == norm)
+            .ok_or_else(|| {
+                format!(
+                    "unknown kind {s:?}: use one of {}",
+                    Kind::ALL.map(|k| k.label()).join(", ")
+                )
+            })
+    }
+}
+
+/// Settings for generating this secret's next value on rotation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratorSpec {
+    pub length: usize,
+    pub charset: crate::store::generate::Charset,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+/// One earlier value of a secret, with who replaced it, when and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousValue {
+    pub version: u32,
+    pub value: SecretValue,
+    #[serde(default, skip_serializing_if = "Encoding::is_utf8")]
+    pub encoding: Encoding,
+    /// When this value had been set.
+    pub set: DateTime<Utc>,
+    /// When it was replaced, and by whom.
+    pub replaced: DateTime<Utc>,
+    pub replaced_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The whole document. Unknown fields are kept (`extra`) so that a newer ward's
+/// fields survive an edit by an older one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecretDoc {
+    pub ward: u32,
+    pub value: SecretValue,
+    #[serde(default, skip_serializing_if = "Encoding::is_utf8")]
+    pub encoding: Encoding,
+    /// Counts value changes: 1 on creation, +1 on every rotation.
+    pub version: u32,
+    #[serde(default)]
+    pub kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub created: DateTime<Utc>,
+    pub created_by: String,
+    pub updated: DateTime<Utc>,
+    pub updated_by: String,
+    /// Last time the value changed: rotation age is measured from here.
+    pub rotated: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate_every: Option<Interval>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised: Option<Compromised>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorSpec>,
+    /// Newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<PreviousValue>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// Metadata only: everything but the value and previous values.
+/// What the cache and the listing keep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecretMeta {
+    pub version: u32,
+    pub kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub created: DateTime<Utc>,
+    pub created_by: String,
+    pub updated: DateTime<Utc>,
+    pub updated_by: String,
+    pub rotated: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate_every: Option<Interval>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised: Option<Compromised>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorSpec>,
+    pub history_len: usize,
+    pub value_len: usize,
+    pub encoding: Encoding,
+}
+
+impl SecretDoc {
+    /// A new secret with `value`, created now by `actor`.
+    pub fn new(value: SecretValue, encoding: Encoding, actor: &str, now: DateTime<Utc>) -> Self {
+        SecretDoc {
+            ward: FORMAT_VERSION,
+            value,
+            encoding,
+            version: 1,
+            kind: Kind::Other,
+            owner: None,
+            tags: Vec::new(),
+            url: None,
+            notes: None,
+            created: now,
+            created_by: actor.to_string(),
+            updated: now,
+            updated_by: actor.to_string(),
+            rotated: now,
+            expires: None,
+            rotate_every: None,
+            compromised: None,
+            generator: None,
+            history: Vec::new(),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Replaces the value, keeping the old one in history (newest first, at most
+    /// `keep` entries), and clears the compromised flag.
+    pub fn set_value(
+        &mut self,
+        value: SecretValue,
+        encoding: Encoding,
+        actor: &str,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+        keep: usize,
+    ) {
+        let old_value = std::mem::replace(&mut self.value, value);
+        let old_encoding = std::mem::replace(&mut self.encoding, encoding);
+        self.history.insert(
+            0,
+            PreviousValue {
+                version: self.version,
+                value: old_value,
+                encoding: old_encoding,
+                set: self.rotated,
+                replaced: now,
+                replaced_by: actor.to_string(),
+                reason,
+            },
+        );
+        self.history.truncate(keep);
+        self.version = self.version.saturating_add(1);
+        self.rotated = now;
+        self.compromised = None;
+        self.touch(actor, now);
+    }
+
+    pub fn touch(&mut self, actor: &str, now: DateTime<Utc>) {
+        self.updated = now;
+        self.updated_by = actor.to_string();
+    }
+
+    pub fn meta(&self) -> SecretMeta {
+        SecretMeta {
+            version: self.version,
+            kind: self.kind,
+            owner: self.owner.clone(),
+            tags: self.tags.clone(),
+            url: self.url.clone(),
+            notes: self.notes.clone(),
+            created: self.created,
+            created_by: self.created_by.clone(),
+            updated: self.updated,
+            updated_by: self.updated_by.clone(),
+            rotated: self.rotated,
+            expires: self.expires,
+            rotate_every: self.rotate_every,
+            compromised: self.compromised.clone(),
+            generator: self.generator.clone(),
+            history_len: self.history.len(),
+            value_len: self.value.len(),
+            encoding: self.encoding,
+        }
+    }
+
+    /// Serialises to the bytes that get encrypted. The buffer is zeroized by the caller.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).expect("a SecretDoc always serialises");
+        out.push(b'\n');
+        out
+    }
+
+    /// Parses decrypted bytes. The error never quotes the input: serde's messages
+    /// can contain pieces of the document, which is secret.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SecretDoc, String> {
+        #[derive(Deserialize)]
+        struct Probe {
+            ward: Option<u32>,
+        }
+        let describe = |e: serde_json::Error| {
+            format!(
+                "not a valid ward document ({:?} error at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+            .to_lowercase()
+        };
+        let probe: Probe = serde_json::from_slice(bytes).map_err(describe)?;
+        match probe.ward {
+            None => return Err("not a ward document (no \"ward\" version field)".into()),
+            Some(v) if v > FORMAT_VERSION => {
+                return Err(format!(
+                    "written by a newer ward (format {v}; this build reads up to {FORMAT_VERSION})"
+                ))
+            }
+            Some(_) => {}
+        }
+        serde_json::from_slice(bytes).map_err(describe)
+    }
+
+    /// Field lookup for `ward get --field`: metadata only, never the value.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let json = serde_json::to_value(self.meta()).ok()?;
+        let v = json.get(name.replace('-', "_"))?;
+        Some(match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> SecretDoc {
+        SecretDoc::new(
+            SecretValue::new("hunter2".into()),
+            Encoding::Utf8,
+            "ann@laptop",
+            "2026-01-02T03:04:05Z".parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn round_trips_and_keeps_unknown_fields() {
+        let mut d = doc();
+        d.extra
+            .insert("future_field".into(), serde_json::json!({"x": 1}));
+        let bytes = d.to_bytes();
+        let back = SecretDoc::from_bytes(&bytes).unwrap();
+        assert_eq!(back, d);
+    }
+
+    #[test]
+    fn history_is_bounded_and_newest_first() {
+        let mut d = doc();
+        let now: DateTime<Utc> = "2026-02-01T00:00:00Z".parse().unwrap();
+        for i in 0..15 {
+            d.set_value(
+                SecretValue::new(format!("v{i}")),
+                Encoding::Utf8,
+                "bob",
+                Some(format!("r{i}")),
+                now,
+                10,
+            );
+        }
+        assert_eq!(d.history.len(), 10);
+        assert_eq!(d.version, 16);
+        assert_eq!(d.history[0].value.expose(), "v13");
+        assert_eq!(d.history[0].version, 15);
+        assert_eq!(d.value.expose(), "v14");
+    }
+
+    #[test]
+    fn parse_errors_do_not_quote_the_input() {
+        let bad = br#"{"ward":1,"value":"sk_live_SECRET","version":"oops"}"#;
+        let err = SecretDoc::from_bytes(bad).unwrap_err();
+        assert!(!err.contains("SECRET"), "{err}");
+        assert!(!err.contains("oops"), "{err}");
+        let err = SecretDoc::from_bytes(b"sk_live_SECRET").unwrap_err();
+        assert!(!err.contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn debug_redacts_value() {
+        let d = doc();
+        let dbg = format!("{d:?}");
+        assert!(!dbg.contains("hunter2"));
+        assert!(dbg.contains("redacted"));
+    }
+
+    #[test]
+    fn newer_format_is_refused_clearly() {
+        let err = SecretDoc::from_bytes(br#"{"ward":99}"#).unwrap_err();
+        assert!(err.contains("newer ward"));
+    }
+}

@@ -1,0 +1,162 @@
+//! Crash-safe file writes and the store lock.
+//!
+//! A write goes to a temp file in the same folder, is fsynced, renamed over the
+//! target and the folder is fsynced: after a crash or `kill -9` at any moment the
+//! target holds the old or the new bytes, never a mix. Temp files start with '.'
+//! so listings never see them, and stale ones are swept under the lock.
+
+use crate::error::{IoContext, Result, WardError};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const TEMP_MARK: &str = ".ward-tmp-";
+
+/// Creates `dir` and its missing parents with mode 0700.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).at(dir)
+}
+
+fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+/// Atomically replaces (or creates) `path` with `bytes`, mode 0600.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| WardError::Other(format!("{} has no parent folder", path.display())))?;
+    create_private_dir(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        "{TEMP_MARK}{}-{}-{name}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let result = (|| -> Result<()> {
+        let mut f = open_private(&tmp, OpenOptions::new().write(true).create_new(true)).at(&tmp)?;
+        f.write_all(bytes).at(&tmp)?;
+        f.sync_all().at(&tmp)?;
+        drop(f);
+        fs::rename(&tmp, path).at(path)?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// fsyncs a folder so that a rename or removal in it survives a crash.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir).and_then(|d| d.sync_all()).at(dir)?;
+    }
+    Ok(())
+}
+
+/// Removes temp files left in `dir` by a writer that died. Only call this while
+/// holding the store lock: then no live writer owns a temp file.
+pub fn sweep_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(TEMP_MARK) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a file name is one of our temp files.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TEMP_MARK)
+}
+
+/// An exclusive advisory lock on the store, released on drop (or when the
+/// process dies, so a `kill -9` never leaves the store locked).
+pub struct StoreLock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl StoreLock {
+    /// Blocks until the lock at `path` is ours. The lock file is never renamed
+    /// over, so every process locks the same inode.
+    pub fn acquire(path: &Path) -> Result<StoreLock> {
+        let file = open_private(
+            path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .at(path)?;
+        file.lock().at(path)?;
+        Ok(StoreLock {
+            _file: file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_sets_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/dir/x.age");
+        atomic_write(&p, b"one").unwrap();
+        atomic_write(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            let d = fs::metadata(dir.path().join("sub/dir")).unwrap();
+            assert_eq!(d.permissions().mode() & 0o777, 0o700);
+        }
+        let leftovers: Vec<_> = fs::read_dir(p.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .filter(|e| is_temp_name(&e.file_name().to_string_lossy()))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn sweep_removes_only_temps() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".ward-tmp-1-2-x.age"), b"half").unwrap();
+        fs::write(dir.path().join("keep.age"), b"x").unwrap();
+        sweep_stale_temps(dir.path());
+        assert!(!dir.path().join(".ward-tmp-1-2-x.age").exists());
+        assert!(dir.path().join("keep.age").exists());
+    }
+}

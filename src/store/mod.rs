@@ -1,0 +1,457 @@
+//! The store: a folder of age files, one per secret (docs/FORMAT.md).
+//!
+//! Names come from file names, so listing never decrypts. Every change is taken
+//! under the store lock and written atomically.
+
+pub mod crypto;
+pub mod document;
+pub mod fsio;
+pub mod generate;
+pub mod name;
+
+use crate::error::{IoContext, Result, WardError};
+use crate::policy::FolderPolicy;
+pub use crypto::Keyring;
+pub use document::{Encoding, Kind, SecretDoc, SecretMeta, SecretValue};
+pub use name::SecretPath;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub const WARD_DIR: &str = ".ward";
+pub const STORE_FILE: &str = "store.toml";
+pub const RECIPIENTS_FILE: &str = "recipients";
+/// Per-folder recipients override.
+pub const FOLDER_RECIPIENTS: &str = ".recipients";
+/// Per-folder default policy.
+pub const FOLDER_POLICY: &str = ".policy.toml";
+pub const LOCK_FILE: &str = "lock";
+/// Store format version this build writes and reads.
+pub const STORE_FORMAT: u32 = 1;
+
+/// `.ward/store.toml`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoreInfo {
+    pub format: u32,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+/// A problem met while listing or loading, reported and skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub cause: String,
+}
+
+/// Secret names found on disk, sorted, plus anything that could not be listed.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    pub secrets: Vec<SecretPath>,
+    pub problems: Vec<Problem>,
+    /// Folder default policies found on the way, by folder path (`acme/api`).
+    pub folder_policies: BTreeMap<String, FolderPolicy>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+    info: StoreInfo,
+}
+
+impl Store {
+    /// Opens an existing store.
+    pub fn open(root: &Path) -> Result<Store> {
+        let info_path = root.join(WARD_DIR).join(STORE_FILE);
+        let text = match fs::read_to_string(&info_path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(WardError::NoStore(root.to_path_buf()))
+            }
+            Err(e) => return Err(WardError::io(&info_path, e)),
+        };
+        let info: StoreInfo = toml::from_str(&text).map_err(|e| WardError::Corrupt {
+            path: info_path.clone(),
+            cause: e.message().to_string(),
+        })?;
+        if info.format > STORE_FORMAT {
+            return Err(WardError::Corrupt {
+                path: info_path,
+                cause: format!(
+                    "store format {} is newer than this ward understands ({STORE_FORMAT}); upgrade ward",
+                    info.format
+                ),
+            });
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+            info,
+        })
+    }
+
+    /// Creates a new store at `root` whose recipients are `recipients`.
+    /// Refuses to touch an existing store.
+    pub fn create(
+        root: &Path,
+        recipients: &[String],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Store> {
+        let ward = root.join(WARD_DIR);
+        if ward.join(STORE_FILE).exists() {
+            return Err(WardError::Exists {
+                what: "a store".into(),
+                path: root.to_path_buf(),
+            });
+        }
+        let text = recipients_text(recipients);
+        crypto::parse_recipients(&ward.join(RECIPIENTS_FILE), &text)?;
+        fsio::create_private_dir(&ward)?;
+        let info = StoreInfo {
+            format: STORE_FORMAT,
+            id: hex::encode(rand::random::<[u8; 16]>()),
+            created: Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        };
+        fsio::atomic_write(&ward.join(RECIPIENTS_FILE), text.as_bytes())?;
+        let toml = toml::to_string(&info).expect("StoreInfo serialises");
+        let header = "# ward store: see docs/FORMAT.md\n";
+        fsio::atomic_write(&ward.join(STORE_FILE), format!("{header}{toml}").as_bytes())?;
+        Ok(Store {
+            root: root.to_path_buf(),
+            info,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn info(&self) -> &StoreInfo {
+        &self.info
+    }
+
+    pub fn ward_dir(&self) -> PathBuf {
+        self.root.join(WARD_DIR)
+    }
+
+    /// Takes the store-wide write lock.
+    pub fn lock(&self) -> Result<fsio::StoreLock> {
+        fsio::StoreLock::acquire(&self.ward_dir().join(LOCK_FILE))
+    }
+
+    /// The file holding `name`.
+    pub fn file_of(&self, name: &SecretPath) -> PathBuf {
+        self.root.join(name.relative_file())
+    }
+
+    pub fn exists(&self, name: &SecretPath) -> bool {
+        self.file_of(name).is_file()
+    }
+
+    /// Lists secret names from file names, without decrypting anything.
+    /// Unreadable folders and badly named files are reported, not fatal.
+    pub fn list(&self, prefix: Option<&SecretPath>) -> Listing {
+        let mut listing = Listing::default();
+        // A prefix can name a folder or a single secret.
+        let start = match prefix {
+            Some(p) => {
+                if self.exists(p) {
+                    listing.secrets.push(p.clone());
+                }
+                self.root.join(p.segments().collect::<PathBuf>())
+            }
+            None => self.root.clone(),
+        };
+        if start.is_dir() {
+            self.walk(&start, &mut listing);
+        }
+        // Policies above the prefix still apply to what is under it.
+        if let Some(p) = prefix {
+            let mut dir: Vec<&str> = p.segments().collect();
+            while !dir.is_empty() {
+                self.read_folder_policy(&dir.join("/"), &mut listing);
+                dir.pop();
+            }
+        }
+        listing.secrets.sort();
+        listing.secrets.dedup();
+        listing
+    }
+
+    fn walk(&self, dir: &Path, out: &mut Listing) {
+        let entries = match fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                out.problems.push(Problem {
+                    path: dir.to_path_buf(),
+                    cause: format!("cannot read folder: {e}"),
+                });
+                return;
+            }
+        };
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let name = file_name.to_string_lossy();
+            // Dot entries are ward's own (.ward, .recipients, temp files) or git's.
+            if name.starts_with('.') {
+                if name == FOLDER_POLICY {
+                    if let Ok(rel) = dir.strip_prefix(&self.root) {
+                        let folder = rel.to_string_lossy().into_owned();
+                        self.read_folder_policy(&folder, out);
+                    }
+                }
+                continue;
+            }
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                self.walk(&path, out);
+            } else if name.ends_with(".age") {
+                let rel = path.strip_prefix(&self.root).unwrap_or(&path);
+                match SecretPath::from_relative_file(rel) {
+                    Ok(p) => out.secrets.push(p),
+                    Err(e) => out.problems.push(Problem {
+                        path: path.clone(),
+                        cause: e.to_string(),
+                    }),
+                }
+            }
+        }
+    }
+
+    fn read_folder_policy(&self, folder: &str, out: &mut Listing) {
+        if folder.is_empty() || out.folder_policies.contains_key(folder) {
+            return;
+        }
+        let path = self.root.join(folder).join(FOLDER_POLICY);
+        match fs::read_to_string(&path) {
+            Ok(text) => match toml::from_str::<FolderPolicy>(&text) {
+                Ok(p) => {
+                    out.folder_policies.insert(folder.to_string(), p);
+                }
+                Err(e) => out.problems.push(Problem {
+                    path,
+                    cause: format!("folder policy ignored: {}", e.message()),
+                }),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => out.problems.push(Problem {
+                path,
+                cause: format!("cannot read folder policy: {e}"),
+            }),
+        }
+    }
+
+    /// Reads and decrypts one secret.
+    pub fn read(&self, keys: &Keyring, name: &SecretPath) -> Result<SecretDoc> {
+        let path = self.file_of(name);
+        self.read_file(keys, name, &path)
+    }
+
+    fn read_file(&self, keys: &Keyring, name: &SecretPath, path: &Path) -> Result<SecretDoc> {
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(WardError::NotFound {
+                    name: name.to_string(),
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(e) => return Err(WardError::io(path, e)),
+        };
+        let plain = keys.decrypt(path, &bytes)?;
+        SecretDoc::from_bytes(&plain).map_err(|cause| WardError::Corrupt {
+            path: path.to_path_buf(),
+            cause,
+        })
+    }
+
+    /// Decrypts many secrets in parallel, keeping only metadata. Each result
+    /// stands alone: one bad file does not stop the others.
+    pub fn read_meta_all(
+        &self,
+        keys: &Keyring,
+        names: &[SecretPath],
+    ) -> Vec<(SecretPath, Result<SecretMeta>)> {
+        names
+            .par_iter()
+            .map(|n| (n.clone(), self.read(keys, n).map(|d| d.meta())))
+            .collect()
+    }
+
+    /// Recipients for `name`: the nearest folder `.recipients`, else the store's.
+    pub fn recipients_for(&self, name: &SecretPath) -> Result<(PathBuf, Vec<crypto::Recipient>)> {
+        let path = self.recipients_path_for(name);
+        let text = fs::read_to_string(&path).at(&path)?;
+        let recipients = crypto::parse_recipients(&path, &text)?;
+        Ok((path, recipients))
+    }
+
+    /// Which recipients file governs `name`.
+    pub fn recipients_path_for(&self, name: &SecretPath) -> PathBuf {
+        let mut dir: Vec<&str> = name.segments().collect();
+        dir.pop();
+        while !dir.is_empty() {
+            let candidate = self
+                .root
+                .join(dir.iter().collect::<PathBuf>())
+                .join(FOLDER_RECIPIENTS);
+            if candidate.is_file() {
+                return candidate;
+            }
+            dir.pop();
+        }
+        self.ward_dir().join(RECIPIENTS_FILE)
+    }
+
+    /// Encrypts and writes `doc` as `name`. The caller holds the lock.
+    pub fn write_locked(
+        &self,
+        _lock: &fsio::StoreLock,
+        name: &SecretPath,
+        doc: &SecretDoc,
+    ) -> Result<()> {
+        let (_, recipients) = self.recipients_for(name)?;
+        let plain = zeroize::Zeroizing::new(doc.to_bytes());
+        let cipher = crypto::encrypt(&recipients, &plain)?;
+        let path = self.file_of(name);
+        if let Some(dir) = path.parent() {
+            fsio::sweep_stale_temps(dir);
+        }
+        fsio::atomic_write(&path, &cipher)
+    }
+
+    /// Creates a new secret; refuses to overwrite one.
+    pub fn create_secret(&self, name: &SecretPath, doc: &SecretDoc) -> Result<()> {
+        let lock = self.lock()?;
+        if self.exists(name) {
+            return Err(WardError::Exists {
+                what: format!("secret {name}"),
+                path: self.file_of(name),
+            });
+        }
+        self.write_locked(&lock, name, doc)
+    }
+
+    /// Read-modify-write under the lock, so that concurrent writers never lose
+    /// each other's changes. `change` gets the current document (None if the
+    /// secret does not exist yet) and returns the new one.
+    pub fn upsert<T>(
+        &self,
+        keys: &Keyring,
+        name: &SecretPath,
+        change: impl FnOnce(Option<SecretDoc>) -> Result<(SecretDoc, T)>,
+    ) -> Result<T> {
+        let lock = self.lock()?;
+        let current = match self.read(keys, name) {
+            Ok(doc) => Some(doc),
+            Err(WardError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let (doc, out) = change(current)?;
+        self.write_locked(&lock, name, &doc)?;
+        Ok(out)
+    }
+
+    /// Changes an existing secret under the lock.
+    pub fn update<T>(
+        &self,
+        keys: &Keyring,
+        name: &SecretPath,
+        change: impl FnOnce(&mut SecretDoc) -> Result<T>,
+    ) -> Result<T> {
+        self.upsert(keys, name, |current| {
+            let mut doc = current.ok_or_else(|| WardError::NotFound {
+                name: name.to_string(),
+                path: self.file_of(name),
+            })?;
+            let out = change(&mut doc)?;
+            Ok((doc, out))
+        })
+    }
+
+    /// Deletes a secret and any folders it leaves empty.
+    pub fn remove(&self, name: &SecretPath) -> Result<()> {
+        let _lock = self.lock()?;
+        let path = self.file_of(name);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(WardError::NotFound {
+                    name: name.to_string(),
+                    path,
+                })
+            }
+            Err(e) => return Err(WardError::io(&path, e)),
+        }
+        if let Some(dir) = path.parent() {
+            fsio::sync_dir(dir)?;
+            self.prune_empty_dirs(dir);
+        }
+        Ok(())
+    }
+
+    /// Renames (moves) a secret. It is re-encrypted for the destination's
+    /// recipients; the new file is written before the old one is removed, so a
+    /// crash leaves a copy, never nothing.
+    pub fn rename(
+        &self,
+        keys: &Keyring,
+        from: &SecretPath,
+        to: &SecretPath,
+        actor: &str,
+    ) -> Result<()> {
+        let lock = self.lock()?;
+        if self.exists(to) {
+            return Err(WardError::Exists {
+                what: format!("secret {to}"),
+                path: self.file_of(to),
+            });
+        }
+        let mut doc = self.read(keys, from)?;
+        doc.touch(actor, chrono::Utc::now());
+        self.write_locked(&lock, to, &doc)?;
+        let old = self.file_of(from);
+        fs::remove_file(&old).at(&old)?;
+        if let Some(dir) = old.parent() {
+            fsio::sync_dir(dir)?;
+            self.prune_empty_dirs(dir);
+        }
+        Ok(())
+    }
+
+    fn prune_empty_dirs(&self, mut dir: &Path) {
+        while dir != self.root && dir.starts_with(&self.root) {
+            // remove_dir fails on a non-empty folder (e.g. one with .recipients): stop there.
+            if fs::remove_dir(dir).is_err() {
+                break;
+            }
+            match dir.parent() {
+                Some(p) => dir = p,
+                None => break,
+            }
+        }
+    }
+}
+
+/// Text of a recipients file for `keys`.
+pub fn recipients_text(keys: &[String]) -> String {
+    let mut text = String::from(
+        "# ward recipients: one public key a line (age1…, ssh-ed25519 …, ssh-rsa …)\n",
+    );
+    for k in keys {
+        text.push_str(k.trim());
+        text.push('\n');
+    }
+    text
+}
+
+mod hex {
+    pub fn encode(bytes: impl AsRef<[u8]>) -> String {
+        bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
