@@ -62,6 +62,8 @@ pub enum Command {
     Rm(RmArgs),
     /// Print a generated random value
     Gen(GenArgs),
+    /// Open the TUI on a generated demo store (temporary, removed on exit)
+    Demo,
     /// Print shell completions: ward completions bash|zsh|fish
     Completions {
         #[arg(value_enum)]
