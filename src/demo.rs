@@ -196,9 +196,13 @@ fn doc_for(spec: &Spec, now: DateTime<Utc>) -> SecretDoc {
     doc
 }
 
-/// Creates a demo store and identity inside `dir`.
+/// Creates a demo store and identity inside `dir`, dated today.
 pub fn create(dir: &Path) -> Result<Demo> {
-    let now = Utc::now();
+    create_at(dir, Utc::now())
+}
+
+/// Creates a demo store whose dates are relative to `now` (fixed in tests).
+pub fn create_at(dir: &Path, now: DateTime<Utc>) -> Result<Demo> {
     let identity = dir.join("identity.txt");
     let (text, public) = crypto::generate_identity(now);
     fsio::atomic_write(&identity, text.as_bytes())?;

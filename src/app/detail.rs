@@ -13,6 +13,8 @@ pub struct Detail {
     /// The value shows until this moment.
     pub revealed_until: Option<Instant>,
     pub scroll: u16,
+    /// Reveal was asked for before the document finished decrypting.
+    pub reveal_pending: bool,
 }
 
 impl Detail {
@@ -24,6 +26,7 @@ impl Detail {
         self.name = name;
         self.doc = None;
         self.revealed_until = None;
+        self.reveal_pending = false;
         self.scroll = 0;
         self.name.is_some()
     }
@@ -38,6 +41,7 @@ impl Detail {
 
     /// Forgets the value (lock, selection change).
     pub fn forget(&mut self) {
+        self.reveal_pending = false;
         self.doc = None;
         self.revealed_until = None;
         self.name = None;

@@ -38,7 +38,7 @@ pub enum Msg {
     Metas(Vec<(SecretPath, Result<SecretMeta, String>)>),
     SecretLoaded {
         name: SecretPath,
-        result: Result<SecretDoc, String>,
+        result: Result<Box<SecretDoc>, String>,
     },
     Saved {
         op: SaveSummary,
@@ -329,7 +329,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 if let Ok(doc) = &result {
                     app.catalog.set_meta(&name, Ok(doc.meta()));
                 }
-                app.detail.doc = Some(result);
+                if result.is_ok() && std::mem::take(&mut app.detail.reveal_pending) {
+                    app.detail.revealed_until = Some(app.now + app.timings.reveal);
+                }
+                app.detail.doc = Some(result.map(|d| *d));
             }
             Vec::new()
         }
@@ -545,13 +548,10 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
                 app.tree.collapse(&app.catalog);
             }
         }
-        Action::Expand => {
-            if !app.tree.expand(&app.catalog) && app.tree.selected_secret().is_some() {
-                app.focus = Pane::Detail;
-            }
-        }
-        Action::Open => {
-            if !app.tree.expand(&app.catalog) && app.tree.selected_secret().is_some() {
+        Action::Expand | Action::Open => {
+            // A folder opens; on a secret, focus moves to its detail.
+            let opened_folder = app.tree.expand(&app.catalog);
+            if !opened_folder && app.tree.selected_secret().is_some() {
                 app.focus = Pane::Detail;
             }
         }
@@ -581,6 +581,9 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             } else if let Some(Err(e)) = &app.detail.doc {
                 let e = e.clone();
                 app.error(e);
+            } else if app.detail.name.is_some() {
+                // Still decrypting: reveal as soon as it arrives.
+                app.detail.reveal_pending = true;
             } else {
                 app.info("Select a secret to reveal its value.");
             }

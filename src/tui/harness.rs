@@ -21,9 +21,9 @@ pub struct Harness {
 
 impl Harness {
     /// Opens the app on the store and identities named in `cli`, at `width`×`height`.
-    pub fn open(cli: &Cli, width: u16, height: u16) -> Result<Harness> {
+    pub fn open(cli: &Cli, width: u16, height: u16, today: chrono::NaiveDate) -> Result<Harness> {
         let now = Instant::now();
-        let (app, session, fx) = super::prepare(cli, now)?;
+        let (app, session, fx) = super::prepare(cli, now, today)?;
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
         let mut h = Harness {
             app,

@@ -22,7 +22,11 @@ use std::time::{Duration, Instant};
 const TICK: Duration = Duration::from_millis(100);
 
 /// Builds the session and the app for a store, without touching the terminal.
-pub fn prepare(cli: &Cli, now: Instant) -> Result<(App, Session, Vec<Effect>)> {
+pub fn prepare(
+    cli: &Cli,
+    now: Instant,
+    today: chrono::NaiveDate,
+) -> Result<(App, Session, Vec<Effect>)> {
     let config_path = cli.config.clone().unwrap_or_else(Config::default_path);
     let config = Config::load(&config_path)?;
     let store_root = cli.store.clone().unwrap_or_else(config::default_store);
@@ -35,6 +39,7 @@ pub fn prepare(cli: &Cli, now: Instant) -> Result<(App, Session, Vec<Effect>)> {
     app.mono =
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || config.theme == "mono";
     app.catalog.lead = config.lead_time;
+    app.catalog.today = Some(today);
     let mut session = Session {
         store_root: store_root.clone(),
         store: None,
@@ -67,7 +72,6 @@ pub fn prepare(cli: &Cli, now: Instant) -> Result<(App, Session, Vec<Effect>)> {
     }
     let listing = store.list(None);
     session.store = Some(store);
-    let today = chrono::Local::now().date_naive();
     let lead = session.config.lead_time;
     if locked {
         app.mode = Mode::Locked(LockScreen {
@@ -90,7 +94,8 @@ pub fn prepare(cli: &Cli, now: Instant) -> Result<(App, Session, Vec<Effect>)> {
 
 /// Runs the TUI until the user quits.
 pub fn run(cli: &Cli) -> Result<()> {
-    let (mut app, mut session, initial) = prepare(cli, Instant::now())?;
+    let (mut app, mut session, initial) =
+        prepare(cli, Instant::now(), chrono::Local::now().date_naive())?;
     let mut guard = terminal::TerminalGuard::new()
         .map_err(|e| WardError::Other(format!("cannot set up the terminal: {e}")))?;
     let size = guard

@@ -19,7 +19,7 @@ pub enum Event {
     /// Identities loaded: the session keeps them.
     Keys(Arc<Keyring>),
     /// A store was created: the session opens it.
-    StoreReady(Store),
+    StoreReady(Box<Store>),
 }
 
 pub type Job = Box<dyn FnOnce(Sender<Event>) + Send>;
@@ -48,7 +48,7 @@ impl Session {
             }
             Event::StoreReady(store) => {
                 let listing = store.list(None);
-                self.store = Some(store);
+                self.store = Some(*store);
                 // Created, then listed (empty, or whatever a reused folder holds).
                 Some(Msg::Listed(listing))
             }
@@ -86,7 +86,7 @@ impl Session {
             Effect::LoadSecret(name) => {
                 let (store, keys) = (self.store.clone()?, self.keys.clone()?);
                 Some(Box::new(move |tx| {
-                    let result = store.read(&keys, &name).map_err(|e| e.to_string());
+                    let result = store.read(&keys, &name).map(Box::new).map_err(|e| e.to_string());
                     send(&tx, Msg::SecretLoaded { name, result });
                 }))
             }
@@ -133,7 +133,7 @@ impl Session {
                     match create_store(&root, &identity, passphrase.as_ref()) {
                         Ok((store, keys)) => {
                             let _ = tx.send(Event::Keys(Arc::new(keys)));
-                            let _ = tx.send(Event::StoreReady(store));
+                            let _ = tx.send(Event::StoreReady(Box::new(store)));
                             send(&tx, Msg::StoreCreated(Ok(())));
                         }
                         Err(e) => send(&tx, Msg::StoreCreated(Err(e.to_string()))),

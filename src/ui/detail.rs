@@ -103,10 +103,7 @@ fn doc_lines<'a>(
             "Value",
             vec![
                 Span::styled(MASK, theme.masked()),
-                Span::styled(
-                    format!("  {chars} chars · r reveals · c copies"),
-                    theme.dim(),
-                ),
+                Span::styled(format!("  ({chars} chars)"), theme.dim()),
             ],
             theme,
         ));

@@ -13,11 +13,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let counts = app.catalog.counts();
+    let wide = area.width >= 120;
+    let label = crate::sanitize::escape(&app.store_label);
+    let label = if wide {
+        label
+    } else {
+        shorten_path(&label, 22)
+    };
     let mut spans = vec![
         Span::styled(" ward ", theme.title()),
-        Span::styled(crate::sanitize::escape(&app.store_label), theme.dim()),
+        Span::styled(label, theme.dim()),
         Span::raw(format!("  {} secrets", app.catalog.len())),
     ];
+    // Words when they fit, symbols and short words when they do not.
     for status in [
         Status::Compromised,
         Status::Expired,
@@ -26,11 +34,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ] {
         let n = counts.get(status);
         if n > 0 {
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(
-                format!("{} {n} {}", status.symbol(), status.label()),
-                theme.status(status),
-            ));
+            let text = if wide {
+                format!("  {} {n} {}", status.symbol(), status.label())
+            } else {
+                format!(" {}{n} {}", status.symbol(), short(status))
+            };
+            spans.push(Span::styled(text, theme.status(status)));
         }
     }
     if counts.failed > 0 {
@@ -40,11 +49,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
     }
     let (done, total) = app.catalog.progress();
-    if done < total {
+    if done < total && !app.is_locked() {
         spans.push(Span::styled(
             format!("  loading {done}/{total}…"),
             theme.dim(),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short(s: Status) -> &'static str {
+    match s {
+        Status::Compromised => "compr",
+        Status::Expired => "expired",
+        Status::Overdue => "overdue",
+        Status::DueSoon => "due",
+        Status::Ok => "ok",
+        Status::NoPolicy => "none",
+    }
+}
+
+/// Keeps the end of a long path: "…/ward/store".
+fn shorten_path(p: &str, max: usize) -> String {
+    let n = p.chars().count();
+    if n <= max {
+        return p.to_string();
+    }
+    format!("…{}", p.chars().skip(n - max + 1).collect::<String>())
 }

@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 format!("edited by {}", escape(&doc.updated_by)),
             ));
         }
-        events.sort_by(|a, b| b.0.cmp(&a.0));
+        events.sort_by_key(|e| std::cmp::Reverse(e.0));
         for (t, text) in events {
             lines.push(Line::from(vec![
                 Span::styled(when(t), theme.dim()),

@@ -84,16 +84,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
                             Span::styled(format!("{} ", s.symbol()), theme.status(s))
                         }
                     };
-                    let mut spans = vec![
-                        Span::raw(indent),
-                        mark,
-                        Span::raw(escape(entry.name.leaf())),
-                    ];
+                    let leaf = escape(entry.name.leaf());
+                    let used = indent.chars().count() + 2 + leaf.chars().count();
+                    let mut spans = vec![Span::raw(indent), mark, Span::raw(leaf)];
+                    // The status word, right-aligned, when there is room for it.
                     if let Some(s) = entry
                         .status()
                         .filter(|s| s.needs_action() || *s == crate::policy::Status::DueSoon)
                     {
-                        spans.push(Span::styled(format!(" {}", s.label()), theme.status(s)));
+                        let word = s.label();
+                        let width = inner.width as usize;
+                        if used + 1 + word.len() <= width {
+                            spans.push(Span::raw(" ".repeat(width - used - word.len())));
+                            spans.push(Span::styled(word, theme.status(s)));
+                        }
                     }
                     Line::from(spans)
                 }

@@ -1,0 +1,636 @@
+//! The real app and session on a ratatui TestBackend: snapshots of every pane
+//! and dialog at 80x24 and 160x48, style checks, and key-driven scenarios that
+//! check both the screen and the store.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use clap::Parser;
+use insta::assert_snapshot;
+use ratatui::crossterm::event::KeyModifiers;
+use ratatui::crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::style::Color;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use ward::app::{Mode, Msg};
+use ward::cli::Cli;
+use ward::store::{Encoding, Keyring, SecretDoc, SecretPath, SecretValue, Store};
+use ward::tui::harness::Harness;
+
+/// The fixed "today" of every test, so dates and statuses never drift.
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: PathBuf,
+    identity: PathBuf,
+    config: PathBuf,
+}
+
+impl Fixture {
+    /// The demo store, dated at noon on `today()`.
+    fn demo() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
+        let demo = ward::demo::create_at(dir.path(), now).unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            "actor = \"tester@host\"\nreveal_timeout = 20\nidle_lock = 300\n",
+        )
+        .unwrap();
+        Fixture {
+            store: demo.store,
+            identity: demo.identity,
+            config,
+            _dir: dir,
+        }
+    }
+
+    fn cli(&self) -> Cli {
+        Cli::parse_from([
+            "ward",
+            "--store",
+            self.store.to_str().unwrap(),
+            "--identity",
+            self.identity.to_str().unwrap(),
+            "--config",
+            self.config.to_str().unwrap(),
+        ])
+    }
+
+    fn open(&self, w: u16, h: u16) -> Harness {
+        let mut h = Harness::open(&self.cli(), w, h, today()).unwrap();
+        h.app.store_label = "~/demo/store".into();
+        h
+    }
+
+    fn keys(&self) -> Keyring {
+        let mut k = Keyring::default();
+        k.add_file(&self.identity, None)
+            .map_err(|e| e.into_ward())
+            .unwrap();
+        k
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.store).unwrap()
+    }
+
+    fn read(&self, name: &str) -> SecretDoc {
+        self.store()
+            .read(&self.keys(), &SecretPath::parse(name).unwrap())
+            .unwrap()
+    }
+
+    fn put(&self, name: &str, value: &str, edit: impl FnOnce(&mut SecretDoc)) {
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let mut doc = SecretDoc::new(
+            SecretValue::new(value.into()),
+            Encoding::Utf8,
+            "tester@host",
+            now,
+        );
+        edit(&mut doc);
+        self.store()
+            .create_secret(&SecretPath::parse(name).unwrap(), &doc)
+            .unwrap();
+    }
+}
+
+/// Selects a secret by moving down until the detail shows it.
+fn select(h: &mut Harness, name: &str) {
+    h.key(KeyCode::Char('g'));
+    for _ in 0..200 {
+        if h.app.selected_name().map(|n| n.as_str()) == Some(name) {
+            return;
+        }
+        h.key(KeyCode::Char('j'));
+    }
+    panic!("{name} not found in the tree");
+}
+
+fn path_exists(store: &Path, name: &str) -> bool {
+    store.join(format!("{name}.age")).exists()
+}
+
+// ---- snapshots ---------------------------------------------------------------
+
+#[test]
+fn snapshot_main_screen() {
+    let f = Fixture::demo();
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut app = f.open(w, h);
+        select(&mut app, "acme/api/prod/STRIPE_SECRET_KEY");
+        assert_snapshot!(format!("main_{w}x{h}"), app.screen());
+    }
+}
+
+#[test]
+fn snapshot_dialogs_and_overlays() {
+    let f = Fixture::demo();
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut app = f.open(w, h);
+        select(&mut app, "acme/db/DATABASE_URL");
+        app.key(KeyCode::Char('?'));
+        assert_snapshot!(format!("help_{w}x{h}"), app.screen());
+        app.key(KeyCode::Esc);
+        app.key(KeyCode::Char('n'));
+        assert_snapshot!(format!("form_new_{w}x{h}"), app.screen());
+        app.key(KeyCode::Esc);
+        app.key(KeyCode::Char('e'));
+        assert_snapshot!(format!("form_edit_{w}x{h}"), app.screen());
+        app.key(KeyCode::Esc);
+        app.key(KeyCode::Char('R'));
+        assert_snapshot!(format!("form_rotate_{w}x{h}"), app.screen());
+        app.key(KeyCode::Esc);
+        app.key(KeyCode::Char('m'));
+        assert_snapshot!(format!("form_rename_{w}x{h}"), app.screen());
+        app.key(KeyCode::Esc);
+        app.key(KeyCode::Char('!'));
+        assert_snapshot!(format!("form_compromise_{w}x{h}"), app.screen());
+        app.key(KeyCode::Esc);
+        app.key(KeyCode::Char('d'));
+        assert_snapshot!(format!("confirm_delete_{w}x{h}"), app.screen());
+        app.key(KeyCode::Char('n'));
+        app.key(KeyCode::Char('/')).type_text("aws");
+        assert_snapshot!(format!("filter_{w}x{h}"), app.screen());
+        app.key(KeyCode::Esc);
+        app.key(KeyCode::Char('L'));
+        assert_snapshot!(format!("locked_{w}x{h}"), app.screen());
+    }
+}
+
+#[test]
+fn snapshot_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::parse_from([
+        "ward",
+        "--store",
+        dir.path().join("store").to_str().unwrap(),
+        "--identity",
+        dir.path().join("id.txt").to_str().unwrap(),
+        "--config",
+        dir.path().join("none.toml").to_str().unwrap(),
+    ]);
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut app = Harness::open(&cli, w, h, today()).unwrap();
+        let screen = app.screen().replace(dir.path().to_str().unwrap(), "/tmp/T");
+        assert_snapshot!(format!("first_run_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn snapshot_small_terminal_shows_one_pane_at_a_time() {
+    let f = Fixture::demo();
+    let mut app = f.open(50, 16);
+    select(&mut app, "billing/QUICKBOOKS_OAUTH");
+    assert_snapshot!("small_tree_50x16", app.screen());
+    app.key(KeyCode::Tab);
+    assert_snapshot!("small_detail_50x16", app.screen());
+}
+
+// ---- styles ------------------------------------------------------------------
+
+fn find(buf: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(byte) = line.find(text) {
+            let x = line[..byte].chars().count() as u16;
+            return Some((x, y));
+        }
+    }
+    None
+}
+
+#[test]
+fn colours_carry_status_masking_and_selection() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    select(&mut app, "acme/web/TLS_CERT");
+    let buf = app.buffer();
+    // The expired mark is red and bold; the word is there too, for NO_COLOR.
+    let (x, y) = find(&buf, "x TLS_CERT").unwrap();
+    assert_eq!(
+        buf[(x, y)].fg,
+        Color::Red,
+        "the expired mark keeps its colour"
+    );
+    assert_eq!(buf[(x, y)].bg, Color::Cyan, "on the selection's background");
+    assert_eq!(
+        buf[(x + 2, y)].fg,
+        Color::Black,
+        "the selected name is drawn inverted"
+    );
+    let (x, y) = find(&buf, "> STRIPE_SECRET_KEY").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    // The masked value is dim.
+    let (x, y) = find(&buf, "••••••••").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::DarkGray);
+    app.key(KeyCode::Char('r'));
+    let buf = app.buffer();
+    let (x, y) = find(&buf, "-----BEGIN CERTIFICATE-----").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Yellow, "a revealed value stands out");
+}
+
+#[test]
+fn no_color_still_marks_status_with_symbols_and_words() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    app.app.mono = true;
+    let buf = app.buffer();
+    let (x, y) = find(&buf, "x TLS_CERT").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Reset);
+    let screen = app.screen();
+    assert!(screen.contains("expired"));
+    assert!(screen.contains("! 1 compromised"));
+}
+
+// ---- behaviour ---------------------------------------------------------------
+
+#[test]
+fn tree_navigation_expands_collapses_and_follows_selection() {
+    let f = Fixture::demo();
+    let mut app = f.open(80, 24);
+    app.key(KeyCode::Char('g'));
+    assert!(app.screen().contains("▾ acme/ (7)"));
+    app.key(KeyCode::Char('h'));
+    let s = app.screen();
+    assert!(s.contains("▸ acme/ (7)"), "{s}");
+    assert!(!s.contains("GITHUB_TOKEN"));
+    app.key(KeyCode::Char('l'));
+    assert!(app.screen().contains("GITHUB_TOKEN"));
+    app.key(KeyCode::Char('G'));
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "personal/HOME_WIFI"
+    );
+    assert!(app.screen().contains("personal/HOME_WIFI"));
+    app.key(KeyCode::Char('h'));
+    assert!(
+        app.app.selected_name().is_none(),
+        "h on a secret goes to its folder"
+    );
+    app.key(KeyCode::PageUp)
+        .key(KeyCode::PageDown)
+        .key(KeyCode::Up)
+        .key(KeyCode::Down);
+}
+
+#[test]
+fn filter_narrows_by_path_tag_and_owner_and_esc_clears() {
+    let f = Fixture::demo();
+    let mut app = f.open(80, 24);
+    app.key(KeyCode::Char('/')).type_text("payments");
+    let s = app.screen();
+    assert!(s.contains("STRIPE_SECRET_KEY"), "tag match: {s}");
+    assert!(!s.contains("HOME_WIFI"));
+    app.key(KeyCode::Esc);
+    app.key(KeyCode::Char('/')).type_text("hank");
+    let s = app.screen();
+    assert!(
+        s.contains("PAGERDUTY_TOKEN") && !s.contains("STRIPE"),
+        "owner match: {s}"
+    );
+    app.key(KeyCode::Enter);
+    assert!(!app.app.tree.filtering);
+    assert!(app.screen().contains("/hank"));
+    app.key(KeyCode::Esc);
+    assert!(app.app.tree.filter.is_empty());
+    let s = app.screen();
+    assert!(
+        s.contains("STRIPE_SECRET_KEY") && s.contains(" Secrets "),
+        "{s}"
+    );
+}
+
+#[test]
+fn reveal_shows_the_value_and_masks_itself_again() {
+    let f = Fixture::demo();
+    f.put("zeta/KNOWN", "correct horse battery staple", |_| {});
+    let mut app = f.open(120, 30);
+    select(&mut app, "zeta/KNOWN");
+    assert!(!app.screen().contains("correct horse"));
+    app.key(KeyCode::Char('r'));
+    assert!(app.screen().contains("correct horse battery staple"));
+    app.advance(Duration::from_secs(21));
+    assert!(
+        !app.screen().contains("correct horse"),
+        "re-masked after the timeout"
+    );
+    app.key(KeyCode::Char('r'));
+    assert!(app.screen().contains("correct horse"));
+    app.key(KeyCode::Char('k'));
+    app.key(KeyCode::Char('j'));
+    assert!(
+        !app.screen().contains("correct horse"),
+        "re-masked when the selection moves"
+    );
+}
+
+#[test]
+fn create_a_secret_with_a_pasted_multiline_value() {
+    let f = Fixture::demo();
+    let mut app = f.open(100, 30);
+    select(&mut app, "acme/db/DATABASE_URL");
+    app.key(KeyCode::Char('n'));
+    // The path starts in the selected folder.
+    app.type_text("NEW_CERT");
+    app.key(KeyCode::Tab);
+    app.paste("-----BEGIN KEY-----\r\nabc\r\n-----END KEY-----");
+    assert!(
+        !app.screen().contains("BEGIN KEY"),
+        "the value is masked while typed"
+    );
+    app.key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .ctrl('u')
+        .type_text("certificate");
+    app.key(KeyCode::Tab).type_text("ops");
+    app.key(KeyCode::Tab).type_text("tls, prod");
+    app.ctrl('s');
+    assert!(matches!(app.app.mode, Mode::Normal), "form closed");
+    assert!(app.screen().contains("Created acme/db/NEW_CERT"));
+    let doc = f.read("acme/db/NEW_CERT");
+    assert_eq!(
+        doc.value.expose(),
+        "-----BEGIN KEY-----\nabc\n-----END KEY-----"
+    );
+    assert_eq!(doc.kind.label(), "certificate");
+    assert_eq!(doc.owner.as_deref(), Some("ops"));
+    assert_eq!(doc.tags, vec!["tls", "prod"]);
+    assert_eq!(doc.created_by, "tester@host");
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "acme/db/NEW_CERT"
+    );
+}
+
+#[test]
+fn form_errors_keep_what_was_typed() {
+    let f = Fixture::demo();
+    let mut app = f.open(100, 30);
+    app.key(KeyCode::Char('n'));
+    app.ctrl('u').type_text("acme/db/DATABASE_URL");
+    app.key(KeyCode::Tab).type_text("some value");
+    app.key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .ctrl('u')
+        .type_text("x");
+    app.ctrl('s');
+    let s = app.screen();
+    assert!(s.contains("Kind: unknown kind"), "validation message: {s}");
+    // Fix the kind; now the store refuses: the name exists.
+    app.key(KeyCode::Backspace).type_text("password");
+    app.ctrl('s');
+    let s = app.screen();
+    assert!(
+        s.contains("already exists"),
+        "store error shown in the form: {s}"
+    );
+    let Mode::Form(form) = &app.app.mode else {
+        panic!("the form stays open")
+    };
+    assert_eq!(form.fields[0].input.text(), "acme/db/DATABASE_URL");
+    assert_eq!(form.fields[1].input.text(), "some value");
+    // The existing secret is untouched.
+    assert_ne!(f.read("acme/db/DATABASE_URL").value.expose(), "some value");
+}
+
+#[test]
+fn edit_rotate_rename_compromise_and_delete() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "old-value", |d| d.owner = Some("ann".into()));
+    let mut app = f.open(120, 30);
+    select(&mut app, "zeta/KEY");
+
+    // Edit: owner and rotation policy.
+    app.key(KeyCode::Char('e'));
+    app.key(KeyCode::Tab);
+    app.ctrl('u');
+    app.type_text("bob");
+    for _ in 0..5 {
+        app.key(KeyCode::Tab);
+    }
+    app.type_text("30d");
+    app.ctrl('s');
+    let doc = f.read("zeta/KEY");
+    assert_eq!(doc.owner.as_deref(), Some("bob"));
+    assert_eq!(doc.rotate_every.unwrap().to_string(), "30d");
+    assert_eq!(doc.value.expose(), "old-value");
+
+    // Rotate with a generated value and a reason.
+    app.key(KeyCode::Char('R'));
+    app.ctrl('g');
+    app.key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .type_text("quarterly");
+    app.key(KeyCode::Enter);
+    let doc = f.read("zeta/KEY");
+    assert_ne!(doc.value.expose(), "old-value");
+    assert_eq!(doc.value.expose().chars().count(), 32);
+    assert_eq!(doc.version, 2);
+    assert_eq!(doc.history[0].value.expose(), "old-value");
+    assert_eq!(doc.history[0].reason.as_deref(), Some("quarterly"));
+    assert!(app.screen().contains("Rotated zeta/KEY"));
+
+    // Mark compromised.
+    app.key(KeyCode::Char('!'))
+        .type_text("leaked")
+        .key(KeyCode::Enter);
+    assert!(f.read("zeta/KEY").compromised.is_some());
+    assert!(app.screen().contains("compromised"));
+
+    // Rename.
+    app.key(KeyCode::Char('m'));
+    app.ctrl('u');
+    app.type_text("omega/KEY2").key(KeyCode::Enter);
+    assert!(!path_exists(&f.store, "zeta/KEY"));
+    assert!(path_exists(&f.store, "omega/KEY2"));
+    assert_eq!(app.app.selected_name().unwrap().as_str(), "omega/KEY2");
+
+    // Delete asks first; n keeps it, y deletes.
+    app.key(KeyCode::Char('d'));
+    assert!(app.screen().contains("Delete omega/KEY2?"));
+    app.key(KeyCode::Char('n'));
+    assert!(path_exists(&f.store, "omega/KEY2"));
+    app.key(KeyCode::Char('d')).key(KeyCode::Char('y'));
+    assert!(!path_exists(&f.store, "omega/KEY2"));
+    assert!(app.screen().contains("Deleted omega/KEY2"));
+    assert!(app
+        .app
+        .catalog
+        .get(&SecretPath::parse("omega/KEY2").unwrap())
+        .is_none());
+}
+
+#[test]
+fn idle_lock_drops_values_and_unlocks_with_enter() {
+    let f = Fixture::demo();
+    f.put("zeta/KNOWN", "sekrit-value-123", |_| {});
+    let mut app = f.open(100, 30);
+    select(&mut app, "zeta/KNOWN");
+    app.key(KeyCode::Char('r'));
+    assert!(app.screen().contains("sekrit-value-123"));
+    app.advance(Duration::from_secs(301));
+    let s = app.screen();
+    assert!(s.contains("ward is locked"), "{s}");
+    assert!(
+        !s.contains("sekrit") && !s.contains("KNOWN") && !s.contains("acme"),
+        "nothing of the store shows: {s}"
+    );
+    assert!(app.app.detail.doc.is_none(), "the value left memory");
+    assert!(app.session.keys.is_none(), "identities dropped");
+    app.key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Normal));
+    assert!(app.screen().contains("zeta/KNOWN"));
+}
+
+#[test]
+fn passphrase_identity_unlocks_in_the_tui_with_retry() {
+    let f = Fixture::demo();
+    // Re-protect the demo identity with a passphrase, in age's own format.
+    let plain = std::fs::read(&f.identity).unwrap();
+    let pass = age::secrecy::SecretString::from("open sesame".to_string());
+    let locked = ward::store::crypto::encrypt_with_passphrase(&plain, &pass);
+    std::fs::write(&f.identity, locked).unwrap();
+    let mut app = f.open(80, 24);
+    let s = app.screen();
+    assert!(
+        s.contains("ward is locked") && s.contains("Passphrase"),
+        "{s}"
+    );
+    app.type_text("wrong").key(KeyCode::Enter);
+    let s = app.screen();
+    assert!(s.contains("Wrong passphrase"), "{s}");
+    assert!(!s.contains("wrong"), "the typed passphrase is never shown");
+    app.type_text("open sesame").key(KeyCode::Enter);
+    let s = app.screen();
+    assert!(s.contains("acme/"), "{s}");
+    assert!(!s.contains("loading"), "metadata loaded after unlock: {s}");
+}
+
+#[test]
+fn first_run_creates_identity_and_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let id = dir.path().join("cfg/id.txt");
+    let cli = Cli::parse_from([
+        "ward",
+        "--store",
+        store.to_str().unwrap(),
+        "--identity",
+        id.to_str().unwrap(),
+        "--config",
+        dir.path().join("none.toml").to_str().unwrap(),
+    ]);
+    let mut app = Harness::open(&cli, 80, 24, today()).unwrap();
+    app.type_text("pw")
+        .key(KeyCode::Tab)
+        .type_text("px")
+        .key(KeyCode::Enter);
+    assert!(app.screen().contains("differ"));
+    app.key(KeyCode::Backspace)
+        .type_text("w")
+        .key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Normal), "{}", app.screen());
+    assert!(app.screen().contains("No secrets yet"));
+    assert!(store.join(".ward/store.toml").exists());
+    let head = std::fs::read(&id).unwrap();
+    assert!(
+        head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"),
+        "identity is passphrase-protected"
+    );
+    app.key(KeyCode::Char('n'))
+        .type_text("p/K")
+        .key(KeyCode::Tab)
+        .type_text("v1")
+        .ctrl('s');
+    assert!(store.join("p/K.age").exists());
+}
+
+#[test]
+fn hostile_strings_from_the_store_render_harmlessly() {
+    let f = Fixture::demo();
+    let evil = "\u{1b}]52;c;aGFjaw==\u{7}\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m";
+    f.put("zeta/EVIL", evil, |d| {
+        d.owner = Some(format!("mallory{evil}"));
+        d.notes = Some(format!("line1\n{evil}"));
+        d.tags = vec![evil.to_string()];
+        d.url = Some(format!("https://x/{evil}"));
+    });
+    // A file name with an escape cannot be a secret: it is reported, not drawn.
+    std::fs::write(f.store.join("zeta").join("bad\u{1b}[31m.age"), b"x").unwrap();
+    let mut app = f.open(160, 48);
+    select(&mut app, "zeta/EVIL");
+    app.key(KeyCode::Char('r'));
+    let buf = app.buffer();
+    for cell in buf.content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "control character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+    let s = app.screen();
+    assert!(s.contains("mallory\\e]52;c;aGFjaw==\\x07"), "{s}");
+    assert!(
+        !s.contains("bad"),
+        "invalid file name not shown as a secret"
+    );
+}
+
+#[test]
+fn every_size_draws_without_panicking() {
+    let f = Fixture::demo();
+    let mut app = f.open(80, 24);
+    select(&mut app, "acme/web/TLS_CERT");
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (20, 5),
+        (40, 10),
+        (69, 20),
+        (70, 20),
+        (200, 60),
+        (0, 0),
+    ] {
+        app.resize(w, h);
+        app.screen();
+        app.key(KeyCode::Char('n'));
+        app.screen();
+        app.key(KeyCode::Esc).key(KeyCode::Char('?'));
+        app.screen();
+        app.key(KeyCode::Esc);
+    }
+}
+
+#[test]
+fn mouse_selects_and_scrolls() {
+    let f = Fixture::demo();
+    let mut app = f.open(100, 30);
+    let click = |row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 5,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Header row 0, tree border row 1, first tree row at 2: acme/ (folder).
+    // Row 5 is the 4th visible row: GITHUB_TOKEN.
+    app.send(click(5));
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "acme/api/prod/GITHUB_TOKEN"
+    );
+    app.send(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 5,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.app.tree.selected, 6);
+}
