@@ -3,6 +3,7 @@
 
 mod args;
 mod context;
+mod copy;
 mod init;
 mod list;
 mod output;
@@ -36,6 +37,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
             Ok(exit::OK)
         }
         Command::Gen(a) => secrets::gen(a),
+        Command::ClipboardKeeper(a) => Ok(crate::clipboard::keeper::run(a)),
         other => {
             let ctx = Context::new(cli)?;
             match other {
@@ -47,7 +49,11 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::History(a) => secrets::history(&ctx, a),
                 Command::Mv(a) => secrets::mv(&ctx, a),
                 Command::Rm(a) => secrets::rm(&ctx, a),
-                Command::Init(_) | Command::Completions { .. } | Command::Gen(_) => {
+                Command::Copy(a) => copy::run(&ctx, a),
+                Command::Init(_)
+                | Command::Completions { .. }
+                | Command::Gen(_)
+                | Command::ClipboardKeeper(_) => {
                     unreachable!("handled above")
                 }
             }
