@@ -341,7 +341,7 @@ pub fn set_first(
                 };
                 let mux = osc52::Mux::detect(var);
                 match osc52::route_for(mux, var("TMUX_PANE").as_deref()) {
-                    Ok(route) => Box::new(osc52::Osc52::new(file, route)),
+                    Ok(route) => Box::new(osc52::Osc52::new(file, route).scrubbing_tmux_buffers()),
                     Err(e) => {
                         errors.push(e);
                         continue;

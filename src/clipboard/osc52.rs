@@ -11,6 +11,7 @@ use super::{BackendUsed, Clipboard, CopyError, CopyErrorKind, ReadBack, CLEARED_
 use base64::Engine;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use zeroize::Zeroizing;
 
 /// Largest value sent by OSC 52, in bytes before base64. Terminals and tmux
 /// cap the sequence (xterm and tmux at around 1 MB, some far lower).
@@ -254,11 +255,32 @@ pub fn route_for(mux: Mux, tmux_pane: Option<&str>) -> Result<Route, CopyError> 
 pub struct Osc52<W: Write> {
     out: W,
     route: Route,
+    /// The last value set, kept only to delete tmux paste buffers holding it.
+    scrub: Option<Zeroizing<String>>,
+    scrub_tmux: bool,
 }
 
 impl<W: Write> Osc52<W> {
     pub fn new(out: W, route: Route) -> Self {
-        Osc52 { out, route }
+        Osc52 {
+            out,
+            route,
+            scrub: None,
+            scrub_tmux: false,
+        }
+    }
+
+    /// On clear, also delete the tmux paste buffers that hold the value
+    /// (tmux makes a new buffer for every OSC 52 it accepts, and keeps them).
+    pub fn scrubbing_tmux_buffers(mut self) -> Self {
+        self.scrub_tmux = matches!(
+            self.route,
+            Route::Tmux {
+                clipboard: true,
+                ..
+            }
+        );
+        self
     }
 
     pub fn route(&self) -> Route {
@@ -280,7 +302,7 @@ impl<W: Write> Osc52<W> {
                 ),
             ));
         }
-        let bytes = zeroize::Zeroizing::new(encode(self.route, payload));
+        let bytes = Zeroizing::new(encode(self.route, payload));
         // One write call, so that another writer's output cannot land inside it.
         self.out
             .write_all(&bytes)
@@ -300,7 +322,11 @@ impl<W: Write> Clipboard for Osc52<W> {
     }
 
     fn set_text(&mut self, text: &str) -> Result<(), CopyError> {
-        self.send(text.as_bytes())
+        self.send(text.as_bytes())?;
+        if self.scrub_tmux {
+            self.scrub = Some(Zeroizing::new(text.to_string()));
+        }
+        Ok(())
     }
 
     fn read_text(&mut self) -> ReadBack {
@@ -309,7 +335,35 @@ impl<W: Write> Clipboard for Osc52<W> {
 
     /// Overwrites with [`CLEARED_PLACEHOLDER`]: tmux ignores an empty payload.
     fn clear(&mut self) -> Result<(), CopyError> {
-        self.send(CLEARED_PLACEHOLDER.as_bytes())
+        self.send(CLEARED_PLACEHOLDER.as_bytes())?;
+        if let Some(value) = self.scrub.take() {
+            delete_tmux_buffers_holding(&value);
+        }
+        Ok(())
+    }
+}
+
+/// Deletes every tmux paste buffer whose content is exactly `value`.
+pub fn delete_tmux_buffers_holding(value: &str) {
+    let Some(names) = tmux_output(&["list-buffers", "-F", "#{buffer_name}"]) else {
+        return;
+    };
+    for name in names.lines() {
+        let content = Command::new("tmux")
+            .args(["show-buffer", "-b", name])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output();
+        let Ok(out) = content else { continue };
+        let bytes = Zeroizing::new(out.stdout);
+        if out.status.success() && bytes.as_slice() == value.as_bytes() {
+            let _ = Command::new("tmux")
+                .args(["delete-buffer", "-b", name])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
