@@ -112,9 +112,10 @@ impl Route {
 }
 
 /// `ESC ] 52 ; c ; <base64> BEL`: set the clipboard selection to `payload`.
-pub fn sequence(payload: &[u8]) -> Vec<u8> {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(payload);
-    let mut out = Vec::with_capacity(b64.len() + 8);
+/// Every buffer that holds the (encoded) value is zeroized when dropped.
+pub fn sequence(payload: &[u8]) -> Zeroizing<Vec<u8>> {
+    let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(payload));
+    let mut out = Zeroizing::new(Vec::with_capacity(b64.len() + 8));
     out.extend_from_slice(b"\x1b]52;c;");
     out.extend_from_slice(b64.as_bytes());
     out.push(BEL);
@@ -122,8 +123,8 @@ pub fn sequence(payload: &[u8]) -> Vec<u8> {
 }
 
 /// tmux passthrough: `ESC P tmux; <seq with every ESC doubled> ESC \`.
-pub fn tmux_passthrough(seq: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(seq.len() + 12);
+pub fn tmux_passthrough(seq: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(seq.len() + 12));
     out.extend_from_slice(b"\x1bPtmux;");
     for &b in seq {
         if b == ESC {
@@ -137,8 +138,10 @@ pub fn tmux_passthrough(seq: &[u8]) -> Vec<u8> {
 
 /// screen passthrough: the sequence cut into [`SCREEN_CHUNK`]-byte pieces,
 /// each wrapped as `ESC P <piece> ESC \`.
-pub fn screen_passthrough(seq: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(seq.len() + seq.len() / SCREEN_CHUNK * 4 + 4);
+pub fn screen_passthrough(seq: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        seq.len() + seq.len().div_ceil(SCREEN_CHUNK) * 4,
+    ));
     for piece in seq.chunks(SCREEN_CHUNK) {
         out.extend_from_slice(b"\x1bP");
         out.extend_from_slice(piece);
@@ -148,7 +151,7 @@ pub fn screen_passthrough(seq: &[u8]) -> Vec<u8> {
 }
 
 /// Everything written to the terminal to set the clipboard along `route`.
-pub fn encode(route: Route, payload: &[u8]) -> Vec<u8> {
+pub fn encode(route: Route, payload: &[u8]) -> Zeroizing<Vec<u8>> {
     let seq = sequence(payload);
     match route {
         Route::Terminal => seq,
@@ -156,7 +159,7 @@ pub fn encode(route: Route, payload: &[u8]) -> Vec<u8> {
             clipboard,
             passthrough,
         } => {
-            let mut out = Vec::new();
+            let mut out = Zeroizing::new(Vec::new());
             if clipboard {
                 out.extend_from_slice(&seq);
             }
@@ -166,8 +169,10 @@ pub fn encode(route: Route, payload: &[u8]) -> Vec<u8> {
             out
         }
         Route::Screen => {
-            let mut out = seq.clone();
-            out.extend_from_slice(&screen_passthrough(&seq));
+            let wrapped = screen_passthrough(&seq);
+            let mut out = Zeroizing::new(Vec::with_capacity(seq.len() + wrapped.len()));
+            out.extend_from_slice(&seq);
+            out.extend_from_slice(&wrapped);
             out
         }
     }
@@ -302,7 +307,7 @@ impl<W: Write> Osc52<W> {
                 ),
             ));
         }
-        let bytes = Zeroizing::new(encode(self.route, payload));
+        let bytes = encode(self.route, payload);
         // One write call, so that another writer's output cannot land inside it.
         self.out
             .write_all(&bytes)
@@ -382,11 +387,14 @@ mod tests {
     #[test]
     fn plain_sequence_is_exact() {
         // base64("hunter2") = "aHVudGVyMg=="
-        assert_eq!(sequence(b"hunter2"), b"\x1b]52;c;aHVudGVyMg==\x07".to_vec());
+        assert_eq!(
+            *sequence(b"hunter2"),
+            b"\x1b]52;c;aHVudGVyMg==\x07".to_vec()
+        );
         assert_eq!(encode(Route::Terminal, b"hunter2"), sequence(b"hunter2"));
         // Multi-line and non-ASCII values survive base64 untouched.
         assert_eq!(
-            sequence("a\nb€".as_bytes()),
+            *sequence("a\nb€".as_bytes()),
             b"\x1b]52;c;YQpi4oKs\x07".to_vec()
         );
     }
@@ -395,7 +403,7 @@ mod tests {
     fn tmux_passthrough_doubles_escapes() {
         let seq = sequence(b"hunter2");
         assert_eq!(
-            tmux_passthrough(&seq),
+            *tmux_passthrough(&seq),
             b"\x1bPtmux;\x1b\x1b]52;c;aHVudGVyMg==\x07\x1b\\".to_vec()
         );
         let both = encode(
@@ -406,7 +414,7 @@ mod tests {
             b"hunter2",
         );
         assert_eq!(
-            both,
+            *both,
             b"\x1b]52;c;aHVudGVyMg==\x07\x1bPtmux;\x1b\x1b]52;c;aHVudGVyMg==\x07\x1b\\".to_vec()
         );
         let only_clipboard = encode(
@@ -431,7 +439,7 @@ mod tests {
     fn screen_passthrough_is_chunked() {
         let seq = sequence(b"hunter2");
         assert_eq!(
-            screen_passthrough(&seq),
+            *screen_passthrough(&seq),
             b"\x1bP\x1b]52;c;aHVudGVyMg==\x07\x1b\\".to_vec()
         );
         // A long value: every DCS piece carries at most SCREEN_CHUNK bytes.
@@ -453,12 +461,12 @@ mod tests {
             pieces += 1;
             rest = &rest[end + 2..];
         }
-        assert_eq!(rebuilt, seq);
+        assert_eq!(rebuilt, *seq);
         assert_eq!(pieces, seq.len().div_ceil(SCREEN_CHUNK));
         // Screen route: plain first, then the passthrough copy.
-        let mut expected = seq.clone();
+        let mut expected = seq.to_vec();
         expected.extend_from_slice(&wrapped);
-        assert_eq!(encode(Route::Screen, &long), expected);
+        assert_eq!(*encode(Route::Screen, &long), expected);
     }
 
     #[test]
