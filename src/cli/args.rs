@@ -64,6 +64,8 @@ pub enum Command {
     Gen(GenArgs),
     /// Copy a secret's value (or a field) to the clipboard; it clears itself
     Copy(CopyArgs),
+    /// Open the TUI on a generated demo store (temporary, removed on exit)
+    Demo,
     /// Print shell completions: ward completions bash|zsh|fish
     Completions {
         #[arg(value_enum)]
