@@ -62,6 +62,8 @@ pub enum Command {
     Rm(RmArgs),
     /// Print a generated random value
     Gen(GenArgs),
+    /// Copy a secret's value (or a field) to the clipboard; it clears itself
+    Copy(CopyArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -69,6 +71,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Internal: holds and clears a copied value (see src/clipboard/keeper.rs)
+    #[command(name = "__clipboard-keeper", hide = true)]
+    ClipboardKeeper(crate::clipboard::keeper::KeeperArgs),
 }
 
 #[derive(Clone, Debug, Args)]
@@ -211,6 +216,20 @@ pub struct RmArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'f')]
     pub force: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CopyArgs {
+    pub path: String,
+    /// Copy this metadata field instead of the value (url, owner, …)
+    #[arg(long, value_name = "NAME")]
+    pub field: Option<String>,
+    /// Seconds until the clipboard is cleared; 0 never [default: config, 45]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// auto, native or osc52 [default: config, auto]
+    #[arg(long, value_enum, value_name = "BACKEND")]
+    pub backend: Option<crate::config::ClipboardBackend>,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod args;
 pub mod context;
+mod copy;
 mod init;
 mod list;
 mod output;
@@ -36,6 +37,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
             Ok(exit::OK)
         }
         Command::Gen(a) => secrets::gen(a),
+        Command::ClipboardKeeper(a) => Ok(crate::clipboard::keeper::run(a)),
         Command::Demo => demo(cli),
         other => {
             let ctx = Context::new(cli)?;
@@ -48,10 +50,12 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::History(a) => secrets::history(&ctx, a),
                 Command::Mv(a) => secrets::mv(&ctx, a),
                 Command::Rm(a) => secrets::rm(&ctx, a),
+                Command::Copy(a) => copy::run(&ctx, a),
                 Command::Init(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)
-                | Command::Demo => {
+                | Command::Demo
+                | Command::ClipboardKeeper(_) => {
                     unreachable!("handled above")
                 }
             }

@@ -55,7 +55,7 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn value_bytes(
+pub(super) fn value_bytes(
     value: &SecretValue,
     encoding: Encoding,
     name: &SecretPath,

@@ -1,0 +1,52 @@
+//! `ward copy PATH [--field F] [--timeout SECONDS] [--backend B]`.
+
+use super::args::CopyArgs;
+use super::context::Context;
+use super::secrets::value_bytes;
+use crate::clipboard::{self, CopyOptions};
+use crate::error::{exit, Result, WardError};
+use crate::sanitize::escape;
+use zeroize::Zeroizing;
+
+pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
+    let name = ctx.name(&args.path)?;
+    let doc = ctx.store.read(ctx.keys()?, &name)?;
+    let (value, what) = match &args.field {
+        Some(field) => {
+            let v = doc.field(field).ok_or_else(|| {
+                WardError::Usage(format!(
+                    "unknown field {field:?}: use kind, owner, tags, url, notes, expires, rotate_every, …"
+                ))
+            })?;
+            if v.is_empty() {
+                return Err(WardError::Usage(format!(
+                    "{name} has no {field}; nothing was copied"
+                )));
+            }
+            (Zeroizing::new(v), format!("the {field} of {name}"))
+        }
+        None => {
+            let bytes = value_bytes(&doc.value, doc.encoding, &name)?;
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                WardError::Usage(format!(
+                    "{name} holds binary data, which cannot go on a text clipboard; use `ward get`"
+                ))
+            })?;
+            (Zeroizing::new(text.to_string()), name.to_string())
+        }
+    };
+    let opts = CopyOptions::new(
+        args.backend.unwrap_or(ctx.config.clipboard_backend),
+        args.timeout.unwrap_or(ctx.config.clipboard_timeout),
+    );
+    match clipboard::copy(&value, &opts) {
+        Ok(copied) => {
+            eprintln!("{}", copied.report.summary(&escape(&what)));
+            Ok(exit::OK)
+        }
+        Err(e) => Err(WardError::Other(format!(
+            "cannot copy {name}: {}",
+            e.message
+        ))),
+    }
+}

@@ -1,0 +1,581 @@
+//! The keeper: a detached re-exec of ward (`ward __clipboard-keeper`) that
+//! sets the clipboard, keeps it alive and clears it after the timeout, so the
+//! clear happens even after the TUI or `ward copy` has exited.
+//!
+//! Protocol (parent ⇄ keeper):
+//! - argv: `__clipboard-keeper --timeout-ms N --backend B [--tty-fd 3]`;
+//!   never the value.
+//! - stdin: the value, then EOF.
+//! - fd 3 (optional): the terminal, opened by the parent before the keeper
+//!   detached (a process without a controlling terminal cannot open /dev/tty).
+//! - stdout (a pipe, never the terminal): `ok <backend>` or
+//!   `err <kind> <message>`, then later `done <outcome>`.
+//! - stderr: /dev/null. The keeper calls setsid, so closing the terminal does
+//!   not kill it, and runs in `/`.
+//!
+//! Several copies in a row: each keeper claims a slot (a small owner file,
+//! `<runtime dir>/ward/clipboard/<scope>.owner`, holding `pid nonce`, under a
+//! lock file) for the clipboard it wrote to — the display, the tmux server,
+//! the screen session or the terminal. A keeper whose slot was claimed by a
+//! later copy exits without clearing, so an earlier copy's clear never
+//! clobbers a later copy (which matters for OSC 52, which cannot read back).
+
+use super::{
+    candidates, clear_if_unchanged, empty_value, native::Native, osc52, BackendUsed, Candidate,
+    ClearOutcome, Clipboard, ClipboardBackend, CopyError, CopyErrorKind, CopyOptions, CopyReport,
+    ReadBack,
+};
+use crate::store::fsio;
+use sha2::{Digest, Sha256};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// The hidden subcommand's name.
+pub const SUBCOMMAND: &str = "__clipboard-keeper";
+/// The fd the terminal is passed on.
+const TTY_FD: i32 = 3;
+/// How long the parent waits for the keeper's answer.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest value accepted on stdin.
+const MAX_VALUE: usize = 16 * 1024 * 1024;
+
+/// Arguments of `ward __clipboard-keeper` (internal; see the module docs).
+#[derive(Clone, Debug, clap::Args)]
+pub struct KeeperArgs {
+    /// Milliseconds until the clear; 0 never clears
+    #[arg(long, default_value_t = 45_000)]
+    pub timeout_ms: u64,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: ClipboardBackend,
+    /// An inherited file descriptor open on the terminal, for OSC 52
+    #[arg(long)]
+    pub tty_fd: Option<i32>,
+}
+
+/// A copy that happened, and the keeper that will clear it.
+pub struct Copied {
+    pub report: CopyReport,
+    pub keeper: KeeperHandle,
+}
+
+/// The running keeper: its outcome arrives when the timeout is over.
+pub struct KeeperHandle {
+    pid: u32,
+    outcome: mpsc::Receiver<ClearOutcome>,
+}
+
+impl KeeperHandle {
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The clear's outcome, if it has happened.
+    pub fn try_outcome(&self) -> Option<ClearOutcome> {
+        self.outcome.try_recv().ok()
+    }
+
+    /// Blocks until the keeper is done; None if it died without saying.
+    pub fn wait_outcome(self) -> Option<ClearOutcome> {
+        self.outcome.recv().ok()
+    }
+}
+
+/// Copies `value` through a new keeper process and returns once the keeper
+/// has said whether the copy worked. The value travels on a pipe only.
+pub fn copy(value: &str, opts: &CopyOptions) -> Result<Copied, CopyError> {
+    if value.is_empty() {
+        return Err(empty_value());
+    }
+    let helper_err = |what: String| CopyError::new(CopyErrorKind::Helper, what);
+    let exe = match &opts.helper {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| helper_err(format!("cannot find ward's own executable: {e}")))?,
+    };
+    let tty = open_tty(opts.tty.as_deref().unwrap_or(Path::new("/dev/tty")));
+    let timeout_ms = opts
+        .timeout
+        .map(|t| (t.as_millis() as u64).max(1))
+        .unwrap_or(0);
+
+    let mut cmd = Command::new(&exe);
+    cmd.arg(SUBCOMMAND)
+        .arg("--timeout-ms")
+        .arg(timeout_ms.to_string())
+        .arg("--backend")
+        .arg(backend_arg(opts.backend))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .current_dir("/");
+    let tty_raw = tty.as_ref().ok().map(|f| f.as_raw_fd());
+    if tty_raw.is_some() {
+        cmd.arg("--tty-fd").arg(TTY_FD.to_string());
+    }
+    // SAFETY: only async-signal-safe calls (dup2, fcntl, setsid) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some(fd) = tty_raw {
+                if fd == TTY_FD {
+                    let flags = libc::fcntl(fd, libc::F_GETFD);
+                    libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+                } else if libc::dup2(fd, TTY_FD) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        helper_err(format!(
+            "cannot start the clipboard helper {}: {e}",
+            exe.display()
+        ))
+    })?;
+    drop(tty);
+    let pid = child.id();
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let write = stdin
+        .ok_or_else(|| std::io::Error::other("no pipe"))
+        .and_then(|mut s| s.write_all(value.as_bytes()));
+    if let Err(e) = write {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(helper_err(format!(
+            "cannot hand the value to the clipboard helper: {e}"
+        )));
+    }
+
+    let (answer_tx, answer_rx) = mpsc::channel::<String>();
+    let (outcome_tx, outcome_rx) = mpsc::channel::<ClearOutcome>();
+    std::thread::spawn(move || {
+        if let Some(out) = stdout {
+            let mut lines = BufReader::new(out).lines();
+            if let Some(Ok(first)) = lines.next() {
+                let _ = answer_tx.send(first);
+                for line in lines.map_while(Result::ok) {
+                    if let Some(rest) = line.strip_prefix("done ") {
+                        let _ = outcome_tx.send(ClearOutcome::from_token(rest));
+                    }
+                }
+            }
+        }
+        // Reap it, so no zombie stays behind in a long-running TUI.
+        let _ = child.wait();
+    });
+    let answer = answer_rx.recv_timeout(ANSWER_TIMEOUT).map_err(|_| {
+        // SAFETY: plain kill(2) on the pid of our own child.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGTERM);
+        }
+        helper_err("the clipboard helper did not answer; nothing was copied".into())
+    })?;
+    let backend = parse_answer(&answer)?;
+    Ok(Copied {
+        report: CopyReport {
+            backend,
+            timeout: opts.timeout,
+            copied_at: Instant::now(),
+        },
+        keeper: KeeperHandle {
+            pid,
+            outcome: outcome_rx,
+        },
+    })
+}
+
+fn backend_arg(b: ClipboardBackend) -> &'static str {
+    match b {
+        ClipboardBackend::Auto => "auto",
+        ClipboardBackend::Native => "native",
+        ClipboardBackend::Osc52 => "osc52",
+    }
+}
+
+fn parse_answer(line: &str) -> Result<BackendUsed, CopyError> {
+    if let Some(tok) = line.strip_prefix("ok ") {
+        if let Some(b) = BackendUsed::from_token(tok.trim()) {
+            return Ok(b);
+        }
+    }
+    if let Some(rest) = line.strip_prefix("err ") {
+        let (kind, msg) = rest.split_once(' ').unwrap_or((rest, ""));
+        return Err(CopyError::new(CopyErrorKind::from_token(kind), msg));
+    }
+    Err(CopyError::new(
+        CopyErrorKind::Helper,
+        "the clipboard helper gave an unexpected answer; nothing was copied",
+    ))
+}
+
+fn open_tty(path: &Path) -> Result<File, String> {
+    let file = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    // SAFETY: isatty only inspects the descriptor.
+    if unsafe { libc::isatty(file.as_raw_fd()) } != 1 {
+        return Err(format!("{} is not a terminal", path.display()));
+    }
+    Ok(file)
+}
+
+/// The keeper's main: returns the exit code.
+pub fn run(args: KeeperArgs) -> i32 {
+    let mut out = std::io::stdout();
+    let tty = args.tty_fd.and_then(|fd| {
+        // SAFETY: fcntl(F_GETFD) only checks that fd is open; the parent passed it for us.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 || unsafe { libc::isatty(fd) } != 1 {
+            return None;
+        }
+        // SAFETY: the fd is open, ours alone, and owned by the File from here on.
+        Some(unsafe { File::from_raw_fd(fd) })
+    });
+    let value = match read_value() {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = writeln!(out, "err {} {}", e.kind.token(), e.message);
+            return 1;
+        }
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let mut held = match set_first(args.backend, &value, tty, env) {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = writeln!(out, "err {} {}", e.kind.token(), one_line(&e.message));
+            let _ = out.flush();
+            return 1;
+        }
+    };
+    let _ = writeln!(out, "ok {}", held.board.backend().token());
+    let _ = out.flush();
+    let deadline =
+        (args.timeout_ms > 0).then(|| held.copied_at + Duration::from_millis(args.timeout_ms));
+    let outcome = hold_and_clear(
+        &mut held.board,
+        &value,
+        deadline,
+        held.slot.as_ref(),
+        Timing::default(),
+    );
+    drop(value);
+    let _ = writeln!(out, "done {}", outcome.token());
+    let _ = out.flush();
+    0
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+fn read_value() -> Result<Zeroizing<String>, CopyError> {
+    let mut raw = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .lock()
+        .take(MAX_VALUE as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| CopyError::new(CopyErrorKind::Helper, format!("reading the value: {e}")))?;
+    if raw.len() > MAX_VALUE {
+        return Err(CopyError::new(
+            CopyErrorKind::BadValue,
+            "the value is too large to copy",
+        ));
+    }
+    if raw.is_empty() {
+        return Err(empty_value());
+    }
+    match std::str::from_utf8(&raw) {
+        Ok(s) => Ok(Zeroizing::new(s.to_string())),
+        Err(_) => Err(CopyError::new(
+            CopyErrorKind::BadValue,
+            "the value is not text; use `ward get` for binary values",
+        )),
+    }
+}
+
+/// A clipboard that holds our value, and the slot we claimed for it.
+pub struct Held {
+    pub board: Box<dyn Clipboard>,
+    pub slot: Option<Slot>,
+    pub copied_at: Instant,
+}
+
+/// Tries the backends in order (see [`candidates`]) and sets the value on the
+/// first that takes it; the error says why each failed and how to fix it.
+pub fn set_first(
+    choice: ClipboardBackend,
+    value: &str,
+    mut tty: Option<File>,
+    var: impl Fn(&str) -> Option<String> + Copy,
+) -> Result<Held, CopyError> {
+    let mut errors: Vec<CopyError> = Vec::new();
+    for cand in candidates(choice, var) {
+        let board: Box<dyn Clipboard> = match cand {
+            Candidate::Native => match Native::open() {
+                Ok(n) => Box::new(n),
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            },
+            Candidate::Osc52 => {
+                let Some(file) = tty.take() else {
+                    errors.push(CopyError::new(
+                        CopyErrorKind::Unreachable,
+                        "no controlling terminal to write OSC 52 to",
+                    ));
+                    continue;
+                };
+                let mux = osc52::Mux::detect(var);
+                match osc52::route_for(mux, var("TMUX_PANE").as_deref()) {
+                    Ok(route) => Box::new(osc52::Osc52::new(file, route).scrubbing_tmux_buffers()),
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut board = board;
+        let slot = Slot::for_scope(&state_dir(var), &scope_key(&board.backend(), var));
+        let set = match &slot {
+            Some(s) => s.claim(|| board.set_text(value)),
+            None => board.set_text(value),
+        };
+        match set {
+            Ok(()) => {
+                return Ok(Held {
+                    board,
+                    slot,
+                    copied_at: Instant::now(),
+                })
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    Err(explain(choice, var, errors))
+}
+
+/// One error for the user out of each backend's failure.
+fn explain(
+    choice: ClipboardBackend,
+    var: impl Fn(&str) -> Option<String>,
+    errors: Vec<CopyError>,
+) -> CopyError {
+    // A precise error (tmux settings, size, value) speaks for itself.
+    if let Some(e) = errors.iter().find(|e| {
+        matches!(
+            e.kind,
+            CopyErrorKind::TmuxDrops | CopyErrorKind::TooLarge | CopyErrorKind::BadValue
+        )
+    }) {
+        return e.clone();
+    }
+    let set = |k: &str| var(k).is_some_and(|v| !v.is_empty());
+    let display = set("DISPLAY") || set("WAYLAND_DISPLAY");
+    let reasons = errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    match choice {
+        ClipboardBackend::Auto if !display => CopyError::new(
+            CopyErrorKind::Unreachable,
+            format!(
+                "no display and the terminal is not reachable for OSC 52 ({reasons}). \
+                 Run ward in a terminal (OSC 52), or in a desktop session with DISPLAY or WAYLAND_DISPLAY set"
+            ),
+        ),
+        ClipboardBackend::Native if !display => CopyError::new(
+            CopyErrorKind::NativeUnavailable,
+            format!(
+                "no display for the native clipboard (DISPLAY and WAYLAND_DISPLAY are unset): {reasons}. \
+                 Use --backend osc52 in a terminal"
+            ),
+        ),
+        _ => CopyError::new(
+            errors
+                .first()
+                .map(|e| e.kind)
+                .unwrap_or(CopyErrorKind::Unreachable),
+            format!("nothing was copied: {reasons}"),
+        ),
+    }
+}
+
+/// Which clipboard a backend writes to, so that copies to the same one
+/// supersede each other.
+fn scope_key(backend: &BackendUsed, var: impl Fn(&str) -> Option<String>) -> String {
+    let v = |k: &str| var(k).unwrap_or_default();
+    match backend {
+        BackendUsed::Native => format!("native:{}|{}", v("WAYLAND_DISPLAY"), v("DISPLAY")),
+        BackendUsed::Osc52(osc52::Route::Tmux { .. }) => {
+            // $TMUX is "socket,pid,session": the server is the clipboard.
+            let tmux = v("TMUX");
+            format!("tmux:{}", tmux.split(',').next().unwrap_or_default())
+        }
+        BackendUsed::Osc52(osc52::Route::Screen) => format!("screen:{}", v("STY")),
+        BackendUsed::Osc52(osc52::Route::Terminal) => format!("tty:{}", tty_device()),
+    }
+}
+
+/// The terminal's device number (from fd 3, or the controlling terminal).
+fn tty_device() -> String {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat writes into our struct; a bad fd just fails.
+    if unsafe { libc::fstat(TTY_FD, &mut st) } == 0 {
+        return format!("{:x}", st.st_rdev);
+    }
+    "unknown".into()
+}
+
+/// `<runtime dir>/ward/clipboard`, else `<cache dir>/ward/clipboard`.
+fn state_dir(var: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let runtime = var("XDG_RUNTIME_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .filter(|d| d.is_dir());
+    match runtime {
+        Some(d) => d.join("ward").join("clipboard"),
+        None => crate::config::cache_dir().join("clipboard"),
+    }
+}
+
+/// The claim on one clipboard; see the module docs.
+pub struct Slot {
+    lock_path: PathBuf,
+    owner_path: PathBuf,
+    token: String,
+}
+
+/// Releases the lock when dropped (closing the file releases flock).
+struct SlotLock(#[allow(dead_code)] File);
+
+impl Slot {
+    /// A slot for `scope` under `dir`; None if the folder cannot be made
+    /// (then copies do not supersede each other, which is still safe).
+    pub fn for_scope(dir: &Path, scope: &str) -> Option<Slot> {
+        fsio::create_private_dir(dir).ok()?;
+        let hash = Sha256::digest(scope.as_bytes());
+        let name: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let token = format!("{} {:016x}", std::process::id(), rand::random::<u64>());
+        Some(Slot {
+            lock_path: dir.join(format!("{name}.lock")),
+            owner_path: dir.join(format!("{name}.owner")),
+            token,
+        })
+    }
+
+    fn lock(&self) -> Option<SlotLock> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&self.lock_path)
+            .ok()?;
+        // SAFETY: flock on a descriptor we own.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return None;
+        }
+        Some(SlotLock(file))
+    }
+
+    /// Runs `set` and, if it worked, records this keeper as the owner, all
+    /// under the lock, so the latest set and the recorded owner agree.
+    pub fn claim<E>(&self, set: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+        let _guard = self.lock();
+        set()?;
+        let _ = fsio::atomic_write(&self.owner_path, format!("{}\n", self.token).as_bytes());
+        Ok(())
+    }
+
+    /// Whether no later copy has claimed the clipboard since.
+    pub fn is_current(&self) -> bool {
+        std::fs::read_to_string(&self.owner_path)
+            .map(|s| s.trim_end() == self.token)
+            .unwrap_or(false)
+    }
+
+    /// Runs `clear` only if still the owner, then gives the slot up.
+    pub fn finish<T>(&self, clear: impl FnOnce() -> T) -> Option<T> {
+        let _guard = self.lock();
+        if !self.is_current() {
+            return None;
+        }
+        let result = clear();
+        let _ = std::fs::remove_file(&self.owner_path);
+        Some(result)
+    }
+}
+
+/// How often the keeper looks at its slot and (native) at the clipboard.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub poll: Duration,
+    pub check_every: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            poll: Duration::from_millis(200),
+            check_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Keeps the clipboard until `deadline` (None: until replaced), then clears
+/// it if it still holds `value`. Leaves early when a later copy claimed the
+/// slot, or (backends that can read back) when the clipboard changed.
+pub fn hold_and_clear<C: Clipboard + ?Sized>(
+    board: &mut C,
+    value: &str,
+    deadline: Option<Instant>,
+    slot: Option<&Slot>,
+    timing: Timing,
+) -> ClearOutcome {
+    let can_read = !matches!(board.backend(), BackendUsed::Osc52(_));
+    if deadline.is_none() && !can_read {
+        return ClearOutcome::Kept;
+    }
+    let mut last_check = Instant::now();
+    loop {
+        let now = Instant::now();
+        if slot.is_some_and(|s| !s.is_current()) {
+            return ClearOutcome::Superseded;
+        }
+        if can_read && now.duration_since(last_check) >= timing.check_every {
+            last_check = now;
+            let same = matches!(board.read_text(), ReadBack::Text(t) if t.as_str() == value);
+            if !same {
+                return ClearOutcome::Changed;
+            }
+        }
+        let wait = match deadline {
+            Some(at) if now >= at => break,
+            Some(at) => timing.poll.min(at - now),
+            None => timing.poll,
+        };
+        std::thread::sleep(wait);
+    }
+    match slot {
+        Some(s) => s
+            .finish(|| clear_if_unchanged(board, value))
+            .unwrap_or(ClearOutcome::Superseded),
+        None => clear_if_unchanged(board, value),
+    }
+}
