@@ -4,6 +4,7 @@
 //! terminals; `cli` is the scriptable front end; the TUI lives in `app`
 //! (state and update), `ui` (pure renderers) and `tui` (the terminal owner).
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod error;
