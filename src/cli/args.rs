@@ -62,6 +62,8 @@ pub enum Command {
     Rm(RmArgs),
     /// Print a generated random value
     Gen(GenArgs),
+    /// Show the audit timeline, newest first; `ward audit verify` checks it
+    Audit(AuditArgs),
     /// Print shell completions: ward completions bash|zsh|fish
     Completions {
         #[arg(value_enum)]
@@ -209,6 +211,38 @@ pub struct RmArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'f')]
     pub force: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    /// Only records about this secret or folder
+    pub prefix: Option<String>,
+    /// Only this actor (user@host, or just the user part)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only this action: unlock, unlock-failed, view, reveal, copy, clipboard-cleared,
+    /// create, edit, rotate, compromise, delete, move, export, recipients-change
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only records since: YYYY-MM-DD, an RFC 3339 time, or a span back from now (7d, 2w, 3m)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every actor's chain; exit code 9 when one is broken
+    Verify {
+        /// JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Debug, Args)]

@@ -2,6 +2,7 @@
 //! the user asked for exactly that (`get`, `gen`, `history --reveal`).
 
 mod args;
+mod audit;
 mod context;
 mod init;
 mod list;
@@ -47,6 +48,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::History(a) => secrets::history(&ctx, a),
                 Command::Mv(a) => secrets::mv(&ctx, a),
                 Command::Rm(a) => secrets::rm(&ctx, a),
+                Command::Audit(a) => audit::run(&ctx, a),
                 Command::Init(_) | Command::Completions { .. } | Command::Gen(_) => {
                     unreachable!("handled above")
                 }
