@@ -12,7 +12,7 @@
 //! let log = Log::open(store, "ann@laptop", audit::keyring_fingerprint(keys));
 //! log.append(keys, Event::new(Action::Reveal).path("acme/api/KEY").version(Some(3)))?;
 //! let timeline = audit::read_all(store); // no key needed
-//! let mine: Vec<_> = timeline.filtered(&Filter { prefix: Some("acme".into()), ..Default::default() }).collect();
+//! let mine = timeline.filtered(&Filter { prefix: Some("acme".into()), ..Default::default() });
 //! let report = audit::verify(store, keys)?; // needs the key
 //! if !report.is_ok() { /* show a warning in the header */ }
 //! # let _ = mine; Ok(()) }

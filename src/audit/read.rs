@@ -77,8 +77,11 @@ impl Filter {
 
 impl Timeline {
     /// Entries matching `filter`, newest first.
-    pub fn filtered<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries.iter().filter(|e| filter.matches(&e.record))
+    pub fn filtered(&self, filter: &Filter) -> Vec<&Entry> {
+        self.entries
+            .iter()
+            .filter(|e| filter.matches(&e.record))
+            .collect()
     }
 
     /// Records per UTC day from `from` to `to` inclusive (zero days included),
@@ -89,7 +92,11 @@ impl Timeline {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Vec<(NaiveDate, u64)> {
-        activity_per_day(self.filtered(filter).map(|e| &e.record), from, to)
+        activity_per_day(
+            self.filtered(filter).into_iter().map(|e| &e.record),
+            from,
+            to,
+        )
     }
 }
 

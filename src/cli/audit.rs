@@ -17,10 +17,10 @@ pub fn run(ctx: &Context, args: AuditArgs) -> Result<i32> {
 
 fn timeline(ctx: &Context, args: AuditArgs) -> Result<i32> {
     let filter = Filter {
-        prefix: match &args.prefix {
-            Some(p) => Some(p.trim_matches('/').to_string()),
-            None => None,
-        },
+        prefix: args
+            .prefix
+            .as_ref()
+            .map(|p| p.trim_matches('/').to_string()),
         actor: args.actor.clone(),
         action: match &args.action {
             Some(a) => Some(a.parse::<Action>().map_err(WardError::Usage)?),
@@ -41,7 +41,7 @@ fn timeline(ctx: &Context, args: AuditArgs) -> Result<i32> {
             p.cause
         ));
     }
-    let entries: Vec<_> = t.filtered(&filter).collect();
+    let entries = t.filtered(&filter);
     if args.json {
         let list: Vec<serde_json::Value> = entries
             .iter()
