@@ -93,6 +93,17 @@ impl Log {
                 Some(k) => k.clone(),
                 None => {
                     let k = AuditKey::load_or_create(&self.store_root, keys)?;
+                    let store = crate::store::Store::open(&self.store_root)?;
+                    if let super::PinStatus::Changed { pinned } =
+                        super::check_pin(&store.info().id, &k)
+                    {
+                        return Err(WardError::Other(format!(
+                            "the store's audit key ({}) is not the one this machine pinned ({pinned}): \
+                             {} was replaced; run `ward audit verify`",
+                            k.id(),
+                            AuditKey::path(&self.store_root).display()
+                        )));
+                    }
                     *slot = Some(k.clone());
                     k
                 }
