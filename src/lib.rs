@@ -4,11 +4,16 @@
 //! terminals; `cli` is the scriptable front end; the TUI lives in `app`
 //! (state and update), `ui` (pure renderers) and `tui` (the terminal owner).
 
+pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod hardening;
+pub mod keymap;
 pub mod policy;
 pub mod sanitize;
 pub mod store;
+pub mod tui;
+pub mod ui;

@@ -52,6 +52,13 @@ impl Interval {
     }
 }
 
+impl Default for Interval {
+    /// The default lead time.
+    fn default() -> Self {
+        DEFAULT_LEAD
+    }
+}
+
 impl fmt::Display for Interval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let u = match self.unit {

@@ -64,6 +64,8 @@ pub enum Command {
     Gen(GenArgs),
     /// Show the audit timeline, newest first; `ward audit verify` checks it
     Audit(AuditArgs),
+    /// Open the TUI on a generated demo store (temporary, removed on exit)
+    Demo,
     /// Print shell completions: ward completions bash|zsh|fish
     Completions {
         #[arg(value_enum)]

@@ -3,7 +3,7 @@
 
 mod args;
 mod audit;
-mod context;
+pub mod context;
 mod init;
 mod list;
 mod output;
@@ -16,11 +16,11 @@ use crate::error::{exit, Result};
 
 /// Runs one CLI command and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    let command = match cli.command.clone() {
-        Some(c) => c,
-        None => return exit::USAGE,
+    let result = match cli.command.clone() {
+        None => crate::tui::run(&cli).map(|()| exit::OK),
+        Some(command) => dispatch(&cli, command),
     };
-    match dispatch(&cli, command) {
+    match result {
         Ok(code) => code,
         Err(e) => {
             output::error_line(&e.to_string());
@@ -37,6 +37,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
             Ok(exit::OK)
         }
         Command::Gen(a) => secrets::gen(a),
+        Command::Demo => demo(cli),
         other => {
             let ctx = Context::new(cli)?;
             match other {
@@ -49,10 +50,32 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Mv(a) => secrets::mv(&ctx, a),
                 Command::Rm(a) => secrets::rm(&ctx, a),
                 Command::Audit(a) => audit::run(&ctx, a),
-                Command::Init(_) | Command::Completions { .. } | Command::Gen(_) => {
+                Command::Init(_)
+                | Command::Completions { .. }
+                | Command::Gen(_)
+                | Command::Demo => {
                     unreachable!("handled above")
                 }
             }
         }
     }
+}
+
+/// `ward demo`: the TUI on a generated store in a temporary folder, removed on exit.
+fn demo(cli: &Cli) -> Result<i32> {
+    let dir = tempfile::Builder::new()
+        .prefix("ward-demo-")
+        .tempdir()
+        .map_err(|e| crate::error::WardError::io(std::env::temp_dir(), e))?;
+    let demo = crate::demo::create(dir.path())?;
+    let mut demo_cli = cli.clone();
+    demo_cli.store = Some(demo.store.clone());
+    demo_cli.identities = vec![demo.identity.clone()];
+    demo_cli.command = None;
+    crate::tui::run(&demo_cli)?;
+    eprintln!(
+        "The demo store in {} has been removed.",
+        dir.path().display()
+    );
+    Ok(exit::OK)
 }

@@ -1,0 +1,510 @@
+//! Forms inside the TUI: new secret, edit metadata, rotate, rename, mark
+//! compromised. Typing happens here, never in an external editor, so no value
+//! ever reaches a temp file.
+
+use super::input::TextInput;
+use crate::policy::{parse_date, Interval};
+use crate::store::document::GeneratorSpec;
+use crate::store::generate::{self, Charset};
+use crate::store::{Kind, SecretMeta, SecretPath, SecretValue};
+use chrono::NaiveDate;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKey {
+    Path,
+    Value,
+    Generator,
+    Kind,
+    Owner,
+    Tags,
+    Url,
+    Notes,
+    Expires,
+    RotateEvery,
+    Reason,
+}
+
+impl FieldKey {
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldKey::Path => "Path",
+            FieldKey::Value => "Value",
+            FieldKey::Generator => "Generate as",
+            FieldKey::Kind => "Kind",
+            FieldKey::Owner => "Owner",
+            FieldKey::Tags => "Tags",
+            FieldKey::Url => "URL",
+            FieldKey::Notes => "Notes",
+            FieldKey::Expires => "Expires",
+            FieldKey::RotateEvery => "Rotate every",
+            FieldKey::Reason => "Reason",
+        }
+    }
+
+    pub fn help(self) -> &'static str {
+        match self {
+            FieldKey::Path => "project/…/NAME",
+            FieldKey::Value => "type or paste; Ctrl-G generates, Ctrl-R shows, Ctrl-J new line",
+            FieldKey::Generator => "LENGTH CHARSET [PREFIX], e.g. 32 strong sk_live_",
+            FieldKey::Kind => {
+                "password, api-key, token, certificate, ssh-key, connection-string, other"
+            }
+            FieldKey::Owner => "who is responsible",
+            FieldKey::Tags => "comma-separated",
+            FieldKey::Url => "where the key is managed",
+            FieldKey::Notes => "free text",
+            FieldKey::Expires => "YYYY-MM-DD or +90d; empty for none",
+            FieldKey::RotateEvery => "90d, 6w, 3m, 1y; empty for none",
+            FieldKey::Reason => "why (kept in history and the audit log)",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub key: FieldKey,
+    pub input: TextInput,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormKind {
+    New,
+    Edit(SecretPath),
+    Rotate(SecretPath),
+    Rename(SecretPath),
+    Compromise(SecretPath),
+}
+
+impl FormKind {
+    pub fn title(&self) -> String {
+        let esc = |p: &SecretPath| crate::sanitize::escape(p.as_str());
+        match self {
+            FormKind::New => "New secret".into(),
+            FormKind::Edit(p) => format!("Edit {}", esc(p)),
+            FormKind::Rotate(p) => format!("Rotate {}", esc(p)),
+            FormKind::Rename(p) => format!("Rename or move {}", esc(p)),
+            FormKind::Compromise(p) => format!("Mark {} compromised", esc(p)),
+        }
+    }
+}
+
+/// Metadata as a form sets it: the whole set, replacing what was there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetaEdit {
+    pub kind: Kind,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    pub url: Option<String>,
+    pub notes: Option<String>,
+    pub expires: Option<NaiveDate>,
+    pub rotate_every: Option<Interval>,
+}
+
+/// A change to the store, produced by a valid form or a confirmation.
+#[derive(Debug)]
+pub enum SaveOp {
+    Create {
+        name: SecretPath,
+        value: SecretValue,
+        meta: MetaEdit,
+        generator: Option<GeneratorSpec>,
+    },
+    Edit {
+        name: SecretPath,
+        meta: MetaEdit,
+    },
+    Rotate {
+        name: SecretPath,
+        value: SecretValue,
+        reason: Option<String>,
+        generator: Option<GeneratorSpec>,
+    },
+    Rename {
+        from: SecretPath,
+        to: SecretPath,
+    },
+    Delete {
+        name: SecretPath,
+    },
+    Compromise {
+        name: SecretPath,
+        reason: Option<String>,
+    },
+}
+
+impl SaveOp {
+    /// The secret the change leaves selected.
+    pub fn target(&self) -> Option<&SecretPath> {
+        match self {
+            SaveOp::Create { name, .. }
+            | SaveOp::Edit { name, .. }
+            | SaveOp::Rotate { name, .. }
+            | SaveOp::Compromise { name, .. } => Some(name),
+            SaveOp::Rename { to, .. } => Some(to),
+            SaveOp::Delete { .. } => None,
+        }
+    }
+
+    pub fn verb(&self) -> &'static str {
+        match self {
+            SaveOp::Create { .. } => "Created",
+            SaveOp::Edit { .. } => "Saved",
+            SaveOp::Rotate { .. } => "Rotated",
+            SaveOp::Rename { .. } => "Moved",
+            SaveOp::Delete { .. } => "Deleted",
+            SaveOp::Compromise { .. } => "Marked compromised",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Form {
+    pub kind: FormKind,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// A validation or store error, shown under the fields; input is kept.
+    pub error: Option<String>,
+    /// Waiting for the store to finish saving.
+    pub busy: bool,
+    /// Set when the value came from the generator (and not edited since).
+    generated: Option<GeneratorSpec>,
+}
+
+fn field(key: FieldKey, text: &str) -> Field {
+    Field {
+        key,
+        input: TextInput::new(text),
+    }
+}
+
+fn value_field() -> Field {
+    Field {
+        key: FieldKey::Value,
+        input: TextInput::secret(true),
+    }
+}
+
+fn meta_fields(meta: Option<&SecretMeta>) -> Vec<Field> {
+    let m = meta;
+    vec![
+        field(
+            FieldKey::Kind,
+            m.map(|m| m.kind.label()).unwrap_or("api-key"),
+        ),
+        field(
+            FieldKey::Owner,
+            m.and_then(|m| m.owner.as_deref()).unwrap_or(""),
+        ),
+        field(
+            FieldKey::Tags,
+            &m.map(|m| m.tags.join(", ")).unwrap_or_default(),
+        ),
+        field(
+            FieldKey::Url,
+            m.and_then(|m| m.url.as_deref()).unwrap_or(""),
+        ),
+        field(
+            FieldKey::Notes,
+            m.and_then(|m| m.notes.as_deref()).unwrap_or(""),
+        ),
+        field(
+            FieldKey::Expires,
+            &m.and_then(|m| m.expires)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+        field(
+            FieldKey::RotateEvery,
+            &m.and_then(|m| m.rotate_every)
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+        ),
+    ]
+}
+
+fn generator_text(spec: Option<&GeneratorSpec>) -> String {
+    match spec {
+        Some(s) => format!(
+            "{} {}{}",
+            s.length,
+            s.charset,
+            s.prefix
+                .as_deref()
+                .map(|p| format!(" {p}"))
+                .unwrap_or_default()
+        ),
+        None => format!("{} {}", generate::DEFAULT_LENGTH, Charset::Strong),
+    }
+}
+
+impl Form {
+    fn build(kind: FormKind, fields: Vec<Field>) -> Form {
+        Form {
+            kind,
+            fields,
+            focus: 0,
+            error: None,
+            busy: false,
+            generated: None,
+        }
+    }
+
+    pub fn new_secret(folder: Option<&str>) -> Form {
+        let path = folder.map(|f| format!("{f}/")).unwrap_or_default();
+        let mut fields = vec![
+            field(FieldKey::Path, &path),
+            value_field(),
+            field(FieldKey::Generator, &generator_text(None)),
+        ];
+        fields.extend(meta_fields(None));
+        Form::build(FormKind::New, fields)
+    }
+
+    pub fn edit(name: SecretPath, meta: &SecretMeta) -> Form {
+        Form::build(FormKind::Edit(name), meta_fields(Some(meta)))
+    }
+
+    pub fn rotate(name: SecretPath, generator: Option<&GeneratorSpec>) -> Form {
+        let fields = vec![
+            value_field(),
+            field(FieldKey::Generator, &generator_text(generator)),
+            field(FieldKey::Reason, ""),
+        ];
+        Form::build(FormKind::Rotate(name), fields)
+    }
+
+    pub fn rename(name: SecretPath) -> Form {
+        let text = name.to_string();
+        Form::build(FormKind::Rename(name), vec![field(FieldKey::Path, &text)])
+    }
+
+    pub fn compromise(name: SecretPath) -> Form {
+        Form::build(
+            FormKind::Compromise(name),
+            vec![field(FieldKey::Reason, "")],
+        )
+    }
+
+    pub fn focused(&mut self) -> &mut Field {
+        &mut self.fields[self.focus]
+    }
+
+    pub fn focused_key(&self) -> FieldKey {
+        self.fields[self.focus].key
+    }
+
+    pub fn next(&mut self) {
+        self.focus = (self.focus + 1) % self.fields.len();
+    }
+
+    pub fn prev(&mut self) {
+        self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+    }
+
+    pub fn is_last(&self) -> bool {
+        self.focus + 1 == self.fields.len()
+    }
+
+    fn get(&self, key: FieldKey) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.input.text())
+    }
+
+    fn index_of(&self, key: FieldKey) -> usize {
+        self.fields.iter().position(|f| f.key == key).unwrap_or(0)
+    }
+
+    /// Typing in the value field means the value is no longer the generated one.
+    pub fn value_edited(&mut self) {
+        self.generated = None;
+    }
+
+    /// Ctrl-G: fills the value from the "Generate as" settings.
+    pub fn generate(&mut self) {
+        if !self.fields.iter().any(|f| f.key == FieldKey::Value) {
+            return;
+        }
+        match parse_generator(self.get(FieldKey::Generator).unwrap_or("")) {
+            Ok(spec) => {
+                let value = generate::generate(spec.length, spec.charset, spec.prefix.as_deref());
+                let i = self.index_of(FieldKey::Value);
+                self.fields[i].input.set(&value);
+                self.generated = Some(spec);
+                self.error = None;
+            }
+            Err(e) => {
+                self.focus = self.index_of(FieldKey::Generator);
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Checks every field and builds the change; on error, focuses the field.
+    pub fn validate(&mut self) -> Option<SaveOp> {
+        match self.try_build() {
+            Ok(op) => {
+                self.error = None;
+                Some(op)
+            }
+            Err((key, msg)) => {
+                self.focus = self.index_of(key);
+                self.error = Some(format!("{}: {msg}", key.label()));
+                None
+            }
+        }
+    }
+
+    fn try_build(&self) -> Result<SaveOp, (FieldKey, String)> {
+        let text = |k| self.get(k).unwrap_or("").trim().to_string();
+        let opt = |k| Some(text(k)).filter(|s: &String| !s.is_empty());
+        let path =
+            |k| SecretPath::parse(&text(k)).map_err(|e| (k, strip_name_prefix(&e.to_string())));
+        let value = || {
+            let v = self.get(FieldKey::Value).unwrap_or("");
+            if v.is_empty() {
+                Err((
+                    FieldKey::Value,
+                    "empty: type or paste a value, or press Ctrl-G".to_string(),
+                ))
+            } else {
+                Ok(SecretValue::new(v.to_string()))
+            }
+        };
+        let meta = || -> Result<MetaEdit, (FieldKey, String)> {
+            let today = chrono::Local::now().date_naive();
+            let tags: Vec<String> = text(FieldKey::Tags)
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
+            Ok(MetaEdit {
+                kind: text(FieldKey::Kind)
+                    .parse()
+                    .map_err(|e| (FieldKey::Kind, e))?,
+                owner: opt(FieldKey::Owner),
+                tags,
+                url: opt(FieldKey::Url),
+                notes: opt(FieldKey::Notes),
+                expires: opt(FieldKey::Expires)
+                    .map(|d| parse_date(&d, today))
+                    .transpose()
+                    .map_err(|e| (FieldKey::Expires, e))?,
+                rotate_every: opt(FieldKey::RotateEvery)
+                    .map(|i| i.parse())
+                    .transpose()
+                    .map_err(|e| (FieldKey::RotateEvery, e))?,
+            })
+        };
+        Ok(match &self.kind {
+            FormKind::New => SaveOp::Create {
+                name: path(FieldKey::Path)?,
+                value: value()?,
+                meta: meta()?,
+                generator: self.generated.clone(),
+            },
+            FormKind::Edit(name) => SaveOp::Edit {
+                name: name.clone(),
+                meta: meta()?,
+            },
+            FormKind::Rotate(name) => SaveOp::Rotate {
+                name: name.clone(),
+                value: value()?,
+                reason: opt(FieldKey::Reason),
+                generator: self.generated.clone(),
+            },
+            FormKind::Rename(from) => {
+                let to = path(FieldKey::Path)?;
+                if &to == from {
+                    return Err((
+                        FieldKey::Path,
+                        "the new path is the same as the old one".into(),
+                    ));
+                }
+                SaveOp::Rename {
+                    from: from.clone(),
+                    to,
+                }
+            }
+            FormKind::Compromise(name) => SaveOp::Compromise {
+                name: name.clone(),
+                reason: opt(FieldKey::Reason),
+            },
+        })
+    }
+}
+
+fn strip_name_prefix(msg: &str) -> String {
+    msg.split_once(": ")
+        .map(|(_, r)| r.to_string())
+        .unwrap_or_else(|| msg.to_string())
+}
+
+/// Parses "LENGTH CHARSET [PREFIX]".
+pub fn parse_generator(text: &str) -> Result<GeneratorSpec, String> {
+    let mut parts = text.split_whitespace();
+    let length: usize = parts
+        .next()
+        .ok_or("give a length, e.g. 32 strong")?
+        .parse()
+        .map_err(|_| "the length must be a number, e.g. 32 strong".to_string())?;
+    if length == 0 || length > generate::MAX_LENGTH {
+        return Err(format!(
+            "length must be between 1 and {}",
+            generate::MAX_LENGTH
+        ));
+    }
+    let charset: Charset = parts.next().unwrap_or("strong").parse()?;
+    let prefix = parts.next().map(str::to_string);
+    Ok(GeneratorSpec {
+        length,
+        charset,
+        prefix,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_form_validates_and_focuses_the_bad_field() {
+        let mut f = Form::new_secret(Some("acme"));
+        assert!(f.validate().is_none());
+        assert_eq!(f.focused_key(), FieldKey::Path);
+        f.fields[0].input.set("acme/KEY");
+        assert!(f.validate().is_none());
+        assert_eq!(f.focused_key(), FieldKey::Value);
+        f.generate();
+        let exp = f.index_of(FieldKey::Expires);
+        f.fields[exp].input.set("tomorrow");
+        assert!(f.validate().is_none());
+        assert_eq!(f.focused_key(), FieldKey::Expires);
+        f.fields[exp].input.set("+30d");
+        match f.validate() {
+            Some(SaveOp::Create {
+                name,
+                value,
+                generator,
+                ..
+            }) => {
+                assert_eq!(name.as_str(), "acme/KEY");
+                assert_eq!(value.len(), 32);
+                assert_eq!(generator.unwrap().length, 32);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn generator_text_parses() {
+        let g = parse_generator("24 alnum sk_live_").unwrap();
+        assert_eq!(
+            (g.length, g.charset, g.prefix.as_deref()),
+            (24, Charset::Alnum, Some("sk_live_"))
+        );
+        assert!(parse_generator("x").is_err());
+        assert!(parse_generator("10 nope").is_err());
+    }
+}

@@ -1,0 +1,820 @@
+//! The TUI's state and its update function: `update(app, msg) -> effects`.
+//! No I/O and no terminal here: the runtime in `tui` performs the effects and
+//! feeds results back as messages, and tests drive the same function.
+
+pub mod catalog;
+pub mod detail;
+pub mod form;
+pub mod input;
+pub mod tree;
+
+use crate::keymap::{self, Action, Scope};
+use crate::store::{Listing, SecretDoc, SecretMeta, SecretPath};
+use age::secrecy::SecretString;
+use catalog::{Catalog, MetaState};
+use detail::Detail;
+use form::{Form, SaveOp};
+use input::TextInput;
+use ratatui::crossterm::event::{KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tree::{RowKind, TreeView};
+
+/// How many secrets one background batch decrypts before reporting.
+pub const META_BATCH: usize = 256;
+
+/// Messages into the app: input, time, and results of background work.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Tick(Instant),
+    /// Names from the file system.
+    Listed(Listing),
+    /// A batch of decrypted metadata (or per-file errors).
+    Metas(Vec<(SecretPath, Result<SecretMeta, String>)>),
+    SecretLoaded {
+        name: SecretPath,
+        result: Result<SecretDoc, String>,
+    },
+    Saved {
+        op: SaveSummary,
+        result: Result<(), String>,
+    },
+    Unlocked(Result<(), UnlockFailure>),
+    StoreCreated(Result<(), String>),
+    /// A one-line notice from a background job (e.g. clipboard cleared).
+    Notice(String),
+}
+
+/// What a finished save changed, without the value.
+#[derive(Clone, Debug)]
+pub struct SaveSummary {
+    pub verb: &'static str,
+    pub target: Option<SecretPath>,
+    pub removed: Option<SecretPath>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnlockFailure {
+    WrongPassphrase,
+    Other(String),
+}
+
+/// Work for the runtime.
+#[derive(Debug)]
+pub enum Effect {
+    /// List names again from disk.
+    Refresh,
+    /// Decrypt metadata of these secrets in the background.
+    LoadMetas(Vec<SecretPath>),
+    LoadSecret(SecretPath),
+    Save(SaveOp),
+    Unlock(Option<SecretString>),
+    /// Drop identities and values.
+    Lock,
+    CreateStore(Option<SecretString>),
+    Suspend,
+    Quit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Tree,
+    Detail,
+}
+
+/// A yes/no question and what "yes" does.
+#[derive(Debug)]
+pub struct Confirm {
+    pub question: String,
+    pub op: SaveOp,
+}
+
+/// The lock screen: shown at start for a passphrase-protected identity, and
+/// after the idle timeout.
+#[derive(Debug, Default)]
+pub struct LockScreen {
+    pub passphrase: TextInput,
+    /// The identity needs a passphrase (else Enter alone unlocks).
+    pub needs_passphrase: bool,
+    pub error: Option<String>,
+    pub busy: bool,
+    pub identity: String,
+}
+
+/// First run: no store yet.
+#[derive(Debug, Default)]
+pub struct FirstRun {
+    pub store_path: PathBuf,
+    pub identity_path: PathBuf,
+    pub identity_exists: bool,
+    pub passphrase: TextInput,
+    pub confirm: TextInput,
+    /// 0 passphrase, 1 confirm.
+    pub focus: usize,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+#[derive(Debug)]
+pub enum Mode {
+    Normal,
+    Form(Box<Form>),
+    Confirm(Confirm),
+    Help { scroll: u16 },
+    Locked(LockScreen),
+    FirstRun(Box<FirstRun>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub text: String,
+    pub kind: NoticeKind,
+    pub until: Instant,
+}
+
+/// Timings from config.
+#[derive(Clone, Copy, Debug)]
+pub struct Timings {
+    pub reveal: Duration,
+    /// Zero: never lock.
+    pub idle_lock: Duration,
+}
+
+pub struct App {
+    pub store_label: String,
+    pub catalog: Catalog,
+    pub tree: TreeView,
+    pub detail: Detail,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub notice: Option<Notice>,
+    pub timings: Timings,
+    pub viewport: Rect,
+    pub now: Instant,
+    last_input: Instant,
+    pub quit: bool,
+    pub mono: bool,
+}
+
+impl App {
+    pub fn new(store_label: String, timings: Timings, now: Instant) -> App {
+        App {
+            store_label,
+            catalog: Catalog::default(),
+            tree: TreeView::default(),
+            detail: Detail::default(),
+            focus: Pane::Tree,
+            mode: Mode::Normal,
+            notice: None,
+            timings,
+            viewport: Rect::new(0, 0, 80, 24),
+            now,
+            last_input: now,
+            quit: false,
+            mono: false,
+        }
+    }
+
+    /// The key scope in force (for dispatch and the footer).
+    pub fn scope(&self) -> Scope {
+        match &self.mode {
+            Mode::Normal if self.tree.filtering => Scope::Filter,
+            Mode::Normal => Scope::Main,
+            Mode::Form(_) => Scope::Form,
+            Mode::Confirm(_) => Scope::Confirm,
+            Mode::Help { .. } => Scope::Help,
+            Mode::Locked(_) | Mode::FirstRun(_) => Scope::Lock,
+        }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(self.mode, Mode::Locked(_))
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            kind: NoticeKind::Info,
+            until: self.now + Duration::from_secs(5),
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            kind: NoticeKind::Error,
+            until: self.now + Duration::from_secs(10),
+        });
+    }
+
+    /// The selected secret's name, if a secret is selected.
+    pub fn selected_name(&self) -> Option<&SecretPath> {
+        self.tree
+            .selected_secret()
+            .and_then(|i| self.catalog.entries.get(i))
+            .map(|e| &e.name)
+    }
+
+    /// Starts the app on a listing (names only).
+    pub fn start(
+        &mut self,
+        listing: Listing,
+        lead: crate::policy::Interval,
+        today: chrono::NaiveDate,
+    ) -> Vec<Effect> {
+        self.catalog = Catalog::from_listing(listing, lead, today);
+        self.tree.rebuild(&self.catalog);
+        let mut fx = self.pending_loads();
+        fx.extend(self.follow_selection());
+        fx
+    }
+
+    fn pending_loads(&self) -> Vec<Effect> {
+        let pending: Vec<SecretPath> = self
+            .catalog
+            .entries
+            .iter()
+            .filter(|e| matches!(e.state, MetaState::Pending))
+            .map(|e| e.name.clone())
+            .collect();
+        if pending.is_empty() {
+            Vec::new()
+        } else {
+            vec![Effect::LoadMetas(pending)]
+        }
+    }
+
+    /// Keeps the detail pane on the selected secret.
+    fn follow_selection(&mut self) -> Vec<Effect> {
+        if self.is_locked() {
+            return Vec::new();
+        }
+        let name = self.selected_name().cloned();
+        if self.detail.show(name.clone()) {
+            if let Some(n) = name {
+                return vec![Effect::LoadSecret(n)];
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// The tree's height in rows, for scrolling (from the same layout the renderer uses).
+fn tree_height(app: &App) -> usize {
+    crate::ui::layout::compute(app.viewport, app.focus)
+        .tree
+        .height
+        .saturating_sub(2) as usize
+}
+
+/// Applies one message; returns the work the runtime must do.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let fx = match msg {
+        Msg::Tick(now) => on_tick(app, now),
+        Msg::Resize(w, h) => {
+            app.viewport = Rect::new(0, 0, w, h);
+            Vec::new()
+        }
+        Msg::Key(key) => {
+            app.last_input = app.now;
+            on_key(app, key)
+        }
+        Msg::Paste(text) => {
+            app.last_input = app.now;
+            on_paste(app, text)
+        }
+        Msg::Mouse(m) => {
+            app.last_input = app.now;
+            on_mouse(app, m)
+        }
+        Msg::Listed(listing) => {
+            let lead = app.catalog.lead;
+            let today = app
+                .catalog
+                .today
+                .unwrap_or_else(|| chrono::Local::now().date_naive());
+            let old = std::mem::take(&mut app.catalog);
+            app.catalog = Catalog::from_listing(listing, lead, today);
+            // Keep metadata we already have for names that are still there.
+            for e in old.entries {
+                if let MetaState::Loaded(l) = e.state {
+                    app.catalog.set_meta(&e.name, Ok(l.meta));
+                }
+            }
+            app.tree.rebuild(&app.catalog);
+            let mut fx = app.pending_loads();
+            fx.extend(app.follow_selection());
+            fx
+        }
+        Msg::Metas(batch) => {
+            for (name, result) in batch {
+                app.catalog.set_meta(&name, result);
+            }
+            app.tree.rebuild(&app.catalog);
+            Vec::new()
+        }
+        Msg::SecretLoaded { name, result } => {
+            if app.detail.name.as_ref() == Some(&name) && !app.is_locked() {
+                if let Ok(doc) = &result {
+                    app.catalog.set_meta(&name, Ok(doc.meta()));
+                }
+                app.detail.doc = Some(result);
+            }
+            Vec::new()
+        }
+        Msg::Saved { op, result } => on_saved(app, op, result),
+        Msg::Unlocked(result) => on_unlocked(app, result),
+        Msg::StoreCreated(result) => {
+            match result {
+                Ok(()) => {
+                    app.mode = Mode::Normal;
+                    app.info("Store created. Press n to add your first secret.");
+                }
+                Err(e) => {
+                    if let Mode::FirstRun(fr) = &mut app.mode {
+                        fr.busy = false;
+                        fr.error = Some(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::Notice(text) => {
+            app.info(text);
+            Vec::new()
+        }
+    };
+    let h = tree_height(app);
+    app.tree.scroll_to(h);
+    fx
+}
+
+fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
+    app.now = now;
+    if app.detail.revealed_until.is_some_and(|t| now >= t) {
+        app.detail.revealed_until = None;
+    }
+    if app.notice.as_ref().is_some_and(|n| now >= n.until) {
+        app.notice = None;
+    }
+    let idle = app.timings.idle_lock;
+    let lockable = matches!(
+        app.mode,
+        Mode::Normal | Mode::Form(_) | Mode::Confirm(_) | Mode::Help { .. }
+    );
+    if !idle.is_zero() && lockable && now.duration_since(app.last_input) >= idle {
+        return lock(app, "Locked after inactivity.");
+    }
+    Vec::new()
+}
+
+/// Locks: drops values and identities, keeps only names and metadata.
+pub fn lock(app: &mut App, why: &str) -> Vec<Effect> {
+    app.detail.forget();
+    app.mode = Mode::Locked(LockScreen {
+        needs_passphrase: true,
+        error: Some(why.to_string()),
+        ..Default::default()
+    });
+    app.notice = None;
+    vec![Effect::Lock]
+}
+
+fn on_unlocked(app: &mut App, result: Result<(), UnlockFailure>) -> Vec<Effect> {
+    match result {
+        Ok(()) => {
+            app.mode = Mode::Normal;
+            app.last_input = app.now;
+            let mut fx = app.pending_loads();
+            fx.extend(app.follow_selection());
+            fx
+        }
+        Err(failure) => {
+            if let Mode::Locked(lock) = &mut app.mode {
+                lock.busy = false;
+                lock.passphrase.clear();
+                lock.needs_passphrase = true;
+                lock.error = Some(match failure {
+                    UnlockFailure::WrongPassphrase => "Wrong passphrase, try again.".into(),
+                    UnlockFailure::Other(e) => e,
+                });
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_saved(app: &mut App, op: SaveSummary, result: Result<(), String>) -> Vec<Effect> {
+    match result {
+        Err(e) => {
+            match &mut app.mode {
+                Mode::Form(form) => {
+                    form.busy = false;
+                    form.error = Some(e);
+                }
+                _ => {
+                    app.mode = Mode::Normal;
+                    app.error(e);
+                }
+            }
+            Vec::new()
+        }
+        Ok(()) => {
+            app.mode = Mode::Normal;
+            let mut fx = Vec::new();
+            if let Some(removed) = &op.removed {
+                app.catalog.remove(removed);
+            }
+            let target_text = op
+                .target
+                .as_ref()
+                .or(op.removed.as_ref())
+                .map(|p| crate::sanitize::escape(p.as_str()))
+                .unwrap_or_default();
+            if let Some(target) = &op.target {
+                app.catalog.insert(target.clone());
+                app.tree.rebuild(&app.catalog);
+                if let Some(i) = app.catalog.position(target) {
+                    app.tree.reveal_secret(&app.catalog, i);
+                }
+                fx.push(Effect::LoadMetas(vec![target.clone()]));
+                // Show the new state: force a fresh load of the document.
+                app.detail.name = None;
+            } else {
+                app.tree.rebuild(&app.catalog);
+            }
+            fx.extend(app.follow_selection());
+            app.info(format!("{} {target_text}", op.verb));
+            fx
+        }
+    }
+}
+
+fn on_paste(app: &mut App, text: String) -> Vec<Effect> {
+    match &mut app.mode {
+        Mode::Form(form) if !form.busy => {
+            if form.focused_key() == form::FieldKey::Value {
+                form.value_edited();
+            }
+            form.focused().input.insert_str(&text);
+        }
+        Mode::Locked(lock) => lock.passphrase.insert_str(&text),
+        Mode::Normal if app.tree.filtering => {
+            app.tree.filter.push_str(text.lines().next().unwrap_or(""));
+            app.tree.rebuild(&app.catalog);
+            return app.follow_selection();
+        }
+        _ => {}
+    }
+    // A paste anywhere else is dropped: it may be a secret and must not land
+    // somewhere visible by accident.
+    Vec::new()
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let scope = app.scope();
+    let action = keymap::lookup(scope, &key);
+    match scope {
+        Scope::Main => main_key(app, action),
+        Scope::Filter => filter_key(app, action, key),
+        Scope::Form => form_key(app, action, key),
+        Scope::Confirm => confirm_key(app, action),
+        Scope::Help => {
+            if let Mode::Help { scroll } = &mut app.mode {
+                match action {
+                    Some(Action::Back) => app.mode = Mode::Normal,
+                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                    Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                    _ => {}
+                }
+            }
+            Vec::new()
+        }
+        Scope::Lock => lock_key(app, action, key),
+        Scope::Review | Scope::Audit => Vec::new(),
+    }
+}
+
+fn page(app: &App) -> isize {
+    tree_height(app).max(2) as isize - 1
+}
+
+fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let Some(action) = action else {
+        return Vec::new();
+    };
+    match action {
+        Action::Quit => {
+            app.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => app.mode = Mode::Help { scroll: 0 },
+        Action::Up => {
+            if app.focus == Pane::Detail {
+                app.detail.scroll = app.detail.scroll.saturating_sub(1);
+            } else {
+                app.tree.move_by(-1);
+            }
+        }
+        Action::Down => {
+            if app.focus == Pane::Detail {
+                app.detail.scroll = app.detail.scroll.saturating_add(1);
+            } else {
+                app.tree.move_by(1);
+            }
+        }
+        Action::PageUp => app.tree.move_by(-page(app)),
+        Action::PageDown => app.tree.move_by(page(app)),
+        Action::Top => app.tree.select_first(),
+        Action::Bottom => app.tree.select_last(),
+        Action::Collapse => {
+            if app.focus == Pane::Detail {
+                app.focus = Pane::Tree;
+            } else {
+                app.tree.collapse(&app.catalog);
+            }
+        }
+        Action::Expand => {
+            if !app.tree.expand(&app.catalog) && app.tree.selected_secret().is_some() {
+                app.focus = Pane::Detail;
+            }
+        }
+        Action::Open => {
+            if !app.tree.expand(&app.catalog) && app.tree.selected_secret().is_some() {
+                app.focus = Pane::Detail;
+            }
+        }
+        Action::SwitchPane => {
+            app.focus = match app.focus {
+                Pane::Tree => Pane::Detail,
+                Pane::Detail => Pane::Tree,
+            }
+        }
+        Action::Filter => {
+            app.tree.filtering = true;
+            app.focus = Pane::Tree;
+        }
+        Action::ClearFilter => {
+            if !app.tree.filter.is_empty() {
+                app.tree.filter.clear();
+                app.tree.rebuild(&app.catalog);
+            } else if app.focus == Pane::Detail {
+                app.focus = Pane::Tree;
+            }
+        }
+        Action::Reveal => {
+            if app.detail.is_revealed(app.now) {
+                app.detail.revealed_until = None;
+            } else if app.detail.loaded().is_some() {
+                app.detail.revealed_until = Some(app.now + app.timings.reveal);
+            } else if let Some(Err(e)) = &app.detail.doc {
+                let e = e.clone();
+                app.error(e);
+            } else {
+                app.info("Select a secret to reveal its value.");
+            }
+        }
+        Action::New => {
+            let folder = app.tree.selected_folder(&app.catalog);
+            app.mode = Mode::Form(Box::new(Form::new_secret(folder.as_deref())));
+        }
+        Action::Edit => match app.detail.loaded() {
+            Some(doc) => {
+                let name = app.detail.name.clone().expect("a loaded doc has a name");
+                app.mode = Mode::Form(Box::new(Form::edit(name, &doc.meta())));
+            }
+            None => app.info("Select a secret (and wait for it to load) to edit it."),
+        },
+        Action::Rotate => return open_rotate(app),
+        Action::Rename => match app.selected_name().cloned() {
+            Some(name) => app.mode = Mode::Form(Box::new(Form::rename(name))),
+            None => app.info("Select a secret to rename it."),
+        },
+        Action::Compromise => match app.selected_name().cloned() {
+            Some(name) => app.mode = Mode::Form(Box::new(Form::compromise(name))),
+            None => app.info("Select a secret to mark it compromised."),
+        },
+        Action::Delete => match app.selected_name().cloned() {
+            Some(name) => {
+                app.mode = Mode::Confirm(Confirm {
+                    question: format!(
+                        "Delete {}? Its value and history are removed from the store.",
+                        crate::sanitize::escape(name.as_str())
+                    ),
+                    op: SaveOp::Delete { name },
+                })
+            }
+            None => app.info("Select a secret to delete it."),
+        },
+        Action::Lock => return lock(app, "Locked."),
+        Action::Refresh => return vec![Effect::Refresh],
+        Action::Suspend => return vec![Effect::Suspend],
+        Action::Copy | Action::CopyField => {
+            app.info("Clipboard support is not available in this build yet.")
+        }
+        Action::Review | Action::Audit => {
+            app.info("This screen is not available in this build yet.")
+        }
+        _ => {}
+    }
+    app.follow_selection()
+}
+
+fn open_rotate(app: &mut App) -> Vec<Effect> {
+    match (app.detail.name.clone(), app.detail.loaded()) {
+        (Some(name), Some(doc)) => {
+            let generator = doc.generator.clone();
+            app.mode = Mode::Form(Box::new(Form::rotate(name, generator.as_ref())));
+        }
+        _ => app.info("Select a secret (and wait for it to load) to rotate it."),
+    }
+    Vec::new()
+}
+
+fn filter_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    match action {
+        Some(Action::AcceptFilter) => app.tree.filtering = false,
+        Some(Action::ClearFilter) => {
+            app.tree.filtering = false;
+            app.tree.filter.clear();
+            app.tree.rebuild(&app.catalog);
+        }
+        Some(Action::Up) => app.tree.move_by(-1),
+        Some(Action::Down) => app.tree.move_by(1),
+        _ => {
+            let mut input = TextInput::new(&app.tree.filter);
+            if input.handle_key(&key) {
+                app.tree.filter = input.text().to_string();
+                app.tree.rebuild(&app.catalog);
+                app.tree.select_first_secret();
+            }
+        }
+    }
+    app.follow_selection()
+}
+
+fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Form(form) = &mut app.mode else {
+        return Vec::new();
+    };
+    if form.busy {
+        return Vec::new();
+    }
+    let in_value = form.focused_key() == form::FieldKey::Value;
+    match action {
+        Some(Action::Cancel) => {
+            app.mode = Mode::Normal;
+        }
+        Some(Action::NextField) => form.next(),
+        Some(Action::PrevField) => form.prev(),
+        Some(Action::Generate) => form.generate(),
+        Some(Action::ToggleMask) => {
+            for f in form.fields.iter_mut().filter(|f| f.input.secret) {
+                f.input.shown = !f.input.shown;
+            }
+        }
+        Some(Action::Newline) if in_value => {
+            form.value_edited();
+            form.focused().input.insert_char('\n');
+        }
+        Some(Action::Submit) => {
+            let is_enter = key.modifiers == KeyModifiers::NONE;
+            // Enter moves on until the last field; Ctrl-S saves from anywhere.
+            if is_enter && !form.is_last() {
+                form.next();
+            } else if let Some(op) = form.validate() {
+                form.busy = true;
+                return vec![Effect::Save(op)];
+            }
+        }
+        _ => {
+            if in_value {
+                form.value_edited();
+            }
+            if form.focused().input.handle_key(&key) {
+                form.error = None;
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn confirm_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    match action {
+        Some(Action::Yes) => {
+            if let Mode::Confirm(c) = std::mem::replace(&mut app.mode, Mode::Normal) {
+                return vec![Effect::Save(c.op)];
+            }
+        }
+        Some(Action::No) => app.mode = Mode::Normal,
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    if action == Some(Action::Quit) {
+        app.quit = true;
+        return vec![Effect::Quit];
+    }
+    match &mut app.mode {
+        Mode::Locked(lock) => {
+            if lock.busy {
+                return Vec::new();
+            }
+            if action == Some(Action::Unlock) {
+                lock.busy = true;
+                lock.error = None;
+                let pass = (!lock.passphrase.text().is_empty())
+                    .then(|| SecretString::from(lock.passphrase.text().to_string()));
+                lock.passphrase.clear();
+                return vec![Effect::Unlock(pass)];
+            }
+            lock.passphrase.handle_key(&key);
+        }
+        Mode::FirstRun(fr) => {
+            if fr.busy {
+                return Vec::new();
+            }
+            use ratatui::crossterm::event::KeyCode;
+            match key.code {
+                KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+                    fr.focus = 1 - fr.focus
+                }
+                KeyCode::Esc => {
+                    app.quit = true;
+                    return vec![Effect::Quit];
+                }
+                KeyCode::Enter => {
+                    if fr.passphrase.text() != fr.confirm.text() {
+                        fr.error = Some("The two passphrases differ.".into());
+                        fr.focus = 1;
+                        return Vec::new();
+                    }
+                    fr.busy = true;
+                    fr.error = None;
+                    let pass = (!fr.passphrase.text().is_empty())
+                        .then(|| SecretString::from(fr.passphrase.text().to_string()));
+                    return vec![Effect::CreateStore(pass)];
+                }
+                _ => {
+                    let input = if fr.focus == 0 {
+                        &mut fr.passphrase
+                    } else {
+                        &mut fr.confirm
+                    };
+                    input.handle_key(&key);
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+    if !matches!(app.mode, Mode::Normal) {
+        return Vec::new();
+    }
+    let layout = crate::ui::layout::compute(app.viewport, app.focus);
+    let pos = Position::new(m.column, m.row);
+    let in_tree = layout.tree.contains(pos);
+    match m.kind {
+        MouseEventKind::ScrollUp if in_tree => app.tree.move_by(-3),
+        MouseEventKind::ScrollDown if in_tree => app.tree.move_by(3),
+        MouseEventKind::ScrollUp if layout.detail.contains(pos) => {
+            app.detail.scroll = app.detail.scroll.saturating_sub(3)
+        }
+        MouseEventKind::ScrollDown if layout.detail.contains(pos) => {
+            app.detail.scroll = app.detail.scroll.saturating_add(3)
+        }
+        MouseEventKind::Down(MouseButton::Left) if in_tree => {
+            app.focus = Pane::Tree;
+            // One row of border at the top.
+            let row = m.row.saturating_sub(layout.tree.y + 1) as usize + app.tree.offset;
+            if m.row > layout.tree.y && row < app.tree.rows.len() {
+                let same = app.tree.selected == row;
+                app.tree.selected = row;
+                if same || matches!(app.tree.rows[row].kind, RowKind::Folder { .. }) {
+                    app.tree.toggle(&app.catalog);
+                }
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) if layout.detail.contains(pos) => {
+            app.focus = Pane::Detail
+        }
+        _ => {}
+    }
+    app.follow_selection()
+}

@@ -1,0 +1,333 @@
+//! The project/secret tree: folders that expand and collapse, a selection, and
+//! the fuzzy filter that narrows it.
+
+use super::catalog::Catalog;
+use crate::policy::Status;
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::collections::{HashMap, HashSet};
+
+/// Above this many secrets, projects start collapsed.
+const COLLAPSE_ABOVE: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    Folder {
+        path: String,
+        name: String,
+        count: usize,
+        worst: Option<Status>,
+        expanded: bool,
+    },
+    Secret {
+        /// Index into the catalog's entries.
+        index: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub depth: usize,
+    pub kind: RowKind,
+}
+
+/// Identifies a row across rebuilds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RowKey {
+    Folder(String),
+    Secret(String),
+}
+
+#[derive(Default)]
+pub struct TreeView {
+    collapsed: HashSet<String>,
+    pub rows: Vec<Row>,
+    pub selected: usize,
+    /// First visible row (kept by the renderer's height through `scroll_to`).
+    pub offset: usize,
+    pub filter: String,
+    /// Whether keys go to the filter line.
+    pub filtering: bool,
+    initialised: bool,
+}
+
+impl TreeView {
+    /// Recomputes the visible rows from the catalog, the collapsed folders and
+    /// the filter, keeping the selection on the same item where it still shows.
+    pub fn rebuild(&mut self, catalog: &Catalog) {
+        if !self.initialised && !catalog.is_empty() {
+            self.initialised = true;
+            if catalog.len() > COLLAPSE_ABOVE {
+                for e in &catalog.entries {
+                    self.collapsed.insert(e.name.project().to_string());
+                }
+            }
+        }
+        let keep = self.selected_key(catalog);
+        let matches = self.matches(catalog);
+        let filtering = matches.is_some();
+
+        // Totals and worst status per folder.
+        let mut folder_stats: HashMap<String, (usize, Option<Status>)> = HashMap::new();
+        for (i, e) in catalog.entries.iter().enumerate() {
+            if matches.as_ref().is_some_and(|m| !m[i]) {
+                continue;
+            }
+            let mut prefix = String::new();
+            let segs: Vec<&str> = e.name.segments().collect();
+            for seg in &segs[..segs.len() - 1] {
+                if !prefix.is_empty() {
+                    prefix.push('/');
+                }
+                prefix.push_str(seg);
+                let stat = folder_stats.entry(prefix.clone()).or_insert((0, None));
+                stat.0 += 1;
+                if let Some(s) = e.status() {
+                    stat.1 = Some(stat.1.map_or(s, |w| w.min(s)));
+                }
+            }
+        }
+
+        let mut rows = Vec::new();
+        let mut open: Vec<String> = Vec::new(); // folder segments currently emitted
+        for (i, e) in catalog.entries.iter().enumerate() {
+            if matches.as_ref().is_some_and(|m| !m[i]) {
+                continue;
+            }
+            let segs: Vec<&str> = e.name.segments().collect();
+            let folders = &segs[..segs.len() - 1];
+            let common = open
+                .iter()
+                .zip(folders.iter())
+                .take_while(|(a, b)| a.as_str() == **b)
+                .count();
+            open.truncate(common);
+            for seg in &folders[common..] {
+                open.push(seg.to_string());
+                let path = open.join("/");
+                let visible = filtering || self.ancestors_expanded(&open[..open.len() - 1]);
+                if visible {
+                    let (count, worst) = folder_stats.get(&path).copied().unwrap_or((0, None));
+                    rows.push(Row {
+                        depth: open.len() - 1,
+                        kind: RowKind::Folder {
+                            expanded: filtering || !self.collapsed.contains(&path),
+                            name: seg.to_string(),
+                            path,
+                            count,
+                            worst,
+                        },
+                    });
+                }
+            }
+            if filtering || self.ancestors_expanded(&open) {
+                rows.push(Row {
+                    depth: folders.len(),
+                    kind: RowKind::Secret { index: i },
+                });
+            }
+        }
+        self.rows = rows;
+        self.selected = keep
+            .and_then(|k| self.find(catalog, &k))
+            .unwrap_or(self.selected)
+            .min(self.rows.len().saturating_sub(1));
+    }
+
+    fn ancestors_expanded(&self, segs: &[String]) -> bool {
+        let mut path = String::new();
+        for seg in segs {
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(seg);
+            if self.collapsed.contains(&path) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Which entries the filter keeps; None when there is no filter.
+    fn matches(&self, catalog: &Catalog) -> Option<Vec<bool>> {
+        let query = self.filter.trim();
+        if query.is_empty() {
+            return None;
+        }
+        let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
+        let mut matcher = Matcher::new(Config::DEFAULT.match_paths());
+        let mut buf = Vec::new();
+        Some(
+            catalog
+                .entries
+                .iter()
+                .map(|e| {
+                    pattern
+                        .score(Utf32Str::new(&e.haystack, &mut buf), &mut matcher)
+                        .is_some()
+                })
+                .collect(),
+        )
+    }
+
+    fn selected_key(&self, catalog: &Catalog) -> Option<RowKey> {
+        self.rows.get(self.selected).map(|r| match &r.kind {
+            RowKind::Folder { path, .. } => RowKey::Folder(path.clone()),
+            RowKind::Secret { index } => RowKey::Secret(
+                catalog
+                    .entries
+                    .get(*index)
+                    .map(|e| e.name.to_string())
+                    .unwrap_or_default(),
+            ),
+        })
+    }
+
+    fn find(&self, catalog: &Catalog, key: &RowKey) -> Option<usize> {
+        self.rows.iter().position(|r| match (&r.kind, key) {
+            (RowKind::Folder { path, .. }, RowKey::Folder(p)) => path == p,
+            (RowKind::Secret { index }, RowKey::Secret(n)) => catalog
+                .entries
+                .get(*index)
+                .is_some_and(|e| e.name.as_str() == n),
+            _ => false,
+        })
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.selected)
+    }
+
+    /// The catalog index of the selected secret, if a secret is selected.
+    pub fn selected_secret(&self) -> Option<usize> {
+        match self.selected_row()?.kind {
+            RowKind::Secret { index } => Some(index),
+            RowKind::Folder { .. } => None,
+        }
+    }
+
+    /// The folder the selection is in (for "new secret here").
+    pub fn selected_folder(&self, catalog: &Catalog) -> Option<String> {
+        match &self.selected_row()?.kind {
+            RowKind::Folder { path, .. } => Some(path.clone()),
+            RowKind::Secret { index } => catalog
+                .entries
+                .get(*index)?
+                .name
+                .parent()
+                .map(str::to_string),
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() as isize - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+    }
+
+    /// After the filter changes: the first matching secret.
+    pub fn select_first_secret(&mut self) {
+        self.selected = self
+            .rows
+            .iter()
+            .position(|r| matches!(r.kind, RowKind::Secret { .. }))
+            .unwrap_or(0);
+    }
+
+    pub fn select_first(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn select_last(&mut self) {
+        self.selected = self.rows.len().saturating_sub(1);
+    }
+
+    /// Selects the secret at catalog index `index`, expanding its folders.
+    pub fn reveal_secret(&mut self, catalog: &Catalog, index: usize) {
+        if let Some(e) = catalog.entries.get(index) {
+            let mut path = String::new();
+            let segs: Vec<&str> = e.name.segments().collect();
+            for seg in &segs[..segs.len() - 1] {
+                if !path.is_empty() {
+                    path.push('/');
+                }
+                path.push_str(seg);
+                self.collapsed.remove(&path);
+            }
+            let name = e.name.to_string();
+            self.rebuild(catalog);
+            if let Some(i) = self.find(catalog, &RowKey::Secret(name)) {
+                self.selected = i;
+            }
+        }
+    }
+
+    /// Left: collapse the selected folder, or go to the parent folder.
+    pub fn collapse(&mut self, catalog: &Catalog) {
+        let Some(row) = self.selected_row().cloned() else {
+            return;
+        };
+        if let RowKind::Folder {
+            path,
+            expanded: true,
+            ..
+        } = &row.kind
+        {
+            if self.filter.trim().is_empty() {
+                self.collapsed.insert(path.clone());
+                self.rebuild(catalog);
+            }
+            return;
+        }
+        // Go to the parent folder row.
+        if row.depth > 0 {
+            if let Some(parent) = self.rows[..self.selected]
+                .iter()
+                .rposition(|r| r.depth < row.depth && matches!(r.kind, RowKind::Folder { .. }))
+            {
+                self.selected = parent;
+            }
+        }
+    }
+
+    /// Right/Enter on a folder: expand it.
+    pub fn expand(&mut self, catalog: &Catalog) -> bool {
+        if let Some(RowKind::Folder { path, expanded, .. }) =
+            self.selected_row().map(|r| r.kind.clone())
+        {
+            if !expanded {
+                self.collapsed.remove(&path);
+                self.rebuild(catalog);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Toggles a folder (mouse click).
+    pub fn toggle(&mut self, catalog: &Catalog) {
+        if let Some(RowKind::Folder { path, expanded, .. }) =
+            self.selected_row().map(|r| r.kind.clone())
+        {
+            if expanded {
+                self.collapsed.insert(path);
+            } else {
+                self.collapsed.remove(&path);
+            }
+            self.rebuild(catalog);
+        }
+    }
+
+    /// Keeps the selection inside a window of `height` rows.
+    pub fn scroll_to(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(1));
+    }
+}

@@ -1,0 +1,129 @@
+//! Drives the real app and session on a ratatui TestBackend, running jobs
+//! inline: what the tests and benchmarks use instead of a terminal.
+
+use super::session::{Event, Session};
+use crate::app::{self, App, Effect, Msg};
+use crate::cli::Cli;
+use crate::error::Result;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub struct Harness {
+    pub app: App,
+    pub session: Session,
+    pub terminal: Terminal<TestBackend>,
+    /// The harness's clock: advanced by `advance`, never by real time.
+    pub now: Instant,
+}
+
+impl Harness {
+    /// Opens the app on the store and identities named in `cli`, at `width`×`height`.
+    pub fn open(cli: &Cli, width: u16, height: u16) -> Result<Harness> {
+        let now = Instant::now();
+        let (app, session, fx) = super::prepare(cli, now)?;
+        let terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+        let mut h = Harness {
+            app,
+            session,
+            terminal,
+            now,
+        };
+        h.send(Msg::Resize(width, height));
+        h.run(fx);
+        Ok(h)
+    }
+
+    /// Sends a message and runs every effect it causes to completion.
+    pub fn send(&mut self, msg: Msg) {
+        let fx = app::update(&mut self.app, msg);
+        self.run(fx);
+    }
+
+    fn run(&mut self, mut fx: Vec<Effect>) {
+        while !fx.is_empty() {
+            let mut next = Vec::new();
+            for effect in fx {
+                if let Some(job) = self.session.perform(effect) {
+                    let (tx, rx) = mpsc::channel::<Event>();
+                    job(tx);
+                    for ev in rx.try_iter() {
+                        if let Some(msg) = self.session.absorb(ev) {
+                            next.extend(app::update(&mut self.app, msg));
+                        }
+                    }
+                }
+            }
+            fx = next;
+        }
+    }
+
+    pub fn key(&mut self, code: KeyCode) -> &mut Self {
+        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self
+    }
+
+    pub fn ctrl(&mut self, c: char) -> &mut Self {
+        self.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )));
+        self
+    }
+
+    /// Types text, one key per character.
+    pub fn type_text(&mut self, text: &str) -> &mut Self {
+        for c in text.chars() {
+            let mods = if c.is_ascii_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), mods)));
+        }
+        self
+    }
+
+    pub fn paste(&mut self, text: &str) -> &mut Self {
+        self.send(Msg::Paste(text.to_string()));
+        self
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&mut self, by: Duration) -> &mut Self {
+        self.now += by;
+        self.send(Msg::Tick(self.now));
+        self
+    }
+
+    /// Draws and returns the screen as text, one line a row.
+    pub fn screen(&mut self) -> String {
+        self.terminal
+            .draw(|f| crate::ui::draw(f, &self.app))
+            .expect("draw on a test backend");
+        let buf = self.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            let mut line = String::new();
+            for x in 0..buf.area.width {
+                line.push_str(buf[(x, y)].symbol());
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The drawn buffer, for style assertions.
+    pub fn buffer(&mut self) -> ratatui::buffer::Buffer {
+        self.screen();
+        self.terminal.backend().buffer().clone()
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.terminal.backend_mut().resize(width, height);
+        self.send(Msg::Resize(width, height));
+    }
+}

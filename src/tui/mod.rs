@@ -1,0 +1,149 @@
+//! The only user of the terminal: sets it up, runs the event loop, performs
+//! effects on worker threads and feeds their results back to the app.
+
+pub mod harness;
+pub mod session;
+pub mod terminal;
+
+use crate::app::{self, App, Effect, FirstRun, LockScreen, Mode, Msg, Timings};
+use crate::cli::context::identity_paths;
+use crate::cli::Cli;
+use crate::config::{self, Config};
+use crate::error::{Result, WardError};
+use crate::store::crypto::{IdentityLoadError, Keyring};
+use crate::store::Store;
+use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use session::{Event, Session};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often time-driven state (reveal, countdowns, idle lock) is refreshed.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Builds the session and the app for a store, without touching the terminal.
+pub fn prepare(cli: &Cli, now: Instant) -> Result<(App, Session, Vec<Effect>)> {
+    let config_path = cli.config.clone().unwrap_or_else(Config::default_path);
+    let config = Config::load(&config_path)?;
+    let store_root = cli.store.clone().unwrap_or_else(config::default_store);
+    let ids = identity_paths(cli);
+    let timings = Timings {
+        reveal: Duration::from_secs(config.reveal_timeout.max(1)),
+        idle_lock: Duration::from_secs(config.idle_lock),
+    };
+    let mut app = App::new(store_root.display().to_string(), timings, now);
+    app.mono =
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || config.theme == "mono";
+    app.catalog.lead = config.lead_time;
+    let mut session = Session {
+        store_root: store_root.clone(),
+        store: None,
+        keys: None,
+        identity_paths: ids.clone(),
+        actor: config.actor(),
+        config,
+    };
+    let store = match Store::open(&store_root) {
+        Ok(s) => s,
+        Err(WardError::NoStore(_)) => {
+            app.mode = Mode::FirstRun(Box::new(FirstRun {
+                store_path: store_root,
+                identity_exists: ids[0].exists(),
+                identity_path: ids[0].clone(),
+                ..Default::default()
+            }));
+            return Ok((app, session, Vec::new()));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut keys = Keyring::default();
+    let mut locked = false;
+    for path in &ids {
+        match keys.add_file(path, None) {
+            Ok(()) => {}
+            Err(IdentityLoadError::NeedsPassphrase { .. }) => locked = true,
+            Err(e) => return Err(e.into_ward()),
+        }
+    }
+    let listing = store.list(None);
+    session.store = Some(store);
+    let today = chrono::Local::now().date_naive();
+    let lead = session.config.lead_time;
+    if locked {
+        app.mode = Mode::Locked(LockScreen {
+            needs_passphrase: true,
+            identity: ids
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            ..Default::default()
+        });
+        // Names show only after unlocking; metadata loads then.
+        let _ = app.start(listing, lead, today);
+        return Ok((app, session, Vec::new()));
+    }
+    session.keys = Some(Arc::new(keys));
+    let fx = app.start(listing, lead, today);
+    Ok((app, session, fx))
+}
+
+/// Runs the TUI until the user quits.
+pub fn run(cli: &Cli) -> Result<()> {
+    let (mut app, mut session, initial) = prepare(cli, Instant::now())?;
+    let mut guard = terminal::TerminalGuard::new()
+        .map_err(|e| WardError::Other(format!("cannot set up the terminal: {e}")))?;
+    let size = guard
+        .terminal
+        .size()
+        .map_err(|e| WardError::Other(e.to_string()))?;
+    app::update(&mut app, Msg::Resize(size.width, size.height));
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut pending: Vec<Effect> = initial;
+    loop {
+        for effect in pending.drain(..) {
+            match effect {
+                Effect::Quit => app.quit = true,
+                Effect::Suspend => {
+                    guard
+                        .suspend()
+                        .map_err(|e| WardError::Other(e.to_string()))?;
+                }
+                other => {
+                    if let Some(job) = session.perform(other) {
+                        let tx = tx.clone();
+                        std::thread::spawn(move || job(tx));
+                    }
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+        guard
+            .terminal
+            .draw(|f| crate::ui::draw(f, &app))
+            .map_err(|e| WardError::Other(format!("cannot draw: {e}")))?;
+
+        if event::poll(TICK).map_err(|e| WardError::Other(e.to_string()))? {
+            let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
+            let msg = match ev {
+                TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+                TermEvent::Paste(p) => Some(Msg::Paste(p)),
+                TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
+                TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+                _ => None,
+            };
+            if let Some(msg) = msg {
+                pending.extend(app::update(&mut app, msg));
+            }
+        }
+        while let Ok(ev) = rx.try_recv() {
+            if let Some(msg) = session.absorb(ev) {
+                pending.extend(app::update(&mut app, msg));
+            }
+        }
+        pending.extend(app::update(&mut app, Msg::Tick(Instant::now())));
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! The detail pane: the selected secret's value (masked until revealed),
+//! status, metadata, policy and previous versions.
+
+use super::theme::Theme;
+use crate::app::catalog::Loaded;
+use crate::app::App;
+use crate::policy::{age_words, PolicySource};
+use crate::sanitize::{escape, escape_multiline};
+use crate::store::{Encoding, SecretDoc};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+const MASK: &str = "••••••••••••";
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
+    if area.width < 4 || area.height < 3 {
+        return;
+    }
+    let title = match &app.detail.name {
+        Some(n) => format!(" {} ", escape(n.as_str())),
+        None => " Detail ".to_string(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()));
+    let lines = match (&app.detail.name, &app.detail.doc) {
+        (None, _) => vec![Line::styled(
+            "Select a secret to see it here. Folders: Enter or → opens, ← closes.",
+            theme.dim(),
+        )],
+        (Some(_), None) => vec![Line::styled("Decrypting…", theme.dim())],
+        (Some(_), Some(Err(e))) => vec![
+            Line::styled("This secret could not be read:", theme.error()),
+            Line::raw(escape(e)),
+        ],
+        (Some(name), Some(Ok(doc))) => {
+            let loaded = app.catalog.get(name).and_then(|e| e.loaded());
+            doc_lines(doc, loaded, app.detail.is_revealed(app.now), app, theme)
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail.scroll, 0)),
+        area,
+    );
+}
+
+fn row<'a>(label: &'a str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!("{label:<10}"), theme.label())];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+fn text<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
+    row(label, vec![Span::raw(value)], theme)
+}
+
+fn doc_lines<'a>(
+    doc: &'a SecretDoc,
+    loaded: Option<&'a Loaded>,
+    revealed: bool,
+    app: &App,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    // Value.
+    let chars = doc.value.expose().chars().count();
+    if revealed {
+        let shown = match doc.encoding {
+            Encoding::Utf8 => escape_multiline(doc.value.expose()),
+            Encoding::Base64 => format!("(binary, base64) {}", doc.value.expose()),
+        };
+        let left = app
+            .detail
+            .revealed_until
+            .map(|t| t.saturating_duration_since(app.now).as_secs())
+            .unwrap_or(0);
+        let mut first = true;
+        for part in shown.split('\n') {
+            let label = if first { "Value" } else { "" };
+            first = false;
+            lines.push(row(
+                label,
+                vec![Span::styled(part.to_string(), theme.revealed())],
+                theme,
+            ));
+        }
+        lines.push(row(
+            "",
+            vec![Span::styled(
+                format!("hides in {left} s · r hides now"),
+                theme.dim(),
+            )],
+            theme,
+        ));
+    } else {
+        lines.push(row(
+            "Value",
+            vec![
+                Span::styled(MASK, theme.masked()),
+                Span::styled(
+                    format!("  {chars} chars · r reveals · c copies"),
+                    theme.dim(),
+                ),
+            ],
+            theme,
+        ));
+    }
+    // Status.
+    if let Some(l) = loaded {
+        let s = l.assessment.status;
+        lines.push(row(
+            "Status",
+            vec![
+                Span::styled(format!("{} {}", s.symbol(), s.label()), theme.status(s)),
+                Span::raw(format!(" — {}", escape(&l.assessment.reason))),
+            ],
+            theme,
+        ));
+    }
+    lines.push(text("Kind", doc.kind.to_string(), theme));
+    if let Some(o) = &doc.owner {
+        lines.push(text("Owner", escape(o), theme));
+    }
+    if !doc.tags.is_empty() {
+        lines.push(text("Tags", escape(&doc.tags.join(", ")), theme));
+    }
+    if let Some(u) = &doc.url {
+        lines.push(text("URL", escape(u), theme));
+    }
+    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+    lines.push(text(
+        "Created",
+        format!("{} by {}", day(doc.created), escape(&doc.created_by)),
+        theme,
+    ));
+    let age = loaded
+        .map(|l| age_words(l.assessment.age_days))
+        .unwrap_or_default();
+    lines.push(text(
+        "Rotated",
+        format!("{} ({age}) · version {}", day(doc.rotated), doc.version),
+        theme,
+    ));
+    // Policy and where it came from.
+    let (every, _, source) = crate::policy::resolve(
+        &app.catalog.folder_policies,
+        doc_name(app),
+        doc.rotate_every,
+        app.catalog.lead,
+    );
+    let policy = match (every, source) {
+        (Some(every), source) => {
+            let from = match source {
+                PolicySource::Folder(f) => format!(" (from folder {})", escape(&f)),
+                _ => String::new(),
+            };
+            let due = loaded
+                .and_then(|l| l.assessment.rotation_due)
+                .map(|d| format!(" · due {d}"))
+                .unwrap_or_default();
+            format!("rotate every {every}{from}{due}")
+        }
+        (None, _) => "none".to_string(),
+    };
+    lines.push(text("Policy", policy, theme));
+    let today = app
+        .catalog
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let expires = match doc.expires {
+        Some(d) => {
+            let left = (d - today).num_days();
+            if left < 0 {
+                format!("{d} ({} days ago)", -left)
+            } else if left == 0 {
+                format!("{d} (today)")
+            } else {
+                format!("{d} (in {left} days)")
+            }
+        }
+        None => "never".into(),
+    };
+    lines.push(text("Expires", expires, theme));
+    if let Some(c) = &doc.compromised {
+        lines.push(row(
+            "Flag",
+            vec![Span::styled(
+                format!(
+                    "compromised since {} by {}{}",
+                    day(c.since),
+                    escape(&c.by),
+                    c.reason
+                        .as_deref()
+                        .map(|r| format!(": {}", escape(r)))
+                        .unwrap_or_default()
+                ),
+                theme.status(crate::policy::Status::Compromised),
+            )],
+            theme,
+        ));
+    }
+    if let Some(n) = &doc.notes {
+        for (i, part) in escape_multiline(n).split('\n').enumerate() {
+            lines.push(text(
+                if i == 0 { "Notes" } else { "" },
+                part.to_string(),
+                theme,
+            ));
+        }
+    }
+    if !doc.history.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("Previous versions ({})", doc.history.len()),
+            theme.title(),
+        ));
+        for h in &doc.history {
+            let why = h
+                .reason
+                .as_deref()
+                .map(|r| format!(" — {}", escape(r)))
+                .unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  v{:<3}", h.version), theme.label()),
+                Span::styled(MASK[..3 * 6].to_string(), theme.masked()),
+                Span::raw(format!(
+                    "  set {}, replaced {} by {}{why}",
+                    day(h.set),
+                    day(h.replaced),
+                    escape(&h.replaced_by)
+                )),
+            ]));
+        }
+    }
+    lines
+}
+
+fn doc_name(app: &App) -> &str {
+    app.detail.name.as_ref().map(|n| n.as_str()).unwrap_or("")
+}

@@ -1,0 +1,126 @@
+//! Form and confirmation dialogs, drawn over the main screen.
+
+use super::layout::centered;
+use super::theme::Theme;
+use crate::app::form::Form;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
+    let value_lines: usize = form
+        .fields
+        .iter()
+        .map(|f| f.input.display().split('\n').count().min(6))
+        .sum();
+    let height = (value_lines + 6) as u16;
+    let rect = centered(area, 72, height.max(8));
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" {} ", form.kind.title()),
+            theme.title(),
+        ));
+    let width = rect.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    for (i, f) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let label_style = if focused { theme.key() } else { theme.label() };
+        let shown = f.input.display();
+        let parts: Vec<&str> = shown.split('\n').collect();
+        let total = parts.len();
+        // Long multi-line values show their last lines, where typing happens.
+        let skip = total.saturating_sub(6);
+        for (j, part) in parts.iter().enumerate().skip(skip) {
+            let label = if j == skip {
+                format!("{:<13}", f.key.label())
+            } else {
+                " ".repeat(13)
+            };
+            let mut text: String = part.to_string();
+            if focused && j + 1 == total {
+                text = with_cursor(&text, f, j == 0);
+            }
+            let avail = width.saturating_sub(14);
+            let count = text.chars().count();
+            if count > avail && avail > 1 {
+                text = format!(
+                    "…{}",
+                    text.chars().skip(count - avail + 1).collect::<String>()
+                );
+            }
+            let style = if f.input.secret && !f.input.shown {
+                theme.masked()
+            } else {
+                Default::default()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(label, label_style),
+                Span::styled(text, style),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    let focused = &form.fields[form.focus];
+    lines.push(Line::styled(focused.key.help(), theme.dim()));
+    if form.busy {
+        lines.push(Line::styled("Saving…", theme.dim()));
+    } else if let Some(e) = &form.error {
+        lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
+    } else {
+        lines.push(Line::styled(
+            "Enter next/save · Ctrl-S save · Esc cancel",
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+/// Shows the cursor as a bar at its position (only in the last line, where
+/// the cursor of a multi-line field normally is).
+fn with_cursor(line: &str, field: &crate::app::form::Field, single: bool) -> String {
+    let pos = if single {
+        field.input.cursor().min(line.chars().count())
+    } else {
+        line.chars().count()
+    };
+    let mut out: String = line.chars().take(pos).collect();
+    out.push('▏');
+    out.extend(line.chars().skip(pos));
+    out
+}
+
+pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
+    let rect = centered(area, 60, 7);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.error())
+        .title(Span::styled(" Confirm ", theme.title()));
+    let lines = vec![
+        Line::raw(question.to_string()),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("y", theme.key()),
+            Span::raw(" yes   "),
+            Span::styled("n", theme.key()),
+            Span::raw(" / "),
+            Span::styled("Esc", theme.key()),
+            Span::raw(" no"),
+        ]),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}

@@ -1,0 +1,138 @@
+//! The lock screen and the first-run screen: nothing of the store shows.
+
+use super::layout::centered;
+use super::theme::Theme;
+use crate::app::{App, FirstRun, LockScreen};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+fn masked(n: usize, focused: bool) -> String {
+    let mut s = "•".repeat(n);
+    if focused {
+        s.push('▏');
+    }
+    s
+}
+
+pub fn draw_lock(frame: &mut Frame, area: Rect, app: &App, lock: &LockScreen, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let rect = centered(area, 64, 10);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(" ward is locked ", theme.title()));
+    let mut lines = vec![
+        Line::styled(crate::sanitize::escape(&app.store_label), theme.dim()),
+        Line::raw(""),
+    ];
+    if lock.needs_passphrase {
+        lines.push(Line::from(vec![
+            Span::styled("Passphrase ", theme.label()),
+            Span::raw(masked(lock.passphrase.text().chars().count(), true)),
+        ]));
+        lines.push(Line::styled(
+            "Enter unlocks (an unprotected identity needs no passphrase) · Ctrl-C quits",
+            theme.dim(),
+        ));
+    } else {
+        lines.push(Line::raw("Press Enter to unlock · Ctrl-C quits"));
+    }
+    if lock.busy {
+        lines.push(Line::styled("Unlocking…", theme.dim()));
+    } else if let Some(e) = &lock.error {
+        lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
+    }
+    if !lock.identity.is_empty() {
+        lines.push(Line::styled(
+            format!("Identity: {}", crate::sanitize::escape(&lock.identity)),
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+pub fn draw_first_run(frame: &mut Frame, area: Rect, fr: &FirstRun, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let rect = centered(area, 76, 18);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(" Welcome to ward ", theme.title()));
+    let esc = |p: &std::path::Path| crate::sanitize::escape(&p.display().to_string());
+    let mut lines = vec![
+        Line::raw("There is no store yet. ward will create:"),
+        Line::raw(""),
+    ];
+    if fr.identity_exists {
+        lines.push(Line::raw(format!(
+            "  identity  {} (exists, reused)",
+            esc(&fr.identity_path)
+        )));
+    } else {
+        lines.push(Line::raw(format!("  identity  {}", esc(&fr.identity_path))));
+        lines.push(Line::styled(
+            "            your private age key; back it up, never share it",
+            theme.dim(),
+        ));
+    }
+    lines.push(Line::raw(format!("  store     {}", esc(&fr.store_path))));
+    lines.push(Line::styled(
+        "            one age file per secret; safe to keep in git",
+        theme.dim(),
+    ));
+    lines.push(Line::raw(""));
+    if !fr.identity_exists {
+        lines.push(Line::raw(
+            "Protect the identity with a passphrase (empty: no passphrase):",
+        ));
+        lines.push(Line::from(vec![
+            Span::styled(
+                "  Passphrase  ",
+                if fr.focus == 0 {
+                    theme.key()
+                } else {
+                    theme.label()
+                },
+            ),
+            Span::raw(masked(fr.passphrase.text().chars().count(), fr.focus == 0)),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled(
+                "  Again       ",
+                if fr.focus == 1 {
+                    theme.key()
+                } else {
+                    theme.label()
+                },
+            ),
+            Span::raw(masked(fr.confirm.text().chars().count(), fr.focus == 1)),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("Enter", theme.key()),
+        Span::raw(" create   "),
+        Span::styled("Tab", theme.key()),
+        Span::raw(" next field   "),
+        Span::styled("Esc", theme.key()),
+        Span::raw(" quit without creating anything"),
+    ]));
+    if fr.busy {
+        lines.push(Line::styled("Creating…", theme.dim()));
+    } else if let Some(e) = &fr.error {
+        lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}

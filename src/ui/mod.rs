@@ -1,0 +1,46 @@
+//! Pure renderers: they draw from the app state and change nothing.
+//! Every string from the store goes through `sanitize` before it is drawn.
+
+pub mod detail;
+pub mod dialog;
+pub mod footer;
+pub mod header;
+pub mod help;
+pub mod layout;
+pub mod lock;
+pub mod theme;
+pub mod timeline;
+pub mod tree;
+
+use crate::app::{App, Mode, Pane};
+use ratatui::Frame;
+use theme::Theme;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme::new(app.mono);
+    let area = frame.area();
+    match &app.mode {
+        Mode::Locked(lock) => {
+            lock::draw_lock(frame, area, app, lock, &theme);
+            return;
+        }
+        Mode::FirstRun(fr) => {
+            lock::draw_first_run(frame, area, fr, &theme);
+            return;
+        }
+        _ => {}
+    }
+    let l = layout::compute(area, app.focus);
+    header::draw(frame, l.header, app, &theme);
+    tree::draw(frame, l.tree, app, &theme, app.focus == Pane::Tree);
+    detail::draw(frame, l.detail, app, &theme, app.focus == Pane::Detail);
+    timeline::draw(frame, l.timeline, app, &theme);
+    footer::draw(frame, l.footer, app, &theme);
+    match &app.mode {
+        Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
+        Mode::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &theme),
+        Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
+        _ => {}
+    }
+}

@@ -1,0 +1,108 @@
+//! The project/secret tree pane.
+
+use super::theme::Theme;
+use crate::app::catalog::MetaState;
+use crate::app::tree::RowKind;
+use crate::app::App;
+use crate::sanitize::escape;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
+    if area.width < 4 || area.height < 3 {
+        return;
+    }
+    let title = if app.tree.filtering || !app.tree.filter.is_empty() {
+        let cursor = if app.tree.filtering { "▏" } else { "" };
+        format!(" /{}{cursor} ", escape(&app.tree.filter))
+    } else {
+        " Secrets ".to_string()
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    if app.catalog.is_empty() {
+        let text = if app.tree.filter.is_empty() {
+            "No secrets yet. Press n to add one."
+        } else {
+            "Nothing matches."
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.dim()), inner);
+        return;
+    }
+    if app.tree.rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new("Nothing matches the filter.").style(theme.dim()),
+            inner,
+        );
+        return;
+    }
+    let height = inner.height as usize;
+    let lines: Vec<Line> = app
+        .tree
+        .rows
+        .iter()
+        .enumerate()
+        .skip(app.tree.offset)
+        .take(height)
+        .map(|(i, row)| {
+            let indent = "  ".repeat(row.depth);
+            let mut line = match &row.kind {
+                RowKind::Folder {
+                    name,
+                    count,
+                    worst,
+                    expanded,
+                    ..
+                } => {
+                    let arrow = if *expanded { "▾ " } else { "▸ " };
+                    let mut spans = vec![
+                        Span::raw(indent),
+                        Span::styled(format!("{arrow}{}/", escape(name)), theme.folder()),
+                        Span::styled(format!(" ({count})"), theme.dim()),
+                    ];
+                    if let Some(w) =
+                        worst.filter(|w| w.needs_action() || *w == crate::policy::Status::DueSoon)
+                    {
+                        spans.push(Span::styled(format!(" {}", w.symbol()), theme.status(w)));
+                    }
+                    Line::from(spans)
+                }
+                RowKind::Secret { index } => {
+                    let entry = &app.catalog.entries[*index];
+                    let mark = match &entry.state {
+                        MetaState::Pending => Span::styled("· ", theme.dim()),
+                        MetaState::Failed(_) => Span::styled("? ", theme.error()),
+                        MetaState::Loaded(l) => {
+                            let s = l.assessment.status;
+                            Span::styled(format!("{} ", s.symbol()), theme.status(s))
+                        }
+                    };
+                    let mut spans = vec![
+                        Span::raw(indent),
+                        mark,
+                        Span::raw(escape(entry.name.leaf())),
+                    ];
+                    if let Some(s) = entry
+                        .status()
+                        .filter(|s| s.needs_action() || *s == crate::policy::Status::DueSoon)
+                    {
+                        spans.push(Span::styled(format!(" {}", s.label()), theme.status(s)));
+                    }
+                    Line::from(spans)
+                }
+            };
+            if i == app.tree.selected {
+                line = line.style(theme.selected(focused));
+            }
+            line
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
