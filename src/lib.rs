@@ -5,6 +5,7 @@
 //! (state and update), `ui` (pure renderers) and `tui` (the terminal owner).
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clipboard;
 pub mod config;

@@ -64,6 +64,8 @@ pub enum Command {
     Gen(GenArgs),
     /// Copy a secret's value (or a field) to the clipboard; it clears itself
     Copy(CopyArgs),
+    /// Show the audit timeline, newest first; `ward audit verify` checks it
+    Audit(AuditArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -230,6 +232,38 @@ pub struct CopyArgs {
     /// auto, native or osc52 [default: config, auto]
     #[arg(long, value_enum, value_name = "BACKEND")]
     pub backend: Option<crate::config::ClipboardBackend>,
+}
+
+#[derive(Clone, Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    /// Only records about this secret or folder
+    pub prefix: Option<String>,
+    /// Only this actor (user@host, or just the user part)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only this action: unlock, unlock-failed, view, reveal, copy, clipboard-cleared,
+    /// create, edit, rotate, compromise, delete, move, export, recipients-change
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only records since: YYYY-MM-DD, an RFC 3339 time, or a span back from now (7d, 2w, 3m)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every actor's chain; exit code 9 when one is broken
+    Verify {
+        /// JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Debug, Args)]

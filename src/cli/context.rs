@@ -2,6 +2,7 @@
 //! identities (loaded on first use, asking for a passphrase on the terminal).
 
 use super::args::Cli;
+use crate::audit::{self, Action, Event};
 use crate::config::{self, Config};
 use crate::error::{Result, WardError};
 use crate::store::crypto::{prompt_passphrase, IdentityLoadError, Keyring, LockKind};
@@ -38,8 +39,33 @@ impl Context {
         if let Some(k) = self.keyring.get() {
             return Ok(k);
         }
-        let keyring = load_keyring(&self.identity_paths)?;
+        let keyring = load_keyring(&self.identity_paths).inspect_err(|e| {
+            // `load_keyring` gives up after three wrong passphrases.
+            if matches!(e, WardError::Identity { cause, .. } if cause == "wrong passphrase") {
+                let log = audit::Log::open(self.store.root(), &self.actor, None);
+                let event = Event::new(Action::UnlockFailed).reason(Some("wrong passphrase"));
+                if let Err(e) = log.append_unsealed(event) {
+                    super::output::warn_line(&format!("the audit log was not written: {e}"));
+                }
+            }
+        })?;
         Ok(self.keyring.get_or_init(|| keyring))
+    }
+
+    /// Records `event` in this actor's audit log. Never fails the command: a
+    /// log that cannot be written is a warning on stderr.
+    pub fn audit(&self, event: Event) {
+        let result = self.keys().and_then(|keys| {
+            audit::Log::open(
+                self.store.root(),
+                &self.actor,
+                audit::keyring_fingerprint(keys),
+            )
+            .append(keys, event)
+        });
+        if let Err(e) = result {
+            super::output::warn_line(&format!("the audit log was not written: {e}"));
+        }
     }
 
     pub fn name(&self, raw: &str) -> Result<SecretPath> {

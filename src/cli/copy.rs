@@ -41,6 +41,12 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
     );
     match clipboard::copy(&value, &opts) {
         Ok(copied) => {
+            ctx.audit(
+                crate::audit::Event::new(crate::audit::Action::Copy)
+                    .path(name.as_str())
+                    .version(Some(doc.version))
+                    .reason(args.field.as_deref().map(|f| format!("field {f}")).as_deref()),
+            );
             eprintln!("{}", copied.report.summary(&escape(&what)));
             Ok(exit::OK)
         }

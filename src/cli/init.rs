@@ -2,6 +2,7 @@
 
 use super::args::{Cli, InitArgs};
 use super::context::{identity_paths, load_keyring};
+use crate::audit::{self, Action, Event};
 use crate::config;
 use crate::error::{exit, Result, WardError};
 use crate::store::crypto::{self, prompt_passphrase};
@@ -59,6 +60,23 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
     let mut recipients = keys.public_keys().to_vec();
     recipients.extend(args.recipients.iter().cloned());
     Store::create(&store_root, &recipients, now)?;
+    // The audit key is made now, while the store is new, and the first record
+    // says who created it for whom.
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(config::Config::default_path);
+    let actor = config::Config::load(&config_path)
+        .map(|c| c.actor())
+        .unwrap_or_else(|_| config::Config::default().actor());
+    let log = audit::Log::open(&store_root, &actor, audit::keyring_fingerprint(&keys));
+    let event = Event::new(Action::RecipientsChange).reason(Some(&format!(
+        "store created for {} recipient(s)",
+        recipients.len()
+    )));
+    if let Err(e) = log.append(&keys, event) {
+        super::output::warn_line(&format!("the audit log was not written: {e}"));
+    }
     println!("Created store {}", store_root.display());
     println!(
         "Encrypted to {} recipient(s). Add a secret: echo -n VALUE | ward set project/NAME",

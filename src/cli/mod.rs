@@ -2,6 +2,7 @@
 //! the user asked for exactly that (`get`, `gen`, `history --reveal`).
 
 mod args;
+mod audit;
 pub mod context;
 mod copy;
 mod init;
@@ -51,6 +52,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Mv(a) => secrets::mv(&ctx, a),
                 Command::Rm(a) => secrets::rm(&ctx, a),
                 Command::Copy(a) => copy::run(&ctx, a),
+                Command::Audit(a) => audit::run(&ctx, a),
                 Command::Init(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)

@@ -6,6 +6,7 @@ use super::args::{
 };
 use super::context::{has_tty, Context};
 use super::output;
+use crate::audit::{Action, Event};
 use crate::error::{exit, Result, WardError};
 use crate::policy::{parse_date, Compromised, Interval};
 use crate::store::crypto::{prompt_passphrase, read_all_zeroizing};
@@ -22,6 +23,17 @@ pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
 pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     let doc = ctx.store.read(ctx.keys()?, &name)?;
+    // Recorded before anything is shown: the value alone is a reveal.
+    let action = if args.field.is_some() || args.json {
+        Action::View
+    } else {
+        Action::Reveal
+    };
+    ctx.audit(
+        Event::new(action)
+            .path(name.as_str())
+            .version(Some(doc.version)),
+    );
     if let Some(field) = args.field {
         let value = doc.field(&field).ok_or_else(|| {
             WardError::Usage(format!(
@@ -251,12 +263,14 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
     };
     let new = obtain_value(&args.value, &name, previous.as_ref())?;
     let now = chrono::Utc::now();
-    let created = ctx.store.upsert(keys, &name, |current| {
+    let (created, value_changed, version) = ctx.store.upsert(keys, &name, |current| {
         let created = current.is_none();
+        let mut value_changed = created;
         let mut doc = match current {
             None => SecretDoc::new(new.value, new.encoding, &ctx.actor, now),
             Some(mut doc) => {
                 if doc.value != new.value || doc.encoding != new.encoding {
+                    value_changed = true;
                     doc.set_value(
                         new.value,
                         new.encoding,
@@ -275,8 +289,20 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
             doc.generator = new.generator;
         }
         apply_meta(&mut doc, &args.meta)?;
-        Ok((doc, created))
+        let version = doc.version;
+        Ok((doc, (created, value_changed, version)))
     })?;
+    let (action, reason) = match (created, value_changed) {
+        (true, _) => (Action::Create, None),
+        (false, true) => (Action::Rotate, args.reason.as_deref()),
+        (false, false) => (Action::Edit, None),
+    };
+    ctx.audit(
+        Event::new(action)
+            .path(name.as_str())
+            .version(Some(version))
+            .reason(reason),
+    );
     eprintln!(
         "{} {}",
         if created { "Created" } else { "Updated" },
@@ -289,7 +315,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     let keys = ctx.keys()?;
     let now = chrono::Utc::now();
-    ctx.store.update(keys, &name, |doc| {
+    let version = ctx.store.update(keys, &name, |doc| {
         let mut changed = apply_meta(doc, &args.meta)?;
         for tag in &args.untags {
             doc.tags.retain(|t| t != tag.trim());
@@ -317,8 +343,13 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
             ));
         }
         doc.touch(&ctx.actor, now);
-        Ok(())
+        Ok(doc.version)
     })?;
+    let event = match &args.compromised {
+        Some(reason) => Event::new(Action::Compromise).reason(Some(reason)),
+        None => Event::new(Action::Edit),
+    };
+    ctx.audit(event.path(name.as_str()).version(Some(version)));
     eprintln!("Edited {}", crate::sanitize::escape(name.as_str()));
     Ok(exit::OK)
 }
@@ -349,6 +380,12 @@ pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
         }
         Ok(doc.version)
     })?;
+    ctx.audit(
+        Event::new(Action::Rotate)
+            .path(name.as_str())
+            .version(Some(version))
+            .reason(args.reason.as_deref()),
+    );
     eprintln!(
         "Rotated {} to version {version}",
         crate::sanitize::escape(name.as_str())
@@ -359,6 +396,16 @@ pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
 pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     let doc = ctx.store.read(ctx.keys()?, &name)?;
+    let action = if args.reveal {
+        Action::Reveal
+    } else {
+        Action::View
+    };
+    ctx.audit(
+        Event::new(action)
+            .path(name.as_str())
+            .version(Some(doc.version)),
+    );
     let shown = |v: &SecretValue, enc: Encoding| -> String {
         if !args.reveal {
             return mask(v);
@@ -424,6 +471,7 @@ pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
     let from = ctx.name(&args.from)?;
     let to = ctx.name(&args.to)?;
     ctx.store.rename(ctx.keys()?, &from, &to, &ctx.actor)?;
+    ctx.audit(Event::new(Action::Move).path(from.as_str()).to(to.as_str()));
     eprintln!(
         "Moved {} to {}",
         crate::sanitize::escape(from.as_str()),
@@ -452,6 +500,7 @@ pub fn rm(ctx: &Context, args: RmArgs) -> Result<i32> {
         return Ok(exit::FAILURE);
     }
     ctx.store.remove(&name)?;
+    ctx.audit(Event::new(Action::Delete).path(name.as_str()));
     eprintln!("Deleted {}", crate::sanitize::escape(name.as_str()));
     Ok(exit::OK)
 }

@@ -86,7 +86,10 @@ impl Session {
             Effect::LoadSecret(name) => {
                 let (store, keys) = (self.store.clone()?, self.keys.clone()?);
                 Some(Box::new(move |tx| {
-                    let result = store.read(&keys, &name).map(Box::new).map_err(|e| e.to_string());
+                    let result = store
+                        .read(&keys, &name)
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
                     send(&tx, Msg::SecretLoaded { name, result });
                 }))
             }

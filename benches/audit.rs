@@ -1,0 +1,88 @@
+//! Audit log speed: append cost per record (with and without fsync) and
+//! reading + verifying 100,000 records. Run: `cargo bench --bench audit`.
+//! Numbers are recorded in docs/AUDIT.md.
+
+use std::time::{Duration, Instant};
+use ward::audit::{self, Action, AuditKey, Event, Log};
+
+fn event(n: u32) -> Event {
+    Event::new(Action::Reveal)
+        .path(format!("acme/api/prod/SECRET_{}", n % 500))
+        .version(Some(n % 7 + 1))
+}
+
+fn per(d: Duration, n: u32) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6 / n as f64)
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(audit::audit_dir(root)).expect("audit dir");
+    let key = AuditKey::generate();
+
+    // Append with fsync (the default).
+    let log = Log::open(root, "bench@fsync", Some("0123456789abcdef".into()));
+    let n = 1_000;
+    let t = Instant::now();
+    for i in 0..n {
+        log.append_with_key(&key, event(i)).expect("append");
+    }
+    println!(
+        "append, fsync on:   {} per record ({n} records)",
+        per(t.elapsed(), n)
+    );
+
+    // Append without fsync: the cost of ward's own work.
+    let mut log = Log::open(root, "bench@nosync", Some("0123456789abcdef".into()));
+    log.set_fsync(false);
+    let n = 10_000;
+    let t = Instant::now();
+    for i in 0..n {
+        log.append_with_key(&key, event(i)).expect("append");
+    }
+    println!(
+        "append, fsync off:  {} per record ({n} records)",
+        per(t.elapsed(), n)
+    );
+
+    // 100,000 records in one store (the two logs above plus a big one).
+    let total = 100_000 - 11_000;
+    for i in 0..total {
+        log.append_with_key(&key, event(i)).expect("append");
+    }
+    let mut best_read = Duration::MAX;
+    let mut best_verify = Duration::MAX;
+    let mut best_both = Duration::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let timeline = audit::read_all(root);
+        best_read = best_read.min(t.elapsed());
+        assert_eq!(timeline.entries.len(), 100_000);
+
+        let t = Instant::now();
+        let reports = audit::verify_with_key(root, &key);
+        best_verify = best_verify.min(t.elapsed());
+        assert!(reports.iter().all(|r| r.is_ok()));
+        assert_eq!(reports.iter().map(|r| r.records).sum::<usize>(), 100_000);
+
+        let t = Instant::now();
+        let timeline = audit::read_all(root);
+        let reports = audit::verify_with_key(root, &key);
+        best_both = best_both.min(t.elapsed());
+        assert_eq!(timeline.entries.len(), 100_000);
+        assert_eq!(reports.len(), 2);
+    }
+    println!(
+        "read_all 100,000 records:         {:.0} ms",
+        best_read.as_secs_f64() * 1e3
+    );
+    println!(
+        "verify 100,000 records:           {:.0} ms",
+        best_verify.as_secs_f64() * 1e3
+    );
+    println!(
+        "read_all + verify 100,000 records: {:.0} ms",
+        best_both.as_secs_f64() * 1e3
+    );
+}

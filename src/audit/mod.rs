@@ -1,0 +1,108 @@
+//! The tamper-evident audit log (docs/AUDIT.md).
+//!
+//! Each actor appends to `.ward/audit/<actor-file>.jsonl`, one JSON record a
+//! line. Records are chained with HMAC-SHA256 under a store-wide random key
+//! kept age-encrypted at `.ward/audit.key.age`; a per-actor head file lets
+//! `verify` notice records cut from the end. Records never hold a value.
+//!
+//! For the TUI (every type here is `Send`):
+//! ```no_run
+//! # fn demo(store: &std::path::Path, keys: &ward::store::Keyring) -> ward::error::Result<()> {
+//! use ward::audit::{self, Action, Event, Filter, Log};
+//! let log = Log::open(store, "ann@laptop", audit::keyring_fingerprint(keys));
+//! log.append(keys, Event::new(Action::Reveal).path("acme/api/KEY").version(Some(3)))?;
+//! let timeline = audit::read_all(store); // no key needed
+//! let mine = timeline.filtered(&Filter { prefix: Some("acme".into()), ..Default::default() });
+//! let report = audit::verify(store, keys)?; // needs the key
+//! if !report.is_ok() { /* show a warning in the header */ }
+//! # let _ = mine; Ok(()) }
+//! ```
+
+mod head;
+mod key;
+mod log;
+mod read;
+mod record;
+mod verify;
+
+pub use key::{check_pin, pin_file, AuditKey, PinStatus, KEY_FILE};
+pub use log::Log;
+pub use read::{activity_per_day, chain_files, read_all, Entry, Filter, ReadProblem, Timeline};
+pub use record::{Action, Event, Record, MAX_REASON_CHARS, RECORD_FORMAT};
+pub use verify::{
+    verify, verify_file, verify_with_key, Break, BreakKind, FileReport, VerifyReport, Warning,
+};
+
+use crate::store::{Keyring, WARD_DIR};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Folder of the audit files: `.ward/audit`.
+pub const AUDIT_DIR: &str = "audit";
+
+/// `<store>/.ward/audit`.
+pub fn audit_dir(store_root: &Path) -> PathBuf {
+    store_root.join(WARD_DIR).join(AUDIT_DIR)
+}
+
+/// Short fingerprint of a public key (`age1…`, `ssh-ed25519 AAAA…`): the
+/// first 16 hex digits of SHA-256 of the key text (without an SSH comment).
+pub fn key_fingerprint(public_key: &str) -> String {
+    let key: Vec<&str> = public_key.split_whitespace().take(2).collect();
+    hex(&Sha256::digest(key.join(" ").as_bytes())[..8])
+}
+
+/// Fingerprint of the first identity in `keys`, if any.
+pub fn keyring_fingerprint(keys: &Keyring) -> Option<String> {
+    keys.public_keys().first().map(|k| key_fingerprint(k))
+}
+
+/// A safe file stem for an actor: letters, digits and `._@-` kept, anything
+/// else replaced by `_`; when something was replaced (or the name is long),
+/// a short hash of the real name is added so that two actors never share a
+/// file.
+pub fn actor_file_stem(actor: &str) -> String {
+    let mut stem: String = actor
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let changed = stem != actor || stem.starts_with('.') || stem.is_empty();
+    if stem.starts_with('.') || stem.is_empty() {
+        stem.insert(0, '_');
+    }
+    if changed {
+        stem.push('-');
+        stem.push_str(&hex(&Sha256::digest(actor.as_bytes())[..4]));
+    }
+    stem
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

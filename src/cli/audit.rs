@@ -1,0 +1,213 @@
+//! `ward audit [PREFIX] [filters]` and `ward audit verify`.
+
+use super::args::{AuditArgs, AuditCommand};
+use super::context::Context;
+use super::output;
+use crate::audit::{self, Action, Filter, PinStatus};
+use crate::error::{exit, Result, WardError};
+use crate::sanitize::escape;
+use chrono::{DateTime, NaiveDate, Utc};
+
+pub fn run(ctx: &Context, args: AuditArgs) -> Result<i32> {
+    match args.command {
+        Some(AuditCommand::Verify { json }) => verify(ctx, json),
+        None => timeline(ctx, args),
+    }
+}
+
+fn timeline(ctx: &Context, args: AuditArgs) -> Result<i32> {
+    let filter = Filter {
+        prefix: args
+            .prefix
+            .as_ref()
+            .map(|p| p.trim_matches('/').to_string()),
+        actor: args.actor.clone(),
+        action: match &args.action {
+            Some(a) => Some(a.parse::<Action>().map_err(WardError::Usage)?),
+            None => None,
+        },
+        since: match &args.since {
+            Some(s) => Some(parse_since(s, Utc::now()).map_err(WardError::Usage)?),
+            None => None,
+        },
+        until: None,
+    };
+    let t = audit::read_all(ctx.store.root());
+    for p in &t.problems {
+        output::warn_line(&format!(
+            "{} line {}: {}",
+            p.file.display(),
+            p.line,
+            p.cause
+        ));
+    }
+    let entries = t.filtered(&filter);
+    if args.json {
+        let list: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(&e.record).expect("a record serialises");
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("sealed".into(), e.sealed.into());
+                }
+                v
+            })
+            .collect();
+        output::json(&serde_json::Value::Array(list));
+        return Ok(exit::OK);
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let r = &e.record;
+            let path = match (&r.path, &r.to) {
+                (Some(p), Some(to)) => format!("{p} -> {to}"),
+                (Some(p), None) => p.clone(),
+                (None, Some(to)) => format!("-> {to}"),
+                (None, None) => "-".into(),
+            };
+            let mut reason = r.reason.clone().unwrap_or_else(|| "-".into());
+            if !e.sealed {
+                reason.push_str(" (not yet sealed)");
+            }
+            // output::table escapes every cell.
+            vec![
+                r.time.format("%Y-%m-%d %H:%M:%SZ").to_string(),
+                r.actor.clone(),
+                r.action.label().to_string(),
+                path,
+                r.version.map_or("-".into(), |v| v.to_string()),
+                reason,
+            ]
+        })
+        .collect();
+    output::table(
+        &["TIME", "ACTOR", "ACTION", "PATH", "VERSION", "REASON"],
+        &rows,
+    );
+    Ok(exit::OK)
+}
+
+/// `YYYY-MM-DD` (UTC midnight), an RFC 3339 time, or a span back from now:
+/// `7d`, `2w`, `3m`, `1y` (a leading `-` is allowed).
+pub fn parse_since(s: &str, now: DateTime<Utc>) -> std::result::Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let span = s.strip_prefix('-').unwrap_or(s);
+    let (num, unit) = span.split_at(span.len().saturating_sub(1));
+    let n: i64 = num.parse().map_err(|_| {
+        format!("--since {s:?}: use YYYY-MM-DD, an RFC 3339 time, or 7d, 2w, 3m, 1y")
+    })?;
+    let days = match unit {
+        "h" => return Ok(now - chrono::Duration::hours(n)),
+        "d" => n,
+        "w" => n * 7,
+        "m" => n * 30,
+        "y" => n * 365,
+        _ => return Err(format!("--since {s:?}: unknown unit; use h, d, w, m or y")),
+    };
+    Ok(now - chrono::Duration::days(days))
+}
+
+fn verify(ctx: &Context, json: bool) -> Result<i32> {
+    let report = audit::verify(ctx.store.root(), ctx.keys()?)?;
+    let pin_problem = match &report.pin {
+        PinStatus::Changed { pinned } => Some(format!(
+            "the audit key ({}) is not the one this machine pinned ({pinned}): {} was replaced; if that is expected, remove the store's line from {}",
+            report.key_id,
+            audit::AuditKey::path(ctx.store.root()).display(),
+            audit::pin_file().display()
+        )),
+        _ => None,
+    };
+    if json {
+        let files: Vec<serde_json::Value> = report
+            .files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "chain": f.chain,
+                    "file": f.file,
+                    "ok": f.is_ok(),
+                    "records": f.records,
+                    "break": f.broken.as_ref().map(|b| serde_json::json!({
+                        "line": b.line, "kind": b.kind.label(), "detail": b.detail,
+                    })),
+                    "warnings": f.warnings.iter().map(|w| serde_json::json!({
+                        "line": w.line, "message": w.message,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        output::json(&serde_json::json!({
+            "ok": report.is_ok(),
+            "key_id": report.key_id,
+            "key_problem": pin_problem,
+            "files": files,
+        }));
+    } else {
+        if let PinStatus::Unavailable(why) = &report.pin {
+            output::warn_line(&format!("audit key pin not checked: {why}"));
+        }
+        if let Some(p) = &pin_problem {
+            println!("BROKEN  audit key: {}", escape(p));
+        }
+        if report.files.is_empty() {
+            println!("No audit records yet.");
+        }
+        for f in &report.files {
+            let name = escape(&f.file.display().to_string());
+            match &f.broken {
+                None => println!("OK      {name} ({} records)", f.records),
+                Some(b) => println!(
+                    "BROKEN  {name} line {}: {}: {}",
+                    b.line,
+                    b.kind.label(),
+                    escape(&b.detail)
+                ),
+            }
+            for w in &f.warnings {
+                let at = if w.line > 0 {
+                    format!("line {}: ", w.line)
+                } else {
+                    String::new()
+                };
+                println!("  warning: {at}{}", escape(&w.message));
+            }
+        }
+    }
+    Ok(if report.is_ok() {
+        exit::OK
+    } else {
+        exit::AUDIT_BROKEN
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_forms() {
+        let now: DateTime<Utc> = "2024-05-10T12:00:00Z".parse().unwrap();
+        assert_eq!(
+            parse_since("2024-05-01", now).unwrap().to_rfc3339(),
+            "2024-05-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("7d", now).unwrap().to_rfc3339(),
+            "2024-05-03T12:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("-1w", now).unwrap().to_rfc3339(),
+            "2024-05-03T12:00:00+00:00"
+        );
+        assert!(parse_since("soon", now).is_err());
+        assert!(parse_since("", now).is_err());
+    }
+}

@@ -1,0 +1,631 @@
+//! The audit log through the real binary: what each command records, what
+//! `ward audit verify` detects, that no value ever reaches the log, and that
+//! concurrent appends lose nothing.
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// A private home, config, data and cache for one test (kept in this file so
+/// as not to collide with tests/common).
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let config = env.dir.path().join("config/ward");
+        fs::create_dir_all(&config).unwrap();
+        fs::write(config.join("config.toml"), "actor = \"ann@test\"\n").unwrap();
+        let out = env.run(&["init"], None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        env
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let root = self.dir.path();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ward"));
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", root)
+            .env("XDG_CONFIG_HOME", root.join("config"))
+            .env("XDG_DATA_HOME", root.join("data"))
+            .env("XDG_CACHE_HOME", root.join("cache"))
+            .env("USER", "ann")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = self.command(args).spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "ward {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("audit log was not written"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("data/ward/store")
+    }
+
+    fn audit_dir(&self) -> PathBuf {
+        self.store().join(".ward/audit")
+    }
+
+    fn log_file(&self) -> PathBuf {
+        self.audit_dir().join("ann@test.jsonl")
+    }
+
+    fn records(&self) -> Vec<serde_json::Value> {
+        fs::read_to_string(self.log_file())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Runs `ward verify` and returns (exit code, stdout).
+    fn verify(&self) -> (i32, String) {
+        let out = self.run(&["audit", "verify"], None);
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+}
+
+fn s(v: &serde_json::Value, k: &str) -> Option<String> {
+    v.get(k).and_then(|x| x.as_str()).map(String::from)
+}
+
+/// Runs a command and checks it appended exactly one record with these fields.
+#[allow(clippy::too_many_arguments)]
+fn expect_one(
+    env: &Env,
+    args: &[&str],
+    stdin: Option<&str>,
+    action: &str,
+    path: Option<&str>,
+    version: Option<u64>,
+    to: Option<&str>,
+    reason: Option<&str>,
+) {
+    let before = env.records().len();
+    env.ok(args, stdin);
+    let recs = env.records();
+    assert_eq!(
+        recs.len(),
+        before + 1,
+        "ward {args:?} should write one record"
+    );
+    let r = recs.last().unwrap();
+    assert_eq!(s(r, "action").as_deref(), Some(action), "{args:?}: {r}");
+    assert_eq!(s(r, "path").as_deref(), path, "{args:?}: {r}");
+    assert_eq!(
+        r.get("version").and_then(|v| v.as_u64()),
+        version,
+        "{args:?}: {r}"
+    );
+    assert_eq!(s(r, "to").as_deref(), to, "{args:?}: {r}");
+    assert_eq!(s(r, "reason").as_deref(), reason, "{args:?}: {r}");
+    assert_eq!(s(r, "actor").as_deref(), Some("ann@test"));
+    assert_eq!(r["seq"].as_u64(), Some(before as u64 + 1));
+    assert_eq!(s(r, "key").map(|k| k.len()), Some(16));
+    let time = s(r, "time").unwrap();
+    assert!(time.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(&time).is_ok());
+}
+
+const VALUES: [&str; 3] = [
+    "first-VALUE-4f1d2c",
+    "second-VALUE-9e8a7b",
+    "third-VALUE-0c3b5d",
+];
+
+fn scan_for_values(env: &Env, values: &[&str]) {
+    for e in fs::read_dir(env.audit_dir()).unwrap().flatten() {
+        let bytes = fs::read(e.path()).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for v in values {
+            assert!(!text.contains(v), "{} contains a value", e.path().display());
+            // Not even a part of one.
+            assert!(
+                !text.contains(&v[..10]),
+                "{} contains part of a value",
+                e.path().display()
+            );
+        }
+    }
+}
+
+#[test]
+fn each_command_writes_exactly_the_expected_record() {
+    let env = Env::new();
+    let recs = env.records();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(s(&recs[0], "action").as_deref(), Some("recipients-change"));
+
+    let v = &VALUES;
+    expect_one(
+        &env,
+        &["set", "acme/KEY"],
+        Some(v[0]),
+        "create",
+        Some("acme/KEY"),
+        Some(1),
+        None,
+        None,
+    );
+    expect_one(
+        &env,
+        &["get", "acme/KEY"],
+        None,
+        "reveal",
+        Some("acme/KEY"),
+        Some(1),
+        None,
+        None,
+    );
+    expect_one(
+        &env,
+        &["get", "acme/KEY", "--field", "kind"],
+        None,
+        "view",
+        Some("acme/KEY"),
+        Some(1),
+        None,
+        None,
+    );
+    expect_one(
+        &env,
+        &["get", "acme/KEY", "--json"],
+        None,
+        "view",
+        Some("acme/KEY"),
+        Some(1),
+        None,
+        None,
+    );
+    // Same value again: only metadata is touched.
+    expect_one(
+        &env,
+        &["set", "acme/KEY", "--owner", "ops"],
+        Some(v[0]),
+        "edit",
+        Some("acme/KEY"),
+        Some(1),
+        None,
+        None,
+    );
+    expect_one(
+        &env,
+        &["set", "acme/KEY", "--reason", "leaked in CI"],
+        Some(v[1]),
+        "rotate",
+        Some("acme/KEY"),
+        Some(2),
+        None,
+        Some("leaked in CI"),
+    );
+    expect_one(
+        &env,
+        &["edit", "acme/KEY", "--tag", "prod"],
+        None,
+        "edit",
+        Some("acme/KEY"),
+        Some(2),
+        None,
+        None,
+    );
+    expect_one(
+        &env,
+        &["edit", "acme/KEY", "--compromised", "seen in a log"],
+        None,
+        "compromise",
+        Some("acme/KEY"),
+        Some(2),
+        None,
+        Some("seen in a log"),
+    );
+    expect_one(
+        &env,
+        &["rotate", "acme/KEY", "--reason", "routine"],
+        Some(v[2]),
+        "rotate",
+        Some("acme/KEY"),
+        Some(3),
+        None,
+        Some("routine"),
+    );
+    expect_one(
+        &env,
+        &["history", "acme/KEY"],
+        None,
+        "view",
+        Some("acme/KEY"),
+        Some(3),
+        None,
+        None,
+    );
+    let shown = env.ok(&["history", "acme/KEY", "--reveal"], None);
+    assert!(shown.contains(v[0]), "history --reveal shows old values");
+    assert_eq!(
+        s(env.records().last().unwrap(), "action").as_deref(),
+        Some("reveal")
+    );
+    expect_one(
+        &env,
+        &["mv", "acme/KEY", "acme/NEW"],
+        None,
+        "move",
+        Some("acme/KEY"),
+        None,
+        Some("acme/NEW"),
+        None,
+    );
+    expect_one(
+        &env,
+        &["rm", "-f", "acme/NEW"],
+        None,
+        "delete",
+        Some("acme/NEW"),
+        None,
+        None,
+        None,
+    );
+    // Listing and reading the log record nothing.
+    let n = env.records().len();
+    env.ok(&["ls"], None);
+    env.ok(&["audit"], None);
+    env.ok(&["audit", "verify"], None);
+    assert_eq!(env.records().len(), n);
+
+    // The timeline: newest first, filters, JSON.
+    let table = env.ok(&["audit", "acme/KEY", "--action", "rotate"], None);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(lines[0].starts_with("TIME") && lines[0].contains("REASON"));
+    assert!(lines[1].contains("routine") && lines[2].contains("leaked in CI"));
+    let json: serde_json::Value = serde_json::from_str(&env.ok(
+        &["audit", "--json", "--actor", "ann", "--since", "1d"],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), n);
+    assert_eq!(json[0]["action"], "delete");
+    let none = env.ok(&["audit", "--since", "2999-01-01"], None);
+    assert_eq!(none.lines().count(), 1);
+    assert_eq!(
+        env.run(&["audit", "--action", "nope"], None).status.code(),
+        Some(2)
+    );
+
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("OK") && out.contains(&format!("({n} records)")),
+        "{out}"
+    );
+    scan_for_values(&env, &VALUES);
+}
+
+#[test]
+fn hostile_strings_are_escaped_in_the_timeline() {
+    let env = Env::new();
+    env.ok(&["set", "a/B"], Some("v-123456789"));
+    env.ok(
+        &[
+            "rotate",
+            "a/B",
+            "--reason",
+            "evil \u{1b}]52;c;aGk=\u{7} text",
+        ],
+        Some("w-123456789"),
+    );
+    let out = env.ok(&["audit"], None);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'));
+    assert!(out.contains("\\e]52"), "{out}");
+}
+
+/// A store with seven records (1 init + 1 set + 5 gets), lines 1..=7.
+fn seven() -> Env {
+    let env = Env::new();
+    env.ok(&["set", "p/S"], Some(VALUES[0]));
+    for _ in 0..5 {
+        env.ok(&["get", "p/S"], None);
+    }
+    assert_eq!(env.records().len(), 7);
+    assert_eq!(env.verify().0, 0);
+    env
+}
+
+fn lines_of(env: &Env) -> Vec<String> {
+    fs::read_to_string(env.log_file())
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn write_lines(env: &Env, lines: &[String]) {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    fs::write(env.log_file(), text).unwrap();
+}
+
+fn assert_broken(env: &Env, line: usize, kind: &str) {
+    let (code, out) = env.verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(
+        out.contains(&format!("line {line}: {kind}:")),
+        "expected a break at line {line} ({kind}): {out}"
+    );
+}
+
+#[test]
+fn verify_detects_an_edited_field() {
+    let env = seven();
+    let mut l = lines_of(&env);
+    l[3] = l[3].replace("\"reveal\"", "\"view\"");
+    write_lines(&env, &l);
+    assert_broken(&env, 4, "edited");
+}
+
+#[test]
+fn verify_detects_a_deleted_record() {
+    let env = seven();
+    let mut l = lines_of(&env);
+    l.remove(2);
+    write_lines(&env, &l);
+    assert_broken(&env, 3, "removed");
+}
+
+#[test]
+fn verify_detects_two_swapped_records() {
+    let env = seven();
+    let mut l = lines_of(&env);
+    l.swap(3, 4);
+    write_lines(&env, &l);
+    assert_broken(&env, 4, "reordered");
+}
+
+#[test]
+fn verify_detects_an_inserted_record() {
+    let env = seven();
+    let mut l = lines_of(&env);
+    // A plausible forgery: a copy of record 5 claiming to be seq 5 with
+    // another action, slipped in before the real one.
+    let forged = l[4].replace("\"reveal\"", "\"view\"");
+    l.insert(4, forged);
+    write_lines(&env, &l);
+    assert_broken(&env, 5, "inserted");
+}
+
+#[test]
+fn verify_detects_a_duplicated_record() {
+    let env = seven();
+    let mut l = lines_of(&env);
+    let copy = l[2].clone();
+    l.insert(5, copy);
+    write_lines(&env, &l);
+    assert_broken(&env, 6, "reordered");
+}
+
+#[test]
+fn a_torn_last_line_is_a_warning_and_logging_goes_on() {
+    let env = seven();
+    let l = lines_of(&env);
+    // What a crash in the middle of an append leaves behind.
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(env.log_file())
+        .unwrap();
+    f.write_all(&l[6].as_bytes()[..50]).unwrap();
+    drop(f);
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: line 8: incomplete last line"),
+        "{out}"
+    );
+    let timeline = env.run(&["audit"], None);
+    assert!(String::from_utf8_lossy(&timeline.stderr).contains("line 8"));
+    // The next append starts a fresh line, chained to record 7.
+    env.ok(&["get", "p/S"], None);
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("(8 records)") && out.contains("warning: line 8"),
+        "{out}"
+    );
+    assert_eq!(lines_of(&env).len(), 9);
+}
+
+#[test]
+fn verify_detects_a_file_cut_mid_record() {
+    let env = seven();
+    let text = fs::read(env.log_file()).unwrap();
+    fs::write(env.log_file(), &text[..text.len() - 30]).unwrap();
+    // The last record had been completed (the head names it): this is not a crash.
+    assert_broken(&env, 7, "truncated");
+}
+
+#[test]
+fn verify_detects_whole_records_cut_from_the_end() {
+    let env = seven();
+    let l = lines_of(&env);
+    write_lines(&env, &l[..5]);
+    assert_broken(&env, 6, "truncated");
+    // Appending afterwards does not hide the gap.
+    env.ok(&["get", "p/S"], None);
+    assert_broken(&env, 6, "removed");
+}
+
+#[test]
+fn verify_detects_a_deleted_head_file() {
+    let env = seven();
+    fs::remove_file(env.audit_dir().join("ann@test.head")).unwrap();
+    assert_broken(&env, 8, "truncated");
+}
+
+/// HMAC as ward computes it, but with a key of the forger's choosing.
+fn forge_mac(key: &[u8], domain: &str, chain: &str, bytes: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+    for part in [domain.as_bytes(), b"\0", chain.as_bytes(), b"\0", bytes] {
+        m.update(part);
+    }
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn verify_detects_a_chain_rebuilt_without_the_key() {
+    let env = seven();
+    let key = [7u8; 32];
+    let mut prev: Option<String> = None;
+    let mut out = Vec::new();
+    for line in lines_of(&env) {
+        let mut v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("mac");
+        // Rewrite history: every reveal becomes a view.
+        if o["action"] == "reveal" {
+            o.insert("action".into(), "view".into());
+        }
+        o.insert("prev_mac".into(), prev.clone().into());
+        let body = serde_json::to_string(&serde_json::json!({
+            "v": o["v"], "seq": o["seq"], "time": o["time"], "actor": o["actor"],
+            "key": o["key"], "host": o["host"], "action": o["action"],
+            "path": o.get("path"), "prev_mac": o["prev_mac"],
+        }))
+        .unwrap();
+        let prefix = &body[..body.len() - 1];
+        let mac = forge_mac(&key, "ward-audit-record-v1", "ann@test", prefix.as_bytes());
+        out.push(format!("{prefix},\"mac\":\"{mac}\"}}"));
+        prev = Some(mac);
+    }
+    write_lines(&env, &out);
+    assert_broken(&env, 1, "wrong key");
+}
+
+#[test]
+fn verify_detects_a_replaced_audit_key() {
+    let env = seven();
+    // The recipients are public: anyone can encrypt a new audit key to them
+    // and write a whole new, self-consistent log with it.
+    let store = env.store();
+    let key = ward::audit::AuditKey::generate();
+    key.save(&store).unwrap();
+    fs::remove_dir_all(env.audit_dir()).unwrap();
+    let log = ward::audit::Log::open(&store, "ann@test", None);
+    log.append_with_key(&key, ward::audit::Event::new(ward::audit::Action::View))
+        .unwrap();
+    let (code, out) = env.verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.contains("not the one this machine pinned"), "{out}");
+    // And this machine refuses to append with it, saying why.
+    let o = env.run(&["get", "p/S"], None);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("audit log was not written"));
+}
+
+#[test]
+fn concurrent_processes_lose_no_record() {
+    let env = Env::new();
+    env.ok(&["set", "p/S"], Some(VALUES[1]));
+    let before = env.records().len();
+    std::thread::scope(|sc| {
+        for _ in 0..20 {
+            sc.spawn(|| {
+                for _ in 0..10 {
+                    let out = env.run(&["get", "p/S", "--field", "kind"], None);
+                    assert!(out.status.success());
+                    assert!(
+                        out.stderr.is_empty(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            });
+        }
+    });
+    let recs = env.records();
+    assert_eq!(recs.len(), before + 200);
+    for (i, r) in recs.iter().enumerate() {
+        assert_eq!(r["seq"].as_u64(), Some(i as u64 + 1));
+    }
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("({} records)", before + 200)),
+        "{out}"
+    );
+    scan_for_values(&env, &VALUES);
+}
+
+#[test]
+fn actors_get_separate_files_and_a_merged_timeline() {
+    let env = Env::new();
+    env.ok(&["set", "p/S"], Some(VALUES[0]));
+    let cfg = env.dir.path().join("bob.toml");
+    fs::write(&cfg, "actor = \"bob/../evil name\"\n").unwrap();
+    let out = env.run(&["--config", cfg.to_str().unwrap(), "get", "p/S"], None);
+    assert!(out.status.success());
+    let files: Vec<String> = fs::read_dir(env.audit_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| !f.contains('/') && !f.contains(' ')));
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["audit", "--json"], None)).unwrap();
+    assert_eq!(json[0]["actor"], "bob/../evil name");
+    assert_eq!(json[0]["action"], "reveal");
+    let only_bob = env.ok(&["audit", "--actor", "bob/../evil name"], None);
+    assert_eq!(only_bob.lines().count(), 2);
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("OK").count(), 2, "{out}");
+}
+
+#[test]
+fn a_store_without_audit_records_verifies() {
+    let env = Env::new();
+    fs::remove_dir_all(env.audit_dir()).unwrap();
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No audit records"));
+}
