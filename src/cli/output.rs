@@ -26,8 +26,10 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
             }
         }
     }
-    let mut out = std::io::stdout().lock();
-    let line = |out: &mut std::io::StdoutLock, row: Vec<String>| {
+    // Buffered: stdout is line-buffered, and a 10,000-row table would
+    // otherwise cost a write per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let line = |out: &mut std::io::BufWriter<std::io::StdoutLock>, row: Vec<String>| {
         let last = row.len().saturating_sub(1);
         let mut text = String::new();
         for (i, c) in row.into_iter().enumerate() {
@@ -45,10 +47,12 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     for row in cells {
         line(&mut out, row);
     }
+    let _ = out.flush();
 }
 
 pub fn json(value: &serde_json::Value) {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let _ = serde_json::to_writer_pretty(&mut out, value);
     let _ = writeln!(out);
+    let _ = out.flush();
 }
