@@ -9,7 +9,8 @@
 //! - one `ward get` of the real binary (process wall time).
 //!
 //! Plain `fn main`, no bench framework: medians of repeated runs. Pass
-//! `--quick` for fewer repetitions and the 1,000 store only.
+//! `--quick` (`cargo bench --bench store -- --quick`) for fewer repetitions
+//! and the 1,000 store only. Under `cargo test` it only does a smoke run.
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_ward");
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this with
+    // no arguments: then just check that it works, on a small store.
+    if !args.iter().any(|a| a == "--bench") {
+        println!("store bench: smoke run on 200 secrets (use cargo bench --bench store)");
+        bench_size(200, true);
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let sizes: &[usize] = if quick { &[1_000] } else { &[1_000, 10_000] };
     println!(
