@@ -297,6 +297,16 @@ fn a_binary_value_round_trips_with_binary() {
         hist.contains("text now") && hist.contains("base64:"),
         "{hist}"
     );
+    // JSON says which values are base64.
+    let out = w.ok(&["history", "bin/BLOB", "--json", "--reveal"], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let encodings: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["encoding"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(encodings, ["base64", "utf8", "base64"]);
     // Without --binary, bytes that are not UTF-8 are refused.
     w.expect_code(&["set", "bin/BAD"], Some(&[0xff, 0x00]), exit::USAGE);
 }

@@ -383,6 +383,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
             "current": true,
             "set": doc.rotated,
             "value": args.reveal.then(|| doc.value.expose()),
+            "encoding": doc.encoding,
         })];
         for h in &doc.history {
             versions.push(serde_json::json!({
@@ -393,6 +394,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
                 "replaced_by": h.replaced_by,
                 "reason": h.reason,
                 "value": args.reveal.then(|| h.value.expose()),
+                "encoding": h.encoding,
             }));
         }
         output::json(&serde_json::json!(versions));
