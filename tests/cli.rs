@@ -700,3 +700,48 @@ fn exit_codes_and_one_line_errors() {
     );
     assert!(one_line(&out).contains("/nonexistent/id.txt"));
 }
+
+#[test]
+fn set_and_rotate_prompt_twice_without_echo_on_a_terminal() {
+    let w = Ward::init();
+    let t = Duration::from_secs(20);
+    let typed = "typed-at-the-prompt";
+    let out = common::pty::run_all(
+        w.cmd(&["set", "p/K"]),
+        &[("Value for p/K", typed), ("Same value again", typed)],
+        t,
+    );
+    assert!(out.status.success(), "{}", out.transcript);
+    assert!(
+        !out.transcript.contains(typed),
+        "value echoed: {:?}",
+        out.transcript
+    );
+    assert_eq!(w.get("p/K"), typed.as_bytes());
+
+    // Two different entries change nothing.
+    let out = common::pty::run_all(
+        w.cmd(&["rotate", "p/K"]),
+        &[("Value for p/K", "first"), ("Same value again", "second")],
+        t,
+    );
+    assert_eq!(out.status.code(), Some(exit::USAGE), "{}", out.transcript);
+    assert!(out.transcript.contains("differ"), "{}", out.transcript);
+    assert_eq!(w.get("p/K"), typed.as_bytes());
+
+    let out = common::pty::run_all(
+        w.cmd(&["rotate", "p/K", "--reason", "typed"]),
+        &[
+            ("Value for p/K", "second-typed"),
+            ("Same value again", "second-typed"),
+        ],
+        t,
+    );
+    assert!(out.status.success(), "{}", out.transcript);
+    assert_eq!(w.get("p/K"), b"second-typed");
+    assert_eq!(w.doc("p/K")["version"], 2);
+
+    // --binary needs a pipe.
+    let out = common::pty::run_all(w.cmd(&["set", "p/B", "--binary"]), &[], t);
+    assert_eq!(out.status.code(), Some(exit::USAGE), "{}", out.transcript);
+}
