@@ -12,6 +12,15 @@ pub fn warn_line(msg: &str) {
     eprintln!("ward: warning: {}", escape(msg));
 }
 
+/// Prints one line to stdout; a closed pipe (`ward gen | head -c 8`) is an
+/// error to report, not a panic as with `println!`.
+pub fn print_line(text: &str) -> crate::error::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|_| out.flush())
+        .map_err(|e| crate::error::WardError::io("stdout", e))
+}
+
 /// Prints rows as columns separated by two spaces; every cell is escaped.
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let cells: Vec<Vec<String>> = rows

@@ -29,9 +29,9 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
             ))
         })?;
         if std::io::stdout().is_terminal() {
-            println!("{}", crate::sanitize::escape_multiline(&value));
+            output::print_line(&crate::sanitize::escape_multiline(&value))?;
         } else {
-            println!("{value}");
+            output::print_line(&value)?;
         }
         return Ok(exit::OK);
     }
@@ -494,9 +494,7 @@ pub fn gen(args: GenArgs) -> Result<i32> {
     let len = args.length.unwrap_or(generate::DEFAULT_LENGTH);
     check_length(len)?;
     let charset: Charset = args.charset;
-    println!(
-        "{}",
-        generate::generate(len, charset, args.prefix.as_deref())
-    );
+    let value = zeroize::Zeroizing::new(generate::generate(len, charset, args.prefix.as_deref()));
+    output::print_line(&value)?;
     Ok(exit::OK)
 }
