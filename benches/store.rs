@@ -38,7 +38,7 @@ fn main() {
         rayon::current_num_threads()
     );
     println!(
-        "{:>7}  {:>12}  {:>16}  {:>16}  {:>12}  {:>14}",
+        "{:>7}  {:>12}  {:>22}  {:>22}  {:>20}  {:>14}",
         "secrets", "list names", "load all (lib)", "ls --long (bin)", "ward get", "identity load"
     );
     for &n in sizes {
@@ -110,13 +110,13 @@ fn bench_size(n: usize, quick: bool) {
     });
 
     println!(
-        "{:>7}  {:>12}  {:>16}  {:>16}  {:>12}  {:>14}",
+        "{:>7}  {:>12}  {:>22}  {:>22}  {:>20}  {:>14}",
         n,
-        ms(list_t),
-        ms(load_t),
-        ms(ls_t),
-        ms(get_t),
-        ms(id_t)
+        ms(list_t.wall),
+        both(load_t),
+        both(ls_t),
+        both(get_t),
+        ms(id_t.wall)
     );
 }
 
@@ -136,21 +136,53 @@ fn ward(world: &World, args: &[&str]) -> Command {
     c
 }
 
+fn both(t: Timing) -> String {
+    format!("{} ({} cpu)", ms(t.wall), ms(t.cpu))
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+/// Median wall time and median CPU time (user + system, this process and
+/// the children it waited for) of `runs` runs after one warm-up. CPU time
+/// does not depend on what else the machine is doing; wall time does.
+fn median(runs: usize, mut f: impl FnMut()) -> Timing {
     f(); // warm-up
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+    let mut walls = Vec::with_capacity(runs);
+    let mut cpus = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let c = cpu_time();
+        let t = Instant::now();
+        f();
+        walls.push(t.elapsed());
+        cpus.push(cpu_time().saturating_sub(c));
+    }
+    walls.sort();
+    cpus.sort();
+    Timing {
+        wall: walls[runs / 2],
+        cpu: cpus[runs / 2],
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Timing {
+    wall: Duration,
+    cpu: Duration,
+}
+
+fn cpu_time() -> Duration {
+    let mut total = Duration::ZERO;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage fills the struct we pass; all-zero is a valid rusage.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut u) };
+        for tv in [u.ru_utime, u.ru_stime] {
+            total += Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
+        }
+    }
+    total
 }
 
 /// A store of `n` secrets in 20-secret projects, written directly (no fsync
