@@ -45,7 +45,12 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
                 crate::audit::Event::new(crate::audit::Action::Copy)
                     .path(name.as_str())
                     .version(Some(doc.version))
-                    .reason(args.field.as_deref().map(|f| format!("field {f}")).as_deref()),
+                    .reason(
+                        args.field
+                            .as_deref()
+                            .map(|f| format!("field {f}"))
+                            .as_deref(),
+                    ),
             );
             eprintln!("{}", copied.report.summary(&escape(&what)));
             Ok(exit::OK)
