@@ -14,6 +14,7 @@ pub mod error;
 pub mod hardening;
 pub mod keymap;
 pub mod policy;
+pub mod review;
 pub mod sanitize;
 pub mod store;
 pub mod tui;

@@ -422,3 +422,7 @@ pub fn assess_secret(
     };
     (assess(&input, today, lead), source)
 }
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;

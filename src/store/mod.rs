@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod document;
 pub mod fsio;
 pub mod generate;
+pub mod index;
 pub mod name;
 
 use crate::error::{IoContext, Result, WardError};
