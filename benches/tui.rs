@@ -31,7 +31,11 @@ fn main() {
     let store = Store::open(&demo.store).unwrap();
     let t = Instant::now();
     ward::demo::populate(&store, n).unwrap();
-    println!("built a store of {} secrets in {:.1} s", n + 15, t.elapsed().as_secs_f64());
+    println!(
+        "built a store of {} secrets in {:.1} s",
+        n + 15,
+        t.elapsed().as_secs_f64()
+    );
     let cli = Cli::parse_from([
         "ward",
         "--store",
@@ -60,7 +64,10 @@ fn main() {
         run(&mut app, &mut session, fx);
         term.draw(|f| ward::ui::draw(f, &app)).unwrap();
         full_load.push(start.elapsed());
-        assert_eq!(app.catalog.progress(), (app.catalog.len(), app.catalog.len()));
+        assert_eq!(
+            app.catalog.progress(),
+            (app.catalog.len(), app.catalog.len())
+        );
 
         // Filter keystrokes on the loaded catalogue.
         app::update(&mut app, key('/'));
@@ -74,8 +81,14 @@ fn main() {
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("secrets:                 {}", n + 15);
-    println!("start to first frame:    {:.1} ms (median of {reps})", ms(median(&mut first_frame)));
-    println!("all metadata loaded:     {:.0} ms (median of {reps})", ms(median(&mut full_load)));
+    println!(
+        "start to first frame:    {:.1} ms (median of {reps})",
+        ms(median(&mut first_frame))
+    );
+    println!(
+        "all metadata loaded:     {:.0} ms (median of {reps})",
+        ms(median(&mut full_load))
+    );
     println!(
         "filter keystroke:        {:.2} ms median, {:.2} ms worst (of {})",
         ms(median(&mut keystroke)),

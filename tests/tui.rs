@@ -883,3 +883,102 @@ fn a_tampered_audit_log_shows_a_warning_in_the_header() {
     let s = app.screen();
     assert!(s.contains("⚠ audit log: chain broken"), "{s}");
 }
+
+// ---- review screen -----------------------------------------------------------
+
+#[test]
+fn snapshot_review_screen() {
+    let f = Fixture::demo();
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut app = f.open(w, h);
+        app.key(KeyCode::Char('v'));
+        assert_snapshot!(format!("review_{w}x{h}"), snap(&mut app));
+    }
+}
+
+fn review_names(app: &Harness) -> Vec<String> {
+    app.app
+        .review
+        .visible()
+        .iter()
+        .map(|r| r.name.to_string())
+        .collect()
+}
+
+#[test]
+fn review_sorts_filters_jumps_and_rotates() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    app.key(KeyCode::Char('v'));
+    // Worst first by default.
+    let names = review_names(&app);
+    assert_eq!(names[0], "acme/api/prod/GITHUB_TOKEN");
+    assert_eq!(names[1], "acme/web/TLS_CERT");
+    assert_eq!(names.len(), 15);
+    // Sort by name, then reversed.
+    app.key(KeyCode::Char('s'));
+    assert_eq!(app.app.review.sort.label(), "name");
+    assert_eq!(review_names(&app)[0], "acme/api/prod/GITHUB_TOKEN");
+    app.key(KeyCode::Char('S'));
+    assert_eq!(review_names(&app)[0], "personal/HOME_WIFI");
+    app.key(KeyCode::Char('S'));
+    // Status filter: needs action keeps compromised, expired, overdue.
+    app.key(KeyCode::Char('f'));
+    let names = review_names(&app);
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(app.screen().contains("needs action"));
+    // Project filter.
+    app.key(KeyCode::Char('p'));
+    assert!(review_names(&app).iter().all(|n| n.starts_with("acme/")));
+    app.key(KeyCode::Char('p'))
+        .key(KeyCode::Char('p'))
+        .key(KeyCode::Char('p'))
+        .key(KeyCode::Char('p'));
+    assert_eq!(app.app.review.project, None, "cycles back to all projects");
+    // Fuzzy filter.
+    app.key(KeyCode::Char('/'))
+        .type_text("stripe")
+        .key(KeyCode::Enter);
+    let names = review_names(&app);
+    assert_eq!(
+        names,
+        vec!["acme/api/prod/STRIPE_SECRET_KEY"],
+        "needs-action ∩ stripe"
+    );
+    // Rotate from the review: the row turns ok and the form returns here.
+    app.key(KeyCode::Char('R'));
+    app.ctrl('g')
+        .key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .type_text("from review")
+        .key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Review), "back on the review");
+    let doc = f.read("acme/api/prod/STRIPE_SECRET_KEY");
+    assert_eq!(doc.history[0].reason.as_deref(), Some("from review"));
+    assert!(
+        doc.value.expose().starts_with("sk_live_"),
+        "the secret's own generator settings"
+    );
+    assert!(review_names(&app).is_empty(), "no longer needs action");
+    app.key(KeyCode::Char('f'));
+    app.key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'));
+    assert_eq!(app.app.review.status.label(), "ok");
+    assert_eq!(
+        review_names(&app),
+        vec![
+            "acme/api/prod/STRIPE_SECRET_KEY",
+            "acme/api/staging/STRIPE_SECRET_KEY"
+        ]
+    );
+    // Enter jumps to the secret in the tree.
+    app.key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Normal));
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "acme/api/prod/STRIPE_SECRET_KEY"
+    );
+    assert!(app.screen().contains("+ ok"));
+}

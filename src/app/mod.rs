@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod detail;
 pub mod form;
 pub mod input;
+pub mod review_view;
 pub mod tree;
 
 use crate::keymap::{self, Action, Scope};
@@ -181,6 +182,8 @@ pub enum Mode {
     PickField,
     /// The whole store's audit timeline.
     Audit,
+    /// Every secret's status, for a team lead.
+    Review,
     Locked(LockScreen),
     FirstRun(Box<FirstRun>),
 }
@@ -222,6 +225,9 @@ pub struct App {
     pub mono: bool,
     pub clip: Option<ClipStatus>,
     pub audit: audit_view::AuditState,
+    pub review: review_view::ReviewState,
+    /// Forms and dialogs opened from the review return to it.
+    pub in_review: bool,
     /// Secrets whose detail was shown since the last unlock ("view" is
     /// recorded once each, not on every pass of the cursor).
     viewed: std::collections::HashSet<SecretPath>,
@@ -245,6 +251,8 @@ impl App {
             mono: false,
             clip: None,
             audit: audit_view::AuditState::default(),
+            review: review_view::ReviewState::default(),
+            in_review: false,
             viewed: Default::default(),
         }
     }
@@ -259,6 +267,8 @@ impl App {
             Mode::Help { .. } => Scope::Help,
             Mode::PickField => Scope::Pick,
             Mode::Audit => Scope::Audit,
+            Mode::Review if self.review.typing => Scope::Filter,
+            Mode::Review => Scope::Review,
             Mode::Locked(_) | Mode::FirstRun(_) => Scope::Lock,
         }
     }
@@ -388,6 +398,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.catalog.set_meta(&name, result);
             }
             app.tree.rebuild(&app.catalog);
+            if app.in_review {
+                app.review.rebuild(&app.catalog);
+            }
             Vec::new()
         }
         Msg::SecretLoaded { name, result } => {
@@ -517,6 +530,7 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
 pub fn lock(app: &mut App, why: &str) -> Vec<Effect> {
     app.detail.forget();
     app.viewed.clear();
+    app.in_review = false;
     app.mode = Mode::Locked(LockScreen {
         needs_passphrase: true,
         error: Some(why.to_string()),
@@ -560,14 +574,14 @@ fn on_saved(app: &mut App, op: SaveSummary, result: Result<(), String>) -> Vec<E
                     form.error = Some(e);
                 }
                 _ => {
-                    app.mode = Mode::Normal;
+                    app.mode = back_mode(app);
                     app.error(e);
                 }
             }
             Vec::new()
         }
         Ok(()) => {
-            app.mode = Mode::Normal;
+            app.mode = back_mode(app);
             let mut fx = Vec::new();
             if let Some(removed) = &op.removed {
                 app.catalog.remove(removed);
@@ -640,7 +654,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Scope::Lock => lock_key(app, action, key),
         Scope::Pick => pick_key(app, action),
         Scope::Audit => audit_key(app, action, key),
-        Scope::Review => Vec::new(),
+        Scope::Review => review_key(app, action),
     }
 }
 
@@ -777,7 +791,12 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             app.audit.selected = 0;
             return vec![Effect::LoadAudit];
         }
-        Action::Review => app.info("This screen is not available in this build yet."),
+        Action::Review => {
+            app.review.rebuild(&app.catalog);
+            app.review.selected = 0;
+            app.in_review = true;
+            app.mode = Mode::Review;
+        }
         _ => {}
     }
     app.follow_selection()
@@ -795,6 +814,23 @@ fn open_rotate(app: &mut App) -> Vec<Effect> {
 }
 
 fn filter_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    if matches!(app.mode, Mode::Review) {
+        match action {
+            Some(Action::AcceptFilter) => app.review.typing = false,
+            Some(Action::ClearFilter) => {
+                app.review.typing = false;
+                app.review.text.clear();
+            }
+            _ => {
+                let mut input = TextInput::new(&app.review.text);
+                if input.handle_key(&key) {
+                    app.review.text = input.text().to_string();
+                    app.review.selected = 0;
+                }
+            }
+        }
+        return Vec::new();
+    }
     match action {
         Some(Action::AcceptFilter) => app.tree.filtering = false,
         Some(Action::ClearFilter) => {
@@ -826,7 +862,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
     let in_value = form.focused_key() == form::FieldKey::Value;
     match action {
         Some(Action::Cancel) => {
-            app.mode = Mode::Normal;
+            app.mode = back_mode(app);
         }
         Some(Action::NextField) => form.next(),
         Some(Action::PrevField) => form.prev(),
@@ -869,7 +905,7 @@ fn confirm_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
                 return vec![Effect::Save(c.op)];
             }
         }
-        Some(Action::No) => app.mode = Mode::Normal,
+        Some(Action::No) => app.mode = back_mode(app),
         _ => {}
     }
     Vec::new()
@@ -1059,6 +1095,80 @@ fn audit_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect
         Some(Action::TimeRange) => {
             app.audit.range = app.audit.range.next();
             app.audit.selected = 0;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Where a closed form or dialog returns to.
+fn back_mode(app: &App) -> Mode {
+    if app.in_review {
+        Mode::Review
+    } else {
+        Mode::Normal
+    }
+}
+
+fn review_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let rows = app.review.visible().len();
+    let page = app.viewport.height.saturating_sub(16).max(1) as usize;
+    let sel = &mut app.review.selected;
+    match action {
+        Some(Action::Back) => {
+            app.in_review = false;
+            app.mode = Mode::Normal;
+        }
+        Some(Action::Up) => *sel = sel.saturating_sub(1),
+        Some(Action::Down) => *sel = (*sel + 1).min(rows.saturating_sub(1)),
+        Some(Action::PageUp) => *sel = sel.saturating_sub(page),
+        Some(Action::PageDown) => *sel = (*sel + page).min(rows.saturating_sub(1)),
+        Some(Action::Top) => *sel = 0,
+        Some(Action::Bottom) => *sel = rows.saturating_sub(1),
+        Some(Action::SortNext) => {
+            app.review.sort = app.review.sort.next();
+            app.review.resort();
+        }
+        Some(Action::SortReverse) => {
+            app.review.reverse = !app.review.reverse;
+            app.review.resort();
+        }
+        Some(Action::StatusFilter) => {
+            app.review.status = app.review.status.next();
+            app.review.selected = 0;
+        }
+        Some(Action::ProjectFilter) => app.review.next_project(),
+        Some(Action::OwnerFilter) => app.review.next_owner(),
+        Some(Action::Filter) => app.review.typing = true,
+        Some(Action::Open) => {
+            let name = app
+                .review
+                .visible()
+                .get(app.review.selected)
+                .map(|r| r.name.clone());
+            if let Some(i) = name.and_then(|n| app.catalog.position(&n)) {
+                app.in_review = false;
+                app.mode = Mode::Normal;
+                app.tree.filter.clear();
+                app.tree.reveal_secret(&app.catalog, i);
+                app.focus = Pane::Detail;
+                return app.follow_selection();
+            }
+        }
+        Some(Action::Rotate) => {
+            let row = app
+                .review
+                .visible()
+                .get(app.review.selected)
+                .map(|r| r.name.clone());
+            if let Some(name) = row {
+                let generator = app
+                    .catalog
+                    .get(&name)
+                    .and_then(|e| e.loaded())
+                    .and_then(|l| l.meta.generator.clone());
+                app.mode = Mode::Form(Box::new(Form::rotate(name, generator.as_ref())));
+            }
         }
         _ => {}
     }

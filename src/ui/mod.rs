@@ -9,6 +9,7 @@ pub mod header;
 pub mod help;
 pub mod layout;
 pub mod lock;
+pub mod review;
 pub mod theme;
 pub mod timeline;
 pub mod tree;
@@ -33,7 +34,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         _ => {}
     }
     let l = layout::compute(area, app.focus);
-    if matches!(app.mode, Mode::Audit) {
+    // Full screens: the review (with forms over it) and the audit timeline.
+    if matches!(app.mode, Mode::Audit) || app.in_review {
         header::draw(frame, l.header, app, &theme);
         let body = ratatui::layout::Rect::new(
             area.x,
@@ -41,8 +43,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
             area.width,
             l.footer.y.saturating_sub(l.header.bottom()),
         );
-        audit::draw(frame, body, app, &theme);
+        if matches!(app.mode, Mode::Audit) {
+            audit::draw(frame, body, app, &theme);
+        } else {
+            review::draw(frame, body, app, &theme);
+        }
         footer::draw(frame, l.footer, app, &theme);
+        match &app.mode {
+            Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
+            Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
+            _ => {}
+        }
         return;
     }
     header::draw(frame, l.header, app, &theme);
