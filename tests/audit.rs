@@ -207,7 +207,7 @@ fn each_command_writes_exactly_the_expected_record() {
         &env,
         &["get", "acme/KEY", "--json"],
         None,
-        "view",
+        "reveal",
         Some("acme/KEY"),
         Some(1),
         None,

@@ -408,8 +408,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 if let Ok(doc) = &result {
                     app.catalog.set_meta(&name, Ok(doc.meta()));
                 }
-                if result.is_ok() && std::mem::take(&mut app.detail.reveal_pending) {
+                let mut fx = Vec::new();
+                if let (Ok(doc), true) = (&result, std::mem::take(&mut app.detail.reveal_pending)) {
                     app.detail.revealed_until = Some(app.now + app.timings.reveal);
+                    fx.push(Effect::Record(
+                        crate::audit::Event::new(crate::audit::Action::Reveal)
+                            .path(name.as_str())
+                            .version(Some(doc.version)),
+                    ));
                 }
                 let viewed = match &result {
                     Ok(doc) if app.viewed.insert(name.clone()) => Some(doc.version),
@@ -417,15 +423,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 };
                 app.detail.doc = Some(result.map(|d| *d));
                 if let Some(version) = viewed {
-                    return after_update(
-                        app,
-                        vec![Effect::Record(
+                    fx.insert(
+                        0,
+                        Effect::Record(
                             crate::audit::Event::new(crate::audit::Action::View)
                                 .path(name.as_str())
                                 .version(Some(version)),
-                        )],
+                        ),
                     );
                 }
+                return after_update(app, fx);
             }
             Vec::new()
         }
@@ -516,10 +523,7 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
         app.clip = None;
     }
     let idle = app.timings.idle_lock;
-    let lockable = matches!(
-        app.mode,
-        Mode::Normal | Mode::Form(_) | Mode::Confirm(_) | Mode::Help { .. }
-    );
+    let lockable = !matches!(app.mode, Mode::Locked(_) | Mode::FirstRun(_));
     if !idle.is_zero() && lockable && now.duration_since(app.last_input) >= idle {
         return lock(app, "Locked after inactivity.");
     }

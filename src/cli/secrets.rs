@@ -23,8 +23,9 @@ pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
 pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     let doc = ctx.store.read(ctx.keys()?, &name)?;
-    // Recorded before anything is shown: the value alone is a reveal.
-    let action = if args.field.is_some() || args.json {
+    // Recorded before anything is shown. The value, alone or in the JSON
+    // document, is a reveal; a metadata field is a view.
+    let action = if args.field.is_some() {
         Action::View
     } else {
         Action::Reveal

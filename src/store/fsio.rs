@@ -54,8 +54,75 @@ fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
+        // Never through a symlink: someone who can write to the store (a
+        // teammate through git) must not be able to point one of ward's
+        // files at ~/.bashrc or another store's secret.
+        opts.custom_flags(libc::O_NOFOLLOW);
     }
-    opts.open(path)
+    let file = opts.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Opens an existing file of ward's for reading, refusing symlinks and
+/// anything but a regular file.
+pub fn open_read(path: &Path) -> std::io::Result<File> {
+    open_private(path, OpenOptions::new().read(true))
+}
+
+/// Reads a whole file of ward's, refusing symlinks.
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = open_read(path)?;
+    let mut buf = Vec::with_capacity(f.metadata().map(|m| m.len() as usize).unwrap_or(0));
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Opens (creating if needed, mode 0600) a file of ward's for appending,
+/// refusing symlinks and anything but a regular file.
+pub fn open_append(path: &Path) -> std::io::Result<File> {
+    open_private(path, OpenOptions::new().append(true).create(true))
+}
+
+/// Opens (creating if needed) a file of ward's for reading and writing,
+/// refusing symlinks and anything but a regular file. Never truncates.
+pub fn open_rw(path: &Path) -> std::io::Result<File> {
+    open_private(
+        path,
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+}
+
+/// Refuses a path whose components below `root` include a symlink: ward
+/// walks only real folders inside a store.
+pub fn check_no_symlinks(root: &Path, path: &Path) -> Result<()> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut cur = root.to_path_buf();
+    for part in rel.components() {
+        cur.push(part);
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(WardError::Other(format!(
+                    "{} is a symbolic link; ward does not follow links inside a store",
+                    cur.display()
+                )))
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(WardError::io(&cur, e)),
+        }
+    }
+    Ok(())
 }
 
 /// Atomically replaces (or creates) `path` with `bytes`, mode 0600.

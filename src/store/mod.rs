@@ -67,7 +67,18 @@ impl Store {
     /// Opens an existing store.
     pub fn open(root: &Path) -> Result<Store> {
         let info_path = root.join(WARD_DIR).join(STORE_FILE);
-        let text = match fs::read_to_string(&info_path) {
+        if fs::symlink_metadata(root.join(WARD_DIR)).is_ok_and(|m| !m.is_dir()) {
+            return Err(WardError::Corrupt {
+                path: root.join(WARD_DIR),
+                cause:
+                    "is not a folder (a symbolic link?); ward does not follow links inside a store"
+                        .into(),
+            });
+        }
+        let text = match fsio::read_file(&info_path).and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
+        }) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(WardError::NoStore(root.to_path_buf()))
@@ -209,6 +220,15 @@ impl Store {
             let Ok(file_type) = entry.file_type() else {
                 continue;
             };
+            if file_type.is_symlink() {
+                // A link could point into another store or anywhere on disk.
+                out.problems.push(Problem {
+                    path: path.clone(),
+                    cause: "symbolic link skipped: ward does not follow links inside a store"
+                        .into(),
+                });
+                continue;
+            }
             if file_type.is_dir() {
                 self.walk(&path, out);
             } else if name.ends_with(".age") {
@@ -254,7 +274,8 @@ impl Store {
     }
 
     fn read_file(&self, keys: &Keyring, name: &SecretPath, path: &Path) -> Result<SecretDoc> {
-        let bytes = match fs::read(path) {
+        fsio::check_no_symlinks(&self.root, path)?;
+        let bytes = match fsio::read_file(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(WardError::NotFound {
@@ -287,7 +308,12 @@ impl Store {
     /// Recipients for `name`: the nearest folder `.recipients`, else the store's.
     pub fn recipients_for(&self, name: &SecretPath) -> Result<(PathBuf, Vec<crypto::Recipient>)> {
         let path = self.recipients_path_for(name);
-        let text = fs::read_to_string(&path).at(&path)?;
+        fsio::check_no_symlinks(&self.root, &path)?;
+        let bytes = fsio::read_file(&path).at(&path)?;
+        let text = String::from_utf8(bytes).map_err(|_| WardError::Recipients {
+            path: path.clone(),
+            cause: "not UTF-8 text".into(),
+        })?;
         let recipients = crypto::parse_recipients(&path, &text)?;
         Ok((path, recipients))
     }
@@ -301,7 +327,8 @@ impl Store {
                 .root
                 .join(dir.iter().collect::<PathBuf>())
                 .join(FOLDER_RECIPIENTS);
-            if candidate.is_file() {
+            // A symlinked .recipients counts too, and is then refused when read.
+            if fs::symlink_metadata(&candidate).is_ok() {
                 return candidate;
             }
             dir.pop();
@@ -316,10 +343,11 @@ impl Store {
         name: &SecretPath,
         doc: &SecretDoc,
     ) -> Result<()> {
+        let path = self.file_of(name);
+        fsio::check_no_symlinks(&self.root, &path)?;
         let (_, recipients) = self.recipients_for(name)?;
         let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let cipher = crypto::encrypt(&recipients, &plain)?;
-        let path = self.file_of(name);
         if let Some(dir) = path.parent() {
             fsio::sweep_stale_temps(dir);
         }
