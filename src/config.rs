@@ -113,7 +113,47 @@ pub fn user_name() -> String {
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|u| !u.is_empty())
+        .or_else(passwd_name)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The current user's name from the password database (cron jobs and
+/// containers often run without $USER).
+#[cfg(unix)]
+fn passwd_name() -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        // SAFETY: an all-zero passwd is a valid value (null pointers, zero ids);
+        // getpwuid_r only fills it with pointers into `buf`.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the call, and `buf.len()` is its size.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                libc::getuid(),
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success pw_name points to a NUL-terminated string inside `buf`.
+        let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+        let name = name.to_string_lossy().into_owned();
+        return (!name.is_empty()).then_some(name);
+    }
+}
+
+#[cfg(not(unix))]
+fn passwd_name() -> Option<String> {
+    None
 }
 
 /// This machine's host name.
@@ -151,5 +191,12 @@ mod tests {
         assert_eq!(c.lead_time.to_string(), "3w");
         std::fs::write(&p, "nonsense = 1\n").unwrap();
         assert!(Config::load(&p).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn password_database_knows_us() {
+        let name = passwd_name().expect("the current uid has a passwd entry");
+        assert!(!name.is_empty());
     }
 }

@@ -18,6 +18,8 @@ pub enum Scope {
     Review,
     /// The full-screen audit timeline.
     Audit,
+    /// Choosing a field to copy.
+    Pick,
     /// The help overlay.
     Help,
     /// The lock screen.
@@ -33,6 +35,7 @@ impl Scope {
             Scope::Confirm => "Confirmations",
             Scope::Review => "Review screen",
             Scope::Audit => "Audit timeline",
+            Scope::Pick => "Copy a field",
             Scope::Help => "Help",
             Scope::Lock => "Lock screen",
         }
@@ -86,7 +89,15 @@ pub enum Action {
     SortNext,
     SortReverse,
     StatusFilter,
+    ProjectFilter,
+    OwnerFilter,
+    TimeRange,
     Back,
+    PickUrl,
+    PickOwner,
+    PickTags,
+    PickNotes,
+    PickKind,
     // Lock
     Unlock,
 }
@@ -457,6 +468,20 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         S::Review,
+        A::ProjectFilter,
+        &[c('p', "p")],
+        "Cycle the project filter",
+        Some("project"),
+    ),
+    b(
+        S::Review,
+        A::OwnerFilter,
+        &[c('o', "o")],
+        "Cycle the owner filter",
+        None,
+    ),
+    b(
+        S::Review,
         A::Filter,
         &[c('/', "/")],
         "Fuzzy filter",
@@ -527,10 +552,59 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         S::Audit,
+        A::TimeRange,
+        &[c('t', "t")],
+        "Cycle the time range",
+        Some("range"),
+    ),
+    b(
+        S::Audit,
         A::Back,
         &[k(K::Esc, "Esc"), c('a', "a"), c('q', "q")],
         "Back",
         Some("back"),
+    ),
+    b(
+        S::Pick,
+        A::PickUrl,
+        &[c('u', "u")],
+        "Copy the URL",
+        Some("url"),
+    ),
+    b(
+        S::Pick,
+        A::PickOwner,
+        &[c('o', "o")],
+        "Copy the owner",
+        Some("owner"),
+    ),
+    b(
+        S::Pick,
+        A::PickTags,
+        &[c('t', "t")],
+        "Copy the tags",
+        Some("tags"),
+    ),
+    b(
+        S::Pick,
+        A::PickNotes,
+        &[c('n', "n")],
+        "Copy the notes",
+        Some("notes"),
+    ),
+    b(
+        S::Pick,
+        A::PickKind,
+        &[c('k', "k")],
+        "Copy the kind",
+        Some("kind"),
+    ),
+    b(
+        S::Pick,
+        A::Back,
+        &[k(K::Esc, "Esc")],
+        "Cancel",
+        Some("cancel"),
     ),
     b(
         S::Help,
@@ -598,11 +672,12 @@ pub fn hints(scope: Scope) -> Vec<(&'static str, &'static str)> {
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 8] = [
+pub const SCOPES: [Scope; 9] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
     Scope::Confirm,
+    Scope::Pick,
     Scope::Review,
     Scope::Audit,
     Scope::Help,

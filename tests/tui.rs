@@ -98,6 +98,34 @@ impl Fixture {
     }
 }
 
+/// The screen for a snapshot: audit records carry the real clock's time,
+/// so their timestamps are masked.
+fn snap(h: &mut Harness) -> String {
+    let marker = "  tester@host ";
+    h.screen()
+        .lines()
+        .map(|line| {
+            let mut out = line.to_string();
+            let mut from = 0;
+            while let Some(i) = out[from..].find(marker).map(|i| i + from) {
+                let start = out[..i].char_indices().rev().nth(15).map(|(b, _)| b);
+                if let Some(start) = start {
+                    out.replace_range(start..i, "YYYY-MM-DD hh:mm");
+                }
+                from = out[..]
+                    .find(marker)
+                    .map(|j| j + marker.len())
+                    .unwrap_or(out.len())
+                    .max(from + 1);
+                if from >= out.len() {
+                    break;
+                }
+            }
+            out + "\n"
+        })
+        .collect()
+}
+
 /// Selects a secret by moving down until the detail shows it.
 fn select(h: &mut Harness, name: &str) {
     h.key(KeyCode::Char('g'));
@@ -122,7 +150,7 @@ fn snapshot_main_screen() {
     for (w, h) in [(80, 24), (160, 48)] {
         let mut app = f.open(w, h);
         select(&mut app, "acme/api/prod/STRIPE_SECRET_KEY");
-        assert_snapshot!(format!("main_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("main_{w}x{h}"), snap(&mut app));
     }
 }
 
@@ -133,31 +161,31 @@ fn snapshot_dialogs_and_overlays() {
         let mut app = f.open(w, h);
         select(&mut app, "acme/db/DATABASE_URL");
         app.key(KeyCode::Char('?'));
-        assert_snapshot!(format!("help_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("help_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Esc);
         app.key(KeyCode::Char('n'));
-        assert_snapshot!(format!("form_new_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("form_new_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Esc);
         app.key(KeyCode::Char('e'));
-        assert_snapshot!(format!("form_edit_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("form_edit_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Esc);
         app.key(KeyCode::Char('R'));
-        assert_snapshot!(format!("form_rotate_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("form_rotate_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Esc);
         app.key(KeyCode::Char('m'));
-        assert_snapshot!(format!("form_rename_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("form_rename_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Esc);
         app.key(KeyCode::Char('!'));
-        assert_snapshot!(format!("form_compromise_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("form_compromise_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Esc);
         app.key(KeyCode::Char('d'));
-        assert_snapshot!(format!("confirm_delete_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("confirm_delete_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Char('n'));
         app.key(KeyCode::Char('/')).type_text("aws");
-        assert_snapshot!(format!("filter_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("filter_{w}x{h}"), snap(&mut app));
         app.key(KeyCode::Esc);
         app.key(KeyCode::Char('L'));
-        assert_snapshot!(format!("locked_{w}x{h}"), app.screen());
+        assert_snapshot!(format!("locked_{w}x{h}"), snap(&mut app));
     }
 }
 
@@ -185,9 +213,9 @@ fn snapshot_small_terminal_shows_one_pane_at_a_time() {
     let f = Fixture::demo();
     let mut app = f.open(50, 16);
     select(&mut app, "billing/QUICKBOOKS_OAUTH");
-    assert_snapshot!("small_tree_50x16", app.screen());
+    assert_snapshot!("small_tree_50x16", snap(&mut app));
     app.key(KeyCode::Tab);
-    assert_snapshot!("small_detail_50x16", app.screen());
+    assert_snapshot!("small_detail_50x16", snap(&mut app));
 }
 
 // ---- styles ------------------------------------------------------------------
@@ -633,4 +661,324 @@ fn mouse_selects_and_scrolls() {
         modifiers: KeyModifiers::NONE,
     }));
     assert_eq!(app.app.tree.selected, 6);
+}
+
+// ---- clipboard and audit -----------------------------------------------------
+
+fn audit_lines(f: &Fixture) -> Vec<serde_json::Value> {
+    let dir = f.store.join(".ward/audit");
+    let mut out: Vec<serde_json::Value> = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "jsonl") {
+            for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                out.push(serde_json::from_str(line).unwrap());
+            }
+        }
+    }
+    out.sort_by_key(|v| v["seq"].as_u64());
+    out
+}
+
+fn actions(f: &Fixture) -> Vec<String> {
+    audit_lines(f)
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {}",
+                v["action"].as_str().unwrap(),
+                v["path"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn copy_shows_a_countdown_and_clears_only_our_value() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "copy-me-123", |d| {
+        d.url = Some("https://example.com/keys".into())
+    });
+    let mut app = f.open(120, 30);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('c'));
+    assert_eq!(app.clipboard.contents().as_deref(), Some("copy-me-123"));
+    let s = app.screen();
+    assert!(s.contains("clipboard clears in 45 s"), "{s}");
+    assert!(s.contains("Copied zeta/KEY"), "{s}");
+    assert!(!s.contains("copy-me-123"), "copying does not reveal");
+    app.advance(Duration::from_secs(20));
+    assert!(app.screen().contains("clipboard clears in 25 s"));
+    app.advance(Duration::from_secs(26));
+    assert_eq!(app.clipboard.contents(), None, "cleared after the timeout");
+    assert!(app.screen().contains("Clipboard cleared"));
+    assert!(!app.screen().contains("clipboard clears in"));
+
+    // A field; and something copied by the user meanwhile is left alone.
+    app.key(KeyCode::Char('y'));
+    assert!(app.screen().contains("Copy which field?"));
+    app.key(KeyCode::Char('u'));
+    assert_eq!(
+        app.clipboard.contents().as_deref(),
+        Some("https://example.com/keys")
+    );
+    app.clipboard.external_copy("the user's own text");
+    app.advance(Duration::from_secs(46));
+    assert_eq!(
+        app.clipboard.contents().as_deref(),
+        Some("the user's own text")
+    );
+    let acts = actions(&f);
+    assert!(acts.contains(&"copy zeta/KEY".to_string()), "{acts:?}");
+    assert!(
+        acts.contains(&"clipboard-cleared zeta/KEY".to_string()),
+        "{acts:?}"
+    );
+}
+
+#[test]
+fn every_tui_action_writes_its_audit_record_and_never_a_value() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "first-value-xyz", |_| {});
+    let mut app = f.open(120, 40);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('r'));
+    app.key(KeyCode::Char('c'));
+    app.key(KeyCode::Char('e'))
+        .key(KeyCode::Tab)
+        .type_text("ann")
+        .ctrl('s');
+    app.key(KeyCode::Char('R'))
+        .type_text("second-value-xyz")
+        .key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .type_text("scheduled")
+        .key(KeyCode::Enter);
+    app.key(KeyCode::Char('!'))
+        .type_text("leak")
+        .key(KeyCode::Enter);
+    app.key(KeyCode::Char('m'))
+        .ctrl('u')
+        .type_text("zeta/KEY2")
+        .key(KeyCode::Enter);
+    app.key(KeyCode::Char('d')).key(KeyCode::Char('y'));
+    app.key(KeyCode::Char('n'))
+        .ctrl('u')
+        .type_text("zeta/NEW")
+        .key(KeyCode::Tab)
+        .type_text("third-value-xyz")
+        .ctrl('s');
+    app.advance(Duration::from_secs(1));
+    let acts = actions(&f);
+    for want in [
+        "unlock -",
+        "view zeta/KEY",
+        "reveal zeta/KEY",
+        "copy zeta/KEY",
+        "edit zeta/KEY",
+        "rotate zeta/KEY",
+        "compromise zeta/KEY",
+        "move zeta/KEY",
+        "delete zeta/KEY2",
+        "create zeta/NEW",
+    ] {
+        assert!(
+            acts.iter().any(|a| a == want),
+            "missing {want:?} in {acts:?}"
+        );
+    }
+    let rotate = audit_lines(&f)
+        .into_iter()
+        .find(|v| v["action"] == "rotate")
+        .unwrap();
+    assert_eq!(rotate["version"], 2);
+    assert_eq!(rotate["reason"], "scheduled");
+    // No value, or part of one, in any audit file.
+    for entry in std::fs::read_dir(f.store.join(".ward/audit"))
+        .unwrap()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for v in ["first-value", "second-value", "third-value", "value-xyz"] {
+            assert!(!text.contains(v), "{v} in {}", entry.path().display());
+        }
+    }
+    // The timeline pane shows the records.
+    select(&mut app, "zeta/NEW");
+    let s = app.screen();
+    assert!(
+        s.contains("Audit timeline") && s.contains("tester@host create"),
+        "{s}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args([
+            "--store",
+            f.store.to_str().unwrap(),
+            "-i",
+            f.identity.to_str().unwrap(),
+            "audit",
+            "verify",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn audit_screen_filters_and_charts() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "v", |_| {});
+    let mut app = f.open(120, 36);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('r')).key(KeyCode::Char('r'));
+    app.key(KeyCode::Char('a'));
+    let s = app.screen();
+    assert!(
+        s.contains("Activity per day") && s.contains("Records, newest first"),
+        "{s}"
+    );
+    assert!(s.contains("tester@host reveal"), "{s}");
+    assert!(s.contains("tester@host view"), "{s}");
+    // f cycles the action filter: unlock, unlock-failed, view, reveal…
+    app.key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'));
+    let s = app.screen();
+    assert!(
+        s.contains("· view ·") && !s.contains("tester@host reveal"),
+        "{s}"
+    );
+    app.key(KeyCode::Char('f'));
+    app.key(KeyCode::Char('/'))
+        .type_text("nothing-matches")
+        .key(KeyCode::Enter);
+    assert!(app.screen().contains("No records match."));
+    app.key(KeyCode::Esc);
+    assert!(matches!(app.app.mode, Mode::Normal));
+}
+
+#[test]
+fn a_tampered_audit_log_shows_a_warning_in_the_header() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "v", |_| {});
+    {
+        let mut app = f.open(120, 30);
+        select(&mut app, "zeta/KEY");
+        app.key(KeyCode::Char('r'));
+    }
+    let file = std::fs::read_dir(f.store.join(".ward/audit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .unwrap();
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"reveal\"", "\"view\"");
+    std::fs::write(&file, text).unwrap();
+    let mut app = f.open(160, 40);
+    let s = app.screen();
+    assert!(s.contains("⚠ audit log: chain broken"), "{s}");
+}
+
+// ---- review screen -----------------------------------------------------------
+
+#[test]
+fn snapshot_review_screen() {
+    let f = Fixture::demo();
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut app = f.open(w, h);
+        app.key(KeyCode::Char('v'));
+        assert_snapshot!(format!("review_{w}x{h}"), snap(&mut app));
+    }
+}
+
+fn review_names(app: &Harness) -> Vec<String> {
+    app.app
+        .review
+        .visible()
+        .iter()
+        .map(|r| r.name.to_string())
+        .collect()
+}
+
+#[test]
+fn review_sorts_filters_jumps_and_rotates() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    app.key(KeyCode::Char('v'));
+    // Worst first by default.
+    let names = review_names(&app);
+    assert_eq!(names[0], "acme/api/prod/GITHUB_TOKEN");
+    assert_eq!(names[1], "acme/web/TLS_CERT");
+    assert_eq!(names.len(), 15);
+    // Sort by name, then reversed.
+    app.key(KeyCode::Char('s'));
+    assert_eq!(app.app.review.sort.label(), "name");
+    assert_eq!(review_names(&app)[0], "acme/api/prod/GITHUB_TOKEN");
+    app.key(KeyCode::Char('S'));
+    assert_eq!(review_names(&app)[0], "personal/HOME_WIFI");
+    app.key(KeyCode::Char('S'));
+    // Status filter: needs action keeps compromised, expired, overdue.
+    app.key(KeyCode::Char('f'));
+    let names = review_names(&app);
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(app.screen().contains("needs action"));
+    // Project filter.
+    app.key(KeyCode::Char('p'));
+    assert!(review_names(&app).iter().all(|n| n.starts_with("acme/")));
+    app.key(KeyCode::Char('p'))
+        .key(KeyCode::Char('p'))
+        .key(KeyCode::Char('p'))
+        .key(KeyCode::Char('p'));
+    assert_eq!(app.app.review.project, None, "cycles back to all projects");
+    // Fuzzy filter.
+    app.key(KeyCode::Char('/'))
+        .type_text("stripe")
+        .key(KeyCode::Enter);
+    let names = review_names(&app);
+    assert_eq!(
+        names,
+        vec!["acme/api/prod/STRIPE_SECRET_KEY"],
+        "needs-action ∩ stripe"
+    );
+    // Rotate from the review: the row turns ok and the form returns here.
+    app.key(KeyCode::Char('R'));
+    app.ctrl('g')
+        .key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .type_text("from review")
+        .key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Review), "back on the review");
+    let doc = f.read("acme/api/prod/STRIPE_SECRET_KEY");
+    assert_eq!(doc.history[0].reason.as_deref(), Some("from review"));
+    assert!(
+        doc.value.expose().starts_with("sk_live_"),
+        "the secret's own generator settings"
+    );
+    assert!(review_names(&app).is_empty(), "no longer needs action");
+    app.key(KeyCode::Char('f'));
+    app.key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'))
+        .key(KeyCode::Char('f'));
+    assert_eq!(app.app.review.status.label(), "ok");
+    assert_eq!(
+        review_names(&app),
+        vec![
+            "acme/api/prod/STRIPE_SECRET_KEY",
+            "acme/api/staging/STRIPE_SECRET_KEY"
+        ]
+    );
+    // Enter jumps to the secret in the tree.
+    app.key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Normal));
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "acme/api/prod/STRIPE_SECRET_KEY"
+    );
+    assert!(app.screen().contains("+ ok"));
 }

@@ -2,10 +2,12 @@
 //! No I/O and no terminal here: the runtime in `tui` performs the effects and
 //! feeds results back as messages, and tests drive the same function.
 
+pub mod audit_view;
 pub mod catalog;
 pub mod detail;
 pub mod form;
 pub mod input;
+pub mod review_view;
 pub mod tree;
 
 use crate::keymap::{self, Action, Scope};
@@ -48,6 +50,21 @@ pub enum Msg {
     StoreCreated(Result<(), String>),
     /// A one-line notice from a background job (e.g. clipboard cleared).
     Notice(String),
+    /// A problem a background job must not keep quiet about.
+    Problem(String),
+    Copied(Result<CopyInfo, String>),
+    /// The clipboard's auto-clear ran: what happened, in words.
+    ClipboardCleared(String),
+    AuditLoaded(crate::audit::Timeline),
+    AuditAppended(Box<crate::audit::Entry>),
+    AuditVerified(audit_view::Integrity),
+}
+
+/// A successful copy, for the status line.
+#[derive(Clone, Debug)]
+pub struct CopyInfo {
+    pub summary: String,
+    pub clears_at: Option<Instant>,
 }
 
 /// What a finished save changed, without the value.
@@ -77,8 +94,41 @@ pub enum Effect {
     /// Drop identities and values.
     Lock,
     CreateStore(Option<SecretString>),
+    /// Copy text to the clipboard; it clears itself.
+    Copy(CopyRequest),
+    /// Append to the audit log (never a value).
+    Record(crate::audit::Event),
+    LoadAudit,
+    /// Check the audit chains (header warning) and load the timeline.
+    VerifyAudit,
     Suspend,
     Quit,
+}
+
+/// What to copy: the text is a value or a field, held only until copied.
+pub struct CopyRequest {
+    pub name: SecretPath,
+    pub version: u32,
+    pub text: zeroize::Zeroizing<String>,
+    /// None for the value, else the field's name.
+    pub field: Option<&'static str>,
+}
+
+impl std::fmt::Debug for CopyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CopyRequest({}, {:?}, <redacted>)",
+            self.name, self.field
+        )
+    }
+}
+
+/// The clipboard countdown shown in the footer.
+#[derive(Clone, Debug)]
+pub struct ClipStatus {
+    pub summary: String,
+    pub clears_at: Option<Instant>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,7 +175,15 @@ pub enum Mode {
     Normal,
     Form(Box<Form>),
     Confirm(Confirm),
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// Which field to copy.
+    PickField,
+    /// The whole store's audit timeline.
+    Audit,
+    /// Every secret's status, for a team lead.
+    Review,
     Locked(LockScreen),
     FirstRun(Box<FirstRun>),
 }
@@ -165,6 +223,14 @@ pub struct App {
     last_input: Instant,
     pub quit: bool,
     pub mono: bool,
+    pub clip: Option<ClipStatus>,
+    pub audit: audit_view::AuditState,
+    pub review: review_view::ReviewState,
+    /// Forms and dialogs opened from the review return to it.
+    pub in_review: bool,
+    /// Secrets whose detail was shown since the last unlock ("view" is
+    /// recorded once each, not on every pass of the cursor).
+    viewed: std::collections::HashSet<SecretPath>,
 }
 
 impl App {
@@ -183,6 +249,11 @@ impl App {
             last_input: now,
             quit: false,
             mono: false,
+            clip: None,
+            audit: audit_view::AuditState::default(),
+            review: review_view::ReviewState::default(),
+            in_review: false,
+            viewed: Default::default(),
         }
     }
 
@@ -194,6 +265,10 @@ impl App {
             Mode::Form(_) => Scope::Form,
             Mode::Confirm(_) => Scope::Confirm,
             Mode::Help { .. } => Scope::Help,
+            Mode::PickField => Scope::Pick,
+            Mode::Audit => Scope::Audit,
+            Mode::Review if self.review.typing => Scope::Filter,
+            Mode::Review => Scope::Review,
             Mode::Locked(_) | Mode::FirstRun(_) => Scope::Lock,
         }
     }
@@ -237,6 +312,7 @@ impl App {
         self.tree.rebuild(&self.catalog);
         let mut fx = self.pending_loads();
         fx.extend(self.follow_selection());
+        fx.push(Effect::VerifyAudit);
         fx
     }
 
@@ -322,6 +398,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.catalog.set_meta(&name, result);
             }
             app.tree.rebuild(&app.catalog);
+            if app.in_review {
+                app.review.rebuild(&app.catalog);
+            }
             Vec::new()
         }
         Msg::SecretLoaded { name, result } => {
@@ -332,7 +411,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 if result.is_ok() && std::mem::take(&mut app.detail.reveal_pending) {
                     app.detail.revealed_until = Some(app.now + app.timings.reveal);
                 }
+                let viewed = match &result {
+                    Ok(doc) if app.viewed.insert(name.clone()) => Some(doc.version),
+                    _ => None,
+                };
                 app.detail.doc = Some(result.map(|d| *d));
+                if let Some(version) = viewed {
+                    return after_update(
+                        app,
+                        vec![Effect::Record(
+                            crate::audit::Event::new(crate::audit::Action::View)
+                                .path(name.as_str())
+                                .version(Some(version)),
+                        )],
+                    );
+                }
             }
             Vec::new()
         }
@@ -357,7 +450,51 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.info(text);
             Vec::new()
         }
+        Msg::Problem(text) => {
+            app.error(text);
+            Vec::new()
+        }
+        Msg::Copied(Ok(info)) => {
+            app.info(info.summary.clone());
+            app.clip = Some(ClipStatus {
+                summary: info.summary,
+                clears_at: info.clears_at,
+            });
+            Vec::new()
+        }
+        Msg::Copied(Err(e)) => {
+            app.clip = None;
+            app.error(e);
+            Vec::new()
+        }
+        Msg::ClipboardCleared(text) => {
+            app.clip = None;
+            app.info(text);
+            Vec::new()
+        }
+        Msg::AuditLoaded(timeline) => {
+            app.audit.entries = timeline.entries;
+            app.audit.problems = timeline
+                .problems
+                .iter()
+                .map(|p| format!("{} line {}: {}", p.file.display(), p.line, p.cause))
+                .collect();
+            app.audit.loaded = true;
+            Vec::new()
+        }
+        Msg::AuditAppended(entry) => {
+            app.audit.push_front(*entry);
+            Vec::new()
+        }
+        Msg::AuditVerified(integrity) => {
+            app.audit.integrity = integrity;
+            Vec::new()
+        }
     };
+    after_update(app, fx)
+}
+
+fn after_update(app: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
     let h = tree_height(app);
     app.tree.scroll_to(h);
     fx
@@ -370,6 +507,13 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
     }
     if app.notice.as_ref().is_some_and(|n| now >= n.until) {
         app.notice = None;
+    }
+    // The countdown disappears on time even if the clear's report is late.
+    if app.clip.as_ref().is_some_and(|c| {
+        c.clears_at
+            .is_some_and(|t| now >= t + Duration::from_secs(2))
+    }) {
+        app.clip = None;
     }
     let idle = app.timings.idle_lock;
     let lockable = matches!(
@@ -385,6 +529,8 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
 /// Locks: drops values and identities, keeps only names and metadata.
 pub fn lock(app: &mut App, why: &str) -> Vec<Effect> {
     app.detail.forget();
+    app.viewed.clear();
+    app.in_review = false;
     app.mode = Mode::Locked(LockScreen {
         needs_passphrase: true,
         error: Some(why.to_string()),
@@ -399,7 +545,8 @@ fn on_unlocked(app: &mut App, result: Result<(), UnlockFailure>) -> Vec<Effect> 
         Ok(()) => {
             app.mode = Mode::Normal;
             app.last_input = app.now;
-            let mut fx = app.pending_loads();
+            let mut fx = vec![Effect::VerifyAudit];
+            fx.extend(app.pending_loads());
             fx.extend(app.follow_selection());
             fx
         }
@@ -427,14 +574,14 @@ fn on_saved(app: &mut App, op: SaveSummary, result: Result<(), String>) -> Vec<E
                     form.error = Some(e);
                 }
                 _ => {
-                    app.mode = Mode::Normal;
+                    app.mode = back_mode(app);
                     app.error(e);
                 }
             }
             Vec::new()
         }
         Ok(()) => {
-            app.mode = Mode::Normal;
+            app.mode = back_mode(app);
             let mut fx = Vec::new();
             if let Some(removed) = &op.removed {
                 app.catalog.remove(removed);
@@ -505,7 +652,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Scope::Lock => lock_key(app, action, key),
-        Scope::Review | Scope::Audit => Vec::new(),
+        Scope::Pick => pick_key(app, action),
+        Scope::Audit => audit_key(app, action, key),
+        Scope::Review => review_key(app, action),
     }
 }
 
@@ -576,8 +725,14 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         Action::Reveal => {
             if app.detail.is_revealed(app.now) {
                 app.detail.revealed_until = None;
-            } else if app.detail.loaded().is_some() {
+            } else if let Some(version) = app.detail.loaded().map(|d| d.version) {
                 app.detail.revealed_until = Some(app.now + app.timings.reveal);
+                let event = crate::audit::Event::new(crate::audit::Action::Reveal)
+                    .path(doc_path(app))
+                    .version(Some(version));
+                let mut fx = vec![Effect::Record(event)];
+                fx.extend(app.follow_selection());
+                return fx;
             } else if let Some(Err(e)) = &app.detail.doc {
                 let e = e.clone();
                 app.error(e);
@@ -623,11 +778,24 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         Action::Lock => return lock(app, "Locked."),
         Action::Refresh => return vec![Effect::Refresh],
         Action::Suspend => return vec![Effect::Suspend],
-        Action::Copy | Action::CopyField => {
-            app.info("Clipboard support is not available in this build yet.")
+        Action::Copy => return copy(app, None),
+        Action::CopyField => {
+            if app.detail.loaded().is_some() {
+                app.mode = Mode::PickField;
+            } else {
+                app.info("Select a secret (and wait for it to load) to copy a field.");
+            }
         }
-        Action::Review | Action::Audit => {
-            app.info("This screen is not available in this build yet.")
+        Action::Audit => {
+            app.mode = Mode::Audit;
+            app.audit.selected = 0;
+            return vec![Effect::LoadAudit];
+        }
+        Action::Review => {
+            app.review.rebuild(&app.catalog);
+            app.review.selected = 0;
+            app.in_review = true;
+            app.mode = Mode::Review;
         }
         _ => {}
     }
@@ -646,6 +814,23 @@ fn open_rotate(app: &mut App) -> Vec<Effect> {
 }
 
 fn filter_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    if matches!(app.mode, Mode::Review) {
+        match action {
+            Some(Action::AcceptFilter) => app.review.typing = false,
+            Some(Action::ClearFilter) => {
+                app.review.typing = false;
+                app.review.text.clear();
+            }
+            _ => {
+                let mut input = TextInput::new(&app.review.text);
+                if input.handle_key(&key) {
+                    app.review.text = input.text().to_string();
+                    app.review.selected = 0;
+                }
+            }
+        }
+        return Vec::new();
+    }
     match action {
         Some(Action::AcceptFilter) => app.tree.filtering = false,
         Some(Action::ClearFilter) => {
@@ -677,7 +862,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
     let in_value = form.focused_key() == form::FieldKey::Value;
     match action {
         Some(Action::Cancel) => {
-            app.mode = Mode::Normal;
+            app.mode = back_mode(app);
         }
         Some(Action::NextField) => form.next(),
         Some(Action::PrevField) => form.prev(),
@@ -720,7 +905,7 @@ fn confirm_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
                 return vec![Effect::Save(c.op)];
             }
         }
-        Some(Action::No) => app.mode = Mode::Normal,
+        Some(Action::No) => app.mode = back_mode(app),
         _ => {}
     }
     Vec::new()
@@ -820,4 +1005,172 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         _ => {}
     }
     app.follow_selection()
+}
+
+fn doc_path(app: &App) -> String {
+    app.detail
+        .name
+        .as_ref()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// Copies the value (`field` None) or a metadata field of the shown secret.
+fn copy(app: &mut App, field: Option<&'static str>) -> Vec<Effect> {
+    let (Some(name), Some(doc)) = (app.detail.name.clone(), app.detail.loaded()) else {
+        app.info("Select a secret (and wait for it to load) to copy it.");
+        return Vec::new();
+    };
+    let text = match field {
+        None => {
+            if doc.encoding != crate::store::Encoding::Utf8 {
+                app.error("This value is binary; use `ward get` to write it to a file.");
+                return Vec::new();
+            }
+            doc.value.expose().to_string()
+        }
+        Some(f) => match doc.field(f).filter(|v| !v.is_empty()) {
+            Some(v) => v,
+            None => {
+                app.info(format!(
+                    "{} has no {f}.",
+                    crate::sanitize::escape(name.as_str())
+                ));
+                return Vec::new();
+            }
+        },
+    };
+    vec![Effect::Copy(CopyRequest {
+        version: doc.version,
+        name,
+        text: zeroize::Zeroizing::new(text),
+        field,
+    })]
+}
+
+fn pick_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    app.mode = Mode::Normal;
+    let field = match action {
+        Some(Action::PickUrl) => "url",
+        Some(Action::PickOwner) => "owner",
+        Some(Action::PickTags) => "tags",
+        Some(Action::PickNotes) => "notes",
+        Some(Action::PickKind) => "kind",
+        _ => return Vec::new(),
+    };
+    copy(app, Some(field))
+}
+
+fn audit_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let now = chrono::Utc::now();
+    if app.audit.typing {
+        use ratatui::crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Esc => {
+                app.audit.typing = false;
+                app.audit.text.clear();
+            }
+            KeyCode::Enter => app.audit.typing = false,
+            _ => {
+                let mut input = TextInput::new(&app.audit.text);
+                if input.handle_key(&key) {
+                    app.audit.text = input.text().to_string();
+                    app.audit.selected = 0;
+                }
+            }
+        }
+        return Vec::new();
+    }
+    let rows = app.audit.visible(now).len();
+    let page = app.viewport.height.saturating_sub(14).max(1) as usize;
+    let sel = &mut app.audit.selected;
+    match action {
+        Some(Action::Back) => app.mode = Mode::Normal,
+        Some(Action::Up) => *sel = sel.saturating_sub(1),
+        Some(Action::Down) => *sel = (*sel + 1).min(rows.saturating_sub(1)),
+        Some(Action::PageUp) => *sel = sel.saturating_sub(page),
+        Some(Action::PageDown) => *sel = (*sel + page).min(rows.saturating_sub(1)),
+        Some(Action::Filter) => app.audit.typing = true,
+        Some(Action::StatusFilter) => app.audit.next_action(),
+        Some(Action::TimeRange) => {
+            app.audit.range = app.audit.range.next();
+            app.audit.selected = 0;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Where a closed form or dialog returns to.
+fn back_mode(app: &App) -> Mode {
+    if app.in_review {
+        Mode::Review
+    } else {
+        Mode::Normal
+    }
+}
+
+fn review_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let rows = app.review.visible().len();
+    let page = app.viewport.height.saturating_sub(16).max(1) as usize;
+    let sel = &mut app.review.selected;
+    match action {
+        Some(Action::Back) => {
+            app.in_review = false;
+            app.mode = Mode::Normal;
+        }
+        Some(Action::Up) => *sel = sel.saturating_sub(1),
+        Some(Action::Down) => *sel = (*sel + 1).min(rows.saturating_sub(1)),
+        Some(Action::PageUp) => *sel = sel.saturating_sub(page),
+        Some(Action::PageDown) => *sel = (*sel + page).min(rows.saturating_sub(1)),
+        Some(Action::Top) => *sel = 0,
+        Some(Action::Bottom) => *sel = rows.saturating_sub(1),
+        Some(Action::SortNext) => {
+            app.review.sort = app.review.sort.next();
+            app.review.resort();
+        }
+        Some(Action::SortReverse) => {
+            app.review.reverse = !app.review.reverse;
+            app.review.resort();
+        }
+        Some(Action::StatusFilter) => {
+            app.review.status = app.review.status.next();
+            app.review.selected = 0;
+        }
+        Some(Action::ProjectFilter) => app.review.next_project(),
+        Some(Action::OwnerFilter) => app.review.next_owner(),
+        Some(Action::Filter) => app.review.typing = true,
+        Some(Action::Open) => {
+            let name = app
+                .review
+                .visible()
+                .get(app.review.selected)
+                .map(|r| r.name.clone());
+            if let Some(i) = name.and_then(|n| app.catalog.position(&n)) {
+                app.in_review = false;
+                app.mode = Mode::Normal;
+                app.tree.filter.clear();
+                app.tree.reveal_secret(&app.catalog, i);
+                app.focus = Pane::Detail;
+                return app.follow_selection();
+            }
+        }
+        Some(Action::Rotate) => {
+            let row = app
+                .review
+                .visible()
+                .get(app.review.selected)
+                .map(|r| r.name.clone());
+            if let Some(name) = row {
+                let generator = app
+                    .catalog
+                    .get(&name)
+                    .and_then(|e| e.loaded())
+                    .and_then(|l| l.meta.generator.clone());
+                app.mode = Mode::Form(Box::new(Form::rotate(name, generator.as_ref())));
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }

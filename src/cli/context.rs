@@ -113,12 +113,15 @@ pub fn load_keyring(paths: &[PathBuf]) -> Result<Keyring> {
                     };
                     passphrase = Some(prompt_passphrase(&format!(
                         "Passphrase for {what} {}: ",
-                        path.display()
+                        crate::sanitize::escape(&path.display().to_string())
                     ))?);
                 }
                 Err(IdentityLoadError::WrongPassphrase { path }) if tries < 2 => {
                     tries += 1;
-                    eprintln!("ward: wrong passphrase for {}, try again", path.display());
+                    eprintln!(
+                        "ward: wrong passphrase for {}, try again",
+                        crate::sanitize::escape(&path.display().to_string())
+                    );
                     passphrase = Some(prompt_passphrase("Passphrase: ")?);
                 }
                 Err(e) => return Err(e.into_ward()),

@@ -29,9 +29,12 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
                 .collect();
             output::json(&json!(names));
         } else {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for s in &listing.secrets {
-                println!("{}", crate::sanitize::escape(s.as_str()));
+                let _ = writeln!(out, "{}", crate::sanitize::escape(s.as_str()));
             }
+            let _ = out.flush();
         }
         return Ok(if failed { exit::CORRUPT } else { exit::OK });
     }

@@ -12,6 +12,15 @@ pub fn warn_line(msg: &str) {
     eprintln!("ward: warning: {}", escape(msg));
 }
 
+/// Prints one line to stdout; a closed pipe (`ward gen | head -c 8`) is an
+/// error to report, not a panic as with `println!`.
+pub fn print_line(text: &str) -> crate::error::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|_| out.flush())
+        .map_err(|e| crate::error::WardError::io("stdout", e))
+}
+
 /// Prints rows as columns separated by two spaces; every cell is escaped.
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let cells: Vec<Vec<String>> = rows
@@ -26,8 +35,10 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
             }
         }
     }
-    let mut out = std::io::stdout().lock();
-    let line = |out: &mut std::io::StdoutLock, row: Vec<String>| {
+    // Buffered: stdout is line-buffered, and a 10,000-row table would
+    // otherwise cost a write per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let line = |out: &mut std::io::BufWriter<std::io::StdoutLock>, row: Vec<String>| {
         let last = row.len().saturating_sub(1);
         let mut text = String::new();
         for (i, c) in row.into_iter().enumerate() {
@@ -45,10 +56,12 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     for row in cells {
         line(&mut out, row);
     }
+    let _ = out.flush();
 }
 
 pub fn json(value: &serde_json::Value) {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let _ = serde_json::to_writer_pretty(&mut out, value);
     let _ = writeln!(out);
+    let _ = out.flush();
 }

@@ -40,7 +40,11 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
                 "unknown field {field:?}: use kind, owner, tags, url, notes, created, updated, rotated, expires, rotate_every, compromised, version"
             ))
         })?;
-        println!("{value}");
+        if std::io::stdout().is_terminal() {
+            output::print_line(&crate::sanitize::escape_multiline(&value))?;
+        } else {
+            output::print_line(&value)?;
+        }
         return Ok(exit::OK);
     }
     if args.json {
@@ -53,14 +57,19 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
     }
     let bytes = value_bytes(&doc.value, doc.encoding, &name)?;
     let mut out = std::io::stdout().lock();
-    let write = out.write_all(&bytes).and_then(|_| {
-        // A newline for a person at a terminal; byte-exact for pipes and files.
-        if std::io::stdout().is_terminal() && !bytes.ends_with(b"\n") {
-            out.write_all(b"\n")
-        } else {
-            Ok(())
+    let write = if std::io::stdout().is_terminal() {
+        // For a person at a terminal: control and escape characters shown
+        // escaped (a value must not drive the terminal), and a final newline.
+        let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+        let mut shown = zeroize::Zeroizing::new(crate::sanitize::escape_multiline(&text));
+        if !shown.ends_with('\n') {
+            shown.push('\n');
         }
-    });
+        out.write_all(shown.as_bytes())
+    } else {
+        // Byte-exact for pipes and files.
+        out.write_all(&bytes)
+    };
     write
         .and_then(|_| out.flush())
         .map_err(|e| WardError::io("stdout", e))?;
@@ -421,6 +430,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
             "current": true,
             "set": doc.rotated,
             "value": args.reveal.then(|| doc.value.expose()),
+            "encoding": doc.encoding,
         })];
         for h in &doc.history {
             versions.push(serde_json::json!({
@@ -431,6 +441,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
                 "replaced_by": h.replaced_by,
                 "reason": h.reason,
                 "value": args.reveal.then(|| h.value.expose()),
+                "encoding": h.encoding,
             }));
         }
         output::json(&serde_json::json!(versions));
@@ -532,9 +543,7 @@ pub fn gen(args: GenArgs) -> Result<i32> {
     let len = args.length.unwrap_or(generate::DEFAULT_LENGTH);
     check_length(len)?;
     let charset: Charset = args.charset;
-    println!(
-        "{}",
-        generate::generate(len, charset, args.prefix.as_deref())
-    );
+    let value = zeroize::Zeroizing::new(generate::generate(len, charset, args.prefix.as_deref()));
+    output::print_line(&value)?;
     Ok(exit::OK)
 }

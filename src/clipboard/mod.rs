@@ -321,8 +321,14 @@ impl CopyOptions {
 
 /// What the TUI holds: copies values, and tells it when a clear happened.
 pub trait Copier: Send {
-    /// Copies `value`; a later copy replaces the earlier one's clear job.
-    fn copy(&mut self, value: &str, timeout: Option<Duration>) -> Result<CopyReport, CopyError>;
+    /// Copies `value` at `now` (the caller's clock, so tests can drive
+    /// time); a later copy replaces the earlier one's clear job.
+    fn copy(
+        &mut self,
+        value: &str,
+        timeout: Option<Duration>,
+        now: Instant,
+    ) -> Result<CopyReport, CopyError>;
     /// The outcome of the latest copy's clear, once (call on each tick).
     fn poll(&mut self, now: Instant) -> Option<ClearOutcome>;
     /// The program is quitting: the pending clear must still happen. Returns a
@@ -347,7 +353,13 @@ impl SystemCopier {
 }
 
 impl Copier for SystemCopier {
-    fn copy(&mut self, value: &str, timeout: Option<Duration>) -> Result<CopyReport, CopyError> {
+    fn copy(
+        &mut self,
+        value: &str,
+        timeout: Option<Duration>,
+        _now: Instant,
+    ) -> Result<CopyReport, CopyError> {
+        // The keeper process keeps real time.
         let opts = CopyOptions {
             timeout,
             ..self.options.clone()
@@ -435,8 +447,13 @@ impl<C: Clipboard> AutoClear<C> {
 }
 
 impl<C: Clipboard + Send + 'static> Copier for AutoClear<C> {
-    fn copy(&mut self, value: &str, timeout: Option<Duration>) -> Result<CopyReport, CopyError> {
-        self.copy_at(value, timeout, Instant::now())
+    fn copy(
+        &mut self,
+        value: &str,
+        timeout: Option<Duration>,
+        now: Instant,
+    ) -> Result<CopyReport, CopyError> {
+        self.copy_at(value, timeout, now)
     }
 
     fn poll(&mut self, now: Instant) -> Option<ClearOutcome> {

@@ -13,6 +13,9 @@ pub const SCRYPT_WORK_FACTOR: u8 = 18;
 /// still open on a slow server).
 pub const SCRYPT_MAX_WORK_FACTOR: u8 = 22;
 
+/// First line of an ASCII-armored age file.
+const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
 type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
 
 /// What kind of passphrase a locked identity wants.
@@ -105,10 +108,7 @@ impl Keyring {
             })
         };
         let head = &bytes[..bytes.len().min(64)];
-        if outer
-            && (head.starts_with(b"age-encryption.org/")
-                || head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"))
-        {
+        if outer && (head.starts_with(b"age-encryption.org/") || head.starts_with(ARMOR_BEGIN)) {
             let Some(pass) = passphrase else {
                 return Err(IdentityLoadError::NeedsPassphrase {
                     path: path.to_path_buf(),
@@ -212,6 +212,20 @@ impl Keyring {
             path: path.to_path_buf(),
             cause,
         };
+        let start = ciphertext
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(ciphertext.len());
+        let head = &ciphertext[start..];
+        if head.is_empty() {
+            return Err(corrupt("the file is empty".into()));
+        }
+        if !head.starts_with(b"age-encryption.org/") && !head.starts_with(ARMOR_BEGIN) {
+            // Say so plainly instead of age's "unexpected end of file".
+            return Err(corrupt(
+                "not an age file (it does not start with an age header)".into(),
+            ));
+        }
         let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(ciphertext))
             .map_err(|e| map_decrypt_error(path, e))?;
         if decryptor.is_scrypt() {

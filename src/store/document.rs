@@ -330,17 +330,23 @@ impl SecretDoc {
             )
             .to_lowercase()
         };
-        let probe: Probe = serde_json::from_slice(bytes).map_err(describe)?;
-        match probe.ward {
-            None => return Err("not a ward document (no \"ward\" version field)".into()),
-            Some(v) if v > FORMAT_VERSION => {
-                return Err(format!(
-                    "written by a newer ward (format {v}; this build reads up to {FORMAT_VERSION})"
-                ))
-            }
-            Some(_) => {}
+        let newer = |v: u32| {
+            format!("written by a newer ward (format {v}; this build reads up to {FORMAT_VERSION})")
+        };
+        // One parse in the common case; only a failure is parsed again, to
+        // say why (a newer format, or not a ward document at all).
+        match serde_json::from_slice::<SecretDoc>(bytes) {
+            Ok(doc) if doc.ward > FORMAT_VERSION => Err(newer(doc.ward)),
+            Ok(doc) => Ok(doc),
+            Err(e) => match serde_json::from_slice::<Probe>(bytes) {
+                Err(probe_error) => Err(describe(probe_error)),
+                Ok(Probe { ward: None }) => {
+                    Err("not a ward document (no \"ward\" version field)".into())
+                }
+                Ok(Probe { ward: Some(v) }) if v > FORMAT_VERSION => Err(newer(v)),
+                Ok(Probe { ward: Some(_) }) => Err(describe(e)),
+            },
         }
-        serde_json::from_slice(bytes).map_err(describe)
     }
 
     /// Field lookup for `ward get --field`: metadata only, never the value.
@@ -430,5 +436,12 @@ mod tests {
     fn newer_format_is_refused_clearly() {
         let err = SecretDoc::from_bytes(br#"{"ward":99}"#).unwrap_err();
         assert!(err.contains("newer ward"));
+        // Even when the newer document happens to parse as this version's.
+        let mut d = doc();
+        d.ward = FORMAT_VERSION + 1;
+        let err = SecretDoc::from_bytes(&d.to_bytes()).unwrap_err();
+        assert!(err.contains("newer ward"), "{err}");
+        let err = SecretDoc::from_bytes(br#"{"value":"x"}"#).unwrap_err();
+        assert!(err.contains("no \"ward\""), "{err}");
     }
 }

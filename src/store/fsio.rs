@@ -12,16 +12,41 @@ use std::path::{Path, PathBuf};
 
 const TEMP_MARK: &str = ".ward-tmp-";
 
-/// Creates `dir` and its missing parents with mode 0700.
+/// Creates `dir` and its missing parents with mode 0700, fsyncing the parent
+/// of each folder it creates: otherwise a power loss could forget a new folder
+/// (and the secret renamed into it) even though the rename was fsynced, which
+/// would lose a secret moved into a new folder by `mv`.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut missing = Vec::new();
+    let mut cur = dir;
+    while !cur.is_dir() {
+        missing.push(cur);
+        match cur.parent() {
+            Some(p) if !p.as_os_str().is_empty() => cur = p,
+            _ => break,
+        }
+    }
     let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir).at(dir)
+    for d in missing.into_iter().rev() {
+        match builder.create(d) {
+            Ok(()) => {}
+            // Another process made it first: fine, it is a folder.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => continue,
+            Err(e) => return Err(WardError::io(d, e)),
+        }
+        if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
 }
 
 fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
@@ -148,6 +173,28 @@ mod tests {
             .filter(|e| is_temp_name(&e.file_name().to_string_lossy()))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn creates_nested_private_dirs_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b/c");
+        create_private_dir(&deep).unwrap();
+        create_private_dir(&deep).unwrap();
+        assert!(deep.is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for d in ["a", "a/b", "a/b/c"] {
+                let m = fs::metadata(dir.path().join(d))
+                    .unwrap()
+                    .permissions()
+                    .mode();
+                assert_eq!(m & 0o777, 0o700, "{d}");
+            }
+        }
+        fs::write(dir.path().join("file"), b"x").unwrap();
+        assert!(create_private_dir(&dir.path().join("file/sub")).is_err());
     }
 
     #[test]

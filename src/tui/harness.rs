@@ -1,9 +1,10 @@
 //! Drives the real app and session on a ratatui TestBackend, running jobs
 //! inline: what the tests and benchmarks use instead of a terminal.
 
-use super::session::{Event, Session};
+use super::session::{Event, Job, Session};
 use crate::app::{self, App, Effect, Msg};
 use crate::cli::Cli;
+use crate::clipboard::{AutoClear, FakeClipboard};
 use crate::error::Result;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -17,19 +18,25 @@ pub struct Harness {
     pub terminal: Terminal<TestBackend>,
     /// The harness's clock: advanced by `advance`, never by real time.
     pub now: Instant,
+    /// The fake clipboard the app copies to.
+    pub clipboard: FakeClipboard,
 }
 
 impl Harness {
     /// Opens the app on the store and identities named in `cli`, at `width`×`height`.
     pub fn open(cli: &Cli, width: u16, height: u16, today: chrono::NaiveDate) -> Result<Harness> {
         let now = Instant::now();
-        let (app, session, fx) = super::prepare(cli, now, today)?;
+        let (app, mut session, fx) = super::prepare(cli, now, today)?;
+        // A fake clipboard: tests see what was copied and when it clears.
+        let clipboard = FakeClipboard::new();
+        session.copier = Box::new(AutoClear::new(clipboard.clone()));
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
         let mut h = Harness {
             app,
             session,
             terminal,
             now,
+            clipboard,
         };
         h.send(Msg::Resize(width, height));
         h.run(fx);
@@ -47,17 +54,31 @@ impl Harness {
             let mut next = Vec::new();
             for effect in fx {
                 if let Some(job) = self.session.perform(effect) {
-                    let (tx, rx) = mpsc::channel::<Event>();
-                    job(tx);
-                    for ev in rx.try_iter() {
-                        if let Some(msg) = self.session.absorb(ev) {
-                            next.extend(app::update(&mut self.app, msg));
-                        }
-                    }
+                    next.extend(self.run_job(job));
                 }
+            }
+            // Records queued by synchronous work (copies) are written now.
+            let (jobs, msgs) = self.session.tick(self.now);
+            for job in jobs {
+                next.extend(self.run_job(job));
+            }
+            for msg in msgs {
+                next.extend(app::update(&mut self.app, msg));
             }
             fx = next;
         }
+    }
+
+    fn run_job(&mut self, job: Job) -> Vec<Effect> {
+        let (tx, rx) = mpsc::channel::<Event>();
+        job(tx);
+        let mut fx = Vec::new();
+        for ev in rx.try_iter() {
+            if let Some(msg) = self.session.absorb(ev) {
+                fx.extend(app::update(&mut self.app, msg));
+            }
+        }
+        fx
     }
 
     pub fn key(&mut self, code: KeyCode) -> &mut Self {
@@ -95,6 +116,15 @@ impl Harness {
     pub fn advance(&mut self, by: Duration) -> &mut Self {
         self.now += by;
         self.send(Msg::Tick(self.now));
+        let (jobs, msgs) = self.session.tick(self.now);
+        let mut fx = Vec::new();
+        for job in jobs {
+            fx.extend(self.run_job(job));
+        }
+        for msg in msgs {
+            fx.extend(app::update(&mut self.app, msg));
+        }
+        self.run(fx);
         self
     }
 

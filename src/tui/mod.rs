@@ -40,14 +40,11 @@ pub fn prepare(
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || config.theme == "mono";
     app.catalog.lead = config.lead_time;
     app.catalog.today = Some(today);
-    let mut session = Session {
-        store_root: store_root.clone(),
-        store: None,
-        keys: None,
-        identity_paths: ids.clone(),
-        actor: config.actor(),
-        config,
-    };
+    let copier = crate::clipboard::SystemCopier::new(crate::clipboard::CopyOptions::new(
+        config.clipboard_backend,
+        config.clipboard_timeout,
+    ));
+    let mut session = Session::new(store_root.clone(), ids.clone(), config, Box::new(copier));
     let store = match Store::open(&store_root) {
         Ok(s) => s,
         Err(WardError::NoStore(_)) => {
@@ -88,6 +85,10 @@ pub fn prepare(
         return Ok((app, session, Vec::new()));
     }
     session.keys = Some(Arc::new(keys));
+    session.open_audit();
+    session
+        .pending_records
+        .push(crate::audit::Event::new(crate::audit::Action::Unlock));
     let fx = app.start(listing, lead, today);
     Ok((app, session, fx))
 }
@@ -148,7 +149,16 @@ pub fn run(cli: &Cli) -> Result<()> {
                 pending.extend(app::update(&mut app, msg));
             }
         }
-        pending.extend(app::update(&mut app, Msg::Tick(Instant::now())));
+        let now = Instant::now();
+        pending.extend(app::update(&mut app, Msg::Tick(now)));
+        let (jobs, msgs) = session.tick(now);
+        for job in jobs {
+            let tx = tx.clone();
+            std::thread::spawn(move || job(tx));
+        }
+        for msg in msgs {
+            pending.extend(app::update(&mut app, msg));
+        }
     }
     Ok(())
 }

@@ -1,8 +1,12 @@
-//! The runtime side of the app: the store, the identities and the jobs that
-//! perform effects. The real loop runs jobs on threads; tests run them inline.
+//! The runtime side of the app: the store, the identities, the clipboard and
+//! the audit log, and the jobs that perform effects. The real loop runs jobs
+//! on threads; tests run them inline.
 
+use crate::app::audit_view::Integrity;
 use crate::app::form::{MetaEdit, SaveOp};
-use crate::app::{Effect, Msg, SaveSummary, UnlockFailure, META_BATCH};
+use crate::app::{CopyInfo, CopyRequest, Effect, Msg, SaveSummary, UnlockFailure, META_BATCH};
+use crate::audit::{self, Action, Event as AuditEvent};
+use crate::clipboard::{ClearOutcome, Copier};
 use crate::config::Config;
 use crate::error::WardError;
 use crate::policy::Compromised;
@@ -12,6 +16,7 @@ use age::secrecy::SecretString;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What a job reports back.
 pub enum Event {
@@ -31,6 +36,15 @@ pub struct Session {
     pub identity_paths: Vec<PathBuf>,
     pub config: Config,
     pub actor: String,
+    pub copier: Box<dyn Copier>,
+    /// This actor's audit log, once identities are loaded.
+    pub audit: Option<Arc<audit::Log>>,
+    /// Audit events from synchronous work, appended at the next tick.
+    pub pending_records: Vec<AuditEvent>,
+    /// The secret last copied, for the clipboard-cleared record.
+    copied: Option<String>,
+    /// The clock as of the last tick (the harness drives it in tests).
+    pub now: Instant,
 }
 
 fn send(tx: &Sender<Event>, msg: Msg) {
@@ -38,12 +52,34 @@ fn send(tx: &Sender<Event>, msg: Msg) {
 }
 
 impl Session {
+    pub fn new(
+        store_root: PathBuf,
+        identity_paths: Vec<PathBuf>,
+        config: Config,
+        copier: Box<dyn Copier>,
+    ) -> Session {
+        Session {
+            store_root,
+            store: None,
+            keys: None,
+            identity_paths,
+            actor: config.actor(),
+            config,
+            copier,
+            audit: None,
+            pending_records: Vec::new(),
+            copied: None,
+            now: Instant::now(),
+        }
+    }
+
     /// Takes in a job's report; returns the message for the app, if any.
     pub fn absorb(&mut self, event: Event) -> Option<Msg> {
         match event {
             Event::App(m) => Some(m),
             Event::Keys(k) => {
                 self.keys = Some(k);
+                self.open_audit();
                 Some(Msg::Unlocked(Ok(())))
             }
             Event::StoreReady(store) => {
@@ -55,6 +91,17 @@ impl Session {
         }
     }
 
+    /// Opens this actor's audit log for the loaded identities.
+    pub fn open_audit(&mut self) {
+        if let Some(keys) = &self.keys {
+            self.audit = Some(Arc::new(audit::Log::open(
+                &self.store_root,
+                &self.actor,
+                audit::keyring_fingerprint(keys),
+            )));
+        }
+    }
+
     /// Turns an effect into a job, or performs it at once when it is trivial.
     /// Quit and Suspend belong to the terminal loop and return None.
     pub fn perform(&mut self, effect: Effect) -> Option<Job> {
@@ -62,7 +109,20 @@ impl Session {
             Effect::Quit | Effect::Suspend => None,
             Effect::Lock => {
                 self.keys = None;
+                self.audit = None;
                 None
+            }
+            Effect::Copy(request) => {
+                let msg = self.copy(request);
+                Some(Box::new(move |tx| send(&tx, msg)))
+            }
+            Effect::Record(event) => self.record_job(vec![event]),
+            Effect::VerifyAudit => self.verify_job(),
+            Effect::LoadAudit => {
+                let root = self.store_root.clone();
+                Some(Box::new(move |tx| {
+                    send(&tx, Msg::AuditLoaded(audit::read_all(&root)))
+                }))
             }
             Effect::Refresh => {
                 let store = self.store.clone()?;
@@ -98,6 +158,7 @@ impl Session {
                 let keys = self.keys.clone()?;
                 let actor = self.actor.clone();
                 let keep = self.config.history_limit;
+                let log = self.audit.clone();
                 Some(Box::new(move |tx| {
                     let summary = SaveSummary {
                         verb: op.verb(),
@@ -108,24 +169,51 @@ impl Session {
                             _ => None,
                         },
                     };
-                    let result = save(&store, &keys, &actor, keep, op).map_err(|e| e.to_string());
+                    let event = audit_event(&op);
+                    let result = save(&store, &keys, &actor, keep, op);
+                    let version = match (&result, &summary.target) {
+                        (Ok(()), Some(t)) => store.read(&keys, t).ok().map(|d| d.version),
+                        _ => None,
+                    };
+                    let saved = result.is_ok();
                     send(
                         &tx,
                         Msg::Saved {
                             op: summary,
-                            result,
+                            result: result.map_err(|e| e.to_string()),
                         },
                     );
+                    if let (true, Some(log)) = (saved, log) {
+                        append(&log, &keys, event.version(version), &tx);
+                    }
                 }))
             }
             Effect::Unlock(passphrase) => {
                 let paths = self.identity_paths.clone();
+                let root = self.store_root.clone();
+                let actor = self.actor.clone();
                 Some(Box::new(move |tx| {
                     match load_keys(&paths, passphrase.as_ref()) {
                         Ok(k) => {
-                            let _ = tx.send(Event::Keys(Arc::new(k)));
+                            let k = Arc::new(k);
+                            let log =
+                                audit::Log::open(&root, &actor, audit::keyring_fingerprint(&k));
+                            append(&log, &k, AuditEvent::new(Action::Unlock), &tx);
+                            let _ = tx.send(Event::Keys(k));
                         }
-                        Err(f) => send(&tx, Msg::Unlocked(Err(f))),
+                        Err(f) => {
+                            // No key to seal it with yet: the next append seals it.
+                            let log = audit::Log::open(&root, &actor, None);
+                            if let Err(e) =
+                                log.append_unsealed(AuditEvent::new(Action::UnlockFailed))
+                            {
+                                send(
+                                    &tx,
+                                    Msg::Problem(format!("the audit log was not written: {e}")),
+                                );
+                            }
+                            send(&tx, Msg::Unlocked(Err(f)));
+                        }
                     }
                 }))
             }
@@ -144,6 +232,150 @@ impl Session {
                 }))
             }
         }
+    }
+
+    /// A job that appends events to the audit log.
+    fn record_job(&self, events: Vec<AuditEvent>) -> Option<Job> {
+        let (log, keys) = (self.audit.clone()?, self.keys.clone()?);
+        Some(Box::new(move |tx| {
+            for event in events {
+                append(&log, &keys, event, &tx);
+            }
+        }))
+    }
+
+    /// Copies at once (a keeper process takes over the clear) and records it.
+    fn copy(&mut self, request: CopyRequest) -> Msg {
+        let timeout = (self.config.clipboard_timeout > 0)
+            .then(|| Duration::from_secs(self.config.clipboard_timeout));
+        let name = crate::sanitize::escape(request.name.as_str());
+        let what = match request.field {
+            None => name,
+            Some(f) => format!("the {f} of {name}"),
+        };
+        match self.copier.copy(&request.text, timeout, self.now) {
+            Ok(report) => {
+                self.pending_records.push(
+                    AuditEvent::new(Action::Copy)
+                        .path(request.name.as_str())
+                        .version(Some(request.version))
+                        .reason(request.field.map(|f| format!("field {f}")).as_deref()),
+                );
+                self.copied = Some(request.name.to_string());
+                Msg::Copied(Ok(CopyInfo {
+                    summary: report.summary(&what),
+                    clears_at: report.clears_at(),
+                }))
+            }
+            Err(e) => Msg::Copied(Err(format!("Not copied: {}", e.message))),
+        }
+    }
+
+    /// Time passes: the clipboard's clear may have happened, and records
+    /// from synchronous work are due. Returns jobs to run and messages.
+    pub fn tick(&mut self, now: Instant) -> (Vec<Job>, Vec<Msg>) {
+        self.now = now;
+        let mut msgs = Vec::new();
+        if let Some(outcome) = self.copier.poll(now) {
+            if outcome.cleared() {
+                let mut event = AuditEvent::new(Action::ClipboardCleared);
+                if let Some(p) = self.copied.take() {
+                    event = event.path(&p);
+                }
+                self.pending_records.push(event);
+            }
+            match outcome {
+                ClearOutcome::Cleared => {
+                    msgs.push(Msg::ClipboardCleared("Clipboard cleared.".into()))
+                }
+                ClearOutcome::Overwritten => msgs.push(Msg::ClipboardCleared(
+                    "Clipboard overwritten (OSC 52 cannot empty it).".into(),
+                )),
+                ClearOutcome::Changed => msgs.push(Msg::ClipboardCleared(
+                    "The clipboard held something else by then: left alone.".into(),
+                )),
+                ClearOutcome::Failed(e) => {
+                    msgs.push(Msg::Problem(format!("Clearing the clipboard failed: {e}")))
+                }
+                ClearOutcome::Superseded | ClearOutcome::Kept => {}
+            }
+        }
+        let records = std::mem::take(&mut self.pending_records);
+        let jobs = if records.is_empty() {
+            Vec::new()
+        } else {
+            self.record_job(records).into_iter().collect()
+        };
+        (jobs, msgs)
+    }
+
+    /// A job that verifies the audit chains and reads the timeline.
+    pub fn verify_job(&self) -> Option<Job> {
+        let keys = self.keys.clone()?;
+        let root = self.store_root.clone();
+        Some(Box::new(move |tx| {
+            let integrity = match audit::verify(&root, &keys) {
+                Ok(report) if report.is_ok() => Integrity::Ok,
+                Ok(report) => {
+                    let broken: Vec<String> = report
+                        .files
+                        .iter()
+                        .filter_map(|f| {
+                            f.broken
+                                .as_ref()
+                                .map(|b| format!("{} line {}", f.chain, b.line))
+                        })
+                        .collect();
+                    if broken.is_empty() {
+                        Integrity::Broken(
+                            "the audit key changed since this machine last saw it".into(),
+                        )
+                    } else {
+                        Integrity::Broken(format!("chain broken at {}", broken.join(", ")))
+                    }
+                }
+                Err(e) => Integrity::Broken(format!("cannot verify: {e}")),
+            };
+            send(&tx, Msg::AuditVerified(integrity));
+            send(&tx, Msg::AuditLoaded(audit::read_all(&root)));
+        }))
+    }
+}
+
+/// Appends one event; a failure is reported, never swallowed.
+fn append(log: &audit::Log, keys: &Keyring, event: AuditEvent, tx: &Sender<Event>) {
+    match log.append(keys, event) {
+        Ok(record) => send(
+            tx,
+            Msg::AuditAppended(Box::new(audit::Entry {
+                record,
+                chain: log.chain().to_string(),
+                line: 0,
+                sealed: true,
+            })),
+        ),
+        Err(e) => send(
+            tx,
+            Msg::Problem(format!("the audit log was not written: {e}")),
+        ),
+    }
+}
+
+/// The audit event for a change (its version is added after saving).
+fn audit_event(op: &SaveOp) -> AuditEvent {
+    match op {
+        SaveOp::Create { name, .. } => AuditEvent::new(Action::Create).path(name.as_str()),
+        SaveOp::Edit { name, .. } => AuditEvent::new(Action::Edit).path(name.as_str()),
+        SaveOp::Rotate { name, reason, .. } => AuditEvent::new(Action::Rotate)
+            .path(name.as_str())
+            .reason(reason.as_deref()),
+        SaveOp::Rename { from, to } => AuditEvent::new(Action::Move)
+            .path(from.as_str())
+            .to(to.as_str()),
+        SaveOp::Delete { name } => AuditEvent::new(Action::Delete).path(name.as_str()),
+        SaveOp::Compromise { name, reason } => AuditEvent::new(Action::Compromise)
+            .path(name.as_str())
+            .reason(reason.as_deref()),
     }
 }
 

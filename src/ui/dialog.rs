@@ -124,3 +124,24 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme
         rect,
     );
 }
+
+/// "Copy which field?" — keys from the key map's Pick scope.
+pub fn draw_pick(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let rect = centered(area, 40, 10);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(" Copy which field? ", theme.title()));
+    let lines: Vec<Line> = crate::keymap::BINDINGS
+        .iter()
+        .filter(|b| b.scope == crate::keymap::Scope::Pick)
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!(" {:<5}", crate::keymap::key_labels(b)), theme.key()),
+                Span::raw(b.help),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

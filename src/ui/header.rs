@@ -48,6 +48,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.error(),
         ));
     }
+    if let crate::app::audit_view::Integrity::Broken(why) = &app.audit.integrity {
+        let text = if wide {
+            format!("  ⚠ audit log: {}", crate::sanitize::escape(why))
+        } else {
+            "  ⚠ audit broken".to_string()
+        };
+        spans.push(Span::styled(text, theme.error()));
+    }
     let (done, total) = app.catalog.progress();
     if done < total && !app.is_locked() {
         spans.push(Span::styled(

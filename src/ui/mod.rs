@@ -1,6 +1,7 @@
 //! Pure renderers: they draw from the app state and change nothing.
 //! Every string from the store goes through `sanitize` before it is drawn.
 
+pub mod audit;
 pub mod detail;
 pub mod dialog;
 pub mod footer;
@@ -8,6 +9,7 @@ pub mod header;
 pub mod help;
 pub mod layout;
 pub mod lock;
+pub mod review;
 pub mod theme;
 pub mod timeline;
 pub mod tree;
@@ -32,6 +34,28 @@ pub fn draw(frame: &mut Frame, app: &App) {
         _ => {}
     }
     let l = layout::compute(area, app.focus);
+    // Full screens: the review (with forms over it) and the audit timeline.
+    if matches!(app.mode, Mode::Audit) || app.in_review {
+        header::draw(frame, l.header, app, &theme);
+        let body = ratatui::layout::Rect::new(
+            area.x,
+            l.header.bottom(),
+            area.width,
+            l.footer.y.saturating_sub(l.header.bottom()),
+        );
+        if matches!(app.mode, Mode::Audit) {
+            audit::draw(frame, body, app, &theme);
+        } else {
+            review::draw(frame, body, app, &theme);
+        }
+        footer::draw(frame, l.footer, app, &theme);
+        match &app.mode {
+            Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
+            Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
+            _ => {}
+        }
+        return;
+    }
     header::draw(frame, l.header, app, &theme);
     tree::draw(frame, l.tree, app, &theme, app.focus == Pane::Tree);
     detail::draw(frame, l.detail, app, &theme, app.focus == Pane::Detail);
@@ -41,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
         Mode::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &theme),
         Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
+        Mode::PickField => dialog::draw_pick(frame, area, &theme),
         _ => {}
     }
 }

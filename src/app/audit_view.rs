@@ -1,0 +1,123 @@
+//! The audit timeline as the TUI holds it: every record read from the store
+//! (newest first), the verification result, and the full-screen view's
+//! filters and selection.
+
+use crate::audit::{Action, Entry, Filter};
+use chrono::{DateTime, Duration, Utc};
+
+/// Time ranges the full-screen view cycles through.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Range {
+    #[default]
+    All,
+    Day,
+    Week,
+    Month,
+}
+
+impl Range {
+    pub fn next(self) -> Range {
+        match self {
+            Range::All => Range::Day,
+            Range::Day => Range::Week,
+            Range::Week => Range::Month,
+            Range::Month => Range::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Range::All => "all time",
+            Range::Day => "last 24 h",
+            Range::Week => "last 7 days",
+            Range::Month => "last 30 days",
+        }
+    }
+
+    fn since(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Range::All => None,
+            Range::Day => Some(now - Duration::days(1)),
+            Range::Week => Some(now - Duration::days(7)),
+            Range::Month => Some(now - Duration::days(30)),
+        }
+    }
+}
+
+/// How the chain check came out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Integrity {
+    #[default]
+    Unknown,
+    Ok,
+    /// A human summary: which file, which line, what.
+    Broken(String),
+}
+
+#[derive(Debug, Default)]
+pub struct AuditState {
+    /// Newest first.
+    pub entries: Vec<Entry>,
+    pub loaded: bool,
+    pub integrity: Integrity,
+    /// Problems reading the files (torn lines and the like).
+    pub problems: Vec<String>,
+    // Full-screen view.
+    pub selected: usize,
+    pub text: String,
+    pub typing: bool,
+    pub action: Option<Action>,
+    pub range: Range,
+}
+
+impl AuditState {
+    /// Entries about one secret (or under a folder), newest first.
+    pub fn for_path<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries.iter().filter(move |e| e.record.touches(path))
+    }
+
+    /// Adds a record this session just wrote.
+    pub fn push_front(&mut self, entry: Entry) {
+        self.entries.insert(0, entry);
+        self.selected = self.selected.saturating_add(usize::from(self.selected > 0));
+    }
+
+    /// The full-screen view's rows under the current filters.
+    pub fn visible(&self, now: DateTime<Utc>) -> Vec<&Entry> {
+        let filter = Filter {
+            action: self.action,
+            since: self.range.since(now),
+            ..Default::default()
+        };
+        let text = self.text.trim().to_lowercase();
+        self.entries
+            .iter()
+            .filter(|e| filter.matches(&e.record))
+            .filter(|e| {
+                text.is_empty() || {
+                    let r = &e.record;
+                    r.actor.to_lowercase().contains(&text)
+                        || r.action.label().contains(&text)
+                        || r.path
+                            .as_deref()
+                            .is_some_and(|p| p.to_lowercase().contains(&text))
+                        || r.to
+                            .as_deref()
+                            .is_some_and(|p| p.to_lowercase().contains(&text))
+                }
+            })
+            .collect()
+    }
+
+    /// Cycles the action filter: all, then each action.
+    pub fn next_action(&mut self) {
+        self.action = match self.action {
+            None => Some(Action::ALL[0]),
+            Some(a) => Action::ALL
+                .iter()
+                .position(|x| *x == a)
+                .and_then(|i| Action::ALL.get(i + 1).copied()),
+        };
+        self.selected = 0;
+    }
+}

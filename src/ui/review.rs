@@ -1,0 +1,291 @@
+//! The review screen: per-project status bars, a chart of key ages, and every
+//! secret in a sortable, filterable table, worst first.
+
+use super::theme::Theme;
+use crate::app::App;
+use crate::policy::{PolicySource, Status};
+use crate::review::{age_histogram, project_counts, SortKey};
+use crate::sanitize::escape;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if area.height < 5 || area.width < 20 {
+        return;
+    }
+    let st = &app.review;
+    let rows = st.visible();
+    let charts_h = if area.height >= 22 { 9 } else { 0 };
+    let [charts, filters, table] = Layout::vertical([
+        Constraint::Length(charts_h),
+        Constraint::Length(1),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+
+    if charts_h > 0 {
+        let hist_w = if area.width >= 100 { 44 } else { 32 };
+        let [bars_area, hist_area] =
+            Layout::horizontal([Constraint::Min(20), Constraint::Length(hist_w)]).areas(charts);
+        draw_project_bars(frame, bars_area, app, theme);
+        draw_age_chart(frame, hist_area, &rows, theme);
+    }
+
+    // Filter and sort line.
+    let arrow = if st.reverse { "▲" } else { "▼" };
+    let text = if st.typing {
+        format!("/{}▏", escape(&st.text))
+    } else if st.text.is_empty() {
+        String::new()
+    } else {
+        format!(" · /{}", escape(&st.text))
+    };
+    let mut spans = vec![
+        Span::styled(" Review ", theme.title()),
+        Span::raw(format!("{} of {} · sort ", rows.len(), st.rows.len())),
+        Span::styled(format!("{}{arrow}", st.sort.label()), theme.key()),
+        Span::raw(" · "),
+        Span::styled(st.status.label(), theme.key()),
+    ];
+    if let Some(p) = &st.project {
+        spans.push(Span::raw(" · project "));
+        spans.push(Span::styled(escape(p), theme.key()));
+    }
+    if let Some(o) = &st.owner {
+        spans.push(Span::raw(" · owner "));
+        spans.push(Span::styled(escape(o), theme.key()));
+    }
+    spans.push(Span::styled(text, theme.key()));
+    if st.unreadable > 0 {
+        spans.push(Span::styled(
+            format!(" · {} unreadable", st.unreadable),
+            theme.error(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), filters);
+
+    draw_table(frame, table, app, &rows, theme);
+}
+
+/// One line a project: a bar of status marks, worst first, scaled to the
+/// largest project. The marks are the status symbols, so it reads without colour.
+fn draw_project_bars(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(false))
+        .title(Span::styled(" Projects by status ", theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut projects = project_counts(app.review.visible());
+    projects.sort_by(|a, b| {
+        b.counts
+            .needing_action()
+            .cmp(&a.counts.needing_action())
+            .then(b.counts.total().cmp(&a.counts.total()))
+            .then(a.project.cmp(&b.project))
+    });
+    let name_w = projects
+        .iter()
+        .map(|p| p.project.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 16);
+    let max_total = projects
+        .iter()
+        .map(|p| p.counts.total())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let bar_w = (inner.width as usize).saturating_sub(name_w + 8).max(1);
+    let mut lines = Vec::new();
+    for p in projects.iter().take(inner.height as usize) {
+        let name: String = escape(&p.project).chars().take(name_w).collect();
+        let mut spans = vec![Span::raw(format!("{name:<name_w$} "))];
+        let width = (p.counts.total() * bar_w).div_ceil(max_total).max(1);
+        let mut used = 0;
+        for (i, status) in Status::ALL.iter().enumerate() {
+            let n = p.counts.get(*status);
+            if n == 0 {
+                continue;
+            }
+            // Every status present gets at least one cell.
+            let last = Status::ALL[i + 1..].iter().all(|s| p.counts.get(*s) == 0);
+            let cells = if last {
+                width.saturating_sub(used).max(1)
+            } else {
+                ((n * width) / p.counts.total()).max(1)
+            };
+            used += cells;
+            spans.push(Span::styled(
+                status.symbol().to_string().repeat(cells),
+                theme.status(*status).add_modifier(Modifier::BOLD),
+            ));
+        }
+        spans.push(Span::styled(format!(" {}", p.counts.total()), theme.dim()));
+        lines.push(Line::from(spans));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("No secrets loaded yet.", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_age_chart(
+    frame: &mut Frame,
+    area: Rect,
+    rows: &[&crate::review::ReviewRow],
+    theme: &Theme,
+) {
+    let buckets = age_histogram(rows.iter().copied());
+    let bars: Vec<Bar> = buckets
+        .iter()
+        .map(|b| {
+            Bar::default()
+                .value(b.count as u64)
+                .label(Line::from(b.label))
+                .style(theme.key())
+        })
+        .collect();
+    let bar_width = ((area.width.saturating_sub(2)) / 5)
+        .saturating_sub(1)
+        .clamp(3, 8);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(false))
+        .title(Span::styled(
+            " Key age (since last rotation) ",
+            theme.title(),
+        ));
+    frame.render_widget(
+        BarChart::default()
+            .block(block)
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_width)
+            .bar_gap(1),
+        area,
+    );
+}
+
+fn draw_table(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    rows: &[&crate::review::ReviewRow],
+    theme: &Theme,
+) {
+    let st = &app.review;
+    let wide = area.width >= 120;
+    let mut header = vec!["STATUS", "PATH", "AGE", "POLICY", "DUE"];
+    let mut widths = vec![
+        Constraint::Length(13),
+        Constraint::Min(16),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Length(10),
+    ];
+    if wide {
+        header.extend(["EXPIRES", "OWNER", "KIND"]);
+        widths.extend([
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(17),
+        ]);
+    } else if area.width >= 90 {
+        header.push("OWNER");
+        widths.push(Constraint::Length(10));
+    }
+    let sort_col = match st.sort {
+        SortKey::Status => Some(0),
+        SortKey::Name | SortKey::Project => Some(1),
+        SortKey::Age => Some(2),
+        SortKey::Policy => Some(3),
+        SortKey::Due => Some(4),
+        SortKey::Expires => Some(5),
+        SortKey::Owner => Some(if wide { 6 } else { 5 }),
+        SortKey::Kind => Some(7),
+    };
+    let header_cells: Vec<Cell> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let mark = if sort_col == Some(i) {
+                if st.reverse {
+                    "▲"
+                } else {
+                    "▼"
+                }
+            } else {
+                ""
+            };
+            Cell::from(format!("{h}{mark}")).style(theme.title())
+        })
+        .collect();
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let selected = st.selected.min(rows.len().saturating_sub(1));
+    let offset = selected.saturating_sub(inner_h.saturating_sub(1));
+    let date =
+        |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+    let body: Vec<Row> = rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_h)
+        .map(|(i, r)| {
+            let policy = match (&r.policy, &r.policy_source) {
+                (Some(p), PolicySource::Folder(_)) => format!("{p} (f)"),
+                (Some(p), _) => p.to_string(),
+                (None, _) => "-".into(),
+            };
+            let mut cells = vec![
+                Cell::from(format!("{} {}", r.status.symbol(), r.status.label()))
+                    .style(theme.status(r.status)),
+                Cell::from(escape(r.name.as_str())),
+                Cell::from(format!("{}d", r.age_days)),
+                Cell::from(policy),
+                Cell::from(date(r.due)),
+            ];
+            if wide {
+                cells.push(Cell::from(date(r.expires)));
+                cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
+                cells.push(Cell::from(r.kind.label()));
+            } else if area.width >= 90 {
+                cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
+            }
+            let row = Row::new(cells);
+            if i == selected {
+                row.style(theme.selected(true))
+            } else {
+                row
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            " Secrets, worst first · (f) policy from a folder ",
+            theme.title(),
+        ));
+    if body.is_empty() {
+        let msg = if st.rows.is_empty() {
+            "No secrets loaded yet."
+        } else {
+            "Nothing matches the filters."
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(msg, theme.dim())).block(block),
+            area,
+        );
+        return;
+    }
+    frame.render_widget(
+        Table::new(body, widths)
+            .header(Row::new(header_cells))
+            .block(block)
+            .column_spacing(1),
+        area,
+    );
+}

@@ -1,0 +1,343 @@
+//! Bad input: wrong keys, damaged and foreign files, loose permissions,
+//! hostile names, large and binary values, and no plain text on disk.
+
+mod common;
+
+use common::{stderr, stdout, write_private, Ward};
+use std::os::unix::fs::PermissionsExt;
+use ward::error::exit;
+
+/// Asserts the error is one `ward: error:` line that names `file`.
+fn one_line_naming(out: &std::process::Output, file: &str) -> String {
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("ward: error: "), "{err}");
+    assert!(err.contains(file), "error does not name {file}: {err}");
+    err
+}
+
+#[test]
+fn wrong_identity_is_exit_4_naming_the_file() {
+    let w = Ward::init();
+    w.set("acme/api/KEY", b"v", &[]);
+    let other = w.root().join("stranger.txt");
+    common::make_identity(&other);
+    let out = w.expect_code(
+        &["-i", other.to_str().unwrap(), "get", "acme/api/KEY"],
+        None,
+        exit::DECRYPT,
+    );
+    let err = one_line_naming(&out, "acme/api/KEY.age");
+    assert!(err.contains("none of your identities"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn corrupt_and_truncated_files_are_exit_5() {
+    let w = Ward::init();
+    w.set("p/GOOD", b"fine", &[]);
+    let big = "x".repeat(200_000);
+    for name in ["p/FLIPPED", "p/HALF", "p/HEADER_ONLY", "p/EMPTY", "p/TAIL"] {
+        w.set(name, big.as_bytes(), &[]);
+    }
+    let bytes = std::fs::read(w.file("p/FLIPPED")).unwrap();
+
+    // A flipped byte in the payload fails the integrity check.
+    let mut flipped = bytes.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x40;
+    write_private(&w.file("p/FLIPPED"), &flipped);
+    // Truncations at several places.
+    write_private(&w.file("p/HALF"), &bytes[..bytes.len() / 2]);
+    let header_end = bytes.windows(4).position(|w| w == b"\n---").unwrap();
+    write_private(&w.file("p/HEADER_ONLY"), &bytes[..header_end]);
+    write_private(&w.file("p/EMPTY"), b"");
+    write_private(&w.file("p/TAIL"), &bytes[..bytes.len() - 1]);
+
+    for name in ["p/FLIPPED", "p/HALF", "p/HEADER_ONLY", "p/EMPTY", "p/TAIL"] {
+        let out = w.expect_code(&["get", name], None, exit::CORRUPT);
+        one_line_naming(&out, &format!("{name}.age"));
+        assert!(out.stdout.is_empty(), "{name}: partial output");
+    }
+    // The good one still reads, and ls --long reports the rest and carries on.
+    assert_eq!(w.get("p/GOOD"), b"fine");
+    let out = w.expect_code(&["ls", "--long"], None, exit::CORRUPT);
+    let table = stdout(&out);
+    assert_eq!(
+        table.lines().filter(|l| l.contains("unreadable")).count(),
+        5
+    );
+    assert!(table
+        .lines()
+        .any(|l| l.starts_with("p/GOOD") && !l.contains("unreadable")));
+    assert_eq!(stderr(&out).lines().count(), 5, "{}", stderr(&out));
+}
+
+#[test]
+fn a_foreign_file_does_not_stop_the_listing() {
+    let w = Ward::init();
+    w.set("p/ONE", b"1", &[]);
+    w.set("q/TWO", b"2", &[]);
+    std::fs::write(w.store().join("p/X.age"), b"just some text, not age\n").unwrap();
+    std::fs::write(w.store().join("p/README.md"), b"not a secret").unwrap();
+    // Names alone: the foreign file is a name like any other.
+    let plain = stdout(&w.ok(&["ls"], None));
+    assert_eq!(plain.lines().count(), 3, "{plain}");
+    // Decrypting: it is reported, the others are still listed, exit 5.
+    let out = w.expect_code(&["ls", "--long"], None, exit::CORRUPT);
+    let err = stderr(&out);
+    assert!(
+        err.contains("p/X.age") && err.contains("not an age file"),
+        "{err}"
+    );
+    let table = stdout(&out);
+    assert!(
+        table.contains("p/ONE") && table.contains("q/TWO"),
+        "{table}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &w.expect_code(&["ls", "--long", "--json"], None, exit::CORRUPT)
+            .stdout,
+    )
+    .unwrap();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let x = items.iter().find(|i| i["name"] == "p/X").unwrap();
+    assert!(x["error"].as_str().unwrap().contains("not an age file"));
+    let one = items.iter().find(|i| i["name"] == "p/ONE").unwrap();
+    assert_eq!(one["status"], "no-policy");
+    // A badly named file is reported too, and the rest still listed.
+    std::fs::write(w.store().join("p/ bad.age"), b"x").unwrap();
+    let out = w.expect_code(&["ls"], None, exit::CORRUPT);
+    assert!(stderr(&out).contains("bad.age"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("q/TWO"));
+}
+
+#[test]
+fn an_identity_others_can_read_is_refused_with_a_chmod_hint() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    for m in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(w.identity(), std::fs::Permissions::from_mode(m)).unwrap();
+        let out = w.expect_code(&["get", "p/K"], None, exit::IDENTITY);
+        let err = one_line_naming(&out, "identity.txt");
+        assert!(err.contains("chmod 600"), "{err}");
+        assert!(err.contains("too open"), "{err}");
+    }
+    std::fs::set_permissions(w.identity(), std::fs::Permissions::from_mode(0o400)).unwrap();
+    assert_eq!(w.get("p/K"), b"v");
+}
+
+#[test]
+fn a_damaged_identity_file_is_exit_7_and_not_quoted() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    write_private(&w.identity(), b"AGE-SECRET-KEY-1NOTAVALIDKEYATALL\n");
+    let out = w.expect_code(&["get", "p/K"], None, exit::IDENTITY);
+    let err = one_line_naming(&out, "identity.txt");
+    assert!(err.contains("line 1"), "{err}");
+    assert!(
+        !err.contains("NOTAVALIDKEY"),
+        "private key line echoed: {err}"
+    );
+}
+
+#[test]
+fn hostile_names_are_usage_errors_without_raw_escapes() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    let hostile = [
+        "..",
+        "../x",
+        "p/../../etc/passwd",
+        "/etc/passwd",
+        "/abs/KEY",
+        "a//b",
+        "a/",
+        "./a",
+        ".ward/store",
+        "p/.recipients",
+        "esc\u{1b}[2Jclear",
+        "title\u{1b}]0;pwned\u{7}",
+        "osc52\u{1b}]52;c;aGk=\u{7}",
+        "csi\u{9b}31m",
+        "new\nline",
+        "tab\there",
+        "cr\rreturn",
+        "del\u{7f}",
+        "back\\slash",
+        " padded",
+    ];
+    for name in hostile {
+        for args in [
+            vec!["get", name],
+            vec!["set", name],
+            vec!["edit", name, "--owner", "x"],
+            vec!["rotate", name],
+            vec!["history", name],
+            vec!["rm", "-f", name],
+            vec!["mv", "p/K", name],
+            vec!["mv", name, "p/NEW"],
+        ] {
+            let out = w.expect_code(&args, Some(b"value"), exit::USAGE);
+            let err = stderr(&out);
+            assert!(err.contains("invalid secret name"), "{args:?}: {err}");
+            for raw in ['\u{1b}', '\u{9b}', '\u{7}', '\r', '\u{7f}'] {
+                assert!(!err.contains(raw), "{args:?}: raw {raw:?} on stderr");
+            }
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
+        }
+    }
+    // A prefix may end in '/', but is otherwise held to the same rules.
+    for name in hostile.iter().filter(|n| **n != "a/") {
+        let out = w.expect_code(&["ls", name], None, exit::USAGE);
+        assert!(!stderr(&out).contains('\u{1b}'));
+    }
+    // Nothing escaped the store, and p/K is untouched.
+    assert_eq!(w.get("p/K"), b"v");
+    assert!(!w.root().join("x.age").exists());
+    let names = stdout(&w.ok(&["ls"], None));
+    assert_eq!(names.trim(), "p/K");
+}
+
+#[test]
+fn hostile_strings_from_the_store_are_escaped_on_output() {
+    let w = Ward::init();
+    let evil = "\u{1b}]52;c;aGk=\u{7}\u{1b}[2J";
+    w.set("p/K", b"v", &["--owner", evil, "--note", evil]);
+    // A hostile file name planted in the store.
+    std::fs::write(w.store().join("p/evil\u{1b}[31m.age"), b"x").unwrap();
+    let out = w.run(&["ls", "--long"], None);
+    let all = [out.stdout.clone(), out.stderr.clone()].concat();
+    assert!(!all.contains(&0x1b), "raw ESC in ls --long output");
+    assert!(stdout(&out).contains("\\e]52"), "{}", stdout(&out));
+    let out = w.run(&["ls"], None);
+    assert!(![out.stdout, out.stderr].concat().contains(&0x1b));
+    // history --reveal goes through the same escaping.
+    w.set("p/K", evil.as_bytes(), &[]);
+    let out = w.ok(&["history", "p/K", "--reveal"], None);
+    assert!(!out.stdout.contains(&0x1b));
+    // JSON escapes control characters by itself.
+    let out = w.ok(&["get", "p/K", "--json"], None);
+    assert!(!out.stdout.contains(&0x1b));
+    // A pipe gets the value byte-exact, as asked.
+    assert_eq!(w.get("p/K"), evil.as_bytes());
+}
+
+#[test]
+fn values_reach_a_terminal_escaped() {
+    let w = Ward::init();
+    let evil = "line1\n\u{1b}]52;c;aGk=\u{7}line2";
+    w.set("p/K", evil.as_bytes(), &["--note", evil]);
+    let t = std::time::Duration::from_secs(20);
+    for args in [&["get", "p/K"][..], &["get", "p/K", "--field", "notes"][..]] {
+        let out = common::pty::run_all(w.cmd(args), &[], t);
+        assert!(out.status.success(), "{}", out.transcript);
+        assert!(
+            !out.transcript.contains('\u{1b}'),
+            "{args:?}: {:?}",
+            out.transcript
+        );
+        assert!(
+            out.transcript.contains("\\e]52"),
+            "{args:?}: {:?}",
+            out.transcript
+        );
+        assert!(
+            out.transcript.contains("line1\r\n"),
+            "{args:?}: {:?}",
+            out.transcript
+        );
+    }
+    // Piped, the field is byte-exact too.
+    let out = w.ok(&["get", "p/K", "--field", "notes"], None);
+    assert_eq!(out.stdout, format!("{evil}\n").as_bytes());
+}
+
+#[test]
+fn a_one_mib_value_round_trips_byte_exact() {
+    let w = Ward::init();
+    let mut value = Vec::with_capacity(1 << 20);
+    let mut x: u32 = 12345;
+    while value.len() < (1 << 20) {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let c = b"abcdefghijklmnopqrstuvwxyz0123456789 \n{}\"\\/\t"[(x >> 16) as usize % 44];
+        value.push(c);
+    }
+    // Not ending in a newline, so set keeps every byte.
+    *value.last_mut().unwrap() = b'z';
+    assert_eq!(value.len(), 1 << 20);
+    w.set("big/ONE_MIB", &value, &[]);
+    assert_eq!(w.get("big/ONE_MIB"), value);
+    // Larger than the limit is refused before anything is written.
+    let huge = vec![b'a'; 16 * 1024 * 1024 + 1];
+    let out = w.expect_code(&["set", "big/HUGE"], Some(&huge), exit::USAGE);
+    assert!(stderr(&out).contains("limit"));
+    assert!(!w.file("big/HUGE").exists());
+}
+
+#[test]
+fn a_binary_value_round_trips_with_binary() {
+    let w = Ward::init();
+    let mut bytes: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    bytes.extend_from_slice(b"\r\n\n");
+    w.set("bin/BLOB", &bytes, &["--binary"]);
+    assert_eq!(
+        w.get("bin/BLOB"),
+        bytes,
+        "trailing newlines kept with --binary"
+    );
+    assert_eq!(w.doc("bin/BLOB")["encoding"], "base64");
+    // Rotating from binary to text and back keeps both in history.
+    w.ok(&["rotate", "bin/BLOB"], Some(b"text now"));
+    w.ok(&["rotate", "bin/BLOB", "--binary"], Some(&[0, 1, 2]));
+    assert_eq!(w.get("bin/BLOB"), [0, 1, 2]);
+    let hist = stdout(&w.ok(&["history", "bin/BLOB", "--reveal"], None));
+    assert!(
+        hist.contains("text now") && hist.contains("base64:"),
+        "{hist}"
+    );
+    // JSON says which values are base64.
+    let out = w.ok(&["history", "bin/BLOB", "--json", "--reveal"], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let encodings: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["encoding"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(encodings, ["base64", "utf8", "base64"]);
+    // Without --binary, bytes that are not UTF-8 are refused.
+    w.expect_code(&["set", "bin/BAD"], Some(&[0xff, 0x00]), exit::USAGE);
+}
+
+#[test]
+fn no_value_reaches_disk_in_plain_text() {
+    let w = Ward::init();
+    let canaries: Vec<String> = (0..6).map(|i| format!("CANARY-{i}-q9Zx3-PLAIN")).collect();
+    w.set("acme/api/K", canaries[0].as_bytes(), &["--note", "n"]);
+    w.set("acme/api/K", canaries[1].as_bytes(), &["--reason", "r"]);
+    w.ok(&["rotate", "acme/api/K"], Some(canaries[2].as_bytes()));
+    w.ok(&["edit", "acme/api/K", "--owner", "ann"], None);
+    w.ok(&["mv", "acme/api/K", "acme/prod/K"], None);
+    w.set("acme/bin/B", canaries[3].as_bytes(), &["--binary"]);
+    w.set("acme/gen/G", canaries[4].as_bytes(), &[]);
+    w.ok(&["rotate", "acme/gen/G", "-g"], None);
+    let generated = w.get("acme/gen/G");
+    w.set("acme/gone/D", canaries[5].as_bytes(), &[]);
+    w.ok(&["rm", "-f", "acme/gone/D"], None);
+    w.ok(&["ls", "--long"], None);
+    w.ok(&["history", "acme/prod/K", "--reveal"], None);
+    w.ok(&["get", "acme/prod/K", "--json"], None);
+    // The binary value is stored base64: look for that spelling too.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(canaries[3].as_bytes());
+    let mut needles: Vec<&[u8]> = canaries.iter().map(|c| c.as_bytes()).collect();
+    needles.push(b64.as_bytes());
+    needles.push(&generated);
+    w.assert_no_plaintext(&needles);
+    // Every file and folder ward made is private.
+    for f in common::files_under(&w.store()) {
+        assert_eq!(common::mode(&f), 0o600, "{}", f.display());
+    }
+}

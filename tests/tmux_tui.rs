@@ -1,0 +1,255 @@
+//! The real binary in a real terminal: tmux runs `ward`, keys are typed with
+//! send-keys and the screen is read with capture-pane. Checks start-up,
+//! navigation, reveal, quitting with the terminal restored, Ctrl-Z and `fg`,
+//! and three TERM settings.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn new(name: &str) -> Tmux {
+        Tmux {
+            socket: format!("ward-test-{name}-{}", std::process::id()),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start(&self, w: u16, h: u16, env: &[(&str, String)]) {
+        let mut args: Vec<String> = vec![
+            "-f".into(),
+            "/dev/null".into(),
+            "new-session".into(),
+            "-d".into(),
+            "-x".into(),
+            w.to_string(),
+            "-y".into(),
+            h.to_string(),
+        ];
+        for (k, v) in env {
+            args.push("-e".into());
+            args.push(format!("{k}={v}"));
+        }
+        args.extend(["bash".into(), "--norc".into(), "--noprofile".into()]);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.cmd(&refs);
+        self.cmd(&["set", "-g", "escape-time", "0"]);
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    fn alternate_on(&self) -> bool {
+        self.cmd(&["display", "-p", "-t", "0", "#{alternate_on}"])
+            .trim()
+            == "1"
+    }
+
+    /// Waits until the screen contains `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("timed out waiting for {text:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn ward() -> &'static str {
+    env!("CARGO_BIN_EXE_ward")
+}
+
+/// A store made with the real CLI in `dir`; returns the env for it.
+fn make_store(dir: &Path) -> Vec<(&'static str, String)> {
+    let env = vec![
+        ("XDG_CONFIG_HOME", dir.join("cfg").display().to_string()),
+        ("XDG_DATA_HOME", dir.join("data").display().to_string()),
+        ("XDG_CACHE_HOME", dir.join("cache").display().to_string()),
+        ("HOME", dir.display().to_string()),
+        ("PS1", "$ ".to_string()),
+    ];
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(ward())
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["init"], "");
+    run(
+        &[
+            "set",
+            "acme/api/STRIPE_KEY",
+            "--kind",
+            "api-key",
+            "--rotate-every",
+            "90d",
+        ],
+        "sk_test_tmux_value",
+    );
+    run(&["set", "acme/db/PASSWORD", "--expires", "+3d"], "db-pass");
+    env
+}
+
+fn path_with_ward() -> String {
+    let bin_dir: PathBuf = Path::new(ward()).parent().unwrap().to_path_buf();
+    format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn tui_runs_in_a_real_terminal_and_restores_it() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    for term in ["xterm-256color", "screen-256color", "linux"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = make_store(dir.path());
+        env.push(("PATH", path_with_ward()));
+        env.push(("TERM", term.to_string()));
+        let t = Tmux::new(&term.replace('-', ""));
+        t.start(80, 24, &env);
+        t.keys(&[ward(), "Enter"]);
+        let s = t.wait_for("Secrets");
+        assert!(s.contains("acme/"), "{term}: {s}");
+        assert!(
+            t.alternate_on(),
+            "{term}: the TUI uses the alternate screen"
+        );
+        // Navigate to the Stripe key and reveal it.
+        t.keys(&["j", "j"]);
+        let s = t.wait_for("acme/api/STRIPE_KEY");
+        assert!(!s.contains("sk_test_tmux_value"), "masked until revealed");
+        t.keys(&["r"]);
+        t.wait_for("sk_test_tmux_value");
+        // Quit: the shell is back, the alternate screen is off, nothing leaked.
+        t.keys(&["q"]);
+        t.keys(&["echo back-$((40+2))", "Enter"]);
+        let s = t.wait_for("back-42");
+        assert!(!t.alternate_on(), "{term}: alternate screen left on exit");
+        assert!(
+            !s.contains("sk_test_tmux_value"),
+            "{term}: the value stays off the main screen: {s}"
+        );
+    }
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = make_store(dir.path());
+    env.push(("PATH", path_with_ward()));
+    env.push(("TERM", "xterm-256color".to_string()));
+    let t = Tmux::new("suspend");
+    t.start(100, 30, &env);
+    t.keys(&[ward(), "Enter"]);
+    t.wait_for("Secrets");
+    t.keys(&["C-z"]);
+    t.wait_for("Stopped");
+    assert!(!t.alternate_on(), "suspended: terminal restored");
+    t.keys(&["fg", "Enter"]);
+    t.wait_for("Secrets");
+    assert!(t.alternate_on());
+    t.keys(&["q"]);
+    t.keys(&["echo done-$((1+1))", "Enter"]);
+    t.wait_for("done-2");
+    assert!(!t.alternate_on());
+}
+
+#[test]
+fn first_run_in_a_real_terminal_creates_the_store() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        (
+            "XDG_CONFIG_HOME",
+            dir.path().join("cfg").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("HOME", dir.path().display().to_string()),
+        ("PATH", path_with_ward()),
+        ("TERM", "xterm-256color".to_string()),
+    ];
+    let t = Tmux::new("firstrun");
+    t.start(90, 26, &env);
+    t.keys(&[ward(), "Enter"]);
+    t.wait_for("Welcome to ward");
+    t.keys(&["Enter"]);
+    t.wait_for("No secrets yet");
+    t.keys(&["q"]);
+    assert!(dir.path().join("data/ward/store/.ward/store.toml").exists());
+    assert!(dir.path().join("cfg/ward/identity.txt").exists());
+}
