@@ -45,10 +45,14 @@ fn ward_check(store: &Path, identity: &Path, cache_home: &Path, extra: &[&str]) 
 }
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this
+    // without it: then only a smoke run on 200 secrets.
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("WARD_BENCH_SECRETS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(if smoke { 200 } else { 10_000 });
+    let runs = |r: usize| if smoke { 1 } else { r };
     let dir = tempfile::tempdir().expect("temp dir");
     let demo = ward::demo::create(&dir.path().join("demo")).expect("demo store");
     let store = Store::open(&demo.store).expect("store");
@@ -71,7 +75,7 @@ fn main() {
     let cache_file = index::cache_path(&store, &cache_dir);
 
     // Real binary, cold: no metadata cache (removed before every run).
-    let (best, median) = time(3, || {
+    let (best, median) = time(runs(3), || {
         let _ = std::fs::remove_file(&cache_file);
         assert_eq!(ward_check(&demo.store, &demo.identity, &cache_home, &[]), 8);
     });
@@ -80,7 +84,7 @@ fn main() {
         ms(best),
         ms(median)
     );
-    let (best, median) = time(3, || {
+    let (best, median) = time(runs(3), || {
         assert_eq!(
             ward_check(&demo.store, &demo.identity, &cache_home, &["--no-cache"]),
             8
@@ -93,7 +97,7 @@ fn main() {
     );
     // Real binary, warm.
     assert_eq!(ward_check(&demo.store, &demo.identity, &cache_home, &[]), 8);
-    let (best, median) = time(7, || {
+    let (best, median) = time(runs(7), || {
         assert_eq!(ward_check(&demo.store, &demo.identity, &cache_home, &[]), 8);
     });
     println!(
@@ -101,7 +105,7 @@ fn main() {
         ms(best),
         ms(median)
     );
-    let (best, median) = time(7, || {
+    let (best, median) = time(runs(7), || {
         let status = Command::new(env!("CARGO_BIN_EXE_ward"))
             .arg("--version")
             .stdout(Stdio::null())
@@ -116,11 +120,11 @@ fn main() {
     );
 
     // In process.
-    let (best, _) = time(5, || {
+    let (best, _) = time(runs(5), || {
         std::hint::black_box(store.list(None));
     });
     println!("in-process: list (no decryption)        {}", ms(best));
-    let (best, _) = time(3, || {
+    let (best, _) = time(runs(3), || {
         let _ = std::fs::remove_file(&cache_file);
         let (metas, stats) =
             index::load_metas_with_stats(&store, &keys, &listing.secrets, Some(&cache_dir));
@@ -128,7 +132,7 @@ fn main() {
         assert_eq!(metas.len(), listing.secrets.len());
     });
     println!("in-process: load_metas cold            {}", ms(best));
-    let (best, _) = time(5, || {
+    let (best, _) = time(runs(5), || {
         let (metas, stats) =
             index::load_metas_with_stats(&store, &keys, &listing.secrets, Some(&cache_dir));
         assert_eq!(stats.hits, listing.secrets.len(), "{stats:?}");
@@ -140,7 +144,7 @@ fn main() {
         .map(|(n, m)| (n, m.expect("readable")))
         .collect();
     let today = chrono::Local::now().date_naive();
-    let (best, _) = time(5, || {
+    let (best, _) = time(runs(5), || {
         let mut r = Review::build(
             &listing,
             metas
