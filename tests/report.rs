@@ -385,6 +385,18 @@ fn check_exit_codes() {
     );
     let (code, out, _) = env.code(&["check", "--due-within", "3d"]);
     assert_eq!((code, out.as_str()), (0, ""));
+    // A span beyond the lead time lists what is due by then, still exit 0.
+    let (code, out, err) = env.code(&["check", "--due-within", "100d"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("ok        ok/FRESH  rotation due in 90 days"),
+        "{out}"
+    );
+    assert!(
+        err.contains("nothing needs action; 2 more secrets due by"),
+        "{err}"
+    );
     // Expired: 8.
     env.ok(
         &["set", "bad/EXPIRED", "--expires", "2020-01-01"],

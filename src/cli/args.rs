@@ -113,7 +113,7 @@ Prints one line per secret that needs action (status, name, reason) and nothing
 when all is well, so it fits cron and CI. Reads metadata only, never values.
 
 Exit codes:
-  0  nothing is compromised, expired or overdue (due-soon lines may be printed)
+  0  nothing is compromised, expired or overdue (--due-within lines may be printed)
   8  at least one secret is compromised, expired or overdue
   5  some secret files could not be read (and nothing needs action)
   other codes as for every command (see `ward --help`)
@@ -171,7 +171,7 @@ pub struct ReportArgs {
 pub struct CheckArgs {
     /// Only secrets under this folder (or this one secret)
     pub prefix: Option<String>,
-    /// Also list secrets due soon within this span: 30d, 6w, 3m (they do not fail the check)
+    /// Also list secrets whose next due date is within this span: 30d, 6w, 3m (they do not fail the check)
     #[arg(long, value_name = "SPAN")]
     pub due_within: Option<String>,
     /// Decrypt every file, neither reading nor writing the metadata cache

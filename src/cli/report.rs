@@ -148,15 +148,24 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
     if !review.rows.is_empty() {
         let parts: Vec<String> = counts
             .iter()
-            .filter(|(_, n)| *n > 0)
+            .filter(|(s, n)| *n > 0 && s.needs_action())
             .map(|(s, n)| format!("{n} {s}"))
             .collect();
-        eprintln!(
-            "ward check: {} need{} action ({})",
-            plural(needing, "secret"),
-            if needing == 1 { "s" } else { "" },
-            parts.join(", ")
-        );
+        let mut summary = if needing == 0 {
+            "nothing needs action".to_string()
+        } else {
+            format!(
+                "{} need{} action ({})",
+                plural(needing, "secret"),
+                if needing == 1 { "s" } else { "" },
+                parts.join(", ")
+            )
+        };
+        let later = counts.total() - needing;
+        if let (Some(by), true) = (due_by, later > 0) {
+            summary.push_str(&format!("; {} due by {by}", plural(later, "more secret")));
+        }
+        eprintln!("ward check: {summary}");
     }
     Ok(if needing > 0 {
         exit::NEEDS_ACTION
