@@ -274,6 +274,16 @@ fn osc52_in_tmux_copies_then_overwrites() {
         Duration::from_secs(5),
         || !tmux.all_buffers().iter().any(|b| b == VALUE),
     );
+    // The keeper recorded the clear in the audit log after ward copy exited;
+    // it is sealed into the chain by the next append, and verifies.
+    wait_for("the clipboard-cleared record", Duration::from_secs(5), || {
+        let out = sb.ward(&["audit", "--json"]).output().unwrap();
+        text(&out.stdout).contains("clipboard-cleared")
+    });
+    let out = sb.ward(&["get", "acme/api/KEY", "--field", "url"]).output().unwrap();
+    assert!(out.status.success());
+    let out = sb.ward(&["audit", "verify"]).output().unwrap();
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
 
     // --field copies a metadata field.
     let (code, err) = copy_in_tmux(&sb, &tmux, "b", "acme/api/KEY --field url --timeout 0");

@@ -89,6 +89,7 @@ fn osc52_bytes_reach_the_terminal_and_are_overwritten() {
         timeout: Some(Duration::from_millis(1200)),
         helper: Some(PathBuf::from(WARD)),
         tty: Some(slave_path),
+        audit: None,
     };
     let copied = clipboard::copy(value, &opts).expect("copy");
     assert_eq!(

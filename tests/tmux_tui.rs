@@ -211,6 +211,8 @@ fn ctrl_z_suspends_and_fg_resumes() {
     t.start(100, 30, &env);
     t.keys(&[ward(), "Enter"]);
     t.wait_for("Secrets");
+    // Let the first frames settle so Ctrl-Z reaches the running loop.
+    std::thread::sleep(Duration::from_millis(300));
     t.keys(&["C-z"]);
     t.wait_for("Stopped");
     assert!(!t.alternate_on(), "suspended: terminal restored");

@@ -35,10 +35,16 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
             (Zeroizing::new(text.to_string()), name.to_string())
         }
     };
-    let opts = CopyOptions::new(
+    let mut opts = CopyOptions::new(
         args.backend.unwrap_or(ctx.config.clipboard_backend),
         args.timeout.unwrap_or(ctx.config.clipboard_timeout),
     );
+    // The keeper outlives this process: it records the clear itself.
+    opts.audit = Some(crate::clipboard::AuditTarget {
+        store_root: ctx.store.root().to_path_buf(),
+        actor: ctx.actor.clone(),
+        path: name.to_string(),
+    });
     match clipboard::copy(&value, &opts) {
         Ok(copied) => {
             ctx.audit(

@@ -58,6 +58,15 @@ pub struct KeeperArgs {
     /// An inherited file descriptor open on the terminal, for OSC 52
     #[arg(long)]
     pub tty_fd: Option<i32>,
+    /// Store whose audit log gets the clipboard-cleared record
+    #[arg(long)]
+    pub audit_store: Option<PathBuf>,
+    /// Actor the record is written as
+    #[arg(long)]
+    pub audit_actor: Option<String>,
+    /// The secret that was copied (a name, never a value)
+    #[arg(long)]
+    pub audit_path: Option<String>,
 }
 
 /// A copy that happened, and the keeper that will clear it.
@@ -119,6 +128,14 @@ pub fn copy(value: &str, opts: &CopyOptions) -> Result<Copied, CopyError> {
     let tty_raw = tty.as_ref().ok().map(|f| f.as_raw_fd());
     if tty_raw.is_some() {
         cmd.arg("--tty-fd").arg(TTY_FD.to_string());
+    }
+    if let Some(a) = &opts.audit {
+        cmd.arg("--audit-store")
+            .arg(&a.store_root)
+            .arg("--audit-actor")
+            .arg(&a.actor)
+            .arg("--audit-path")
+            .arg(&a.path);
     }
     // SAFETY: only async-signal-safe calls (dup2, fcntl, setsid) between fork and exec.
     unsafe {
@@ -272,6 +289,7 @@ pub fn run(args: KeeperArgs) -> i32 {
         Timing::default(),
     );
     drop(value);
+    record_clear(&args, &outcome);
     let _ = writeln!(out, "done {}", outcome.token());
     let _ = out.flush();
     0
@@ -578,4 +596,24 @@ pub fn hold_and_clear<C: Clipboard + ?Sized>(
             .unwrap_or(ClearOutcome::Superseded),
         None => clear_if_unchanged(board, value),
     }
+}
+
+/// Records the clear in the store's audit log, unsealed (the keeper has no
+/// identity): the actor's next append seals it into the chain. The copying
+/// process may be long gone, so the keeper is the one that knows.
+fn record_clear(args: &KeeperArgs, outcome: &ClearOutcome) {
+    let (Some(root), Some(actor)) = (&args.audit_store, &args.audit_actor) else {
+        return;
+    };
+    if !outcome.cleared() {
+        return;
+    }
+    let mut event = crate::audit::Event::new(crate::audit::Action::ClipboardCleared);
+    if let Some(p) = &args.audit_path {
+        event = event.path(p.as_str());
+    }
+    // Nowhere to report a failure: the keeper's terminal is gone. verify
+    // shows a missing record as nothing, which is why the copy itself is
+    // recorded by the copying process.
+    let _ = crate::audit::Log::open(root, actor, None).append_unsealed(event);
 }

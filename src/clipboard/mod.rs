@@ -305,6 +305,17 @@ pub struct CopyOptions {
     pub helper: Option<PathBuf>,
     /// The terminal for OSC 52; default: /dev/tty (the controlling terminal).
     pub tty: Option<PathBuf>,
+    /// Where the keeper records the clear, if anywhere.
+    pub audit: Option<AuditTarget>,
+}
+
+/// The audit log a keeper writes its clipboard-cleared record to.
+#[derive(Clone, Debug)]
+pub struct AuditTarget {
+    pub store_root: PathBuf,
+    pub actor: String,
+    /// The secret copied (its name only).
+    pub path: String,
 }
 
 impl CopyOptions {
@@ -315,6 +326,7 @@ impl CopyOptions {
             timeout: (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs)),
             helper: None,
             tty: None,
+            audit: None,
         }
     }
 }
@@ -328,7 +340,11 @@ pub trait Copier: Send {
         value: &str,
         timeout: Option<Duration>,
         now: Instant,
+        audit: Option<AuditTarget>,
     ) -> Result<CopyReport, CopyError>;
+    /// Whether the copier records the clear in the audit log itself (the
+    /// keeper process does); otherwise the caller records what `poll` says.
+    fn records_clear(&self) -> bool;
     /// The outcome of the latest copy's clear, once (call on each tick).
     fn poll(&mut self, now: Instant) -> Option<ClearOutcome>;
     /// The program is quitting: the pending clear must still happen. Returns a
@@ -358,15 +374,21 @@ impl Copier for SystemCopier {
         value: &str,
         timeout: Option<Duration>,
         _now: Instant,
+        audit: Option<AuditTarget>,
     ) -> Result<CopyReport, CopyError> {
         // The keeper process keeps real time.
         let opts = CopyOptions {
             timeout,
+            audit,
             ..self.options.clone()
         };
         let copied = copy(value, &opts)?;
         self.latest = Some(copied.keeper);
         Ok(copied.report)
+    }
+
+    fn records_clear(&self) -> bool {
+        true
     }
 
     fn poll(&mut self, _now: Instant) -> Option<ClearOutcome> {
@@ -452,8 +474,13 @@ impl<C: Clipboard + Send + 'static> Copier for AutoClear<C> {
         value: &str,
         timeout: Option<Duration>,
         now: Instant,
+        _audit: Option<AuditTarget>,
     ) -> Result<CopyReport, CopyError> {
         self.copy_at(value, timeout, now)
+    }
+
+    fn records_clear(&self) -> bool {
+        false
     }
 
     fn poll(&mut self, now: Instant) -> Option<ClearOutcome> {

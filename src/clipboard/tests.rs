@@ -147,7 +147,12 @@ fn clear_still_happens_after_quit() {
     let fake = FakeClipboard::new();
     let mut copier: Box<dyn Copier> = Box::new(AutoClear::new(fake.clone()));
     copier
-        .copy("hunter2", Some(Duration::from_millis(100)), Instant::now())
+        .copy(
+            "hunter2",
+            Some(Duration::from_millis(100)),
+            Instant::now(),
+            None,
+        )
         .unwrap();
     // The app quits before the timeout.
     let handle = copier.quit().expect("a pending clear");

@@ -253,7 +253,12 @@ impl Session {
             None => name,
             Some(f) => format!("the {f} of {name}"),
         };
-        match self.copier.copy(&request.text, timeout, self.now) {
+        let audit = Some(crate::clipboard::AuditTarget {
+            store_root: self.store_root.clone(),
+            actor: self.actor.clone(),
+            path: request.name.to_string(),
+        });
+        match self.copier.copy(&request.text, timeout, self.now, audit) {
             Ok(report) => {
                 self.pending_records.push(
                     AuditEvent::new(Action::Copy)
@@ -277,7 +282,7 @@ impl Session {
         self.now = now;
         let mut msgs = Vec::new();
         if let Some(outcome) = self.copier.poll(now) {
-            if outcome.cleared() {
+            if outcome.cleared() && !self.copier.records_clear() {
                 let mut event = AuditEvent::new(Action::ClipboardCleared);
                 if let Some(p) = self.copied.take() {
                     event = event.path(&p);

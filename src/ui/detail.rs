@@ -141,7 +141,7 @@ fn doc_lines<'a>(
         .unwrap_or_default();
     lines.push(text(
         "Rotated",
-        format!("{} ({age}) · version {}", day(doc.rotated), doc.version),
+        format!("{} ({age}) · v{}", day(doc.rotated), doc.version),
         theme,
     ));
     // Policy and where it came from.
@@ -227,7 +227,7 @@ fn doc_lines<'a>(
                 Span::styled(format!("  v{:<3}", h.version), theme.label()),
                 Span::styled(MASK[..3 * 6].to_string(), theme.masked()),
                 Span::raw(format!(
-                    "  set {}, replaced {} by {}{why}",
+                    "  {} → {} by {}{why}",
                     day(h.set),
                     day(h.replaced),
                     escape(&h.replaced_by)
