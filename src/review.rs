@@ -322,11 +322,10 @@ pub fn due_by(within: Interval, today: NaiveDate) -> NaiveDate {
 }
 
 /// Whether `ward check` reports this row: it needs action now (compromised,
-/// expired, overdue), or is due soon with its next action on or before `due_by`.
+/// expired, overdue), or its next action date is on or before `due_by`
+/// (whatever the lead time: `--due-within 60d` looks further than a 14-day lead).
 pub fn needs_attention(row: &ReviewRow, due_by: Option<NaiveDate>) -> bool {
-    row.status.needs_action()
-        || (row.status == Status::DueSoon
-            && due_by.is_some_and(|by| row.due.is_some_and(|d| d <= by)))
+    row.status.needs_action() || due_by.is_some_and(|by| row.due.is_some_and(|d| d <= by))
 }
 
 /// How many secrets are in each status.

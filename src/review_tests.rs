@@ -234,6 +234,8 @@ fn check_selection() {
     );
     assert_eq!(pick(Some(d("2026-06-09"))).len(), 3);
     assert_eq!(pick(Some(d("2026-06-10"))).len(), 4);
+    // Beyond the lead time too: acme/OK is due 2026-07-30.
+    assert_eq!(pick(Some(d("2026-07-30"))).len(), 5);
 }
 
 #[test]

@@ -982,3 +982,39 @@ fn review_sorts_filters_jumps_and_rotates() {
     );
     assert!(app.screen().contains("+ ok"));
 }
+
+#[test]
+fn the_metadata_cache_is_used_and_never_wrong() {
+    let f = Fixture::demo();
+    let cache = f._dir.path().join("cache");
+    let open = |f: &Fixture| {
+        let mut h =
+            Harness::open_with_cache(&f.cli(), 100, 30, today(), Some(cache.clone())).unwrap();
+        h.app.store_label = "~/demo/store".into();
+        h
+    };
+    let first = open(&f);
+    drop(first);
+    let cache_file = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    assert!(cache_file.to_string_lossy().ends_with(".cache.age"));
+    // Change a secret behind the cache's back; the next start must see it.
+    let name = SecretPath::parse("personal/HOME_WIFI").unwrap();
+    f.store()
+        .update(&f.keys(), &name, |d| {
+            d.owner = Some("changed-owner".into());
+            Ok(())
+        })
+        .unwrap();
+    let mut second = open(&f);
+    let entry = second.app.catalog.get(&name).unwrap();
+    assert_eq!(
+        entry.loaded().unwrap().meta.owner.as_deref(),
+        Some("changed-owner")
+    );
+    assert!(second.screen().contains("15 secrets"));
+}

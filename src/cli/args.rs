@@ -66,6 +66,11 @@ pub enum Command {
     Copy(CopyArgs),
     /// Show the audit timeline, newest first; `ward audit verify` checks it
     Audit(AuditArgs),
+    /// Review expiry and rotation of every secret: table, JSON, CSV or Markdown
+    Report(ReportArgs),
+    /// Print only secrets needing action; exit 8 if any is compromised, expired or overdue
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -98,6 +103,80 @@ pub struct LsArgs {
     /// JSON for scripts (with --long: metadata too)
     #[arg(long)]
     pub json: bool,
+    /// With --long: decrypt every file, neither reading nor writing the metadata cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+const CHECK_HELP: &str = "\
+Prints one line per secret that needs action (status, name, reason) and nothing
+when all is well, so it fits cron and CI. Reads metadata only, never values.
+
+Exit codes:
+  0  nothing is compromised, expired or overdue (--due-within lines may be printed)
+  8  at least one secret is compromised, expired or overdue
+  5  some secret files could not be read (and nothing needs action)
+  other codes as for every command (see `ward --help`)
+
+Examples:
+  ward check                      # cron: mail me when anything needs action
+  ward check acme/ --due-within 30d
+  ward check || echo \"secrets need rotation\"";
+
+/// Output format of `ward report`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned columns for a terminal
+    #[default]
+    Table,
+    /// One JSON object: counts, rows and unreadable secrets
+    Json,
+    /// RFC 4180 CSV with a header row
+    Csv,
+    /// A Markdown table (GitHub flavoured)
+    Markdown,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ReportArgs {
+    /// Only secrets under this folder (or this one secret)
+    pub prefix: Option<String>,
+    /// Only these statuses: compromised, expired, overdue, due-soon, ok, no-policy (repeatable, or comma-separated)
+    #[arg(long = "status", value_name = "STATUS", value_delimiter = ',')]
+    pub statuses: Vec<String>,
+    /// Only secrets of this owner (case-insensitive)
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Only this project (first path segment)
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only what needs action within this span: 30d, 6w, 3m (compromised, expired and overdue included)
+    #[arg(long, value_name = "SPAN")]
+    pub due_within: Option<String>,
+    /// Sort by: status (worst first, default), name, project, age, policy, due, expires, owner, kind
+    #[arg(long, value_name = "COLUMN", default_value = "status")]
+    pub sort: String,
+    /// Reverse the order
+    #[arg(long)]
+    pub reverse: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Decrypt every file, neither reading nor writing the metadata cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CheckArgs {
+    /// Only secrets under this folder (or this one secret)
+    pub prefix: Option<String>,
+    /// Also list secrets whose next due date is within this span: 30d, 6w, 3m (they do not fail the check)
+    #[arg(long, value_name = "SPAN")]
+    pub due_within: Option<String>,
+    /// Decrypt every file, neither reading nor writing the metadata cache
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Clone, Debug, Args)]

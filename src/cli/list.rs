@@ -1,4 +1,5 @@
-//! `ward ls`: names from file names; `--long` decrypts metadata in parallel.
+//! `ward ls`: names from file names; `--long` decrypts metadata in parallel,
+//! through the metadata cache unless `--no-cache`.
 
 use super::args::LsArgs;
 use super::context::Context;
@@ -38,9 +39,8 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
         return Ok(if failed { exit::CORRUPT } else { exit::OK });
     }
 
-    let keys = ctx.keys()?;
     let today = chrono::Local::now().date_naive();
-    let loaded = ctx.store.read_meta_all(keys, &listing.secrets);
+    let loaded = super::report::load_metas(ctx, &listing.secrets, args.no_cache)?;
     let mut rows = Vec::new();
     let mut items = Vec::new();
     for (name, result) in loaded {

@@ -8,6 +8,7 @@ mod copy;
 mod init;
 mod list;
 mod output;
+mod report;
 mod secrets;
 
 pub use args::{Cli, Command};
@@ -53,6 +54,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Rm(a) => secrets::rm(&ctx, a),
                 Command::Copy(a) => copy::run(&ctx, a),
                 Command::Audit(a) => audit::run(&ctx, a),
+                Command::Report(a) => report::report(&ctx, a),
+                Command::Check(a) => report::check(&ctx, a),
                 Command::Init(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)

@@ -190,7 +190,61 @@ pub fn load_metas_with_stats(
     names: &[SecretPath],
     cache_dir: Option<&Path>,
 ) -> (Vec<(SecretPath, Result<SecretMeta>)>, CacheStats) {
-    load_inner(store, keys, names, cache_dir, RACY_MARGIN.as_nanos() as i64)
+    let mut out = Vec::with_capacity(names.len());
+    let stats = load_inner(
+        store,
+        keys,
+        names,
+        cache_dir,
+        RACY_MARGIN.as_nanos() as i64,
+        names.len().max(1),
+        &mut |batch| out.extend(batch),
+    );
+    (out, stats)
+}
+
+/// Everything at once with a chosen racy margin (tests set it to 0).
+#[cfg(test)]
+fn load_all_inner(
+    store: &Store,
+    keys: &Keyring,
+    names: &[SecretPath],
+    cache_dir: Option<&Path>,
+    racy_margin_ns: i64,
+) -> (Vec<(SecretPath, Result<SecretMeta>)>, CacheStats) {
+    let mut out = Vec::new();
+    let stats = load_inner(
+        store,
+        keys,
+        names,
+        cache_dir,
+        racy_margin_ns,
+        names.len().max(1),
+        &mut |b| out.extend(b),
+    );
+    (out, stats)
+}
+
+/// [`load_metas`] in batches of `batch` secrets, each handed to `sink` as
+/// soon as it is ready (the TUI fills in statuses as they arrive); the cache
+/// is written once at the end.
+pub fn load_metas_streaming(
+    store: &Store,
+    keys: &Keyring,
+    names: &[SecretPath],
+    cache_dir: Option<&Path>,
+    batch: usize,
+    sink: &mut dyn FnMut(Vec<(SecretPath, Result<SecretMeta>)>),
+) -> CacheStats {
+    load_inner(
+        store,
+        keys,
+        names,
+        cache_dir,
+        RACY_MARGIN.as_nanos() as i64,
+        batch.max(1),
+        sink,
+    )
 }
 
 fn load_inner(
@@ -199,14 +253,17 @@ fn load_inner(
     names: &[SecretPath],
     cache_dir: Option<&Path>,
     racy_margin_ns: i64,
-) -> (Vec<(SecretPath, Result<SecretMeta>)>, CacheStats) {
+    batch: usize,
+    sink: &mut dyn FnMut(Vec<(SecretPath, Result<SecretMeta>)>),
+) -> CacheStats {
     let Some(cache_dir) = cache_dir else {
-        let out = store.read_meta_all(keys, names);
-        let stats = CacheStats {
+        for chunk in names.chunks(batch) {
+            sink(store.read_meta_all(keys, chunk));
+        }
+        return CacheStats {
             decrypted: names.len(),
             ..CacheStats::default()
         };
-        return (out, stats);
     };
     let path = cache_path(store, cache_dir);
     let root = fs::canonicalize(store.root()).unwrap_or_else(|_| store.root().to_path_buf());
@@ -253,48 +310,53 @@ fn load_inner(
         Fresh(Fingerprint, SecretMeta),
         Failed(WardError),
     }
-    let outcomes: Vec<Outcome> = names
-        .par_iter()
-        .map(|name| {
-            let file = store.file_of(name);
-            if let (Ok(md), Some(entry)) = (fs::metadata(&file), entries.get(name.as_str())) {
-                if entry.valid_for(&Fingerprint::of(&md), racy_margin_ns) {
-                    return Outcome::Hit(entry.meta.clone());
+    for chunk in names.chunks(batch) {
+        let outcomes: Vec<Outcome> = chunk
+            .par_iter()
+            .map(|name| {
+                let file = store.file_of(name);
+                if let (Ok(md), Some(entry)) =
+                    (fs::symlink_metadata(&file), entries.get(name.as_str()))
+                {
+                    if entry.valid_for(&Fingerprint::of(&md), racy_margin_ns) {
+                        return Outcome::Hit(entry.meta.clone());
+                    }
+                }
+                match read_meta_fingerprinted(keys, name, &file) {
+                    Ok((fp, meta)) => Outcome::Fresh(fp, meta),
+                    Err(e) => Outcome::Failed(e),
+                }
+            })
+            .collect();
+
+        let mut out = Vec::with_capacity(chunk.len());
+        for (name, outcome) in chunk.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Hit(meta) => {
+                    stats.hits += 1;
+                    out.push((name.clone(), Ok(meta)));
+                }
+                Outcome::Fresh(fp, meta) => {
+                    stats.decrypted += 1;
+                    changed = true;
+                    entries.insert(
+                        name.as_str().to_string(),
+                        Entry {
+                            fp,
+                            seen_ns,
+                            meta: meta.clone(),
+                        },
+                    );
+                    out.push((name.clone(), Ok(meta)));
+                }
+                Outcome::Failed(e) => {
+                    stats.decrypted += 1;
+                    changed |= entries.remove(name.as_str()).is_some();
+                    out.push((name.clone(), Err(e)));
                 }
             }
-            match read_meta_fingerprinted(keys, name, &file) {
-                Ok((fp, meta)) => Outcome::Fresh(fp, meta),
-                Err(e) => Outcome::Failed(e),
-            }
-        })
-        .collect();
-
-    let mut out = Vec::with_capacity(names.len());
-    for (name, outcome) in names.iter().zip(outcomes) {
-        match outcome {
-            Outcome::Hit(meta) => {
-                stats.hits += 1;
-                out.push((name.clone(), Ok(meta)));
-            }
-            Outcome::Fresh(fp, meta) => {
-                stats.decrypted += 1;
-                changed = true;
-                entries.insert(
-                    name.as_str().to_string(),
-                    Entry {
-                        fp,
-                        seen_ns,
-                        meta: meta.clone(),
-                    },
-                );
-                out.push((name.clone(), Ok(meta)));
-            }
-            Outcome::Failed(e) => {
-                stats.decrypted += 1;
-                changed |= entries.remove(name.as_str()).is_some();
-                out.push((name.clone(), Err(e)));
-            }
         }
+        sink(out);
     }
 
     if changed {
@@ -326,7 +388,7 @@ fn load_inner(
             Err(e) => stats.write_error = Some(e.to_string()),
         }
     }
-    (out, stats)
+    stats
 }
 
 /// Removes the cache of `store`, if any.
@@ -346,7 +408,7 @@ fn read_meta_fingerprinted(
     name: &SecretPath,
     path: &Path,
 ) -> Result<(Fingerprint, SecretMeta)> {
-    let mut file = match fs::File::open(path) {
+    let mut file = match super::fsio::open_read(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(WardError::NotFound {
@@ -370,7 +432,7 @@ fn read_meta_fingerprinted(
 
 /// `Ok(None)`: no cache file. `Err`: a file that cannot be used, and why.
 fn read_cache(path: &Path, keys: &Keyring) -> std::result::Result<Option<CacheDoc>, String> {
-    let bytes = match fs::read(path) {
+    let bytes = match super::fsio::read_file(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read it: {e}")),

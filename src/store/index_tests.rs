@@ -41,7 +41,7 @@ impl Fixture {
     }
     /// A load that trusts files changed up to now (no racy margin).
     fn load(&self) -> (Vec<(SecretPath, Result<SecretMeta>)>, CacheStats) {
-        load_inner(&self.store, &self.keys, &self.names(), Some(&self.cache), 0)
+        load_all_inner(&self.store, &self.keys, &self.names(), Some(&self.cache), 0)
     }
     fn truth(&self) -> Vec<(String, SecretMeta)> {
         self.store
@@ -350,7 +350,7 @@ fn a_prefix_load_keeps_other_entries() {
         .store
         .list(Some(&SecretPath::parse("infra").unwrap()))
         .secrets;
-    let (_, stats) = load_inner(&f.store, &f.keys, &some, Some(&f.cache), 0);
+    let (_, stats) = load_all_inner(&f.store, &f.keys, &some, Some(&f.cache), 0);
     assert_eq!(stats.hits, some.len());
     let (_, stats) = f.load();
     assert_eq!(stats.decrypted, 0);

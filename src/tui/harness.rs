@@ -25,8 +25,21 @@ pub struct Harness {
 impl Harness {
     /// Opens the app on the store and identities named in `cli`, at `width`×`height`.
     pub fn open(cli: &Cli, width: u16, height: u16, today: chrono::NaiveDate) -> Result<Harness> {
+        Harness::open_with_cache(cli, width, height, today, None)
+    }
+
+    /// Like [`Harness::open`], with the metadata cache in `cache_dir` (None:
+    /// no cache, so tests never touch the user's cache folder).
+    pub fn open_with_cache(
+        cli: &Cli,
+        width: u16,
+        height: u16,
+        today: chrono::NaiveDate,
+        cache_dir: Option<std::path::PathBuf>,
+    ) -> Result<Harness> {
         let now = Instant::now();
         let (app, mut session, fx) = super::prepare(cli, now, today)?;
+        session.cache_dir = cache_dir;
         // A fake clipboard: tests see what was copied and when it clears.
         let clipboard = FakeClipboard::new();
         session.copier = Box::new(AutoClear::new(clipboard.clone()));

@@ -45,6 +45,8 @@ pub struct Session {
     copied: Option<String>,
     /// The clock as of the last tick (the harness drives it in tests).
     pub now: Instant,
+    /// Where the encrypted metadata cache lives; None disables it.
+    pub cache_dir: Option<PathBuf>,
 }
 
 fn send(tx: &Sender<Event>, msg: Msg) {
@@ -70,6 +72,7 @@ impl Session {
             pending_records: Vec::new(),
             copied: None,
             now: Instant::now(),
+            cache_dir: Some(crate::config::cache_dir()),
         }
     }
 
@@ -130,16 +133,29 @@ impl Session {
             }
             Effect::LoadMetas(names) => {
                 let (store, keys) = (self.store.clone()?, self.keys.clone()?);
+                let cache_dir = self.cache_dir.clone();
                 Some(Box::new(move |tx| {
-                    for chunk in names.chunks(META_BATCH) {
-                        let batch = store
-                            .read_meta_all(&keys, chunk)
-                            .into_iter()
-                            .map(|(n, r)| (n, r.map_err(|e| e.to_string())))
-                            .collect();
-                        if tx.send(Event::App(Msg::Metas(batch))).is_err() {
-                            return; // the app has quit
-                        }
+                    // Through the encrypted metadata cache: a warm start
+                    // decrypts only what changed. Batches stream to the app.
+                    let stats = crate::store::index::load_metas_streaming(
+                        &store,
+                        &keys,
+                        &names,
+                        cache_dir.as_deref(),
+                        META_BATCH,
+                        &mut |batch| {
+                            let batch = batch
+                                .into_iter()
+                                .map(|(n, r)| (n, r.map_err(|e| e.to_string())))
+                                .collect();
+                            let _ = tx.send(Event::App(Msg::Metas(batch)));
+                        },
+                    );
+                    if let Some(e) = stats.write_error {
+                        send(
+                            &tx,
+                            Msg::Problem(format!("the metadata cache was not written: {e}")),
+                        );
                     }
                 }))
             }

@@ -1,0 +1,418 @@
+//! `ward report` and `ward check`: the review (src/review.rs) for people, cron
+//! and CI. Both read metadata only (in parallel, through the metadata cache)
+//! and never print a value. Neither records anything in the audit log: like
+//! `ward ls --long` they show no value, and a cron job running `ward check`
+//! every hour would bury the log's real events (docs/ROTATION.md).
+
+use super::args::{CheckArgs, ReportArgs, ReportFormat};
+use super::context::Context;
+use super::output;
+use crate::error::{exit, Result, WardError};
+use crate::policy::{Interval, PolicySource, Status};
+use crate::review::{self, Filter, Review, ReviewRow, SortKey};
+use crate::sanitize::escape;
+use crate::store::{index, SecretMeta, SecretPath};
+use chrono::NaiveDate;
+use serde_json::json;
+use std::io::Write;
+
+/// Metadata of `names` through the cache (or not, with `--no-cache`).
+pub(super) fn load_metas(
+    ctx: &Context,
+    names: &[SecretPath],
+    no_cache: bool,
+) -> Result<Vec<(SecretPath, Result<SecretMeta>)>> {
+    let keys = ctx.keys()?;
+    if no_cache {
+        return Ok(ctx.store.read_meta_all(keys, names));
+    }
+    let cache_dir = crate::config::cache_dir();
+    Ok(index::load_metas(&ctx.store, keys, names, &cache_dir))
+}
+
+/// Lists, loads and assesses; warns on stderr about anything unreadable.
+/// Returns the review and whether anything could not be read.
+fn load_review(
+    ctx: &Context,
+    prefix: Option<&str>,
+    no_cache: bool,
+    today: NaiveDate,
+) -> Result<(Review, bool)> {
+    let prefix = prefix.map(SecretPath::parse_prefix).transpose()?;
+    let listing = ctx.store.list(prefix.as_ref());
+    for p in &listing.problems {
+        output::warn_line(&format!("{}: {}", p.path.display(), p.cause));
+    }
+    let loaded = load_metas(ctx, &listing.secrets, no_cache)?;
+    let review = Review::build(&listing, loaded, ctx.config.lead_time, today);
+    for u in &review.unreadable {
+        output::warn_line(&u.error);
+    }
+    let failed = !listing.problems.is_empty() || !review.unreadable.is_empty();
+    Ok((review, failed))
+}
+
+fn parse_span(raw: &str) -> Result<Interval> {
+    raw.parse::<Interval>()
+        .map_err(|e| WardError::Usage(format!("--due-within: {e}")))
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub fn report(ctx: &Context, args: ReportArgs) -> Result<i32> {
+    let today = today();
+    let sort_key: SortKey = args
+        .sort
+        .parse()
+        .map_err(|e| WardError::Usage(format!("--sort: {e}")))?;
+    let statuses = args
+        .statuses
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.parse::<Status>())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| WardError::Usage(format!("--status: {e}")))?;
+    let due_by = args
+        .due_within
+        .as_deref()
+        .map(parse_span)
+        .transpose()?
+        .map(|span| review::due_by(span, today));
+    let filter = Filter {
+        statuses,
+        project: args.project.clone(),
+        owner: args.owner.clone(),
+        prefix: None, // the listing is already limited to the prefix
+        due_by,
+    };
+
+    let (mut review, failed) = load_review(ctx, args.prefix.as_deref(), args.no_cache, today)?;
+    review.rows.retain(|r| filter.matches(r));
+    review::sort(&mut review.rows, sort_key, args.reverse);
+
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        ReportFormat::Table => write_table(&mut out, &review),
+        ReportFormat::Json => write_json(&mut out, &review, today),
+        ReportFormat::Csv => write_csv(&mut out, &review.rows),
+        ReportFormat::Markdown => write_markdown(&mut out, &review.rows),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(WardError::Other(format!("cannot write the report: {e}")));
+        }
+    }
+    Ok(if failed { exit::CORRUPT } else { exit::OK })
+}
+
+pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
+    let today = today();
+    let due_by = args
+        .due_within
+        .as_deref()
+        .map(parse_span)
+        .transpose()?
+        .map(|span| review::due_by(span, today));
+    let (mut review, failed) = load_review(ctx, args.prefix.as_deref(), args.no_cache, today)?;
+    review.rows.retain(|r| review::needs_attention(r, due_by));
+    review::sort(&mut review.rows, SortKey::Status, false);
+
+    let width = review
+        .rows
+        .iter()
+        .map(|r| r.status.label().len())
+        .max()
+        .unwrap_or(0);
+    let names: Vec<String> = review
+        .rows
+        .iter()
+        .map(|r| escape(r.name.as_str()))
+        .collect();
+    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    for (r, name) in review.rows.iter().zip(&names) {
+        let pad = name_width - name.chars().count();
+        let _ = writeln!(
+            out,
+            "{:<width$}  {name}{}  {}",
+            r.status.label(),
+            " ".repeat(pad),
+            escape(&r.reason)
+        );
+    }
+    let _ = out.flush();
+    let counts = review::counts(&review.rows);
+    let needing = counts.needing_action();
+    if !review.rows.is_empty() {
+        let parts: Vec<String> = counts
+            .iter()
+            .filter(|(s, n)| *n > 0 && s.needs_action())
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
+        let mut summary = if needing == 0 {
+            "nothing needs action".to_string()
+        } else {
+            format!(
+                "{} need{} action ({})",
+                plural(needing, "secret"),
+                if needing == 1 { "s" } else { "" },
+                parts.join(", ")
+            )
+        };
+        let later = counts.total() - needing;
+        if let (Some(by), true) = (due_by, later > 0) {
+            summary.push_str(&format!("; {} due by {by}", plural(later, "more secret")));
+        }
+        eprintln!("ward check: {summary}");
+    }
+    Ok(if needing > 0 {
+        exit::NEEDS_ACTION
+    } else if failed {
+        exit::CORRUPT
+    } else {
+        exit::OK
+    })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// "90d", "30d (infra)" when inherited, "" when none.
+fn policy_cell(r: &ReviewRow) -> String {
+    match (&r.policy, &r.policy_source) {
+        (Some(p), PolicySource::Folder(f)) => format!("{p} ({f}/)"),
+        (Some(p), _) => p.to_string(),
+        (None, _) => String::new(),
+    }
+}
+
+fn source_cell(s: &PolicySource) -> String {
+    match s {
+        PolicySource::Secret => "secret".into(),
+        PolicySource::Folder(f) => format!("folder:{f}"),
+        PolicySource::None => "none".into(),
+    }
+}
+
+fn or_dash(s: String) -> String {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s
+    }
+}
+
+fn write_table(out: &mut impl Write, review: &Review) -> std::io::Result<()> {
+    let header = [
+        "STATUS", "NAME", "AGE", "POLICY", "DUE", "EXPIRES", "OWNER", "KIND", "REASON",
+    ];
+    let rows: Vec<Vec<String>> = review
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                format!("{} {}", r.status.symbol(), r.status),
+                r.name.to_string(),
+                format!("{}d", r.age_days),
+                or_dash(policy_cell(r)),
+                or_dash(date(r.due)),
+                or_dash(date(r.expires)),
+                or_dash(r.owner.clone().unwrap_or_default()),
+                r.kind.to_string(),
+                r.reason.clone(),
+            ]
+        })
+        .collect();
+    write_aligned(out, &header, &rows)?;
+    let c = review::counts(&review.rows);
+    let parts: Vec<String> = c
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    writeln!(
+        out,
+        "\n{}{}{}",
+        plural(c.total(), "secret"),
+        if parts.is_empty() { "" } else { ": " },
+        parts.join(", ")
+    )?;
+    if !review.unreadable.is_empty() {
+        writeln!(
+            out,
+            "{} could not be read (see the warnings above)",
+            plural(review.unreadable.len(), "secret")
+        )?;
+    }
+    Ok(())
+}
+
+/// Columns separated by two spaces, every cell escaped for the terminal.
+fn write_aligned(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape(c)).collect())
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, row: &[String]| -> std::io::Result<()> {
+        let mut text = String::new();
+        for (i, c) in row.iter().enumerate() {
+            text.push_str(c);
+            if i + 1 < row.len() {
+                let pad = widths[i].saturating_sub(c.chars().count());
+                text.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(
+        out,
+        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    )?;
+    for row in &cells {
+        line(out, row)?;
+    }
+    Ok(())
+}
+
+fn write_json(out: &mut impl Write, review: &Review, today: NaiveDate) -> std::io::Result<()> {
+    let c = review::counts(&review.rows);
+    let counts: serde_json::Map<String, serde_json::Value> = c
+        .iter()
+        .map(|(s, n)| (s.label().to_string(), json!(n)))
+        .collect();
+    let doc = json!({
+        "today": today,
+        "total": c.total(),
+        "counts": counts,
+        "secrets": review.rows,
+        "unreadable": review.unreadable,
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+const CSV_HEADER: [&str; 13] = [
+    "name",
+    "project",
+    "status",
+    "reason",
+    "age_days",
+    "rotated",
+    "policy",
+    "policy_source",
+    "lead",
+    "due",
+    "expires",
+    "owner",
+    "kind",
+];
+
+fn csv_cells(r: &ReviewRow) -> [String; 13] {
+    [
+        r.name.to_string(),
+        r.project.clone(),
+        r.status.to_string(),
+        r.reason.clone(),
+        r.age_days.to_string(),
+        r.rotated.to_string(),
+        r.policy.map(|p| p.to_string()).unwrap_or_default(),
+        source_cell(&r.policy_source),
+        r.lead.to_string(),
+        date(r.due),
+        date(r.expires),
+        r.owner.clone().unwrap_or_default(),
+        r.kind.to_string(),
+    ]
+}
+
+/// RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes.
+/// Control characters are escaped first, as everywhere on the terminal.
+pub fn csv_field(raw: &str) -> String {
+    let s = escape(raw);
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn write_csv(out: &mut impl Write, rows: &[ReviewRow]) -> std::io::Result<()> {
+    write!(out, "{}\r\n", CSV_HEADER.join(","))?;
+    for r in rows {
+        let line: Vec<String> = csv_cells(r).iter().map(|c| csv_field(c)).collect();
+        write!(out, "{}\r\n", line.join(","))?;
+    }
+    Ok(())
+}
+
+/// A Markdown table cell: escaped, pipes and backslashes made literal.
+pub fn markdown_cell(raw: &str) -> String {
+    escape(raw)
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+fn write_markdown(out: &mut impl Write, rows: &[ReviewRow]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "| Status | Name | Age | Policy | Due | Expires | Owner | Kind | Reason |"
+    )?;
+    writeln!(out, "|---|---|---:|---|---|---|---|---|---|")?;
+    for r in rows {
+        let cells = [
+            r.status.to_string(),
+            format!("`{}`", r.name.as_str().replace('`', "'")),
+            format!("{}d", r.age_days),
+            policy_cell(r),
+            date(r.due),
+            date(r.expires),
+            r.owner.clone().unwrap_or_default(),
+            r.kind.to_string(),
+            r.reason.clone(),
+        ];
+        let cells: Vec<String> = cells.iter().map(|c| markdown_cell(c)).collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("\x1b[31m"), "\\e[31m");
+    }
+
+    #[test]
+    fn markdown_escaping() {
+        assert_eq!(markdown_cell("a|b"), "a\\|b");
+        assert_eq!(markdown_cell("x\\y"), "x\\\\y");
+    }
+}
