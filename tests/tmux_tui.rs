@@ -179,6 +179,11 @@ fn tui_runs_in_a_real_terminal_and_restores_it() {
             t.alternate_on(),
             "{term}: the TUI uses the alternate screen"
         );
+        // A resize redraws at once: the wide header spells the statuses out.
+        t.cmd(&["resize-window", "-t", "0", "-x", "130", "-y", "30"]);
+        t.wait_for("~ 1 due-soon");
+        t.cmd(&["resize-window", "-t", "0", "-x", "80", "-y", "24"]);
+        t.wait_for("~1 due");
         // Navigate to the Stripe key and reveal it.
         t.keys(&["j", "j"]);
         let s = t.wait_for("acme/api/STRIPE_KEY");
@@ -254,4 +259,43 @@ fn first_run_in_a_real_terminal_creates_the_store() {
     t.keys(&["q"]);
     assert!(dir.path().join("data/ward/store/.ward/store.toml").exists());
     assert!(dir.path().join("cfg/ward/identity.txt").exists());
+}
+
+#[test]
+fn demo_cleans_up_when_its_terminal_goes_away() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("TMPDIR", tmp.path().display().to_string()),
+        ("HOME", tmp.path().display().to_string()),
+        ("TERM", "xterm-256color".to_string()),
+    ];
+    let t = Tmux::new("demohup");
+    t.start(100, 30, &env);
+    t.keys(&[&format!("{} demo", ward()), "Enter"]);
+    t.wait_for("Secrets");
+    let demo_dir = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("ward-demo-")
+        })
+        .expect("the demo folder");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&demo_dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the demo folder is private");
+    // Closing the terminal sends SIGHUP.
+    t.cmd(&["kill-server"]);
+    let start = Instant::now();
+    while demo_dir.exists() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!demo_dir.exists(), "the demo store was removed on SIGHUP");
 }

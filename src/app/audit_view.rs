@@ -52,6 +52,8 @@ pub enum Integrity {
     Ok,
     /// A human summary: which file, which line, what.
     Broken(String),
+    /// Could not be checked (e.g. no identity here opens the audit key).
+    Unverifiable(String),
 }
 
 #[derive(Debug, Default)]

@@ -168,6 +168,20 @@ pub struct Form {
     pub busy: bool,
     /// Set when the value came from the generator (and not edited since).
     generated: Option<GeneratorSpec>,
+    /// To tell whether anything was typed: lengths and a hash of the
+    /// fields as opened (never the texts themselves: a value may be typed).
+    initial_lens: Vec<usize>,
+    initial_hash: u64,
+    discard_armed: bool,
+}
+
+fn fields_hash(fields: &[Field]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in fields {
+        f.input.text().hash(&mut h);
+    }
+    h.finish()
 }
 
 fn field(key: FieldKey, text: &str) -> Field {
@@ -239,6 +253,8 @@ fn generator_text(spec: Option<&GeneratorSpec>) -> String {
 
 impl Form {
     fn build(kind: FormKind, fields: Vec<Field>) -> Form {
+        let initial = fields.iter().map(|f| f.input.text().len()).collect();
+        let initial_hash = fields_hash(&fields);
         Form {
             kind,
             fields,
@@ -246,6 +262,38 @@ impl Form {
             error: None,
             busy: false,
             generated: None,
+            initial_lens: initial,
+            initial_hash,
+            discard_armed: false,
+        }
+    }
+
+    /// Whether anything was typed since the form opened.
+    pub fn is_dirty(&self) -> bool {
+        self.fields
+            .iter()
+            .map(|f| f.input.text().len())
+            .collect::<Vec<_>>()
+            != self.initial_lens
+            || fields_hash(&self.fields) != self.initial_hash
+    }
+
+    /// Esc: true when the form may close. A form with typing in it asks for a
+    /// second Esc, so a pasted key is not lost to one stray keypress.
+    pub fn request_cancel(&mut self) -> bool {
+        if !self.is_dirty() || self.discard_armed {
+            return true;
+        }
+        self.discard_armed = true;
+        self.error = Some("Press Esc again to discard what you typed.".into());
+        false
+    }
+
+    /// Any other key disarms the discard.
+    pub fn disarm(&mut self) {
+        if self.discard_armed {
+            self.discard_armed = false;
+            self.error = None;
         }
     }
 

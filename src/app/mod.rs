@@ -228,6 +228,8 @@ pub struct App {
     pub review: review_view::ReviewState,
     /// Forms and dialogs opened from the review return to it.
     pub in_review: bool,
+    /// The identity needs a passphrase: the lock screen asks for it.
+    pub protected: bool,
     /// Secrets whose detail was shown since the last unlock ("view" is
     /// recorded once each, not on every pass of the cursor).
     viewed: std::collections::HashSet<SecretPath>,
@@ -253,6 +255,7 @@ impl App {
             audit: audit_view::AuditState::default(),
             review: review_view::ReviewState::default(),
             in_review: false,
+            protected: false,
             viewed: Default::default(),
         }
     }
@@ -310,6 +313,14 @@ impl App {
     ) -> Vec<Effect> {
         self.catalog = Catalog::from_listing(listing, lead, today);
         self.tree.rebuild(&self.catalog);
+        if let Some(first) = self.catalog.problems.first() {
+            let n = self.catalog.problems.len();
+            self.error(format!(
+                "{n} file(s) skipped, e.g. {}: {}",
+                first.path.display(),
+                first.cause
+            ));
+        }
         let mut fx = self.pending_loads();
         fx.extend(self.follow_selection());
         fx.push(Effect::VerifyAudit);
@@ -536,7 +547,7 @@ pub fn lock(app: &mut App, why: &str) -> Vec<Effect> {
     app.viewed.clear();
     app.in_review = false;
     app.mode = Mode::Locked(LockScreen {
-        needs_passphrase: true,
+        needs_passphrase: app.protected,
         error: Some(why.to_string()),
         ..Default::default()
     });
@@ -558,7 +569,6 @@ fn on_unlocked(app: &mut App, result: Result<(), UnlockFailure>) -> Vec<Effect> 
             if let Mode::Locked(lock) = &mut app.mode {
                 lock.busy = false;
                 lock.passphrase.clear();
-                lock.needs_passphrase = true;
                 lock.error = Some(match failure {
                     UnlockFailure::WrongPassphrase => "Wrong passphrase, try again.".into(),
                     UnlockFailure::Other(e) => e,
@@ -864,9 +874,15 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
         return Vec::new();
     }
     let in_value = form.focused_key() == form::FieldKey::Value;
+    if keymap::lookup(Scope::Form, &key) != Some(Action::Cancel) {
+        form.disarm();
+    }
     match action {
         Some(Action::Cancel) => {
-            app.mode = back_mode(app);
+            if form.request_cancel() {
+                app.mode = back_mode(app);
+            }
+            return Vec::new();
         }
         Some(Action::NextField) => form.next(),
         Some(Action::PrevField) => form.prev(),
@@ -956,8 +972,10 @@ fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
                     }
                     fr.busy = true;
                     fr.error = None;
+                    let protected = !fr.passphrase.text().is_empty();
                     let pass = (!fr.passphrase.text().is_empty())
                         .then(|| SecretString::from(fr.passphrase.text().to_string()));
+                    app.protected = protected;
                     return vec![Effect::CreateStore(pass)];
                 }
                 _ => {

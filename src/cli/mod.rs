@@ -74,6 +74,12 @@ fn demo(cli: &Cli) -> Result<i32> {
         .prefix("ward-demo-")
         .tempdir()
         .map_err(|e| crate::error::WardError::io(std::env::temp_dir(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| crate::error::WardError::io(dir.path(), e))?;
+    }
     let demo = crate::demo::create(dir.path())?;
     let mut demo_cli = cli.clone();
     demo_cli.store = Some(demo.store.clone());

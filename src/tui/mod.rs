@@ -18,6 +18,55 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Set by SIGHUP/SIGTERM: the loop ends cleanly (terminal restored, values
+/// dropped, a demo store removed) instead of dying where it stands.
+static TERMINATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_terminate(_: libc::c_int) {
+    TERMINATE.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn install_signal_handlers() {
+    let handler = on_terminate as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGHUP, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+enum TtyState {
+    /// Input is waiting (or a resize interrupted the wait).
+    Ready,
+    Idle,
+    /// The terminal is gone: the session ended.
+    HungUp,
+}
+
+/// Waits up to `timeout` for input on the terminal.
+fn terminal_state(tty: &std::fs::File, timeout: Duration) -> TtyState {
+    use std::os::unix::io::AsRawFd;
+    let mut fds = libc::pollfd {
+        fd: tty.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, for the length given.
+    let n = unsafe { libc::poll(&mut fds, 1, timeout.as_millis() as libc::c_int) };
+    if n < 0 {
+        // Interrupted by a signal (a resize): let crossterm look.
+        return TtyState::Ready;
+    }
+    if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return TtyState::HungUp;
+    }
+    if n > 0 {
+        TtyState::Ready
+    } else {
+        TtyState::Idle
+    }
+}
+
 /// How often time-driven state (reveal, countdowns, idle lock) is refreshed.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -70,6 +119,7 @@ pub fn prepare(
     let listing = store.list(None);
     session.store = Some(store);
     let lead = session.config.lead_time;
+    app.protected = locked;
     if locked {
         app.mode = Mode::Locked(LockScreen {
             needs_passphrase: true,
@@ -106,7 +156,16 @@ pub fn run(cli: &Cli) -> Result<()> {
     app::update(&mut app, Msg::Resize(size.width, size.height));
     let (tx, rx) = mpsc::channel::<Event>();
     let mut pending: Vec<Effect> = initial;
+    install_signal_handlers();
+    let tty = std::fs::File::open("/dev/tty")
+        .map_err(|e| WardError::Other(format!("cannot open the terminal: {e}")))?;
+    // Starts crossterm's event source now, so that its resize (SIGWINCH)
+    // handler is in place before the first key.
+    let _ = event::poll(Duration::ZERO);
     loop {
+        if TERMINATE.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
         for effect in pending.drain(..) {
             match effect {
                 Effect::Quit => app.quit = true,
@@ -131,18 +190,33 @@ pub fn run(cli: &Cli) -> Result<()> {
             .draw(|f| crate::ui::draw(f, &app))
             .map_err(|e| WardError::Other(format!("cannot draw: {e}")))?;
 
-        if event::poll(TICK).map_err(|e| WardError::Other(e.to_string()))? {
-            let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
-            let msg = match ev {
-                TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
-                TermEvent::Paste(p) => Some(Msg::Paste(p)),
-                TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
-                TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
-                _ => None,
-            };
-            if let Some(msg) = msg {
-                pending.extend(app::update(&mut app, msg));
-            }
+        // Wait for input ourselves: on a hung-up terminal (SSH dropped, tmux
+        // killed) crossterm's reader spins on EOF forever, so it is only
+        // asked once the terminal is known to be alive.
+        match terminal_state(&tty, TICK) {
+            TtyState::HungUp => break,
+            TtyState::Idle => {}
+            TtyState::Ready => loop {
+                let ready = match event::poll(Duration::ZERO) {
+                    Ok(r) => r,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
+                    Err(e) => return Err(WardError::Other(e.to_string())),
+                };
+                if !ready {
+                    break;
+                }
+                let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
+                let msg = match ev {
+                    TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+                    TermEvent::Paste(p) => Some(Msg::Paste(p)),
+                    TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
+                    TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+                    _ => None,
+                };
+                if let Some(msg) = msg {
+                    pending.extend(app::update(&mut app, msg));
+                }
+            },
         }
         while let Ok(ev) = rx.try_recv() {
             if let Some(msg) = session.absorb(ev) {

@@ -103,7 +103,10 @@ fn doc_lines<'a>(
             "Value",
             vec![
                 Span::styled(MASK, theme.masked()),
-                Span::styled(format!("  ({chars} chars)"), theme.dim()),
+                Span::styled(
+                    format!("  ({})", super::header::plural(chars, "char")),
+                    theme.dim(),
+                ),
             ],
             theme,
         ));

@@ -21,6 +21,16 @@ pub fn countdown(app: &App) -> Option<String> {
     })
 }
 
+/// Cuts `text` to `width` characters, ending in "…" when cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 {
         return;
@@ -41,20 +51,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             right_area,
         );
     }
+    let width = left_area.width as usize;
     if let Some(n) = &app.notice {
         let style = match n.kind {
             NoticeKind::Info => theme.info(),
             NoticeKind::Error => theme.error(),
         };
-        let text = crate::sanitize::escape(&n.text);
+        let text = fit(&format!(" {}", crate::sanitize::escape(&n.text)), width);
         frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(format!(" {text}"), style))),
+            Paragraph::new(Line::from(Span::styled(text, style))),
             left_area,
         );
         return;
     }
+    // As many hints as fit, whole; help and quit (the last ones) always.
+    let hints = keymap::hints(app.scope());
+    let cost = |(k, l): &(&str, &str)| k.chars().count() + l.chars().count() + 3;
+    let tail = hints.len().saturating_sub(2);
+    let mut room = width.saturating_sub(hints[tail..].iter().map(cost).sum());
+    let mut shown: Vec<&(&str, &str)> = Vec::new();
+    for h in &hints[..tail] {
+        if cost(h) > room {
+            break;
+        }
+        room -= cost(h);
+        shown.push(h);
+    }
+    shown.extend(hints[tail..].iter());
     let mut spans = Vec::new();
-    for (key, label) in keymap::hints(app.scope()) {
+    for (key, label) in shown {
         spans.push(Span::styled(format!(" {key}"), theme.key()));
         spans.push(Span::raw(format!(" {label} ")));
     }

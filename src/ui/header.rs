@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![
         Span::styled(" ward ", theme.title()),
         Span::styled(label, theme.dim()),
-        Span::raw(format!("  {} secrets", app.catalog.len())),
+        Span::raw(format!("  {}", plural(app.catalog.len(), "secret"))),
     ];
     // Words when they fit, symbols and short words when they do not.
     for status in [
@@ -48,13 +48,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.error(),
         ));
     }
-    if let crate::app::audit_view::Integrity::Broken(why) = &app.audit.integrity {
-        let text = if wide {
-            format!("  ⚠ audit log: {}", crate::sanitize::escape(why))
-        } else {
-            "  ⚠ audit broken".to_string()
-        };
-        spans.push(Span::styled(text, theme.error()));
+    match &app.audit.integrity {
+        crate::app::audit_view::Integrity::Broken(why) => {
+            let text = if wide {
+                format!("  ⚠ audit log: {}", crate::sanitize::escape(why))
+            } else {
+                "  ⚠ audit broken".to_string()
+            };
+            spans.push(Span::styled(text, theme.error()));
+        }
+        crate::app::audit_view::Integrity::Unverifiable(_) => {
+            spans.push(Span::styled("  audit not verified", theme.dim()));
+        }
+        _ => {}
+    }
+    if !app.catalog.problems.is_empty() {
+        let n = app.catalog.problems.len();
+        spans.push(Span::styled(format!("  ? {n} skipped"), theme.error()));
     }
     let (done, total) = app.catalog.progress();
     if done < total && !app.is_locked() {
@@ -84,4 +94,13 @@ fn shorten_path(p: &str, max: usize) -> String {
         return p.to_string();
     }
     format!("…{}", p.chars().skip(n - max + 1).collect::<String>())
+}
+
+/// "1 secret", "2 secrets".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -32,12 +32,14 @@ pub fn draw_lock(frame: &mut Frame, area: Rect, app: &App, lock: &LockScreen, th
             Span::styled("Passphrase ", theme.label()),
             Span::raw(masked(lock.passphrase.text().chars().count(), true)),
         ]));
-        lines.push(Line::styled(
-            "Enter unlocks (an unprotected identity needs no passphrase) · Ctrl-C quits",
-            theme.dim(),
-        ));
+        lines.push(Line::styled("Enter unlocks · Ctrl-C quits", theme.dim()));
     } else {
         lines.push(Line::raw("Press Enter to unlock · Ctrl-C quits"));
+        lines.push(Line::styled(
+            "This identity has no passphrase: the lock hides the screen and drops values \
+             from memory, but Enter alone unlocks. Protect it with a passphrase for a real lock.",
+            theme.dim(),
+        ));
     }
     if lock.busy {
         lines.push(Line::styled("Unlocking…", theme.dim()));
