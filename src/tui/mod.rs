@@ -35,16 +35,9 @@ fn install_signal_handlers() {
     }
 }
 
-enum TtyState {
-    /// Input is waiting (or a resize interrupted the wait).
-    Ready,
-    Idle,
-    /// The terminal is gone: the session ended.
-    HungUp,
-}
-
-/// Waits up to `timeout` for input on the terminal.
-fn terminal_state(tty: &std::fs::File, timeout: Duration) -> TtyState {
+/// Waits up to `timeout` for input on the terminal; true when the terminal
+/// is gone (the SSH session dropped, the tmux server was killed).
+fn terminal_hung_up(tty: &std::fs::File, timeout: Duration) -> bool {
     use std::os::unix::io::AsRawFd;
     let mut fds = libc::pollfd {
         fd: tty.as_raw_fd(),
@@ -53,18 +46,8 @@ fn terminal_state(tty: &std::fs::File, timeout: Duration) -> TtyState {
     };
     // SAFETY: one valid pollfd, for the length given.
     let n = unsafe { libc::poll(&mut fds, 1, timeout.as_millis() as libc::c_int) };
-    if n < 0 {
-        // Interrupted by a signal (a resize): let crossterm look.
-        return TtyState::Ready;
-    }
-    if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-        return TtyState::HungUp;
-    }
-    if n > 0 {
-        TtyState::Ready
-    } else {
-        TtyState::Idle
-    }
+    // n < 0: a signal (a resize) interrupted the wait; the terminal is alive.
+    n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }
 
 /// How often time-driven state (reveal, countdowns, idle lock) is refreshed.
@@ -193,30 +176,31 @@ pub fn run(cli: &Cli) -> Result<()> {
         // Wait for input ourselves: on a hung-up terminal (SSH dropped, tmux
         // killed) crossterm's reader spins on EOF forever, so it is only
         // asked once the terminal is known to be alive.
-        match terminal_state(&tty, TICK) {
-            TtyState::HungUp => break,
-            TtyState::Idle => {}
-            TtyState::Ready => loop {
-                let ready = match event::poll(Duration::ZERO) {
-                    Ok(r) => r,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
-                    Err(e) => return Err(WardError::Other(e.to_string())),
-                };
-                if !ready {
-                    break;
-                }
-                let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
-                let msg = match ev {
-                    TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
-                    TermEvent::Paste(p) => Some(Msg::Paste(p)),
-                    TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
-                    TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
-                    _ => None,
-                };
-                if let Some(msg) = msg {
-                    pending.extend(app::update(&mut app, msg));
-                }
-            },
+        // Drain crossterm every time, not only when the terminal has input:
+        // a resize arrives through its signal pipe, not the terminal.
+        if terminal_hung_up(&tty, TICK) {
+            break;
+        }
+        loop {
+            let ready = match event::poll(Duration::ZERO) {
+                Ok(r) => r,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
+                Err(e) => return Err(WardError::Other(e.to_string())),
+            };
+            if !ready {
+                break;
+            }
+            let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
+            let msg = match ev {
+                TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+                TermEvent::Paste(p) => Some(Msg::Paste(p)),
+                TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
+                TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+                _ => None,
+            };
+            if let Some(msg) = msg {
+                pending.extend(app::update(&mut app, msg));
+            }
         }
         while let Ok(ev) = rx.try_recv() {
             if let Some(msg) = session.absorb(ev) {
