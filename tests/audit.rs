@@ -624,8 +624,182 @@ fn actors_get_separate_files_and_a_merged_timeline() {
 #[test]
 fn a_store_without_audit_records_verifies() {
     let env = Env::new();
+    // A machine that never saw this store's log: nothing to verify.
     fs::remove_dir_all(env.audit_dir()).unwrap();
+    fs::remove_file(env.store().join(".ward/audit.key.age")).unwrap();
+    fs::remove_file(env.dir.path().join("data/ward/audit-pins")).unwrap();
     let (code, out) = env.verify();
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("No audit records"));
+}
+
+fn stderr_of(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn deleting_the_whole_log_and_key_is_noticed_by_a_machine_that_pinned_it() {
+    let env = seven();
+    fs::remove_dir_all(env.audit_dir()).unwrap();
+    fs::remove_file(env.store().join(".ward/audit.key.age")).unwrap();
+    let (code, out) = env.verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.contains("is missing"), "{out}");
+    // Appending does not quietly start a fresh key either.
+    let o = env.run(&["get", "p/S"], None);
+    assert!(o.status.success());
+    assert!(
+        stderr_of(&o).contains("audit log was not written"),
+        "{}",
+        stderr_of(&o)
+    );
+    assert!(!env.store().join(".ward/audit.key.age").exists());
+}
+
+#[test]
+fn deleting_one_actors_chain_and_head_is_noticed() {
+    let env = seven();
+    fs::remove_file(env.log_file()).unwrap();
+    fs::remove_file(env.audit_dir().join("ann@test.head")).unwrap();
+    let (code, out) = env.verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.contains("this chain is gone"), "{out}");
+}
+
+#[test]
+fn rolling_a_chain_back_with_its_head_is_noticed() {
+    let env = Env::new();
+    env.ok(&["set", "p/S"], Some(VALUES[0]));
+    let log = fs::read(env.log_file()).unwrap();
+    let head = fs::read(env.audit_dir().join("ann@test.head")).unwrap();
+    env.ok(&["get", "p/S"], None);
+    env.ok(&["get", "p/S"], None);
+    fs::write(env.log_file(), log).unwrap();
+    fs::write(env.audit_dir().join("ann@test.head"), head).unwrap();
+    let (code, out) = env.verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.contains("went back"), "{out}");
+}
+
+fn set_store_id(env: &Env, id: &str) {
+    let p = env.store().join(".ward/store.toml");
+    let text = fs::read_to_string(&p).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("id = ") {
+                format!("id = \"{id}\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    fs::write(p, text).unwrap();
+}
+
+#[test]
+fn changing_the_store_id_is_noticed() {
+    let env = seven();
+    // A new id, with a fresh key and log made for it.
+    set_store_id(&env, "0123456789abcdef0123456789abcdef");
+    let store = env.store();
+    ward::audit::AuditKey::generate().save(&store).unwrap();
+    fs::remove_dir_all(env.audit_dir()).unwrap();
+    let (code, out) = env.verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.contains("store id"), "{out}");
+    assert!(out.contains("changed from"), "{out}");
+    let o = env.run(&["get", "p/S"], None);
+    assert!(o.status.success());
+    assert!(stderr_of(&o).contains("audit log was not written"));
+}
+
+#[test]
+fn a_malformed_store_id_is_refused() {
+    let env = Env::new();
+    for id in [
+        "abc",
+        "0123456789ABCDEF0123456789ABCDEF",
+        "x\\nfake-store key",
+    ] {
+        set_store_id(&env, id);
+        let o = env.run(&["ls"], None);
+        assert!(!o.status.success(), "{id}");
+        assert!(stderr_of(&o).contains("store id"), "{}", stderr_of(&o));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn audit_files_linked_elsewhere_are_never_written_through() {
+    use std::os::unix::fs::symlink;
+    let env = Env::new();
+    let name = "acme/$(touch${IFS}PWNED)";
+    env.ok(&["set", name], Some(VALUES[0]));
+    let bashrc = env.dir.path().join(".bashrc");
+    let original = "# bashrc\n";
+    let linked = [env.log_file(), env.audit_dir().join("ann@test.head")];
+    for link in &linked {
+        fs::write(&bashrc, original).unwrap();
+        let _ = fs::remove_file(link);
+        symlink(&bashrc, link).unwrap();
+        let o = env.run(&["get", name], None);
+        assert!(o.status.success(), "{}", stderr_of(&o));
+        assert_eq!(o.stdout, VALUES[0].as_bytes());
+        let err = stderr_of(&o);
+        assert!(err.contains("audit log was not written"), "{err}");
+        assert!(err.contains("symbolic link"), "{err}");
+        assert_eq!(fs::read_to_string(&bashrc).unwrap(), original, "{link:?}");
+        let (code, out) = env.verify();
+        assert_eq!(code, 9, "{out}");
+        fs::remove_file(link).unwrap();
+    }
+    // The whole audit folder linked elsewhere.
+    let elsewhere = env.dir.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    fs::remove_dir_all(env.audit_dir()).unwrap();
+    symlink(&elsewhere, env.audit_dir()).unwrap();
+    let o = env.run(&["get", name], None);
+    assert!(o.status.success());
+    assert!(stderr_of(&o).contains("audit log was not written"));
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+    let o = env.run(&["audit", "verify"], None);
+    assert!(!o.status.success());
+    assert!(stderr_of(&o).contains("audit"), "{}", stderr_of(&o));
+    // The audit key linked elsewhere: never read through.
+    fs::remove_file(env.audit_dir()).unwrap();
+    fs::remove_file(env.store().join(".ward/audit.key.age")).unwrap();
+    symlink(&bashrc, env.store().join(".ward/audit.key.age")).unwrap();
+    let o = env.run(&["get", name], None);
+    assert!(o.status.success());
+    assert!(stderr_of(&o).contains("symbolic link"), "{}", stderr_of(&o));
+    assert_eq!(fs::read_to_string(&bashrc).unwrap(), original);
+    assert!(!env.dir.path().join("PWNED").exists());
+}
+
+#[test]
+fn a_failed_unlock_waits_on_this_machine_not_in_the_store() {
+    let env = Env::new();
+    let log = ward::audit::Log::open(&env.store(), "ann@test", None);
+    // As the keeper does after a clipboard clear (XDG_DATA_HOME of this test
+    // process is not the child's, so use the Local the child uses).
+    let local = ward::audit::Local::new(env.dir.path().join("data/ward"));
+    let log = log.with_local(local);
+    log.append_unsealed(ward::audit::Event::new(ward::audit::Action::ClipboardCleared).path("p/S"))
+        .unwrap();
+    assert!(fs::read_dir(env.audit_dir())
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().contains("pending")));
+    let json = env.ok(&["audit", "--json"], None);
+    assert!(json.contains("clipboard-cleared"), "{json}");
+    env.ok(&["set", "p/S"], Some(VALUES[0]));
+    let recs = env.records();
+    let cleared = recs
+        .iter()
+        .find(|r| r["action"] == "clipboard-cleared")
+        .expect("sealed");
+    assert_eq!(cleared["late"], true);
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
 }

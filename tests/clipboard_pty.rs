@@ -89,7 +89,13 @@ fn osc52_bytes_reach_the_terminal_and_are_overwritten() {
         timeout: Some(Duration::from_millis(1200)),
         helper: Some(PathBuf::from(WARD)),
         tty: Some(slave_path),
-        audit: None,
+        // No store there: the keeper's record fails quietly, and writes
+        // nothing anywhere. What matters is that these are not in argv.
+        audit: Some(clipboard::AuditTarget {
+            store_root: runtime.path().join("no-store-here"),
+            actor: "ann@test".into(),
+            path: "acme/NAME_NOT_IN_ARGV".into(),
+        }),
     };
     let copied = clipboard::copy(value, &opts).expect("copy");
     assert_eq!(
@@ -101,6 +107,15 @@ fn osc52_bytes_reach_the_terminal_and_are_overwritten() {
     // The value is not on the keeper's command line.
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", copied.keeper.pid())).unwrap();
     assert!(!String::from_utf8_lossy(&cmdline).contains(value));
+    // Nor the secret's name, the store or the actor (they go on stdin).
+    for hidden in ["NAME_NOT_IN_ARGV", "no-store-here", "ann@test", "--audit"] {
+        assert!(
+            !String::from_utf8_lossy(&cmdline).contains(hidden),
+            "{hidden} in the keeper's argv"
+        );
+    }
+    let environ = std::fs::read(format!("/proc/{}/environ", copied.keeper.pid())).unwrap();
+    assert!(!String::from_utf8_lossy(&environ).contains(value));
     assert!(String::from_utf8_lossy(&cmdline).contains("__clipboard-keeper"));
 
     let set = b"\x1b]52;c;aHVudGVyMg==\x07";

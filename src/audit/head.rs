@@ -4,6 +4,7 @@
 
 use super::key::AuditKey;
 use crate::error::{IoContext, Result};
+use crate::store::fsio;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -38,10 +39,16 @@ impl Head {
     /// `Ok(None)` when there is no head file; `Err` when it is unreadable.
     pub fn read(dir: &Path, chain: &str) -> std::result::Result<Option<Head>, String> {
         let path = Head::path(dir, chain);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let text = match fsio::read_file(&path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => {
+                return Err(format!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    super::link_error(&path, e)
+                ))
+            }
         };
         let parts: Vec<&str> = text.split_whitespace().collect();
         match parts.as_slice() {
@@ -64,14 +71,8 @@ impl Head {
             signed(self.seq, &self.mac),
             self.head_mac
         );
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut file = opts.open(&path).at(&path)?;
+        // Never through a link: set_len would truncate whatever it points to.
+        let mut file = fsio::open_rw(&path).map_err(|e| super::link_error(&path, e))?;
         file.write_all(text.as_bytes()).at(&path)?;
         file.set_len(text.len() as u64).at(&path)?;
         if fsync {

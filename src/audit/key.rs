@@ -4,9 +4,10 @@
 //! Anyone can encrypt a new key to the (public) recipients, so the key file
 //! alone does not prove it is the original. Each machine therefore pins the
 //! key's id the first time it sees it (`<data dir>/ward/audit-pins`, trust on
-//! first use) and `verify` reports a key that differs from the pinned one.
+//! first use, see [`super::local`]) and `verify` reports a key that differs
+//! from the pinned one, or a key file that disappeared.
 
-use crate::error::{IoContext, Result, WardError};
+use crate::error::{Result, WardError};
 use crate::store::{crypto, fsio, Keyring, RECIPIENTS_FILE, WARD_DIR};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -17,7 +18,6 @@ use zeroize::Zeroizing;
 /// File name of the encrypted audit key inside `.ward/`.
 pub const KEY_FILE: &str = "audit.key.age";
 const KEY_HEADER: &str = "ward-audit-key-v1";
-const PIN_FILE: &str = "audit-pins";
 
 /// The audit key, kept in zeroizing memory; `Debug` shows only its id.
 #[derive(Clone)]
@@ -71,10 +71,10 @@ impl AuditKey {
     /// Decrypts the store's audit key; `Ok(None)` when there is none yet.
     pub fn load(store_root: &Path, keys: &Keyring) -> Result<Option<AuditKey>> {
         let path = AuditKey::path(store_root);
-        let cipher = match std::fs::read(&path) {
+        let cipher = match fsio::read_file(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(WardError::io(&path, e)),
+            Err(e) => return Err(super::link_error(&path, e)),
         };
         let plain = keys.decrypt(&path, &cipher)?;
         let corrupt = || WardError::Corrupt {
@@ -98,8 +98,7 @@ impl AuditKey {
         if let Some(k) = AuditKey::load(store_root, keys)? {
             return Ok(k);
         }
-        let dir = super::audit_dir(store_root);
-        fsio::create_private_dir(&dir)?;
+        let dir = super::ensure_audit_dir(store_root)?;
         let _lock = fsio::StoreLock::acquire(&dir.join(".key.lock"))?;
         if let Some(k) = AuditKey::load(store_root, keys)? {
             return Ok(k);
@@ -113,7 +112,11 @@ impl AuditKey {
     /// Also used after a recipients change, to re-encrypt it.
     pub fn save(&self, store_root: &Path) -> Result<()> {
         let rpath = store_root.join(WARD_DIR).join(RECIPIENTS_FILE);
-        let text = std::fs::read_to_string(&rpath).at(&rpath)?;
+        let bytes = fsio::read_file(&rpath).map_err(|e| super::link_error(&rpath, e))?;
+        let text = String::from_utf8(bytes).map_err(|_| WardError::Corrupt {
+            path: rpath.clone(),
+            cause: "not UTF-8".into(),
+        })?;
         let recipients = crypto::parse_recipients(&rpath, &text)?;
         let plain = Zeroizing::new(format!("{KEY_HEADER}\n{}\n", super::hex(&self.bytes[..])));
         let cipher = crypto::encrypt(&recipients, plain.as_bytes())?;
@@ -121,72 +124,10 @@ impl AuditKey {
     }
 }
 
-/// Whether this machine has seen the store's audit key before.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PinStatus {
-    /// First time: the key is now pinned.
-    New,
-    /// Same key as pinned.
-    Same,
-    /// A different key than the one pinned: the key file was replaced.
-    Changed { pinned: String },
-    /// The pin file could not be read or written (reported, not fatal).
-    Unavailable(String),
-}
-
-/// `<data dir>/ward/audit-pins`: `store-id key-id` lines.
+/// `<data dir>/ward/audit-pins`: what this machine pinned (see
+/// [`super::local`]).
 pub fn pin_file() -> PathBuf {
-    dirs::data_dir()
-        .or_else(dirs::home_dir)
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("ward")
-        .join(PIN_FILE)
-}
-
-/// Checks `key` against this machine's pin for `store_id`, pinning it when
-/// there is none. A changed key is never re-pinned automatically: remove its
-/// line from [`pin_file`] once you know why it changed.
-pub fn check_pin(store_id: &str, key: &AuditKey) -> PinStatus {
-    check_pin_at(&pin_file(), store_id, key)
-}
-
-pub(crate) fn check_pin_at(path: &Path, store_id: &str, key: &AuditKey) -> PinStatus {
-    let id = key.id();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return PinStatus::Unavailable(format!("{}: {e}", path.display())),
-    };
-    for line in text.lines() {
-        let mut parts = line.split_whitespace();
-        if parts.next() == Some(store_id) {
-            let pinned = parts.next().unwrap_or_default();
-            return if pinned == id {
-                PinStatus::Same
-            } else {
-                PinStatus::Changed {
-                    pinned: pinned.to_string(),
-                }
-            };
-        }
-    }
-    let write = (|| -> Result<()> {
-        if let Some(dir) = path.parent() {
-            fsio::create_private_dir(dir)?;
-        }
-        let _lock = fsio::StoreLock::acquire(&path.with_extension("lock"))?;
-        let current = std::fs::read_to_string(path).unwrap_or_default();
-        let mut new = current.clone();
-        if !new.is_empty() && !new.ends_with('\n') {
-            new.push('\n');
-        }
-        new.push_str(&format!("{store_id} {id}\n"));
-        fsio::atomic_write(path, new.as_bytes())
-    })();
-    match write {
-        Ok(()) => PinStatus::New,
-        Err(e) => PinStatus::Unavailable(e.to_string()),
-    }
+    super::local::Local::default().pin_file()
 }
 
 #[cfg(test)]
@@ -194,18 +135,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pins_on_first_use_and_notices_a_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let pins = dir.path().join("pins");
+    fn debug_shows_only_the_id() {
         let a = AuditKey::generate();
-        let b = AuditKey::generate();
-        assert_eq!(check_pin_at(&pins, "store1", &a), PinStatus::New);
-        assert_eq!(check_pin_at(&pins, "store1", &a), PinStatus::Same);
-        assert!(matches!(
-            check_pin_at(&pins, "store1", &b),
-            PinStatus::Changed { .. }
-        ));
-        assert_eq!(check_pin_at(&pins, "store2", &b), PinStatus::New);
         assert!(!format!("{a:?}").contains(&crate::audit::hex(&a.bytes[..])));
     }
 }

@@ -6,12 +6,13 @@
 
 use super::head::Head;
 use super::key::AuditKey;
+use super::local::Local;
 use super::record::{finish_line, parse_line, Body, Event, Record, RECORD_FORMAT};
 use crate::error::{IoContext, Result, WardError};
 use crate::store::{fsio, Keyring};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,10 +30,15 @@ pub struct Log {
     key_fingerprint: Option<String>,
     host: String,
     fsync: bool,
-    audit_key: Mutex<Option<AuditKey>>,
+    local: Local,
+    /// The audit key once loaded and checked against the pins, with the
+    /// store id it was checked for.
+    audit_key: Mutex<Option<(AuditKey, String)>>,
 }
 
-/// A record written without the audit key, waiting to be sealed.
+/// A record written without the audit key, waiting to be sealed. Only
+/// `time`, `action`, `path`, `version` and `reason` are taken when it is
+/// sealed; who and where come from the [`Log`] that seals it.
 #[derive(Serialize, Deserialize)]
 struct Pending {
     #[serde(with = "super::record::rfc3339_millis")]
@@ -64,8 +70,16 @@ impl Log {
             key_fingerprint,
             host: crate::config::host_name(),
             fsync: true,
+            local: Local::default(),
             audit_key: Mutex::new(None),
         }
+    }
+
+    /// Uses `local` instead of `<data dir>/ward` for this machine's state
+    /// (pins, pending records); for tests.
+    pub fn with_local(mut self, local: Local) -> Log {
+        self.local = local;
+        self
     }
 
     /// Turns fsync off or on (on by default). Off is for benchmarks and tests
@@ -86,39 +100,58 @@ impl Log {
 
     /// Appends `event`, decrypting (or creating) the audit key with `keys` on
     /// first use and keeping it for later appends. Returns the record written.
+    ///
+    /// Refuses (an error, to be shown as a warning) when the key, the store
+    /// id or the key file's presence differ from what this machine pinned.
     pub fn append(&self, keys: &Keyring, event: Event) -> Result<Record> {
-        let key = {
+        let (key, store_id) = {
             let mut slot = self.audit_key.lock().unwrap_or_else(|p| p.into_inner());
             match slot.as_ref() {
                 Some(k) => k.clone(),
                 None => {
-                    let k = AuditKey::load_or_create(&self.store_root, keys)?;
-                    let store = crate::store::Store::open(&self.store_root)?;
-                    if let super::PinStatus::Changed { pinned } =
-                        super::check_pin(&store.info().id, &k)
-                    {
-                        return Err(WardError::Other(format!(
-                            "the store's audit key ({}) is not the one this machine pinned ({pinned}): \
-                             {} was replaced; run `ward audit verify`",
-                            k.id(),
-                            AuditKey::path(&self.store_root).display()
-                        )));
-                    }
-                    *slot = Some(k.clone());
-                    k
+                    let loaded = self.load_checked_key(keys)?;
+                    *slot = Some(loaded.clone());
+                    loaded
                 }
             }
         };
-        self.append_with_key(&key, event)
+        let record = self.append_with_key(&key, event)?;
+        // What this machine saw last, so that verify notices a chain that
+        // disappears or goes back. Best effort.
+        let _ = self
+            .local
+            .note_seen(&self.store_root, &store_id, &[(&self.stem, record.seq)]);
+        Ok(record)
+    }
+
+    fn load_checked_key(&self, keys: &Keyring) -> Result<(AuditKey, String)> {
+        let store = crate::store::Store::open(&self.store_root)?;
+        let id = store.info().id.clone();
+        let key = match AuditKey::load(&self.store_root, keys)? {
+            Some(k) => k,
+            None => {
+                // Never make a fresh key for a store whose key this machine
+                // pinned: that would hide the deletion.
+                let status = self.local.check(&self.store_root, &id, None);
+                if let Some(p) = status.problem(&self.store_root, "") {
+                    return Err(WardError::Other(format!("{p}; run `ward audit verify`")));
+                }
+                AuditKey::load_or_create(&self.store_root, keys)?
+            }
+        };
+        let status = self.local.check(&self.store_root, &id, Some(&key));
+        if let Some(p) = status.problem(&self.store_root, &key.id()) {
+            return Err(WardError::Other(format!("{p}; run `ward audit verify`")));
+        }
+        Ok((key, id))
     }
 
     /// Appends `event` with an already loaded key.
     pub fn append_with_key(&self, key: &AuditKey, event: Event) -> Result<Record> {
-        let dir = super::audit_dir(&self.store_root);
-        fsio::create_private_dir(&dir)?;
+        let dir = super::ensure_audit_dir(&self.store_root)?;
         let _lock = fsio::StoreLock::acquire(&dir.join(format!(".{}.lock", self.stem)))?;
         let path = self.path();
-        let mut file = open_append(&path)?;
+        let mut file = fsio::open_read_append(&path).map_err(|e| super::link_error(&path, e))?;
         let tail = read_tail(&mut file, &path)?;
         let head = Head::read(&dir, &self.stem).ok().flatten();
         let mut seq = tail.last.as_ref().map_or(0, |(s, _)| *s);
@@ -129,8 +162,22 @@ impl Log {
         }
         let mut prev = tail.last.map(|(_, m)| m);
 
-        let pending_path = self.pending_path();
-        let pending = read_pending(&pending_path);
+        // Pending records live on this machine (never in the store, where
+        // anyone with write access could plant one to be sealed).
+        let pending_dir = self.existing_pending_dir();
+        let _pending_lock = match &pending_dir {
+            Some(d) => Some(fsio::StoreLock::acquire(
+                &d.join(format!(".{}.lock", self.stem)),
+            )?),
+            None => None,
+        };
+        let pending_path = pending_dir
+            .as_ref()
+            .map(|d| d.join(format!("{}.jsonl", self.stem)));
+        let pending = pending_path
+            .as_deref()
+            .map(read_pending)
+            .unwrap_or_default();
         let mut out = String::new();
         if tail.needs_newline {
             out.push('\n');
@@ -139,25 +186,26 @@ impl Log {
         let now = Utc::now();
         let events = pending.iter().map(|p| (p, true)).map(|(p, late)| {
             (
+                // Who and where are this Log's own, whatever the pending
+                // line says.
                 Event {
                     action: p.action,
                     path: p.path.clone(),
                     version: p.version,
-                    to: p.to.clone(),
+                    to: None,
                     reason: p.reason.clone(),
                     time: Some(p.time),
                 },
                 late,
-                Some((p.actor.as_str(), p.key.as_deref(), p.host.as_str())),
             )
         });
-        for (ev, late, who) in events.chain(std::iter::once((event, false, None))) {
+        for (ev, late) in events.chain(std::iter::once((event, false))) {
             seq += 1;
-            let (actor, fp, host) = who.unwrap_or((
-                &self.actor,
+            let (actor, fp, host) = (
+                self.actor.as_str(),
                 self.key_fingerprint.as_deref(),
                 self.host.as_str(),
-            ));
+            );
             let body = Body {
                 v: RECORD_FORMAT,
                 seq,
@@ -186,8 +234,8 @@ impl Log {
         if self.fsync {
             file.sync_data().at(&path)?;
         }
-        if !pending.is_empty() {
-            std::fs::remove_file(&pending_path).at(&pending_path)?;
+        if let (false, Some(p)) = (pending.is_empty(), &pending_path) {
+            std::fs::remove_file(p).at(p)?;
         }
         let last = last.expect("at least the new event");
         let (record, _) = parse_line(last.trim_end().as_bytes()).ok_or_else(|| {
@@ -200,10 +248,12 @@ impl Log {
     }
 
     /// Records `event` without the audit key (for a failed unlock, when no
-    /// identity could be loaded). It is kept in `<actor-file>.pending.jsonl`
-    /// and sealed into the chain, marked `late`, by the next [`Log::append`].
+    /// identity could be loaded, or a clipboard clear by the keeper). It is
+    /// kept on this machine, in
+    /// `<data dir>/ward/pending/<store id>/<actor-file>.jsonl`, and sealed
+    /// into the chain, marked `late`, by the next [`Log::append`].
     pub fn append_unsealed(&self, event: Event) -> Result<()> {
-        let dir = super::audit_dir(&self.store_root);
+        let dir = self.pending_dir()?;
         fsio::create_private_dir(&dir)?;
         let _lock = fsio::StoreLock::acquire(&dir.join(format!(".{}.lock", self.stem)))?;
         let p = Pending {
@@ -214,13 +264,13 @@ impl Log {
             action: event.action,
             path: event.path,
             version: event.version,
-            to: event.to,
+            to: None,
             reason: event.reason,
         };
         let mut line = serde_json::to_string(&p).expect("a pending record serialises");
         line.push('\n');
-        let path = self.pending_path();
-        let mut file = open_append(&path)?;
+        let path = dir.join(format!("{}.jsonl", self.stem));
+        let mut file = fsio::open_append(&path).map_err(|e| super::link_error(&path, e))?;
         file.write_all(line.as_bytes()).at(&path)?;
         if self.fsync {
             file.sync_data().at(&path)?;
@@ -228,24 +278,24 @@ impl Log {
         Ok(())
     }
 
-    fn pending_path(&self) -> PathBuf {
-        super::audit_dir(&self.store_root).join(format!("{}.pending.jsonl", self.stem))
+    /// This machine's folder of pending records for the store.
+    fn pending_dir(&self) -> Result<PathBuf> {
+        let store = crate::store::Store::open(&self.store_root)?;
+        Ok(self.local.pending_dir(&store.info().id))
     }
-}
 
-fn open_append(path: &Path) -> Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.read(true).append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+    /// [`Self::pending_dir`] when it exists as a real folder.
+    fn existing_pending_dir(&self) -> Option<PathBuf> {
+        let dir = self.pending_dir().ok()?;
+        std::fs::symlink_metadata(&dir)
+            .ok()
+            .filter(|m| m.is_dir())
+            .map(|_| dir)
     }
-    opts.open(path).at(path)
 }
 
 fn read_pending(path: &Path) -> Vec<Pending> {
-    match std::fs::read(path) {
+    match fsio::read_file(path) {
         Ok(bytes) => bytes
             .split(|&b| b == b'\n')
             .filter_map(|l| serde_json::from_slice(l).ok())

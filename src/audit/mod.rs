@@ -20,20 +20,26 @@
 
 mod head;
 mod key;
+pub mod local;
 mod log;
 mod read;
 mod record;
 mod verify;
 
-pub use key::{check_pin, pin_file, AuditKey, PinStatus, KEY_FILE};
+pub use key::{pin_file, AuditKey, KEY_FILE};
+pub use local::{Local, PinStatus};
 pub use log::Log;
-pub use read::{activity_per_day, chain_files, read_all, Entry, Filter, ReadProblem, Timeline};
+pub use read::{
+    activity_per_day, chain_files, read_all, read_all_with, Entry, Filter, ReadProblem, Timeline,
+};
 pub use record::{Action, Event, Record, MAX_REASON_CHARS, RECORD_FORMAT};
 pub use verify::{
-    verify, verify_file, verify_with_key, Break, BreakKind, FileReport, VerifyReport, Warning,
+    verify, verify_file, verify_with_key, verify_with_local, Break, BreakKind, FileReport,
+    VerifyReport, Warning,
 };
 
-use crate::store::{Keyring, WARD_DIR};
+use crate::error::{Result, WardError};
+use crate::store::{fsio, Keyring, WARD_DIR};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -43,6 +49,47 @@ pub const AUDIT_DIR: &str = "audit";
 /// `<store>/.ward/audit`.
 pub fn audit_dir(store_root: &Path) -> PathBuf {
     store_root.join(WARD_DIR).join(AUDIT_DIR)
+}
+
+/// `<store>/.ward/audit` if it is a real folder; `Ok(None)` when it does not
+/// exist; an error when it (or `.ward`) is a symbolic link or not a folder,
+/// so that nothing is read from or written through a link.
+pub fn real_audit_dir(store_root: &Path) -> Result<Option<PathBuf>> {
+    let dir = audit_dir(store_root);
+    fsio::check_no_symlinks(store_root, &dir)?;
+    match std::fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() => Ok(Some(dir)),
+        Ok(_) => Err(WardError::Other(format!(
+            "{} is not a folder; ward does not write the audit log there",
+            dir.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(WardError::io(&dir, e)),
+    }
+}
+
+/// Like [`real_audit_dir`], creating the folder (0700) when missing.
+pub(crate) fn ensure_audit_dir(store_root: &Path) -> Result<PathBuf> {
+    if let Some(dir) = real_audit_dir(store_root)? {
+        return Ok(dir);
+    }
+    let dir = audit_dir(store_root);
+    fsio::create_private_dir(&dir)?;
+    // Checked again: a link made in the meantime is refused too.
+    real_audit_dir(store_root)?
+        .ok_or_else(|| WardError::Other(format!("{} vanished", dir.display())))
+}
+
+/// An I/O error on an audit file, saying so plainly when it was a link.
+pub(crate) fn link_error(path: &Path, e: std::io::Error) -> WardError {
+    if fsio::is_symlink_error(&e) {
+        WardError::Other(format!(
+            "{} is a symbolic link; ward does not follow links for its own files",
+            path.display()
+        ))
+    } else {
+        WardError::io(path, e)
+    }
 }
 
 /// Short fingerprint of a public key (`age1…`, `ssh-ed25519 AAAA…`): the

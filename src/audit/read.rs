@@ -2,7 +2,9 @@
 //! Reading trusts nothing: use [`super::verify`] to know whether the
 //! records are authentic.
 
+use super::local::Local;
 use super::record::{parse_line, Action, Record, RECORD_FORMAT};
+use crate::store::fsio;
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -124,10 +126,14 @@ pub fn activity_per_day<'a>(
         .collect()
 }
 
-/// The chains in a store: (file stem, path of the `.jsonl`), sorted.
+/// The chains in a store: (file stem, path of the `.jsonl`), sorted. Empty
+/// when `.ward/audit` is missing or not a real folder (a link is never
+/// followed; [`super::real_audit_dir`] says why).
 pub fn chain_files(store_root: &Path) -> Vec<(String, PathBuf)> {
-    let dir = super::audit_dir(store_root);
     let mut out = Vec::new();
+    let Ok(Some(dir)) = super::real_audit_dir(store_root) else {
+        return out;
+    };
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return out;
     };
@@ -160,18 +166,32 @@ pub(crate) fn lines(bytes: &[u8]) -> (Vec<(usize, &[u8])>, bool) {
     (out, torn)
 }
 
-/// Reads every actor's file (and pending records), merged newest first.
+/// Reads every actor's file (and this machine's pending records), merged
+/// newest first.
 pub fn read_all(store_root: &Path) -> Timeline {
+    read_all_with(store_root, &Local::default())
+}
+
+/// [`read_all`] with this machine's state in `local`.
+pub fn read_all_with(store_root: &Path, local: &Local) -> Timeline {
+    let mut t = Timeline::default();
+    if let Err(e) = super::real_audit_dir(store_root) {
+        t.problems.push(ReadProblem {
+            file: super::audit_dir(store_root),
+            line: 0,
+            cause: e.to_string(),
+        });
+        return t;
+    }
     let per_file: Vec<Timeline> = chain_files(store_root)
         .into_par_iter()
         .map(|(stem, path)| read_chain(&stem, &path))
         .collect();
-    let mut t = Timeline::default();
     for mut f in per_file {
         t.entries.append(&mut f.entries);
         t.problems.append(&mut f.problems);
     }
-    read_pending_into(store_root, &mut t);
+    read_pending_into(store_root, local, &mut t);
     t.entries.sort_by(|a, b| {
         b.record
             .time
@@ -184,13 +204,13 @@ pub fn read_all(store_root: &Path) -> Timeline {
 
 fn read_chain(stem: &str, path: &Path) -> Timeline {
     let mut t = Timeline::default();
-    let bytes = match std::fs::read(path) {
+    let bytes = match fsio::read_file(path) {
         Ok(b) => b,
         Err(e) => {
             t.problems.push(ReadProblem {
                 file: path.to_path_buf(),
                 line: 0,
-                cause: format!("cannot read: {e}"),
+                cause: format!("cannot read: {}", super::link_error(path, e)),
             });
             return t;
         }
@@ -219,16 +239,23 @@ fn read_chain(stem: &str, path: &Path) -> Timeline {
     t
 }
 
-fn read_pending_into(store_root: &Path, t: &mut Timeline) {
-    let Ok(entries) = std::fs::read_dir(super::audit_dir(store_root)) else {
+/// This machine's pending records for the store (see [`Local`]).
+fn read_pending_into(store_root: &Path, local: &Local, t: &mut Timeline) {
+    let Ok(store) = crate::store::Store::open(store_root) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(local.pending_dir(&store.info().id)) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_suffix(".pending.jsonl") else {
+        let Some(stem) = name
+            .strip_suffix(".jsonl")
+            .filter(|_| !name.starts_with('.'))
+        else {
             continue;
         };
-        let Ok(bytes) = std::fs::read(e.path()) else {
+        let Ok(bytes) = fsio::read_file(&e.path()) else {
             continue;
         };
         for (n, line) in lines(&bytes).0 {

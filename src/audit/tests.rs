@@ -75,18 +75,53 @@ fn torn_last_line_is_a_warning_and_the_next_append_starts_fresh() {
     assert_eq!(r.warnings[0].line, 3);
 }
 
-#[test]
-fn pending_records_are_sealed_late() {
+const STORE_ID: &str = "00112233445566778899aabbccddeeff";
+
+/// A store folder with a store.toml (pending records are filed by its id).
+fn real_store() -> tempfile::TempDir {
     let dir = store();
+    fs::write(
+        dir.path().join(".ward/store.toml"),
+        format!("format = 1\nid = \"{STORE_ID}\"\n"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn pending_records_are_kept_locally_and_sealed_late_as_this_actor() {
+    let dir = real_store();
+    let local = Local::new(dir.path().join("local"));
     let key = AuditKey::generate();
-    let log = Log::open(dir.path(), "ann", None);
-    log.append_unsealed(Event::new(Action::UnlockFailed))
+    let log = Log::open(dir.path(), "ann", None).with_local(local.clone());
+    log.append_unsealed(Event::new(Action::UnlockFailed).path("p/S"))
         .unwrap();
-    let t = read_all(dir.path());
+    // Not in the store: on this machine, private.
+    let pending = local.pending_dir(STORE_ID).join("ann.jsonl");
+    assert!(pending.is_file());
+    assert!(fs::read_dir(dir.path().join(".ward/audit"))
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().contains("pending")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&pending), 0o600);
+        assert_eq!(mode(&local.pending_dir(STORE_ID)), 0o700);
+    }
+    // Someone edits the pending line to speak for another actor and host.
+    let forged = fs::read_to_string(&pending)
+        .unwrap()
+        .replace("\"actor\":\"ann\"", "\"actor\":\"mallory\"")
+        .replace("\"host\":\"", "\"host\":\"evil-");
+    fs::write(&pending, forged).unwrap();
+    let t = read_all_with(dir.path(), &local);
     assert_eq!(t.entries.len(), 1);
     assert!(!t.entries[0].sealed);
     log.append_with_key(&key, ev(1)).unwrap();
-    let t = read_all(dir.path());
+    assert!(!pending.exists());
+    let t = read_all_with(dir.path(), &local);
     assert_eq!(t.entries.len(), 2);
     assert!(t.entries.iter().all(|e| e.sealed));
     let failed = t
@@ -96,9 +131,83 @@ fn pending_records_are_sealed_late() {
         .unwrap();
     assert!(failed.record.late);
     assert_eq!(failed.record.seq, 1);
+    assert_eq!(failed.record.actor, "ann", "sealed as the sealing actor");
+    assert_eq!(failed.record.host, crate::config::host_name());
+    assert_eq!(failed.record.path.as_deref(), Some("p/S"));
     let r = &verify_with_key(dir.path(), &key)[0];
     assert!(r.is_ok(), "{r:?}");
     assert_eq!(r.records, 2);
+}
+
+#[test]
+fn a_pending_file_planted_in_the_store_is_never_sealed() {
+    let dir = real_store();
+    let local = Local::new(dir.path().join("local"));
+    let key = AuditKey::generate();
+    fs::write(
+        dir.path().join(".ward/audit/ann.pending.jsonl"),
+        "{\"time\":\"2020-01-01T00:00:00.000Z\",\"actor\":\"boss\",\"host\":\"h\",\"action\":\"delete\",\"path\":\"p/S\"}\n",
+    )
+    .unwrap();
+    let log = Log::open(dir.path(), "ann", None).with_local(local.clone());
+    log.append_with_key(&key, ev(1)).unwrap();
+    let t = read_all_with(dir.path(), &local);
+    assert_eq!(t.entries.len(), 1);
+    assert_eq!(t.entries[0].record.action, Action::View);
+    let r = &verify_with_key(dir.path(), &key)[0];
+    assert!(r.is_ok(), "{r:?}");
+    assert!(
+        r.warnings.iter().any(|w| w.message.contains("is ignored")),
+        "{r:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn audit_files_that_are_links_are_never_written_through() {
+    use std::os::unix::fs::symlink;
+    let key = AuditKey::generate();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("bashrc");
+    let original = "# my bashrc\n";
+    let reset = || fs::write(&target, original).unwrap();
+    // The chain file, the head file (set_len would truncate the target).
+    for name in ["ann.jsonl", "ann.head"] {
+        let dir = store();
+        reset();
+        symlink(&target, dir.path().join(".ward/audit").join(name)).unwrap();
+        let log = Log::open(dir.path(), "ann", None);
+        let err = log.append_with_key(&key, ev(1)).unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "{name}: {err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), original, "{name}");
+    }
+    // The audit folder itself.
+    let dir = store();
+    fs::remove_dir(dir.path().join(".ward/audit")).unwrap();
+    let elsewhere = outside.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    symlink(&elsewhere, dir.path().join(".ward/audit")).unwrap();
+    let log = Log::open(dir.path(), "ann", None);
+    assert!(log.append_with_key(&key, ev(1)).is_err());
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert!(!read_all(dir.path()).problems.is_empty());
+    // The pending file (on this machine).
+    let dir = real_store();
+    let local = Local::new(dir.path().join("local"));
+    reset();
+    fs::create_dir_all(local.pending_dir(STORE_ID)).unwrap();
+    symlink(&target, local.pending_dir(STORE_ID).join("ann.jsonl")).unwrap();
+    let log = Log::open(dir.path(), "ann", None).with_local(local);
+    assert!(log
+        .append_unsealed(Event::new(Action::UnlockFailed))
+        .is_err());
+    assert_eq!(fs::read_to_string(&target).unwrap(), original);
+    // The audit key file: not read through a link.
+    let dir = real_store();
+    symlink(&target, dir.path().join(".ward/audit.key.age")).unwrap();
+    let keys = crate::store::Keyring::default();
+    let err = AuditKey::load(dir.path(), &keys).unwrap_err().to_string();
+    assert!(err.contains("symbolic link"), "{err}");
 }
 
 #[test]

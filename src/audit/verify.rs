@@ -2,12 +2,13 @@
 //! detects").
 
 use super::head::Head;
-use super::key::{check_pin, AuditKey, PinStatus};
+use super::key::AuditKey;
+use super::local::{Local, PinStatus};
 use super::log::RECORD_DOMAIN;
 use super::read::{chain_files, lines};
 use super::record::{parse_line, Record};
 use crate::error::Result;
-use crate::store::Keyring;
+use crate::store::{fsio, Keyring};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -89,56 +90,109 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// True when every chain is intact and the key is the pinned one.
+    /// True when every chain is intact and the key (and store id) are the
+    /// ones this machine pinned.
     pub fn is_ok(&self) -> bool {
-        !matches!(self.pin, PinStatus::Changed { .. }) && self.files.iter().all(FileReport::is_ok)
+        self.pin.is_trusted() && self.files.iter().all(FileReport::is_ok)
     }
 }
 
-/// Verifies every chain of the store, decrypting the audit key with `keys`.
-/// A store without an audit key (nothing ever recorded) verifies as empty.
+/// Verifies every chain of the store, decrypting the audit key with `keys`,
+/// and checks the key, the store id and each chain's length against what
+/// this machine remembers ([`Local`]). A store without an audit key that
+/// this machine never pinned (nothing ever recorded) verifies as empty.
 pub fn verify(store_root: &Path, keys: &Keyring) -> Result<VerifyReport> {
+    verify_with_local(store_root, keys, &Local::default())
+}
+
+/// [`verify`] with this machine's state in `local`.
+pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Result<VerifyReport> {
+    // A linked `.ward/audit` is an error, never followed.
+    super::real_audit_dir(store_root)?;
+    let store_id = crate::store::Store::open(store_root)?.info().id.clone();
     let key = match AuditKey::load(store_root, keys)? {
         Some(k) => k,
         None => {
+            let pin = local.check(store_root, &store_id, None);
             let files = chain_files(store_root);
-            if files.is_empty() {
-                return Ok(VerifyReport {
-                    key_id: String::new(),
-                    pin: PinStatus::Same,
-                    files: Vec::new(),
-                });
-            }
             // Records but no key: nothing can be authenticated.
+            let files: Vec<FileReport> = files
+                .into_iter()
+                .map(|(chain, file)| FileReport {
+                    chain,
+                    file,
+                    records: 0,
+                    broken: Some(Break {
+                        line: 1,
+                        kind: BreakKind::WrongKey,
+                        detail: format!(
+                            "the audit key {} is missing",
+                            AuditKey::path(store_root).display()
+                        ),
+                    }),
+                    warnings: Vec::new(),
+                })
+                .collect();
+            let pin = match pin {
+                PinStatus::Same | PinStatus::New if files.is_empty() => PinStatus::Same,
+                PinStatus::Same | PinStatus::New => {
+                    PinStatus::Unavailable("the store has no audit key".into())
+                }
+                other => other,
+            };
             return Ok(VerifyReport {
                 key_id: String::new(),
-                pin: PinStatus::Unavailable("the store has no audit key".into()),
-                files: files
-                    .into_iter()
-                    .map(|(chain, file)| FileReport {
-                        chain,
-                        file,
-                        records: 0,
-                        broken: Some(Break {
-                            line: 1,
-                            kind: BreakKind::WrongKey,
-                            detail: format!(
-                                "the audit key {} is missing",
-                                AuditKey::path(store_root).display()
-                            ),
-                        }),
-                        warnings: Vec::new(),
-                    })
-                    .collect(),
+                pin,
+                files,
             });
         }
     };
-    let store_id = crate::store::Store::open(store_root)?.info().id.clone();
-    let pin = check_pin(&store_id, &key);
+    let pin = local.check(store_root, &store_id, Some(&key));
+    let mut files = verify_with_key(store_root, &key);
+    let dir = super::audit_dir(store_root);
+    // Chains this machine saw that are gone or shorter: deleted or rolled
+    // back together with their head, which the chain alone cannot show.
+    for (chain, seen) in local.seen(store_root, &store_id) {
+        match files.iter_mut().find(|f| f.chain == chain) {
+            None => files.push(FileReport {
+                chain: chain.clone(),
+                file: dir.join(format!("{chain}.jsonl")),
+                records: 0,
+                broken: Some(Break {
+                    line: 1,
+                    kind: BreakKind::Truncated,
+                    detail: format!(
+                        "this chain is gone: this machine saw it reach seq {seen}; it was deleted (with its head)"
+                    ),
+                }),
+                warnings: Vec::new(),
+            }),
+            Some(f) if f.is_ok() && (f.records as u64) < seen => {
+                f.broken = Some(Break {
+                    line: f.records + 1,
+                    kind: BreakKind::Truncated,
+                    detail: format!(
+                        "the chain went back: this machine saw it reach seq {seen}, it now ends at seq {}; it was rolled back (with its head)",
+                        f.records
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    files.sort_by(|a, b| a.chain.cmp(&b.chain));
+    if pin.is_trusted() {
+        let ok: Vec<(&str, u64)> = files
+            .iter()
+            .filter(|f| f.is_ok())
+            .map(|f| (f.chain.as_str(), f.records as u64))
+            .collect();
+        let _ = local.note_seen(store_root, &store_id, &ok);
+    }
     Ok(VerifyReport {
         key_id: key.id(),
         pin,
-        files: verify_with_key(store_root, &key),
+        files,
     })
 }
 
@@ -167,13 +221,13 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
         broken: None,
         warnings: Vec::new(),
     };
-    let bytes = match std::fs::read(file) {
+    let bytes = match fsio::read_file(file) {
         Ok(b) => b,
         Err(e) => {
             report.broken = Some(Break {
                 line: 0,
                 kind: BreakKind::Edited,
-                detail: format!("cannot read the file: {e}"),
+                detail: format!("cannot read the file: {}", super::link_error(file, e)),
             });
             return report;
         }
@@ -338,18 +392,35 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
         last_line = l.no;
     }
     check_head(store_root, chain, key, &parsed, last_line, &mut report);
-    let pending = super::audit_dir(store_root).join(format!("{chain}.pending.jsonl"));
-    if let Ok(b) = std::fs::read(&pending) {
+    // Pending records of this machine (only this machine can seal them).
+    let pending = crate::store::Store::open(store_root).ok().map(|s| {
+        Local::default()
+            .pending_dir(&s.info().id)
+            .join(format!("{chain}.jsonl"))
+    });
+    if let Some(Ok(b)) = pending.as_deref().map(fsio::read_file) {
         let n = lines(&b).0.len();
         if n > 0 {
             report.warnings.push(Warning {
                 line: 0,
                 message: format!(
-                    "{n} record(s) written without the audit key wait in {} to be sealed by the next append",
-                    pending.display()
+                    "{n} record(s) written on this machine without the audit key wait in {} to be sealed by the next append",
+                    pending.as_deref().unwrap_or(Path::new("")).display()
                 ),
             });
         }
+    }
+    // Older builds kept pending records in the store, where anyone with
+    // write access could plant one; they are never sealed now.
+    let legacy = super::audit_dir(store_root).join(format!("{chain}.pending.jsonl"));
+    if std::fs::symlink_metadata(&legacy).is_ok() {
+        report.warnings.push(Warning {
+            line: 0,
+            message: format!(
+                "{} is ignored: pending records are kept outside the store now",
+                legacy.display()
+            ),
+        });
     }
     report
 }

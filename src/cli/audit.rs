@@ -116,15 +116,7 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> std::result::Result<DateTime<
 
 fn verify(ctx: &Context, json: bool) -> Result<i32> {
     let report = audit::verify(ctx.store.root(), ctx.keys()?)?;
-    let pin_problem = match &report.pin {
-        PinStatus::Changed { pinned } => Some(format!(
-            "the audit key ({}) is not the one this machine pinned ({pinned}): {} was replaced; if that is expected, remove the store's line from {}",
-            report.key_id,
-            audit::AuditKey::path(ctx.store.root()).display(),
-            audit::pin_file().display()
-        )),
-        _ => None,
-    };
+    let pin_problem = report.pin.problem(ctx.store.root(), &report.key_id);
     if json {
         let files: Vec<serde_json::Value> = report
             .files

@@ -60,6 +60,11 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
     let mut recipients = keys.public_keys().to_vec();
     recipients.extend(args.recipients.iter().cloned());
     Store::create(&store_root, &recipients, now)?;
+    // A new store in this folder: what this machine pinned for an earlier
+    // store here no longer applies.
+    if let Err(e) = audit::Local::default().forget_root(&store_root) {
+        super::output::warn_line(&format!("the audit pins were not updated: {e}"));
+    }
     // The audit key is made now, while the store is new, and the first record
     // says who created it for whom.
     let config_path = cli

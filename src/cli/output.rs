@@ -59,9 +59,72 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let _ = out.flush();
 }
 
+/// Prints `value` as pretty JSON. To a terminal, characters that serde_json
+/// leaves raw but a terminal acts on (DEL, C1 controls such as U+009B CSI,
+/// bidirectional overrides, line and paragraph separators) are written as
+/// `\uXXXX` escapes: still the same JSON, but inert.
 pub fn json(value: &serde_json::Value) {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let _ = serde_json::to_writer_pretty(&mut out, value);
-    let _ = writeln!(out);
+    use std::io::IsTerminal;
+    let text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
+    let text = if std::io::stdout().is_terminal() {
+        escape_json_for_terminal(&text)
+    } else {
+        text
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
     let _ = out.flush();
+}
+
+/// Whether a terminal may act on `c` although serde_json does not escape it.
+fn unsafe_in_json(c: char) -> bool {
+    matches!(c,
+        '\u{7f}'..='\u{9f}'
+        | '\u{061c}'
+        | '\u{200e}' | '\u{200f}'
+        | '\u{2028}' | '\u{2029}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// Rewrites the characters of [`unsafe_in_json`] in serialised JSON as
+/// `\uXXXX`. They can only occur inside strings (JSON's own syntax is
+/// ASCII), where the escape means the same character.
+pub fn escape_json_for_terminal(json: &str) -> String {
+    if !json.chars().any(unsafe_in_json) {
+        return json.to_string();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if unsafe_in_json(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_for_a_terminal_has_no_raw_c1_or_bidi() {
+        let v = serde_json::json!({
+            "notes": "csi\u{9b}2J del\u{7f} rtl\u{202e}x iso\u{2066} sep\u{2028} ok é ✓",
+            "esc": "\u{1b}[31m",
+        });
+        let raw = serde_json::to_string_pretty(&v).unwrap();
+        assert!(raw.contains('\u{9b}'), "serde_json leaves C1 raw");
+        let safe = escape_json_for_terminal(&raw);
+        assert!(!safe.chars().any(unsafe_in_json), "{safe}");
+        assert!(!safe.chars().any(|c| c.is_control() && c != '\n'), "{safe}");
+        assert!(safe.contains("csi\\u009b2J"), "{safe}");
+        assert!(safe.contains("rtl\\u202ex"), "{safe}");
+        // Still the same JSON.
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, v);
+        assert_eq!(escape_json_for_terminal("[1]"), "[1]");
+    }
 }

@@ -5,7 +5,9 @@
 //! Protocol (parent ⇄ keeper):
 //! - argv: `__clipboard-keeper --timeout-ms N --backend B [--tty-fd 3]`;
 //!   never the value.
-//! - stdin: the value, then EOF.
+//! - stdin: one header line (a JSON object: `{"audit":{"store":…,"actor":…,
+//!   "path":…}}` or `{}`), then the value, then EOF. The secret's name and
+//!   the store travel here rather than in argv, where `ps` shows them.
 //! - fd 3 (optional): the terminal, opened by the parent before the keeper
 //!   detached (a process without a controlling terminal cannot open /dev/tty).
 //! - stdout (a pipe, never the terminal): `ok <backend>` or
@@ -58,15 +60,46 @@ pub struct KeeperArgs {
     /// An inherited file descriptor open on the terminal, for OSC 52
     #[arg(long)]
     pub tty_fd: Option<i32>,
-    /// Store whose audit log gets the clipboard-cleared record
-    #[arg(long)]
-    pub audit_store: Option<PathBuf>,
-    /// Actor the record is written as
-    #[arg(long)]
-    pub audit_actor: Option<String>,
-    /// The secret that was copied (a name, never a value)
-    #[arg(long)]
-    pub audit_path: Option<String>,
+}
+
+/// The header line the keeper reads on stdin before the value.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeeperHeader {
+    /// Where to record the clipboard-cleared event, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<HeaderAudit>,
+}
+
+/// The audit target, as sent to the keeper.
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HeaderAudit {
+    /// Store whose audit log gets the clipboard-cleared record (absolute).
+    pub store: PathBuf,
+    /// Actor the record is written as.
+    pub actor: String,
+    /// The secret that was copied (a name, never a value).
+    pub path: String,
+}
+
+impl KeeperHeader {
+    fn from_options(opts: &CopyOptions) -> KeeperHeader {
+        KeeperHeader {
+            audit: opts.audit.as_ref().map(|a| HeaderAudit {
+                // The keeper runs in `/`: a relative store path would miss.
+                store: std::fs::canonicalize(&a.store_root)
+                    .unwrap_or_else(|_| a.store_root.clone()),
+                actor: a.actor.clone(),
+                path: a.path.clone(),
+            }),
+        }
+    }
+
+    /// The header as one line, newline included.
+    pub fn to_line(&self) -> String {
+        let mut line = serde_json::to_string(self).expect("a header serialises");
+        line.push('\n');
+        line
+    }
 }
 
 /// A copy that happened, and the keeper that will clear it.
@@ -129,14 +162,6 @@ pub fn copy(value: &str, opts: &CopyOptions) -> Result<Copied, CopyError> {
     if tty_raw.is_some() {
         cmd.arg("--tty-fd").arg(TTY_FD.to_string());
     }
-    if let Some(a) = &opts.audit {
-        cmd.arg("--audit-store")
-            .arg(&a.store_root)
-            .arg("--audit-actor")
-            .arg(&a.actor)
-            .arg("--audit-path")
-            .arg(&a.path);
-    }
     // SAFETY: only async-signal-safe calls (dup2, fcntl, setsid) between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
@@ -166,7 +191,10 @@ pub fn copy(value: &str, opts: &CopyOptions) -> Result<Copied, CopyError> {
     let stdout = child.stdout.take();
     let write = stdin
         .ok_or_else(|| std::io::Error::other("no pipe"))
-        .and_then(|mut s| s.write_all(value.as_bytes()));
+        .and_then(|mut s| {
+            s.write_all(KeeperHeader::from_options(opts).to_line().as_bytes())?;
+            s.write_all(value.as_bytes())
+        });
     if let Err(e) = write {
         let _ = child.kill();
         let _ = child.wait();
@@ -261,7 +289,7 @@ pub fn run(args: KeeperArgs) -> i32 {
         // SAFETY: the fd is open, ours alone, and owned by the File from here on.
         Some(unsafe { File::from_raw_fd(fd) })
     });
-    let value = match read_value() {
+    let (header, value) = match read_input() {
         Ok(v) => v,
         Err(e) => {
             let _ = writeln!(out, "err {} {}", e.kind.token(), e.message);
@@ -289,7 +317,7 @@ pub fn run(args: KeeperArgs) -> i32 {
         Timing::default(),
     );
     drop(value);
-    record_clear(&args, &outcome);
+    record_clear(&header, &outcome);
     let _ = writeln!(out, "done {}", outcome.token());
     let _ = out.flush();
     0
@@ -299,13 +327,40 @@ fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-fn read_value() -> Result<Zeroizing<String>, CopyError> {
+/// Longest header line accepted.
+const MAX_HEADER: usize = 64 * 1024;
+
+fn read_input() -> Result<(KeeperHeader, Zeroizing<String>), CopyError> {
     let mut raw = Zeroizing::new(Vec::new());
     std::io::stdin()
         .lock()
-        .take(MAX_VALUE as u64 + 1)
+        .take((MAX_HEADER + MAX_VALUE) as u64 + 2)
         .read_to_end(&mut raw)
         .map_err(|e| CopyError::new(CopyErrorKind::Helper, format!("reading the value: {e}")))?;
+    split_input(&raw)
+}
+
+/// Splits the keeper's stdin into its header line and the value.
+pub fn split_input(raw: &[u8]) -> Result<(KeeperHeader, Zeroizing<String>), CopyError> {
+    if raw.is_empty() {
+        return Err(empty_value());
+    }
+    let bad_header = || {
+        CopyError::new(
+            CopyErrorKind::Helper,
+            "the clipboard helper got no valid header; nothing was copied",
+        )
+    };
+    let nl = raw
+        .iter()
+        .take(MAX_HEADER + 1)
+        .position(|&b| b == b'\n')
+        .ok_or_else(bad_header)?;
+    let header: KeeperHeader = serde_json::from_slice(&raw[..nl]).map_err(|_| bad_header())?;
+    Ok((header, value_from(&raw[nl + 1..])?))
+}
+
+fn value_from(raw: &[u8]) -> Result<Zeroizing<String>, CopyError> {
     if raw.len() > MAX_VALUE {
         return Err(CopyError::new(
             CopyErrorKind::BadValue,
@@ -315,7 +370,7 @@ fn read_value() -> Result<Zeroizing<String>, CopyError> {
     if raw.is_empty() {
         return Err(empty_value());
     }
-    match std::str::from_utf8(&raw) {
+    match std::str::from_utf8(raw) {
         Ok(s) => Ok(Zeroizing::new(s.to_string())),
         Err(_) => Err(CopyError::new(
             CopyErrorKind::BadValue,
@@ -601,17 +656,16 @@ pub fn hold_and_clear<C: Clipboard + ?Sized>(
 /// Records the clear in the store's audit log, unsealed (the keeper has no
 /// identity): the actor's next append seals it into the chain. The copying
 /// process may be long gone, so the keeper is the one that knows.
-fn record_clear(args: &KeeperArgs, outcome: &ClearOutcome) {
-    let (Some(root), Some(actor)) = (&args.audit_store, &args.audit_actor) else {
+fn record_clear(header: &KeeperHeader, outcome: &ClearOutcome) {
+    let Some(a) = &header.audit else {
         return;
     };
     if !outcome.cleared() {
         return;
     }
-    let mut event = crate::audit::Event::new(crate::audit::Action::ClipboardCleared);
-    if let Some(p) = &args.audit_path {
-        event = event.path(p.as_str());
-    }
+    let (root, actor) = (&a.store, &a.actor);
+    let event =
+        crate::audit::Event::new(crate::audit::Action::ClipboardCleared).path(a.path.as_str());
     // Nowhere to report a failure: the keeper's terminal is gone. verify
     // shows a missing record as nothing, which is why the copy itself is
     // recorded by the copying process.

@@ -357,3 +357,32 @@ fn wire_tokens_round_trip() {
         assert_eq!(BackendUsed::from_token(&b.token()), Some(b));
     }
 }
+
+#[test]
+fn keeper_input_is_a_header_line_then_the_value() {
+    use super::keeper::{split_input, HeaderAudit, KeeperHeader};
+    let header = KeeperHeader {
+        audit: Some(HeaderAudit {
+            store: "/s/store".into(),
+            actor: "ann@box".into(),
+            path: "acme/KEY\nwith newline".into(),
+        }),
+    };
+    let mut input = header.to_line().into_bytes();
+    assert_eq!(input.iter().filter(|&&b| b == b'\n').count(), 1);
+    input.extend_from_slice(b"multi\nline\nvalue\n");
+    let (h, v) = split_input(&input).unwrap();
+    assert_eq!(h, header);
+    assert_eq!(v.as_str(), "multi\nline\nvalue\n");
+    // No audit target.
+    let (h, v) = split_input(b"{}\nv").unwrap();
+    assert_eq!((h, v.as_str()), (KeeperHeader::default(), "v"));
+    // Empty stdin, an empty value, a missing or broken header.
+    assert_eq!(split_input(b"").unwrap_err().kind, CopyErrorKind::BadValue);
+    assert_eq!(
+        split_input(b"{}\n").unwrap_err().kind,
+        CopyErrorKind::BadValue
+    );
+    assert!(split_input(b"just a value").is_err());
+    assert!(split_input(b"not json\nvalue").is_err());
+}

@@ -90,6 +90,28 @@ pub fn open_append(path: &Path) -> std::io::Result<File> {
     open_private(path, OpenOptions::new().append(true).create(true))
 }
 
+/// Like [`open_append`], but the file can also be read (to find its last
+/// line before appending).
+pub fn open_read_append(path: &Path) -> std::io::Result<File> {
+    open_private(
+        path,
+        OpenOptions::new().read(true).append(true).create(true),
+    )
+}
+
+/// Whether an error is the one `O_NOFOLLOW` gives for a symbolic link.
+pub fn is_symlink_error(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 /// Opens (creating if needed) a file of ward's for reading and writing,
 /// refusing symlinks and anything but a regular file. Never truncates.
 pub fn open_rw(path: &Path) -> std::io::Result<File> {
@@ -127,6 +149,12 @@ pub fn check_no_symlinks(root: &Path, path: &Path) -> Result<()> {
 
 /// Atomically replaces (or creates) `path` with `bytes`, mode 0600.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    atomic_write_with(path, bytes, true)
+}
+
+/// [`atomic_write`] with the fsyncs optional: without them a crash may leave
+/// the old version (never a mix), for state that may lag behind.
+pub fn atomic_write_with(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| WardError::Other(format!("{} has no parent folder", path.display())))?;
@@ -143,10 +171,15 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| -> Result<()> {
         let mut f = open_private(&tmp, OpenOptions::new().write(true).create_new(true)).at(&tmp)?;
         f.write_all(bytes).at(&tmp)?;
-        f.sync_all().at(&tmp)?;
+        if durable {
+            f.sync_all().at(&tmp)?;
+        }
         drop(f);
         fs::rename(&tmp, path).at(path)?;
-        sync_dir(dir)
+        if durable {
+            sync_dir(dir)?;
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -57,6 +57,11 @@ pub struct Listing {
     pub folder_policies: BTreeMap<String, FolderPolicy>,
 }
 
+/// Whether `id` has the form of a store id: 32 lowercase hex digits.
+pub fn is_store_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     root: PathBuf,
@@ -89,6 +94,14 @@ impl Store {
             path: info_path.clone(),
             cause: e.message().to_string(),
         })?;
+        // The id names local state (audit pins, pending records, the index
+        // cache): only the form `Store::create` writes is accepted.
+        if !is_store_id(&info.id) {
+            return Err(WardError::Corrupt {
+                path: info_path,
+                cause: "the store id is not 32 lowercase hexadecimal digits".into(),
+            });
+        }
         if info.format > STORE_FORMAT {
             return Err(WardError::Corrupt {
                 path: info_path,
