@@ -348,9 +348,12 @@ impl Session {
                         })
                         .collect();
                     if broken.is_empty() {
-                        Integrity::Broken(
-                            "the audit key changed since this machine last saw it".into(),
-                        )
+                        Integrity::Broken(report.pin.problem(&root, &report.key_id).unwrap_or_else(
+                            || {
+                                "a chain went missing or backwards since this machine last saw it"
+                                    .into()
+                            },
+                        ))
                     } else {
                         Integrity::Broken(format!("chain broken at {}", broken.join(", ")))
                     }
