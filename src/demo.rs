@@ -130,12 +130,21 @@ fn specs() -> Vec<Spec> {
     ]
 }
 
+/// Live keys in production, test keys elsewhere, as Stripe names them.
+fn stripe_prefix(path: &str) -> &'static str {
+    if path.contains("/prod/") {
+        "sk_live_"
+    } else {
+        "sk_test_"
+    }
+}
+
 fn value_for(spec: &Spec) -> String {
     match spec.kind {
         Kind::Certificate => "-----BEGIN CERTIFICATE-----\nMIIB8jCCAVugAwIBAgIUDemoOnlyNotARealCertificate\nZGVtbyBkZW1vIGRlbW8gZGVtbyBkZW1v\n-----END CERTIFICATE-----".to_string(),
         Kind::SshKey => "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQDemoOnly\n-----END OPENSSH PRIVATE KEY-----".to_string(),
         Kind::ConnectionString => format!("postgres://app:{}@db.acme.internal:5432/app", generate(20, Charset::Alnum, None)),
-        Kind::ApiKey if spec.path.contains("STRIPE") => generate(24, Charset::Alnum, Some("sk_live_")),
+        Kind::ApiKey if spec.path.contains("STRIPE") => generate(24, Charset::Alnum, Some(stripe_prefix(spec.path))),
         Kind::Password => generate(20, Charset::Strong, None),
         _ => generate(32, Charset::Base64url, None),
     }
@@ -190,7 +199,7 @@ fn doc_for(spec: &Spec, now: DateTime<Utc>) -> SecretDoc {
         doc.generator = Some(GeneratorSpec {
             length: 24,
             charset: Charset::Alnum,
-            prefix: Some("sk_live_".into()),
+            prefix: Some(stripe_prefix(spec.path).into()),
         });
     }
     doc

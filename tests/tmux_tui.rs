@@ -72,6 +72,18 @@ impl Tmux {
             == "1"
     }
 
+    /// Waits until the program has left the alternate screen (it quit or
+    /// stopped): keys typed before that would go to it, not to the shell.
+    fn wait_main_screen(&self) {
+        let start = Instant::now();
+        while self.alternate_on() {
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("still on the alternate screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until the screen contains `text`.
     fn wait_for(&self, text: &str) -> String {
         let start = Instant::now();
@@ -192,6 +204,7 @@ fn tui_runs_in_a_real_terminal_and_restores_it() {
         t.wait_for("sk_test_tmux_value");
         // Quit: the shell is back, the alternate screen is off, nothing leaked.
         t.keys(&["q"]);
+        t.wait_main_screen();
         t.keys(&["echo back-$((40+2))", "Enter"]);
         let s = t.wait_for("back-42");
         assert!(!t.alternate_on(), "{term}: alternate screen left on exit");
@@ -225,6 +238,7 @@ fn ctrl_z_suspends_and_fg_resumes() {
     t.wait_for("Secrets");
     assert!(t.alternate_on());
     t.keys(&["q"]);
+    t.wait_main_screen();
     t.keys(&["echo done-$((1+1))", "Enter"]);
     t.wait_for("done-2");
     assert!(!t.alternate_on());
@@ -255,7 +269,7 @@ fn first_run_in_a_real_terminal_creates_the_store() {
     t.keys(&[ward(), "Enter"]);
     t.wait_for("Welcome to ward");
     t.keys(&["Enter"]);
-    t.wait_for("No secrets yet");
+    t.wait_for("no secrets yet");
     t.keys(&["q"]);
     assert!(dir.path().join("data/ward/store/.ward/store.toml").exists());
     assert!(dir.path().join("cfg/ward/identity.txt").exists());

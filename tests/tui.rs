@@ -564,7 +564,7 @@ fn first_run_creates_identity_and_store() {
         .type_text("w")
         .key(KeyCode::Enter);
     assert!(matches!(app.app.mode, Mode::Normal), "{}", app.screen());
-    assert!(app.screen().contains("No secrets yet"));
+    assert!(app.screen().contains("no secrets yet"));
     assert!(store.join(".ward/store.toml").exists());
     let head = std::fs::read(&id).unwrap();
     assert!(

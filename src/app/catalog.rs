@@ -72,8 +72,17 @@ pub struct Catalog {
 }
 
 /// Segment-wise order: `a/b` < `a/b/c` < `a/b-x`.
+/// Case does not split the tree (`my key` sorts beside `MY_KEY`). Segment
+/// by segment, case-folded first, exact text second: folders that differ only
+/// in case stay apart, so every folder's secrets remain contiguous.
 pub fn tree_order(a: &SecretPath, b: &SecretPath) -> std::cmp::Ordering {
-    a.segments().cmp(b.segments())
+    let key = |s: &str| {
+        (
+            s.chars().flat_map(char::to_lowercase).collect::<String>(),
+            s.to_string(),
+        )
+    };
+    a.segments().map(key).cmp(b.segments().map(key))
 }
 
 impl Catalog {

@@ -50,9 +50,9 @@ impl FieldKey {
                 "password, api-key, token, certificate, ssh-key, connection-string, other"
             }
             FieldKey::Owner => "who is responsible",
-            FieldKey::Tags => "comma-separated",
+            FieldKey::Tags => "separated by commas or spaces",
             FieldKey::Url => "where the key is managed",
-            FieldKey::Notes => "free text",
+            FieldKey::Notes => "free text; Ctrl-J starts a new line",
             FieldKey::Expires => "YYYY-MM-DD or +90d; empty for none",
             FieldKey::RotateEvery => "90d, 6w, 3m, 1y; empty for none",
             FieldKey::Reason => "why (kept in history and the audit log)",
@@ -200,7 +200,7 @@ fn value_field() -> Field {
 
 fn meta_fields(meta: Option<&SecretMeta>) -> Vec<Field> {
     let m = meta;
-    vec![
+    let mut fields = vec![
         field(
             FieldKey::Kind,
             m.map(|m| m.kind.label()).unwrap_or("api-key"),
@@ -233,7 +233,12 @@ fn meta_fields(meta: Option<&SecretMeta>) -> Vec<Field> {
                 .map(|i| i.to_string())
                 .unwrap_or_default(),
         ),
-    ]
+    ];
+    // Notes may run over several lines.
+    for f in fields.iter_mut().filter(|f| f.key == FieldKey::Notes) {
+        f.input.multiline = true;
+    }
+    fields
 }
 
 fn generator_text(spec: Option<&GeneratorSpec>) -> String {
@@ -423,7 +428,7 @@ impl Form {
         let meta = || -> Result<MetaEdit, (FieldKey, String)> {
             let today = chrono::Local::now().date_naive();
             let tags: Vec<String> = text(FieldKey::Tags)
-                .split(',')
+                .split(|c: char| c == ',' || c.is_whitespace())
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .collect();
@@ -477,7 +482,10 @@ impl Form {
             }
             FormKind::Compromise(name) => SaveOp::Compromise {
                 name: name.clone(),
-                reason: opt(FieldKey::Reason),
+                reason: Some(opt(FieldKey::Reason).ok_or((
+                    FieldKey::Reason,
+                    "say what happened (it is kept with the flag and in the audit log)".to_string(),
+                ))?),
             },
         })
     }

@@ -892,7 +892,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
                 f.input.shown = !f.input.shown;
             }
         }
-        Some(Action::Newline) if in_value => {
+        Some(Action::Newline) if form.focused().input.multiline => {
             form.value_edited();
             form.focused().input.insert_char('\n');
         }

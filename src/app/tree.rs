@@ -49,6 +49,8 @@ pub struct TreeView {
     /// Whether keys go to the filter line.
     pub filtering: bool,
     initialised: bool,
+    /// Catalog index of the best match of the current filter.
+    best_match: Option<usize>,
 }
 
 impl TreeView {
@@ -149,7 +151,9 @@ impl TreeView {
     }
 
     /// Which entries the filter keeps; None when there is no filter.
-    fn matches(&self, catalog: &Catalog) -> Option<Vec<bool>> {
+    /// Which entries the filter keeps (None: no filter), and remembers the
+    /// best-scoring one so the selection can go there.
+    fn matches(&mut self, catalog: &Catalog) -> Option<Vec<bool>> {
         let query = self.filter.trim();
         if query.is_empty() {
             return None;
@@ -157,17 +161,32 @@ impl TreeView {
         let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
         let mut matcher = Matcher::new(Config::DEFAULT.match_paths());
         let mut buf = Vec::new();
-        Some(
-            catalog
-                .entries
-                .iter()
-                .map(|e| {
-                    pattern
-                        .score(Utf32Str::new(&e.haystack, &mut buf), &mut matcher)
-                        .is_some()
-                })
-                .collect(),
-        )
+        let mut best: Option<(u32, usize)> = None;
+        let keep = catalog
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let score = pattern.score(Utf32Str::new(&e.haystack, &mut buf), &mut matcher);
+                // A literal substring of the path beats a scattered match.
+                let score = score.map(|s| {
+                    let exact = e
+                        .name
+                        .as_str()
+                        .to_lowercase()
+                        .contains(&query.to_lowercase());
+                    s + if exact { 10_000 } else { 0 }
+                });
+                if let Some(s) = score {
+                    if best.is_none_or(|(b, _)| s > b) {
+                        best = Some((s, i));
+                    }
+                }
+                score.is_some()
+            })
+            .collect();
+        self.best_match = best.map(|(_, i)| i);
+        Some(keep)
     }
 
     fn selected_key(&self, catalog: &Catalog) -> Option<RowKey> {
@@ -228,11 +247,18 @@ impl TreeView {
     }
 
     /// After the filter changes: the first matching secret.
+    /// After the filter changes: the best match (else the first secret).
     pub fn select_first_secret(&mut self) {
+        let best = self.best_match;
         self.selected = self
             .rows
             .iter()
-            .position(|r| matches!(r.kind, RowKind::Secret { .. }))
+            .position(|r| matches!(r.kind, RowKind::Secret { index } if Some(index) == best))
+            .or_else(|| {
+                self.rows
+                    .iter()
+                    .position(|r| matches!(r.kind, RowKind::Secret { .. }))
+            })
             .unwrap_or(0);
     }
 

@@ -27,6 +27,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         .border_style(theme.border(focused))
         .title(Span::styled(title, theme.title()));
     let lines = match (&app.detail.name, &app.detail.doc) {
+        (None, _) if app.catalog.is_empty() => vec![Line::styled(
+            "This store has no secrets yet. Press n to add the first one.",
+            theme.dim(),
+        )],
         (None, _) => vec![Line::styled(
             "Select a secret to see it here. Folders: Enter or → opens, ← closes.",
             theme.dim(),

@@ -14,7 +14,13 @@ pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
         .iter()
         .map(|f| f.input.display().split('\n').count().min(6))
         .sum();
-    let height = (value_lines + 6) as u16;
+    // Room for a validation message that wraps.
+    let error_lines = form
+        .error
+        .as_ref()
+        .map(|e| e.chars().count() / 68 + 1)
+        .unwrap_or(1);
+    let height = (value_lines + 5 + error_lines) as u16;
     let rect = centered(area, 72, height.max(8));
     frame.render_widget(Clear, rect);
     let block = Block::default()

@@ -118,14 +118,18 @@ pub fn draw_first_run(frame: &mut Frame, area: Rect, fr: &FirstRun, theme: &Them
         ]));
         lines.push(Line::raw(""));
     }
-    lines.push(Line::from(vec![
-        Span::styled("Enter", theme.key()),
-        Span::raw(" create   "),
-        Span::styled("Tab", theme.key()),
-        Span::raw(" next field   "),
+    let mut keys = vec![Span::styled("Enter", theme.key()), Span::raw(" create   ")];
+    if !fr.identity_exists {
+        keys.extend([
+            Span::styled("Tab", theme.key()),
+            Span::raw(" next field   "),
+        ]);
+    }
+    keys.extend([
         Span::styled("Esc", theme.key()),
         Span::raw(" quit without creating anything"),
-    ]));
+    ]);
+    lines.push(Line::from(keys));
     if fr.busy {
         lines.push(Line::styled("Creating…", theme.dim()));
     } else if let Some(e) = &fr.error {

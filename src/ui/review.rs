@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Filter and sort line.
     let arrow = if st.reverse { "▲" } else { "▼" };
     let text = if st.typing {
-        format!("/{}▏", escape(&st.text))
+        format!(" · /{}▏", escape(&st.text))
     } else if st.text.is_empty() {
         String::new()
     } else {
@@ -224,6 +224,15 @@ fn draw_table(
         })
         .collect();
     let inner_h = area.height.saturating_sub(3) as usize;
+    // What the PATH column gets: the width left by the fixed columns.
+    let fixed: u16 = widths
+        .iter()
+        .map(|c| match c {
+            Constraint::Length(n) => *n + 1,
+            _ => 1,
+        })
+        .sum();
+    let path_w = area.width.saturating_sub(2 + fixed) as usize;
     let selected = st.selected.min(rows.len().saturating_sub(1));
     let offset = selected.saturating_sub(inner_h.saturating_sub(1));
     let date =
@@ -235,14 +244,14 @@ fn draw_table(
         .take(inner_h)
         .map(|(i, r)| {
             let policy = match (&r.policy, &r.policy_source) {
-                (Some(p), PolicySource::Folder(_)) => format!("{p} (f)"),
+                (Some(p), PolicySource::Folder(_)) => format!("{p}*"),
                 (Some(p), _) => p.to_string(),
                 (None, _) => "-".into(),
             };
             let mut cells = vec![
                 Cell::from(format!("{} {}", r.status.symbol(), r.status.label()))
                     .style(theme.status(r.status)),
-                Cell::from(escape(r.name.as_str())),
+                Cell::from(keep_tail(&escape(r.name.as_str()), path_w)),
                 Cell::from(format!("{}d", r.age_days)),
                 Cell::from(policy),
                 Cell::from(date(r.due)),
@@ -266,7 +275,11 @@ fn draw_table(
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(
-            " Secrets, worst first · (f) policy from a folder ",
+            format!(
+                " Secrets, by {} ({}) · * policy from a folder ",
+                st.sort.label(),
+                order_words(st.sort, st.reverse)
+            ),
             theme.title(),
         ));
     if body.is_empty() {
@@ -288,4 +301,30 @@ fn draw_table(
             .column_spacing(1),
         area,
     );
+}
+
+/// The end of a long path, where the secret's own name is: "…prod/STRIPE_KEY".
+fn keep_tail(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width || width < 2 {
+        return text.to_string();
+    }
+    let tail: String = text.chars().skip(n - (width - 1)).collect();
+    format!("…{tail}")
+}
+
+/// The sort order in words: "worst first", "A→Z", …
+fn order_words(key: SortKey, reverse: bool) -> &'static str {
+    let (forward, backward) = match key {
+        SortKey::Status => ("worst first", "best first"),
+        SortKey::Name | SortKey::Project | SortKey::Owner | SortKey::Kind => ("A→Z", "Z→A"),
+        SortKey::Age => ("oldest first", "newest first"),
+        SortKey::Policy => ("shortest first", "longest first"),
+        SortKey::Due | SortKey::Expires => ("soonest first", "latest first"),
+    };
+    if reverse {
+        backward
+    } else {
+        forward
+    }
 }

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
 
     if app.catalog.is_empty() {
         let text = if app.tree.filter.is_empty() {
-            "No secrets yet. Press n to add one."
+            "Empty. Press n to add a secret."
         } else {
             "Nothing matches."
         };
