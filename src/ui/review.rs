@@ -73,10 +73,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// One line a project: a bar of status marks, worst first, scaled to the
 /// largest project. The marks are the status symbols, so it reads without colour.
 fn draw_project_bars(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let legend: String = Status::ALL
+        .iter()
+        .map(|s| format!("{}{}", s.symbol(), short_label(*s)))
+        .collect::<Vec<_>>()
+        .join(" ");
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(false))
-        .title(Span::styled(" Projects by status ", theme.title()));
+        .title(Span::styled(" Projects by status ", theme.title()))
+        .title_bottom(Span::styled(format!(" {legend} "), theme.dim()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut projects = project_counts(app.review.visible());
@@ -140,18 +146,26 @@ fn draw_age_chart(
     theme: &Theme,
 ) {
     let buckets = age_histogram(rows.iter().copied());
-    let bars: Vec<Bar> = buckets
-        .iter()
-        .map(|b| {
-            Bar::default()
-                .value(b.count as u64)
-                .label(Line::from(b.label))
-                .style(theme.key())
-        })
-        .collect();
     let bar_width = ((area.width.saturating_sub(2)) / 5)
         .saturating_sub(1)
         .clamp(3, 8);
+    // Labels that fit under narrow bars.
+    const SHORT: [&str; 5] = ["<30d", "<90d", "<180d", "<1y", "1y+"];
+    let bars: Vec<Bar> = buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let label = if (bar_width as usize) < b.label.chars().count() {
+                SHORT.get(i).copied().unwrap_or(b.label)
+            } else {
+                b.label
+            };
+            Bar::default()
+                .value(b.count as u64)
+                .label(Line::from(label))
+                .style(theme.key())
+        })
+        .collect();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(false))
@@ -326,5 +340,16 @@ fn order_words(key: SortKey, reverse: bool) -> &'static str {
         backward
     } else {
         forward
+    }
+}
+
+fn short_label(s: Status) -> &'static str {
+    match s {
+        Status::Compromised => "compromised",
+        Status::Expired => "expired",
+        Status::Overdue => "overdue",
+        Status::DueSoon => "due",
+        Status::Ok => "ok",
+        Status::NoPolicy => "none",
     }
 }
