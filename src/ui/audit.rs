@@ -2,13 +2,12 @@
 //! record newest first.
 
 use super::theme::Theme;
-use super::timeline::describe;
 use crate::app::App;
 use crate::sanitize::escape;
 use chrono::{Duration, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -53,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // Activity per day: as many days as fit, up to 30.
     if chart_h > 0 {
-        let days = ((chart.width.saturating_sub(2)) / 3).clamp(1, 30) as i64;
+        let days = ((chart.width.saturating_sub(2)) / 3).clamp(1, 90) as i64;
         let today = now.date_naive();
         let from = today - Duration::days(days - 1);
         let mut counts = vec![0u64; days as usize];
@@ -91,47 +90,91 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
     }
 
-    // Records.
+    // Records: a table whose path column takes what the others leave.
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(" Records, newest first ", theme.title()));
-    let inner_h = table.height.saturating_sub(2) as usize;
+    let inner_h = table.height.saturating_sub(3) as usize;
     let selected = app.audit.selected.min(rows.len().saturating_sub(1));
     let offset = selected.saturating_sub(inner_h.saturating_sub(1));
-    let mut lines: Vec<Line> = rows
+    if rows.is_empty() {
+        let mut lines = vec![Line::styled(
+            if app.audit.loaded {
+                "No records match."
+            } else {
+                "Reading the audit log…"
+            },
+            theme.dim(),
+        )];
+        for p in app.audit.problems.iter().take(2) {
+            lines.push(Line::styled(
+                format!("warning: {}", escape(p)),
+                theme.error(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(lines).block(block), table);
+        return;
+    }
+    let wide = table.width >= 120;
+    let time_fmt = if wide {
+        "%Y-%m-%d %H:%M:%S"
+    } else {
+        "%m-%d %H:%M"
+    };
+    let mut widths = vec![
+        Constraint::Length(if wide { 19 } else { 11 }),
+        Constraint::Length(if wide { 18 } else { 12 }),
+        Constraint::Length(17),
+        Constraint::Min(12),
+        Constraint::Length(4),
+    ];
+    let mut header = vec!["TIME", "ACTOR", "ACTION", "PATH", "VER"];
+    if wide {
+        widths.push(Constraint::Length(30));
+        header.push("REASON");
+    }
+    let body: Vec<Row> = rows
         .iter()
         .enumerate()
         .skip(offset)
         .take(inner_h)
         .map(|(i, e)| {
             let r = &e.record;
-            let path = r.path.as_deref().map(escape).unwrap_or_else(|| "-".into());
-            let mut line = Line::from(vec![
-                Span::styled(r.time.format("%Y-%m-%d %H:%M:%S").to_string(), theme.dim()),
-                Span::raw("  "),
-                Span::styled(format!("{path:<32}"), theme.folder()),
-                Span::raw(format!("  {}", describe(r))),
-            ]);
-            if i == selected {
-                line = line.style(theme.selected(true));
+            let mut path = r.path.as_deref().map(escape).unwrap_or_else(|| "-".into());
+            if let Some(to) = &r.to {
+                path.push_str(&format!(" → {}", escape(to)));
             }
-            line
+            let mut cells = vec![
+                Cell::from(r.time.format(time_fmt).to_string()).style(theme.dim()),
+                Cell::from(escape(&r.actor)),
+                Cell::from(r.action.label()),
+                Cell::from(path).style(theme.folder()),
+                Cell::from(r.version.map(|v| format!("v{v}")).unwrap_or_default()),
+            ];
+            if wide {
+                cells.push(Cell::from(
+                    r.reason.as_deref().map(escape).unwrap_or_default(),
+                ));
+            }
+            let row = Row::new(cells);
+            if i == selected {
+                row.style(theme.selected(true))
+            } else {
+                row
+            }
         })
         .collect();
-    if lines.is_empty() {
-        let msg = if app.audit.loaded {
-            "No records match."
-        } else {
-            "Reading the audit log…"
-        };
-        lines.push(Line::styled(msg, theme.dim()));
-    }
-    for p in app.audit.problems.iter().take(2) {
-        lines.push(Line::styled(
-            format!("warning: {}", escape(p)),
-            theme.error(),
-        ));
-    }
-    frame.render_widget(Paragraph::new(lines).block(block), table);
+    let header = Row::new(
+        header
+            .into_iter()
+            .map(|h| Cell::from(h).style(theme.title())),
+    );
+    frame.render_widget(
+        Table::new(body, widths)
+            .header(header)
+            .block(block)
+            .column_spacing(1),
+        table,
+    );
 }
