@@ -52,6 +52,7 @@ fn main() {
     let mut full_load = Vec::new();
     let mut warm_load = Vec::new();
     let mut keystroke = Vec::new();
+    let mut review_open = Vec::new();
     for _ in 0..reps {
         // Start to first frame.
         let start = Instant::now();
@@ -84,6 +85,14 @@ fn main() {
             assert_eq!(app2.catalog.progress().0, app2.catalog.len());
         }
 
+        // The review screen: every row built, sorted worst first, drawn.
+        let start = Instant::now();
+        app::update(&mut app, key('v'));
+        term.draw(|f| ward::ui::draw(f, &app)).unwrap();
+        review_open.push(start.elapsed());
+        assert_eq!(app.review.rows.len(), app.catalog.len());
+        app::update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+
         // Filter keystrokes on the loaded catalogue.
         app::update(&mut app, key('/'));
         for c in "project-01/api".chars() {
@@ -107,6 +116,10 @@ fn main() {
     println!(
         "all metadata, warm:      {:.0} ms (median of {reps}; from the cache)",
         ms(median(&mut warm_load))
+    );
+    println!(
+        "open review screen:      {:.1} ms (median of {reps}; rows built, sorted, drawn)",
+        ms(median(&mut review_open))
     );
     println!(
         "filter keystroke:        {:.2} ms median, {:.2} ms worst (of {})",
