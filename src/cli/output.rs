@@ -59,6 +59,15 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let _ = out.flush();
 }
 
+/// "1 secret", "2 secrets", "0 secrets".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 pub fn json(value: &serde_json::Value) {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let _ = serde_json::to_writer_pretty(&mut out, value);
