@@ -91,7 +91,10 @@ fn main() {
         term.draw(|f| ward::ui::draw(f, &app)).unwrap();
         review_open.push(start.elapsed());
         assert_eq!(app.review.rows.len(), app.catalog.len());
-        app::update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        app::update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
 
         // Filter keystrokes on the loaded catalogue.
         app::update(&mut app, key('/'));

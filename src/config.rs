@@ -89,10 +89,7 @@ impl Config {
     /// Loads settings; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Config> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| WardError::Corrupt {
-                path: path.to_path_buf(),
-                cause: e.message().to_string(),
-            }),
+            Ok(text) => toml::from_str(&text).map_err(|e| config_error(path, &text, &e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(WardError::io(path, e)),
         }
@@ -104,6 +101,56 @@ impl Config {
             return a.trim().to_string();
         }
         format!("{}@{}", user_name(), host_name())
+    }
+}
+
+/// Every setting config.toml knows, from the struct itself.
+pub fn known_settings() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A config.toml error a person can act on: the line, the key, what is
+/// wrong. Settings are not secret, so quoting them is fine.
+fn config_error(path: &Path, text: &str, e: &toml::de::Error) -> WardError {
+    let start = e.span().map(|s| s.start.min(text.len()));
+    let line = start.map(|at| text[..at].matches('\n').count() + 1);
+    let message = e.message().trim();
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(key, _)| key);
+    let message = if let Some(key) = unknown {
+        let known = known_settings();
+        let close = crate::store::closest(key, known.iter().map(|k| (k.as_str(), k)), 1);
+        let guess = close
+            .first()
+            .map(|k| format!("did you mean `{k}`? "))
+            .unwrap_or_default();
+        format!(
+            "unknown setting `{key}` ({guess}known: {})",
+            known.join(", ")
+        )
+    } else {
+        // The key on that line, when the line is `key = value`.
+        let key = start.and_then(|at| {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line_text = text[line_start..].lines().next().unwrap_or("");
+            let (key, _) = line_text.split_once('=')?;
+            let key = key.trim().trim_matches('"');
+            (!key.is_empty() && !key.starts_with('#') && !key.starts_with('[')).then_some(key)
+        });
+        match key {
+            Some(key) if !message.contains(&format!("`{key}`")) => format!("{key}: {message}"),
+            _ => message.to_string(),
+        }
+    };
+    WardError::Config {
+        path: path.to_path_buf(),
+        line,
+        message,
     }
 }
 
@@ -191,6 +238,38 @@ mod tests {
         assert_eq!(c.lead_time.to_string(), "3w");
         std::fs::write(&p, "nonsense = 1\n").unwrap();
         assert!(Config::load(&p).is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        let msg = |text: &str| {
+            std::fs::write(&p, text).unwrap();
+            let e = Config::load(&p).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::exit::CORRUPT);
+            e.to_string()
+        };
+        let m = msg("actor = \"ann\"\n\nclipboard_timeout = \"ten\"\n");
+        assert!(
+            m.ends_with(
+                "config.toml line 3: clipboard_timeout: invalid type: string \"ten\", expected u64"
+            ),
+            "{m}"
+        );
+        let m = msg("actor = \"ann\"\nclipbord_timeout = 10\n");
+        assert!(
+            m.contains("config.toml line 2: unknown setting `clipbord_timeout`"),
+            "{m}"
+        );
+        assert!(m.contains("did you mean `clipboard_timeout`?"), "{m}");
+        assert!(
+            m.contains("known: actor, clipboard_backend, clipboard_timeout"),
+            "{m}"
+        );
+        assert!(!m.contains("corrupt"), "{m}");
+        let m = msg("lead_time = \"soon\"\n");
+        assert!(m.contains("line 1: lead_time: "), "{m}");
     }
 
     #[cfg(unix)]

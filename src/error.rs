@@ -33,6 +33,10 @@ pub enum WardError {
     #[error("no store at {0}: run `ward init` to create one, or pass --store")]
     NoStore(PathBuf),
 
+    /// The store path exists but cannot be a store (a file, or under a file).
+    #[error("{path} is not a folder: {advice}")]
+    NotAFolder { path: PathBuf, advice: String },
+
     #[error("{what} already exists at {path}")]
     Exists { what: String, path: PathBuf },
 
@@ -45,8 +49,23 @@ pub enum WardError {
     #[error("identity {path}: {cause}")]
     Identity { path: PathBuf, cause: String },
 
-    #[error("no identity found at {0}: run `ward init`, or pass --identity")]
-    NoIdentity(PathBuf),
+    /// No identity file at `path`; `advice` depends on the situation (see
+    /// [`WardError::no_identity`] and the CLI context, which knows the store).
+    #[error("no identity at {path}: {advice}")]
+    NoIdentity { path: PathBuf, advice: String },
+
+    /// A broken config.toml: where (line, when known) and what.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Config {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+
+    /// Another error, with advice on what to do about it (a close name, the
+    /// command that was probably meant). Keeps the inner error's exit code.
+    #[error("{error}: {hint}")]
+    Hinted { error: Box<WardError>, hint: String },
 
     #[error("recipients {path}: {cause}")]
     Recipients { path: PathBuf, cause: String },
@@ -66,14 +85,34 @@ impl WardError {
     pub fn exit_code(&self) -> i32 {
         match self {
             WardError::InvalidName { .. } | WardError::Usage(_) => exit::USAGE,
-            WardError::NotFound { .. } | WardError::NoStore(_) => exit::NOT_FOUND,
+            WardError::NotFound { .. } | WardError::NoStore(_) | WardError::NotAFolder { .. } => {
+                exit::NOT_FOUND
+            }
             WardError::Exists { .. } => exit::EXISTS,
             WardError::Decrypt { .. } => exit::DECRYPT,
-            WardError::Corrupt { .. } => exit::CORRUPT,
-            WardError::Identity { .. } | WardError::NoIdentity(_) => exit::IDENTITY,
+            WardError::Corrupt { .. } | WardError::Config { .. } => exit::CORRUPT,
+            WardError::Identity { .. } | WardError::NoIdentity { .. } => exit::IDENTITY,
+            WardError::Hinted { error, .. } => error.exit_code(),
             WardError::Recipients { .. } | WardError::Io { .. } | WardError::Other(_) => {
                 exit::FAILURE
             }
+        }
+    }
+
+    /// No identity at `path`, with the advice that fits when nothing more is
+    /// known about the situation.
+    pub fn no_identity(path: impl Into<PathBuf>) -> Self {
+        WardError::NoIdentity {
+            path: path.into(),
+            advice: "run `ward init` to create one, or pass --identity/-i FILE".into(),
+        }
+    }
+
+    /// This error with advice appended.
+    pub fn hint(self, hint: impl Into<String>) -> Self {
+        WardError::Hinted {
+            error: Box::new(self),
+            hint: hint.into(),
         }
     }
 

@@ -142,7 +142,8 @@ fn ls_plain_long_json_and_prefix() {
     assert_eq!(one.trim(), "acme/api/prod/STRIPE_KEY");
     let single = stdout(&w.ok(&["ls", "zeta/DB_URL"], None));
     assert_eq!(single.trim(), "zeta/DB_URL");
-    assert!(stdout(&w.ok(&["ls", "nothing"], None)).is_empty());
+    // Nothing under a named prefix is "not found" (tests/cli_polish.rs).
+    assert!(stdout(&w.expect_code(&["ls", "nothing"], None, exit::NOT_FOUND)).is_empty());
 
     let long = stdout(&w.ok(&["ls", "--long"], None));
     let header = long.lines().next().unwrap();

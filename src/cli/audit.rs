@@ -155,7 +155,7 @@ fn verify(ctx: &Context, json: bool) -> Result<i32> {
         for f in &report.files {
             let name = escape(&f.file.display().to_string());
             match &f.broken {
-                None => println!("OK      {name} ({} records)", f.records),
+                None => println!("OK      {name} ({})", output::plural(f.records, "record")),
                 Some(b) => println!(
                     "BROKEN  {name} line {}: {}: {}",
                     b.line,

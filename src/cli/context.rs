@@ -16,6 +16,8 @@ pub struct Context {
     pub config: Config,
     pub actor: String,
     identity_paths: Vec<PathBuf>,
+    /// Whether the identity paths were given (--identity, WARD_IDENTITY).
+    identity_given: bool,
     keyring: OnceCell<Keyring>,
 }
 
@@ -30,6 +32,7 @@ impl Context {
             config,
             store,
             identity_paths: identity_paths(cli),
+            identity_given: identity_given(cli),
             keyring: OnceCell::new(),
         })
     }
@@ -39,17 +42,35 @@ impl Context {
         if let Some(k) = self.keyring.get() {
             return Ok(k);
         }
-        let keyring = load_keyring(&self.identity_paths).inspect_err(|e| {
-            // `load_keyring` gives up after three wrong passphrases.
-            if matches!(e, WardError::Identity { cause, .. } if cause == "wrong passphrase") {
-                let log = audit::Log::open(self.store.root(), &self.actor, None);
-                let event = Event::new(Action::UnlockFailed).reason(Some("wrong passphrase"));
-                if let Err(e) = log.append_unsealed(event) {
-                    super::output::warn_line(&format!("the audit log was not written: {e}"));
+        let keyring = load_keyring(&self.identity_paths)
+            .map_err(|e| self.explain_missing_identity(e))
+            .inspect_err(|e| {
+                // `load_keyring` gives up after three wrong passphrases.
+                if matches!(e, WardError::Identity { cause, .. } if cause == "wrong passphrase") {
+                    let log = audit::Log::open(self.store.root(), &self.actor, None);
+                    let event = Event::new(Action::UnlockFailed).reason(Some("wrong passphrase"));
+                    if let Err(e) = log.append_unsealed(event) {
+                        super::output::warn_line(&format!("the audit log was not written: {e}"));
+                    }
                 }
-            }
-        })?;
+            })?;
         Ok(self.keyring.get_or_init(|| keyring))
+    }
+
+    /// A missing identity while the store exists: `ward init` cannot help
+    /// (it only creates new stores), so say what can.
+    fn explain_missing_identity(&self, e: WardError) -> WardError {
+        let WardError::NoIdentity { path, .. } = e else {
+            return e;
+        };
+        let advice = if self.identity_given {
+            "no such file; check the --identity/-i path (or WARD_IDENTITY)".to_string()
+        } else {
+            "this store needs the identity it was created with — restore it from your \
+             backup, or pass --identity/-i FILE (ward init only creates new stores)"
+                .to_string()
+        };
+        WardError::NoIdentity { path, advice }
     }
 
     /// Records `event` in this actor's audit log. Never fails the command: a
@@ -86,6 +107,12 @@ pub fn identity_paths(cli: &Cli) -> Vec<PathBuf> {
     } else {
         given
     }
+}
+
+/// Whether identity files were named (--identity, WARD_IDENTITY) rather than
+/// the default one being used.
+pub fn identity_given(cli: &Cli) -> bool {
+    cli.identities.iter().any(|p| !p.as_os_str().is_empty())
 }
 
 /// Loads every identity file, asking on the terminal for passphrases (three

@@ -10,14 +10,13 @@ use zeroize::Zeroizing;
 
 pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
+    if let Some(field) = &args.field {
+        super::secrets::check_field_name(field)?;
+    }
     let doc = ctx.store.read(ctx.keys()?, &name)?;
     let (value, what) = match &args.field {
         Some(field) => {
-            let v = doc.field(field).ok_or_else(|| {
-                WardError::Usage(format!(
-                    "unknown field {field:?}: use kind, owner, tags, url, notes, expires, rotate_every, …"
-                ))
-            })?;
+            let v = super::secrets::meta_field(&doc, field)?;
             if v.is_empty() {
                 return Err(WardError::Usage(format!(
                     "{name} has no {field}; nothing was copied"

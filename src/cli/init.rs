@@ -11,11 +11,25 @@ use age::secrecy::ExposeSecret;
 
 pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
     let store_root = cli.store.clone().unwrap_or_else(config::default_store);
-    if Store::open(&store_root).is_ok() {
-        return Err(WardError::Exists {
-            what: "a store".into(),
-            path: store_root,
-        });
+    match Store::open(&store_root) {
+        Ok(_) => {
+            let exists = WardError::Exists {
+                what: "a store".into(),
+                path: store_root,
+            };
+            let identity = identity_paths(cli).remove(0);
+            return Err(if identity.exists() {
+                exists
+            } else {
+                exists.hint(format!(
+                    "ward init only creates new stores; this one needs the identity it was \
+                     created with at {}: restore it from your backup, or pass --identity/-i FILE",
+                    identity.display()
+                ))
+            });
+        }
+        Err(e @ WardError::NotAFolder { .. }) => return Err(e),
+        Err(_) => {}
     }
     for r in &args.recipients {
         crypto::Recipient::parse(r)
@@ -76,16 +90,16 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
         .unwrap_or_else(|_| config::Config::default().actor());
     let log = audit::Log::open(&store_root, &actor, audit::keyring_fingerprint(&keys));
     let event = Event::new(Action::RecipientsChange).reason(Some(&format!(
-        "store created for {} recipient(s)",
-        recipients.len()
+        "store created for {}",
+        super::output::plural(recipients.len(), "recipient")
     )));
     if let Err(e) = log.append(&keys, event) {
         super::output::warn_line(&format!("the audit log was not written: {e}"));
     }
     println!("Created store {}", store_root.display());
     println!(
-        "Encrypted to {} recipient(s). Add a secret: echo -n VALUE | ward set project/NAME",
-        recipients.len()
+        "Encrypted to {}. Add a secret: echo -n VALUE | ward set project/NAME",
+        super::output::plural(recipients.len(), "recipient")
     );
     Ok(exit::OK)
 }

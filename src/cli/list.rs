@@ -20,6 +20,32 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
     for p in &listing.problems {
         output::warn_line(&format!("{}: {}", p.path.display(), p.cause));
     }
+    if let (Some(prefix), true, false) = (&prefix, listing.secrets.is_empty(), failed) {
+        // Nothing under a folder that was named: not found, as for `get`.
+        if args.json {
+            output::json(&json!([]));
+        }
+        let mut similar = ctx.store.similar_folders(prefix);
+        if similar.is_empty() {
+            similar = ctx
+                .store
+                .similar_names(prefix)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        }
+        let hint = if similar.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", similar.join(" or "))
+        };
+        eprintln!(
+            "ward: no secrets under {}{}",
+            crate::sanitize::escape(prefix.as_str()),
+            crate::sanitize::escape(&hint)
+        );
+        return Ok(exit::NOT_FOUND);
+    }
     if !args.long {
         if args.json {
             let names: Vec<_> = listing

@@ -14,7 +14,7 @@ mod secrets;
 pub use args::{Cli, Command};
 pub use context::Context;
 
-use crate::error::{exit, Result};
+use crate::error::{exit, Result, WardError};
 
 /// Runs one CLI command and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -43,7 +43,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
         Command::Demo => demo(cli),
         other => {
             let ctx = Context::new(cli)?;
-            match other {
+            let result = match other {
                 Command::Ls(a) => list::run(&ctx, a),
                 Command::Get(a) => secrets::get(&ctx, a),
                 Command::Set(a) => secrets::set(&ctx, a),
@@ -63,9 +63,30 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 | Command::ClipboardKeeper(_) => {
                     unreachable!("handled above")
                 }
-            }
+            };
+            result.map_err(|e| explain_not_found(&ctx, e))
         }
     }
+}
+
+/// A secret that is not there: say when the name is a folder, or which
+/// existing name was probably meant.
+fn explain_not_found(ctx: &Context, e: WardError) -> WardError {
+    let WardError::NotFound { name, .. } = &e else {
+        return e;
+    };
+    let Ok(name) = crate::store::SecretPath::parse(name) else {
+        return e;
+    };
+    if ctx.store.is_folder(&name) {
+        return e.hint(format!("{name} is a folder: ward ls {name}"));
+    }
+    let similar = ctx.store.similar_names(&name);
+    if similar.is_empty() {
+        return e;
+    }
+    let names: Vec<&str> = similar.iter().map(|s| s.as_str()).collect();
+    e.hint(format!("did you mean {}?", names.join(" or ")))
 }
 
 /// `ward demo`: the TUI on a generated store in a temporary folder, removed on exit.

@@ -59,6 +59,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let _ = out.flush();
 }
 
+pub use crate::words::plural;
+
 /// Prints `value` as pretty JSON. To a terminal, characters that serde_json
 /// leaves raw but a terminal acts on (DEL, C1 controls such as U+009B CSI,
 /// bidirectional overrides, line and paragraph separators) are written as

@@ -6,7 +6,7 @@
 
 use super::args::{CheckArgs, ReportArgs, ReportFormat};
 use super::context::Context;
-use super::output;
+use super::output::{self, plural};
 use crate::error::{exit, Result, WardError};
 use crate::policy::{Interval, PolicySource, Status};
 use crate::review::{self, Filter, Review, ReviewRow, SortKey};
@@ -176,14 +176,6 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
     })
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 fn date(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
@@ -348,13 +340,31 @@ fn csv_cells(r: &ReviewRow) -> [String; 13] {
 
 /// RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes.
 /// Control characters are escaped first, as everywhere on the terminal.
+/// A cell a spreadsheet would read as a formula (starting with `=`, `+`, `-`,
+/// `@`, tab or CR) gets a leading `'`, as OWASP advises against CSV
+/// injection; plain numbers such as `-3` are left alone.
 pub fn csv_field(raw: &str) -> String {
-    let s = escape(raw);
+    let mut s = escape(raw);
+    let formula = |t: &str| t.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if (formula(raw) || formula(&s)) && !is_plain_number(&s) {
+        s.insert(0, '\'');
+    }
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
     }
+}
+
+/// `-3`, `+12`, `0.5`: digits with an optional sign and one decimal point.
+fn is_plain_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let mut parts = digits.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let frac = parts.next();
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn write_csv(out: &mut impl Write, rows: &[ReviewRow]) -> std::io::Result<()> {
@@ -408,6 +418,20 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("\x1b[31m"), "\\e[31m");
+    }
+
+    #[test]
+    fn csv_formulas_are_defused() {
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+1+cmd"), "'+1+cmd");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\tx"), "'\\tx");
+        assert_eq!(csv_field("\rx"), "'\\rx");
+        assert_eq!(csv_field("-"), "'-");
+        assert_eq!(csv_field("-3"), "-3");
+        assert_eq!(csv_field("+1.5"), "+1.5");
+        assert_eq!(csv_field("a=b"), "a=b");
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
+    if let Some(field) = &args.field {
+        check_field_name(field)?;
+    }
     let doc = ctx.store.read(ctx.keys()?, &name)?;
     // Recorded before anything is shown. The value, alone or in the JSON
     // document, is a reveal; a metadata field is a view.
@@ -36,11 +39,7 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
             .version(Some(doc.version)),
     );
     if let Some(field) = args.field {
-        let value = doc.field(&field).ok_or_else(|| {
-            WardError::Usage(format!(
-                "unknown field {field:?}: use kind, owner, tags, url, notes, created, updated, rotated, expires, rotate_every, compromised, version"
-            ))
-        })?;
+        let value = meta_field(&doc, &field)?;
         if std::io::stdout().is_terminal() {
             output::print_line(&crate::sanitize::escape_multiline(&value))?;
         } else {
@@ -75,6 +74,65 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
         .and_then(|_| out.flush())
         .map_err(|e| WardError::io("stdout", e))?;
     Ok(exit::OK)
+}
+
+/// Every name `get --field` accepts: the keys of a secret's metadata as JSON
+/// (docs/FORMAT.md), taken from a [`SecretMeta`] with every field set, so the
+/// list follows the struct.
+pub(super) fn field_names() -> Vec<String> {
+    let t = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let full = crate::store::SecretMeta {
+        version: 1,
+        kind: Default::default(),
+        owner: Some(String::new()),
+        tags: vec![String::new()],
+        url: Some(String::new()),
+        notes: Some(String::new()),
+        created: t,
+        created_by: String::new(),
+        updated: t,
+        updated_by: String::new(),
+        rotated: t,
+        expires: Some(t.date_naive()),
+        rotate_every: Some(Interval::days(1)),
+        compromised: Some(Compromised {
+            since: t,
+            by: String::new(),
+            reason: None,
+        }),
+        generator: Some(GeneratorSpec {
+            length: 1,
+            charset: Charset::default(),
+            prefix: None,
+        }),
+        history_len: 0,
+        value_len: 0,
+        encoding: Encoding::Utf8,
+    };
+    match serde_json::to_value(full) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// One metadata field as text (empty when the secret does not have it); an
+/// unknown name is a usage error listing every known one.
+pub(super) fn meta_field(doc: &SecretDoc, field: &str) -> Result<String> {
+    check_field_name(field)?;
+    Ok(doc.field(field).unwrap_or_default())
+}
+
+/// Refuses a field name `get --field` does not know, listing those it does.
+pub(super) fn check_field_name(field: &str) -> Result<()> {
+    let known = field_names();
+    if known.iter().any(|k| *k == field.replace('-', "_")) {
+        return Ok(());
+    }
+    Err(WardError::Usage(format!(
+        "unknown field {:?}: use one of {}",
+        crate::sanitize::escape(field),
+        known.join(", ")
+    )))
 }
 
 pub(super) fn value_bytes(
@@ -139,14 +197,14 @@ fn obtain_value(
             ));
         }
         let first = prompt_passphrase(&format!("Value for {name}: "))?;
+        if first.expose_secret().is_empty() {
+            return Err(WardError::Usage("empty value; nothing was changed".into()));
+        }
         let second = prompt_passphrase("Same value again: ")?;
         if first.expose_secret() != second.expose_secret() {
             return Err(WardError::Usage(
                 "the two values differ; nothing was changed".into(),
             ));
-        }
-        if first.expose_secret().is_empty() {
-            return Err(WardError::Usage("empty value; nothing was changed".into()));
         }
         return Ok(NewValue {
             value: SecretValue::new(first.expose_secret().to_string()),
@@ -211,9 +269,13 @@ fn apply_meta(doc: &mut SecretDoc, meta: &MetaArgs) -> Result<bool> {
     }
     for tag in &meta.tags {
         let tag = tag.trim();
-        if tag.is_empty() || tag.contains(',') || tag.chars().any(char::is_control) {
+        if tag.is_empty()
+            || tag.contains(',')
+            || tag.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
             return Err(WardError::Usage(format!(
-                "invalid tag {:?}: no commas, control characters or empty tags",
+                "invalid tag {:?}: a tag is one word, without commas, spaces or control \
+                 characters; for several tags repeat --tag (--tag prod --tag pci)",
                 crate::sanitize::escape(tag)
             )));
         }
@@ -245,6 +307,24 @@ fn apply_meta(doc: &mut SecretDoc, meta: &MetaArgs) -> Result<bool> {
         changed = true;
     }
     Ok(changed)
+}
+
+/// A warning when `--expires` names a day already past: accepted (it may
+/// record a real expiry), but the secret will show as expired.
+fn warn_past_expiry(name: &SecretPath, meta: &MetaArgs) {
+    let today = chrono::Local::now().date_naive();
+    let Some(date) = meta
+        .expires
+        .as_deref()
+        .and_then(|e| parse_date(e, today).ok())
+    else {
+        return;
+    };
+    if date < today {
+        output::warn_line(&format!(
+            "{name} expires {date}, which is in the past: it shows as expired"
+        ));
+    }
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -318,6 +398,7 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
         if created { "Created" } else { "Updated" },
         crate::sanitize::escape(name.as_str())
     );
+    warn_past_expiry(&name, &args.meta);
     Ok(exit::OK)
 }
 
@@ -361,6 +442,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
     };
     ctx.audit(event.path(name.as_str()).version(Some(version)));
     eprintln!("Edited {}", crate::sanitize::escape(name.as_str()));
+    warn_past_expiry(&name, &args.meta);
     Ok(exit::OK)
 }
 
@@ -430,6 +512,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
             "version": doc.version,
             "current": true,
             "set": doc.rotated,
+            "set_by": current_set_by(&doc),
             "value": args.reveal.then(|| doc.value.expose()),
             "encoding": doc.encoding,
         })];
@@ -453,7 +536,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
         format!("{} (current)", doc.version),
         fmt_time(doc.rotated),
         "-".into(),
-        "-".into(),
+        current_set_by(&doc).unwrap_or("-").to_string(),
         "-".into(),
         shown(&doc.value, doc.encoding),
     ]];
@@ -474,9 +557,23 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
+/// Who set the current value: whoever replaced the newest previous one, or
+/// the creator of a secret never rotated. None when history no longer says.
+fn current_set_by(doc: &SecretDoc) -> Option<&str> {
+    match doc.history.first() {
+        Some(h) if h.version + 1 == doc.version => Some(&h.replaced_by),
+        Some(_) => None,
+        None if doc.version == 1 => Some(&doc.created_by),
+        None => None,
+    }
+}
+
 /// A masked value: bullets and the length, never any character of it.
 pub fn mask(v: &SecretValue) -> String {
-    format!("•••••••• ({} chars)", v.expose().chars().count())
+    format!(
+        "•••••••• ({})",
+        output::plural(v.expose().chars().count(), "char")
+    )
 }
 
 pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {

@@ -437,7 +437,7 @@ pub fn check_private_permissions(path: &Path) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let meta = std::fs::metadata(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                WardError::NoIdentity(path.to_path_buf())
+                WardError::no_identity(path)
             } else {
                 WardError::io(path, e)
             }

@@ -71,6 +71,7 @@ pub struct Store {
 impl Store {
     /// Opens an existing store.
     pub fn open(root: &Path) -> Result<Store> {
+        check_folder_path(root)?;
         let info_path = root.join(WARD_DIR).join(STORE_FILE);
         if fs::symlink_metadata(root.join(WARD_DIR)).is_ok_and(|m| !m.is_dir()) {
             return Err(WardError::Corrupt {
@@ -173,6 +174,52 @@ impl Store {
 
     pub fn exists(&self, name: &SecretPath) -> bool {
         self.file_of(name).is_file()
+    }
+
+    /// Whether `name` names a folder in the store (`acme/api`).
+    pub fn is_folder(&self, name: &SecretPath) -> bool {
+        let path = self.root.join(name.segments().collect::<PathBuf>());
+        fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+    }
+
+    /// Existing secrets whose names are close to `name`, closest first (for
+    /// "did you mean …?"): the same name in another case, or at most two
+    /// edits away; failing that, secrets with the same last segment in other
+    /// folders. At most three.
+    pub fn similar_names(&self, name: &SecretPath) -> Vec<SecretPath> {
+        let all = self.list(None).secrets;
+        let mut out: Vec<SecretPath> =
+            closest(name.as_str(), all.iter().map(|s| (s.as_str(), s)), 3)
+                .into_iter()
+                .cloned()
+                .collect();
+        if out.is_empty() {
+            out = all
+                .into_iter()
+                .filter(|s| s != name && s.leaf().eq_ignore_ascii_case(name.leaf()))
+                .take(3)
+                .collect();
+        }
+        out
+    }
+
+    /// Folders (with secrets in them) whose names are close to `folder`.
+    pub fn similar_folders(&self, folder: &SecretPath) -> Vec<String> {
+        let mut folders: Vec<String> = Vec::new();
+        for s in self.list(None).secrets {
+            let mut segments: Vec<&str> = s.segments().collect();
+            segments.pop();
+            while !segments.is_empty() {
+                folders.push(segments.join("/"));
+                segments.pop();
+            }
+        }
+        folders.sort();
+        folders.dedup();
+        closest(folder.as_str(), folders.iter().map(|f| (f.as_str(), f)), 3)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     /// Lists secret names from file names, without decrypting anything.
@@ -480,6 +527,86 @@ impl Store {
     }
 }
 
+/// A store path must be a folder, or not exist yet under folders: a file
+/// there (or above it) is a mistake in --store / WARD_STORE, said plainly
+/// rather than as "Not a directory (os error 20)".
+fn check_folder_path(root: &Path) -> Result<()> {
+    for dir in root.ancestors() {
+        if dir.as_os_str().is_empty() {
+            break;
+        }
+        match fs::metadata(dir) {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) => {
+                return Err(WardError::NotAFolder {
+                    path: dir.to_path_buf(),
+                    advice: if dir == root {
+                        "the store must be a folder; check --store or WARD_STORE".into()
+                    } else {
+                        format!(
+                            "it is in the way of the store path {}; check --store or WARD_STORE",
+                            root.display()
+                        )
+                    },
+                })
+            }
+            Err(_) => continue,
+        }
+    }
+    Ok(())
+}
+
+/// The candidates closest to `wanted`: equal ignoring case (distance 0), or
+/// at most two edits away (one for names under six characters, none under
+/// three). Only those at the smallest distance, at most `n`.
+pub fn closest<'a, T>(
+    wanted: &str,
+    candidates: impl Iterator<Item = (&'a str, T)>,
+    n: usize,
+) -> Vec<T> {
+    // Two edits in a short name is most of it: "ab" is not a typo of "xy".
+    let limit = 2.min(wanted.chars().count() / 3);
+    let wanted_lower = wanted.to_lowercase();
+    let found: Vec<(usize, T)> = candidates
+        .filter(|(c, _)| *c != wanted)
+        .filter_map(|(c, item)| {
+            let d = if c.to_lowercase() == wanted_lower {
+                0
+            } else {
+                edit_distance(c, wanted)
+            };
+            (d <= limit).then_some((d, item))
+        })
+        .collect();
+    // Only the closest: "acme/ap" suggests acme/api, not acme/db too. The
+    // filter keeps the candidates' own (sorted) order among equals.
+    let best = found.iter().map(|(d, _)| *d).min();
+    found
+        .into_iter()
+        .filter(|(d, _)| Some(*d) == best)
+        .take(n)
+        .map(|(_, item)| item)
+        .collect()
+}
+
+/// Levenshtein distance between two strings, in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// Text of a recipients file for `keys`.
 pub fn recipients_text(keys: &[String]) -> String {
     let mut text = String::from(
@@ -495,5 +622,34 @@ pub fn recipients_text(keys: &[String]) -> String {
 mod hex {
     pub fn encode(bytes: impl AsRef<[u8]>) -> String {
         bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("STRIPE_KY", "STRIPE_KEY"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("ab", ""), 2);
+    }
+
+    #[test]
+    fn closest_names() {
+        let names = ["acme/api/STRIPE_KEY", "acme/api/STRIPE_KEYS", "acme/db/URL"];
+        let found = |w: &str| closest(w, names.iter().map(|n| (*n, *n)), 3);
+        assert_eq!(found("acme/api/STRIPE_KY"), ["acme/api/STRIPE_KEY"]);
+        assert_eq!(
+            found("acme/api/STRIPE_KEYZ"),
+            ["acme/api/STRIPE_KEY", "acme/api/STRIPE_KEYS"]
+        );
+        assert_eq!(found("ACME/API/stripe_key"), ["acme/api/STRIPE_KEY"]);
+        assert!(found("acme/api/OTHER").is_empty());
+        assert!(found("acme/api/STRIPE_KEY")
+            .iter()
+            .all(|n| *n != "acme/api/STRIPE_KEY"));
     }
 }

@@ -144,7 +144,10 @@ pub fn draw_pick(frame: &mut Frame, area: Rect, theme: &Theme) {
         .filter(|b| b.scope == crate::keymap::Scope::Pick)
         .map(|b| {
             Line::from(vec![
-                Span::styled(format!(" {:<14}", crate::keymap::key_labels(b)), theme.key()),
+                Span::styled(
+                    format!(" {:<14}", crate::keymap::key_labels(b)),
+                    theme.key(),
+                ),
                 Span::raw(b.help),
             ])
         })

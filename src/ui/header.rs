@@ -96,11 +96,4 @@ fn shorten_path(p: &str, max: usize) -> String {
     format!("…{}", p.chars().skip(n - max + 1).collect::<String>())
 }
 
-/// "1 secret", "2 secrets".
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+pub use crate::words::plural;
