@@ -479,3 +479,112 @@ fn keeper_gets_the_value_on_stdin_only() {
     assert!(!text(&help.stdout).contains("clipboard-keeper"));
     let _ = Path::new(WARD);
 }
+
+/// How many of tmux's paste buffers hold exactly `value`.
+fn buffers_holding(tmux: &Tmux, value: &str) -> usize {
+    tmux.all_buffers().iter().filter(|b| *b == value).count()
+}
+
+#[test]
+fn osc52_superseded_copy_leaves_no_tmux_buffer_behind() {
+    // The user's repro: a second copy within the first one's timeout used to
+    // leave the first value in a tmux paste buffer for good.
+    if !have("tmux") {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let first = "first-secret-of-my-key";
+    let out = sb.run_with_stdin(&["set", "acme/my key"], first).unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb
+        .run_with_stdin(&["set", "acme/other", "--kind", "token"], "other-value")
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let tmux = Tmux::start("on");
+
+    let first_at = Instant::now();
+    let (code, err) = copy_in_tmux(&sb, &tmux, "a", "'acme/my key' --timeout 3");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(buffers_holding(&tmux, first), 1);
+    let second_at = Instant::now();
+    let (code, err) = copy_in_tmux(&sb, &tmux, "b", "acme/other --field kind --timeout 7");
+    assert_eq!(code, 0, "{err}");
+    wait_for("the second value in tmux", Duration::from_secs(5), || {
+        tmux.buffer().as_deref() == Some("token")
+    });
+
+    // After the first copy's timeout its value is gone from every buffer...
+    std::thread::sleep(
+        (first_at + Duration::from_secs(3)).saturating_duration_since(Instant::now()),
+    );
+    wait_for(
+        "no buffer holding the first value",
+        Duration::from_secs(3),
+        || buffers_holding(&tmux, first) == 0,
+    );
+    // ...while the later copy is still the clipboard until its own timeout.
+    assert_eq!(tmux.buffer().as_deref(), Some("token"));
+    assert!(
+        second_at.elapsed() < Duration::from_secs(7),
+        "the machine is too slow for this test's timing"
+    );
+
+    // After both timeouts no buffer holds either value.
+    std::thread::sleep(
+        (second_at + Duration::from_secs(7)).saturating_duration_since(Instant::now()),
+    );
+    wait_for("the second overwrite", Duration::from_secs(10), || {
+        tmux.buffer().as_deref() == Some(" ")
+    });
+    let left = tmux.all_buffers();
+    assert!(!left.iter().any(|b| b == first), "{left:?}");
+    assert!(!left.iter().any(|b| b == "token"), "{left:?}");
+}
+
+#[test]
+fn osc52_identical_later_copy_is_not_deleted_early() {
+    // The same value copied twice: the first keeper deletes its own buffer at
+    // its timeout, never the later copy's buffer with the same content.
+    if !have("tmux") {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let tmux = Tmux::start("on");
+    let first_at = Instant::now();
+    let (code, err) = copy_in_tmux(&sb, &tmux, "a", "acme/api/KEY --timeout 2");
+    assert_eq!(code, 0, "{err}");
+    let second_at = Instant::now();
+    let (code, err) = copy_in_tmux(&sb, &tmux, "b", "acme/api/KEY --timeout 6");
+    assert_eq!(code, 0, "{err}");
+    wait_for("two buffers of the value", Duration::from_secs(5), || {
+        buffers_holding(&tmux, VALUE) == 2
+    });
+
+    std::thread::sleep(
+        (first_at + Duration::from_secs(2)).saturating_duration_since(Instant::now()),
+    );
+    wait_for(
+        "the first copy's buffer deleted",
+        Duration::from_secs(3),
+        || buffers_holding(&tmux, VALUE) == 1,
+    );
+    assert_eq!(tmux.buffer().as_deref(), Some(VALUE));
+    assert!(
+        second_at.elapsed() < Duration::from_secs(6),
+        "the machine is too slow for this test's timing"
+    );
+
+    std::thread::sleep(
+        (second_at + Duration::from_secs(6)).saturating_duration_since(Instant::now()),
+    );
+    wait_for("the second overwrite", Duration::from_secs(10), || {
+        tmux.buffer().as_deref() == Some(" ")
+    });
+    wait_for(
+        "no buffer holding the value",
+        Duration::from_secs(5),
+        || buffers_holding(&tmux, VALUE) == 0,
+    );
+}

@@ -19,8 +19,11 @@
 //! `<runtime dir>/ward/clipboard/<scope>.owner`, holding `pid nonce`, under a
 //! lock file) for the clipboard it wrote to — the display, the tmux server,
 //! the screen session or the terminal. A keeper whose slot was claimed by a
-//! later copy exits without clearing, so an earlier copy's clear never
-//! clobbers a later copy (which matters for OSC 52, which cannot read back).
+//! later copy does not clear, so an earlier copy's clear never clobbers a
+//! later copy (which matters for OSC 52, which cannot read back). In tmux it
+//! still deletes, at its own deadline, the paste buffers its copy made —
+//! found by name right after the write, under the lock, so a later copy's
+//! buffer is never taken for it, even with the same value.
 
 use super::{
     candidates, clear_if_unchanged, empty_value, native::Native, osc52, BackendUsed, Candidate,
@@ -613,7 +616,9 @@ impl Default for Timing {
 
 /// Keeps the clipboard until `deadline` (None: until replaced), then clears
 /// it if it still holds `value`. Leaves early when a later copy claimed the
-/// slot, or (backends that can read back) when the clipboard changed.
+/// slot — after removing, at `deadline`, what only this copy left behind
+/// (its own tmux paste buffers) — or (backends that can read back) when the
+/// clipboard changed.
 pub fn hold_and_clear<C: Clipboard + ?Sized>(
     board: &mut C,
     value: &str,
@@ -629,7 +634,7 @@ pub fn hold_and_clear<C: Clipboard + ?Sized>(
     loop {
         let now = Instant::now();
         if slot.is_some_and(|s| !s.is_current()) {
-            return ClearOutcome::Superseded;
+            return superseded(board, deadline);
         }
         if can_read && now.duration_since(last_check) >= timing.check_every {
             last_check = now;
@@ -646,11 +651,25 @@ pub fn hold_and_clear<C: Clipboard + ?Sized>(
         std::thread::sleep(wait);
     }
     match slot {
-        Some(s) => s
-            .finish(|| clear_if_unchanged(board, value))
-            .unwrap_or(ClearOutcome::Superseded),
+        Some(s) => match s.finish(|| clear_if_unchanged(board, value)) {
+            Some(outcome) => outcome,
+            None => superseded(board, deadline),
+        },
         None => clear_if_unchanged(board, value),
     }
+}
+
+/// A later copy owns the clipboard now, so this keeper must not touch it;
+/// but what this copy left beside it (tmux paste buffers of its own) still
+/// goes at this copy's deadline. Other backends leave at once.
+fn superseded<C: Clipboard + ?Sized>(board: &mut C, deadline: Option<Instant>) -> ClearOutcome {
+    if let Some(at) = deadline {
+        if board.has_leftovers() {
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            board.remove_leftovers();
+        }
+    }
+    ClearOutcome::Superseded
 }
 
 /// Records the clear in the store's audit log, unsealed (the keeper has no

@@ -44,6 +44,16 @@ pub trait Clipboard {
     /// Clears the clipboard (native) or overwrites it with
     /// [`CLEARED_PLACEHOLDER`] (OSC 52).
     fn clear(&mut self) -> Result<(), CopyError>;
+    /// Whether setting the value left copies of it outside the clipboard
+    /// that this backend can name (tmux paste buffers made by this copy),
+    /// which must go at the deadline even when a later copy has taken the
+    /// clipboard over.
+    fn has_leftovers(&self) -> bool {
+        false
+    }
+    /// Removes those copies, and only those: never a later copy's, even one
+    /// with the same value.
+    fn remove_leftovers(&mut self) {}
 }
 
 impl<C: Clipboard + ?Sized> Clipboard for Box<C> {
@@ -58,6 +68,12 @@ impl<C: Clipboard + ?Sized> Clipboard for Box<C> {
     }
     fn clear(&mut self) -> Result<(), CopyError> {
         (**self).clear()
+    }
+    fn has_leftovers(&self) -> bool {
+        (**self).has_leftovers()
+    }
+    fn remove_leftovers(&mut self) {
+        (**self).remove_leftovers()
     }
 }
 
@@ -228,7 +244,8 @@ pub enum ClearOutcome {
     Overwritten,
     /// The clipboard held something else by then: left alone.
     Changed,
-    /// A later ward copy took over the job.
+    /// A later ward copy took over the clipboard (an OSC 52 keeper in tmux
+    /// still deleted its own paste buffers at its deadline).
     Superseded,
     /// Timeout 0: nothing is cleared.
     Kept,

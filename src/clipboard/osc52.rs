@@ -11,6 +11,7 @@ use super::{BackendUsed, Clipboard, CopyError, CopyErrorKind, ReadBack, CLEARED_
 use base64::Engine;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 /// Largest value sent by OSC 52, in bytes before base64. Terminals and tmux
@@ -20,6 +21,10 @@ pub const MAX_OSC52_BYTES: usize = 74_994;
 /// Bytes of the OSC sequence per DCS chunk inside screen (screen drops longer
 /// DCS strings; 76 is what vim-oscyank and tmux-yank use).
 pub const SCREEN_CHUNK: usize = 76;
+
+/// How long a copy waits for tmux to turn the sequence into a paste buffer,
+/// so the keeper knows which buffer is its own.
+const TMUX_BUFFER_WAIT: Duration = Duration::from_millis(1500);
 
 const ESC: u8 = 0x1b;
 const BEL: u8 = 0x07;
@@ -263,6 +268,9 @@ pub struct Osc52<W: Write> {
     /// The last value set, kept only to delete tmux paste buffers holding it.
     scrub: Option<Zeroizing<String>>,
     scrub_tmux: bool,
+    /// The tmux paste buffers this copy made (tmux names them `bufferN`
+    /// with N never reused), deleted at the deadline even when superseded.
+    own_buffers: Vec<String>,
 }
 
 impl<W: Write> Osc52<W> {
@@ -272,6 +280,7 @@ impl<W: Write> Osc52<W> {
             route,
             scrub: None,
             scrub_tmux: false,
+            own_buffers: Vec::new(),
         }
     }
 
@@ -327,10 +336,18 @@ impl<W: Write> Clipboard for Osc52<W> {
     }
 
     fn set_text(&mut self, text: &str) -> Result<(), CopyError> {
-        self.send(text.as_bytes())?;
-        if self.scrub_tmux {
-            self.scrub = Some(Zeroizing::new(text.to_string()));
+        if !self.scrub_tmux {
+            return self.send(text.as_bytes());
         }
+        let before = tmux_buffers();
+        self.send(text.as_bytes())?;
+        self.scrub = Some(Zeroizing::new(text.to_string()));
+        // The keeper sets under the clipboard's lock, so no later ward copy
+        // can add a buffer until this one has been found.
+        self.own_buffers = match before {
+            Some(before) => wait_for_new_buffers(&before, text, TMUX_BUFFER_WAIT),
+            None => Vec::new(),
+        };
         Ok(())
     }
 
@@ -344,30 +361,107 @@ impl<W: Write> Clipboard for Osc52<W> {
         if let Some(value) = self.scrub.take() {
             delete_tmux_buffers_holding(&value);
         }
+        self.own_buffers.clear();
         Ok(())
+    }
+
+    fn has_leftovers(&self) -> bool {
+        !self.own_buffers.is_empty()
+    }
+
+    /// Deletes the paste buffers this copy made, if they still hold the
+    /// value. A later copy's buffer has another name, whatever it holds.
+    fn remove_leftovers(&mut self) {
+        let Some(value) = self.scrub.take() else {
+            return;
+        };
+        for name in std::mem::take(&mut self.own_buffers) {
+            if buffer_holds(&name, &value) {
+                delete_buffer(&name);
+            }
+        }
     }
 }
 
-/// Deletes every tmux paste buffer whose content is exactly `value`.
+/// tmux's paste buffers as (name, size in bytes); None if tmux cannot be
+/// asked.
+fn tmux_buffers() -> Option<Vec<(String, usize)>> {
+    let out = Command::new("tmux")
+        .args(["list-buffers", "-F", "#{buffer_size} #{buffer_name}"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let list = String::from_utf8_lossy(&out.stdout);
+    Some(
+        list.lines()
+            .filter_map(|l| {
+                let (size, name) = l.split_once(' ')?;
+                Some((name.to_string(), size.parse().ok()?))
+            })
+            .collect(),
+    )
+}
+
+/// Whether the paste buffer `name` holds exactly `value`.
+fn buffer_holds(name: &str, value: &str) -> bool {
+    let Ok(out) = Command::new("tmux")
+        .args(["show-buffer", "-b", name])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return false;
+    };
+    let bytes = Zeroizing::new(out.stdout);
+    out.status.success() && bytes.as_slice() == value.as_bytes()
+}
+
+fn delete_buffer(name: &str) {
+    let _ = Command::new("tmux")
+        .args(["delete-buffer", "-b", name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// The buffers not in `before` that hold exactly `value`, once tmux has made
+/// at least one (it reads the pane asynchronously); none after `limit`.
+fn wait_for_new_buffers(before: &[(String, usize)], value: &str, limit: Duration) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let Some(now) = tmux_buffers() else {
+            return Vec::new();
+        };
+        let found: Vec<String> = now
+            .into_iter()
+            .filter(|(name, size)| {
+                *size == value.len()
+                    && !before.iter().any(|(b, _)| b == name)
+                    && buffer_holds(name, value)
+            })
+            .map(|(name, _)| name)
+            .collect();
+        if !found.is_empty() || start.elapsed() >= limit {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Deletes every tmux paste buffer whose content is exactly `value`. Only
+/// the clipboard's current owner does this (no later copy exists then).
 pub fn delete_tmux_buffers_holding(value: &str) {
-    let Some(names) = tmux_output(&["list-buffers", "-F", "#{buffer_name}"]) else {
+    let Some(buffers) = tmux_buffers() else {
         return;
     };
-    for name in names.lines() {
-        let content = Command::new("tmux")
-            .args(["show-buffer", "-b", name])
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output();
-        let Ok(out) = content else { continue };
-        let bytes = Zeroizing::new(out.stdout);
-        if out.status.success() && bytes.as_slice() == value.as_bytes() {
-            let _ = Command::new("tmux")
-                .args(["delete-buffer", "-b", name])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+    for (name, size) in buffers {
+        if size == value.len() && buffer_holds(&name, value) {
+            delete_buffer(&name);
         }
     }
 }

@@ -386,3 +386,90 @@ fn keeper_input_is_a_header_line_then_the_value() {
     assert!(split_input(b"just a value").is_err());
     assert!(split_input(b"not json\nvalue").is_err());
 }
+
+/// A write-only board whose copy left "buffers" beside the clipboard, as an
+/// OSC 52 copy in tmux does.
+struct WithLeftovers {
+    board: FakeClipboard,
+    buffers: Arc<Mutex<Vec<String>>>,
+    own: Vec<String>,
+    removed_at: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Clipboard for WithLeftovers {
+    fn backend(&self) -> BackendUsed {
+        self.board.backend()
+    }
+    fn set_text(&mut self, text: &str) -> Result<(), CopyError> {
+        self.board.set_text(text)?;
+        let mut buffers = self.buffers.lock().unwrap();
+        let name = format!("buffer{}", buffers.len());
+        buffers.push(text.to_string());
+        self.own.push(name);
+        Ok(())
+    }
+    fn read_text(&mut self) -> ReadBack {
+        self.board.read_text()
+    }
+    fn clear(&mut self) -> Result<(), CopyError> {
+        self.own.clear();
+        self.board.clear()
+    }
+    fn has_leftovers(&self) -> bool {
+        !self.own.is_empty()
+    }
+    fn remove_leftovers(&mut self) {
+        let mut buffers = self.buffers.lock().unwrap();
+        for name in self.own.drain(..) {
+            let i: usize = name["buffer".len()..].parse().unwrap();
+            buffers[i] = String::new();
+        }
+        *self.removed_at.lock().unwrap() = Some(Instant::now());
+    }
+}
+
+#[test]
+fn superseded_keeper_removes_its_leftovers_at_its_own_deadline() {
+    // Same value twice: the first keeper is superseded, keeps away from the
+    // clipboard, and at its deadline removes only its own buffer.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeClipboard::write_only();
+    let buffers = Arc::new(Mutex::new(Vec::new()));
+    let board = |removed_at: &Arc<Mutex<Option<Instant>>>| WithLeftovers {
+        board: fake.clone(),
+        buffers: buffers.clone(),
+        own: Vec::new(),
+        removed_at: removed_at.clone(),
+    };
+    let removed1 = Arc::new(Mutex::new(None));
+    let mut b1 = board(&removed1);
+    let s1 = Slot::for_scope(dir.path(), "tmux:/tmp/sock").unwrap();
+    s1.claim(|| b1.set_text("same")).unwrap();
+    let d1 = Instant::now() + Duration::from_millis(200);
+    let k1 =
+        std::thread::spawn(move || hold_and_clear(&mut b1, "same", Some(d1), Some(&s1), fast()));
+
+    std::thread::sleep(Duration::from_millis(30));
+    let removed2 = Arc::new(Mutex::new(None));
+    let mut b2 = board(&removed2);
+    let s2 = Slot::for_scope(dir.path(), "tmux:/tmp/sock").unwrap();
+    s2.claim(|| b2.set_text("same")).unwrap();
+    let d2 = Instant::now() + Duration::from_millis(600);
+    let k2 =
+        std::thread::spawn(move || hold_and_clear(&mut b2, "same", Some(d2), Some(&s2), fast()));
+
+    assert_eq!(k1.join().unwrap(), ClearOutcome::Superseded);
+    let at = removed1.lock().unwrap().expect("leftovers removed");
+    assert!(at >= d1, "removed before the first copy's deadline");
+    assert!(Instant::now() < d2, "the test ran too slowly");
+    assert_eq!(
+        *buffers.lock().unwrap(),
+        vec!["".to_string(), "same".into()]
+    );
+    assert_eq!(fake.contents().as_deref(), Some("same"));
+
+    assert_eq!(k2.join().unwrap(), ClearOutcome::Overwritten);
+    assert_eq!(fake.contents().as_deref(), Some(CLEARED_PLACEHOLDER));
+    // The owner's clear is what removes its buffers (clear(), not leftovers).
+    assert!(removed2.lock().unwrap().is_none());
+}
