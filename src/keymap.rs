@@ -570,6 +570,14 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         S::Audit,
+        A::Open,
+        &[k(K::Enter, "Enter")],
+        "Jump to the record's secret",
+        Some("open"),
+    ),
+    b(S::Audit, A::Review, &[c('v', "v")], "Review screen", None),
+    b(
+        S::Audit,
         A::Back,
         &[
             k(K::Esc, "Esc"),

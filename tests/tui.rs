@@ -1033,3 +1033,18 @@ fn the_metadata_cache_is_used_and_never_wrong() {
     );
     assert!(second.screen().contains("15 secrets"));
 }
+
+#[test]
+fn enter_on_an_audit_record_jumps_to_its_secret() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "v", |_| {});
+    let mut app = f.open(120, 36);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('r'));
+    app.key(KeyCode::Char('g')); // back to the top of the tree
+    app.key(KeyCode::Char('a'));
+    // Newest first: the reveal of zeta/KEY.
+    app.key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Normal));
+    assert_eq!(app.app.selected_name().unwrap().as_str(), "zeta/KEY");
+}

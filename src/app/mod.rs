@@ -1118,6 +1118,32 @@ fn audit_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect
             app.audit.range = app.audit.range.next();
             app.audit.selected = 0;
         }
+        Some(Action::Review) => {
+            app.review.rebuild(&app.catalog);
+            app.review.selected = 0;
+            app.in_review = true;
+            app.mode = Mode::Review;
+        }
+        Some(Action::Open) => {
+            let path = app
+                .audit
+                .visible(now)
+                .get(app.audit.selected)
+                .and_then(|e| e.record.to.clone().or_else(|| e.record.path.clone()));
+            let found = path
+                .and_then(|p| SecretPath::parse(&p).ok())
+                .and_then(|p| app.catalog.position(&p));
+            match found {
+                Some(i) => {
+                    app.mode = Mode::Normal;
+                    app.tree.filter.clear();
+                    app.tree.reveal_secret(&app.catalog, i);
+                    app.focus = Pane::Detail;
+                    return app.follow_selection();
+                }
+                None => app.info("That record's secret is no longer in the store."),
+            }
+        }
         _ => {}
     }
     Vec::new()
