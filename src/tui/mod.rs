@@ -128,6 +128,14 @@ pub fn prepare(
 
 /// Runs the TUI until the user quits.
 pub fn run(cli: &Cli) -> Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || std::fs::File::open("/dev/tty").is_err() {
+        return Err(WardError::Usage(
+            "the interface needs a terminal; in scripts use the commands \
+             (ward ls, ward get, ward check, …: see ward --help)"
+                .into(),
+        ));
+    }
     let (mut app, mut session, initial) =
         prepare(cli, Instant::now(), chrono::Local::now().date_naive())?;
     let mut guard = terminal::TerminalGuard::new()
