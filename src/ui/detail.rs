@@ -42,7 +42,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         ],
         (Some(name), Some(Ok(doc))) => {
             let loaded = app.catalog.get(name).and_then(|e| e.loaded());
-            doc_lines(doc, loaded, app.detail.is_revealed(app.now), app, theme)
+            let lines = doc_lines(doc, loaded, app.detail.is_revealed(app.now), app, theme);
+            hang(lines, area.width.saturating_sub(2) as usize)
         }
     };
     frame.render_widget(
@@ -247,4 +248,57 @@ fn doc_lines<'a>(
 
 fn doc_name(app: &App) -> &str {
     app.detail.name.as_ref().map(|n| n.as_str()).unwrap_or("")
+}
+
+/// Wraps each line at `width`, continuing under its value column (the width
+/// of the line's first span when that is a label) instead of at the left edge.
+fn hang(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let total: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+        if total <= width || width < 20 {
+            out.push(line);
+            continue;
+        }
+        let indent = line
+            .spans
+            .first()
+            .map(|s| s.content.chars().count())
+            .filter(|&n| n <= 12)
+            .unwrap_or(0);
+        let style = line.style;
+        let mut current: Vec<Span> = Vec::new();
+        let mut used = 0;
+        for span in line.spans {
+            let mut rest: &str = &span.content;
+            while !rest.is_empty() {
+                let room = width.saturating_sub(used);
+                let n = rest.chars().count();
+                if n <= room {
+                    current.push(Span::styled(rest.to_string(), span.style));
+                    used += n;
+                    break;
+                }
+                // Break at the last space that fits, else mid-word.
+                let head: String = rest.chars().take(room).collect();
+                let cut = match head.rfind(' ') {
+                    Some(b) if b > 0 => b + 1,
+                    _ if used > indent => 0,
+                    _ => head.len(),
+                };
+                if cut > 0 {
+                    current.push(Span::styled(rest[..cut].trim_end().to_string(), span.style));
+                }
+                rest = &rest[cut..];
+                out.push(Line::from(std::mem::take(&mut current)).style(style));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+                rest = rest.trim_start();
+            }
+        }
+        if current.iter().any(|s| !s.content.trim().is_empty()) {
+            out.push(Line::from(current).style(style));
+        }
+    }
+    out
 }
