@@ -61,7 +61,9 @@ pub struct Config {
     pub lead_time: Interval,
     /// Previous values kept per secret.
     pub history_limit: usize,
-    /// Colour theme: "dark", "light" or "mono". NO_COLOR forces mono.
+    /// Key bindings: action name (see docs/KEYBINDINGS.md) → keys.
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
+    /// Colour theme: "dark" (colours) or "mono" (none). NO_COLOR forces mono.
     pub theme: String,
 }
 
@@ -76,6 +78,7 @@ impl Default for Config {
             lead_time: DEFAULT_LEAD,
             history_limit: crate::store::document::DEFAULT_HISTORY_LIMIT,
             theme: "dark".into(),
+            keys: Default::default(),
         }
     }
 }

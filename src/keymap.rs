@@ -672,6 +672,162 @@ pub static BINDINGS: &[Binding] = &[
     ),
 ];
 
+/// The bindings in force: the table above with the user's `[keys]` from
+/// config.toml applied (see [`apply_overrides`]).
+static ACTIVE: std::sync::OnceLock<Vec<Binding>> = std::sync::OnceLock::new();
+
+/// Every binding in force, in help order.
+pub fn bindings() -> &'static [Binding] {
+    ACTIVE.get().map(Vec::as_slice).unwrap_or(BINDINGS)
+}
+
+/// The name of an action in config.toml: `Reveal` → `reveal`, `SortNext` → `sort-next`.
+pub fn action_name(action: Action) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{action:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The name of a scope in config.toml.
+pub fn scope_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Main => "main",
+        Scope::Filter => "filter",
+        Scope::Form => "form",
+        Scope::Confirm => "confirm",
+        Scope::Review => "review",
+        Scope::Audit => "audit",
+        Scope::Help => "help",
+        Scope::Lock => "lock",
+        Scope::Pick => "pick",
+    }
+}
+
+/// Parses a key as written in config.toml: `r`, `R`, `?`, `ctrl-r`, `f5`,
+/// `enter`, `esc`, `tab`, `backtab`, `up`, `down`, `left`, `right`, `home`,
+/// `end`, `pgup`, `pgdn`, `delete`, `backspace`, `space`.
+pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
+    let t = text.trim();
+    let (mods, rest) = match t.strip_prefix("ctrl-").or_else(|| t.strip_prefix("C-")) {
+        Some(r) => (KeyModifiers::CONTROL, r),
+        None => match t.strip_prefix("alt-").or_else(|| t.strip_prefix("M-")) {
+            Some(r) => (KeyModifiers::ALT, r),
+            None => (KeyModifiers::NONE, t),
+        },
+    };
+    let mut chars = rest.chars();
+    let code = match (chars.next(), chars.next()) {
+        (Some(c), None) => KeyCode::Char(c),
+        _ => match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" | "shift-tab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "delete" | "del" => KeyCode::Delete,
+            "backspace" => KeyCode::Backspace,
+            "space" => KeyCode::Char(' '),
+            f if f.starts_with('f')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+            {
+                KeyCode::F(f[1..].parse().expect("checked"))
+            }
+            _ => {
+                return Err(format!(
+                    "unknown key {text:?}: use e.g. r, ctrl-r, f5, enter, esc, pgdn"
+                ))
+            }
+        },
+    };
+    Ok((code, mods))
+}
+
+/// Applies `[keys]` from config.toml: `reveal = ["space"]` (main screen) or
+/// `"review.sort-next" = ["x"]` replaces the keys of that action. Refuses
+/// unknown actions, unknown keys, and a key bound twice in one scope. Call
+/// once, before the TUI starts; later calls are ignored.
+pub fn apply_overrides(
+    keys: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<(), String> {
+    if keys.is_empty() || ACTIVE.get().is_some() {
+        return Ok(());
+    }
+    let table = with_overrides(keys)?;
+    let _ = ACTIVE.set(table);
+    Ok(())
+}
+
+/// The default table with `keys` applied, checked (pure: used by
+/// [`apply_overrides`] and the tests).
+pub fn with_overrides(
+    keys: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Binding>, String> {
+    let mut table: Vec<Binding> = BINDINGS
+        .iter()
+        .map(|b| Binding {
+            scope: b.scope,
+            action: b.action,
+            keys: b.keys,
+            help: b.help,
+            hint: b.hint,
+        })
+        .collect();
+    for (name, specs) in keys {
+        let (scope, action) = name.split_once('.').unwrap_or(("main", name));
+        let binding = table
+            .iter_mut()
+            .find(|b| scope_name(b.scope) == scope && action_name(b.action) == action)
+            .ok_or_else(|| {
+                format!("[keys] {name:?}: no such action (see docs/KEYBINDINGS.md for the names)")
+            })?;
+        let mut new = Vec::new();
+        for spec in specs {
+            let (code, mods) = parse_key(spec).map_err(|e| format!("[keys] {name:?}: {e}"))?;
+            // Labels live as long as the program: the table is built once.
+            let label: &'static str = Box::leak(spec.trim().to_string().into_boxed_str());
+            new.push(Key { code, mods, label });
+        }
+        if new.is_empty() {
+            return Err(format!("[keys] {name:?}: give at least one key"));
+        }
+        binding.keys = Box::leak(new.into_boxed_slice());
+    }
+    for scope in SCOPES {
+        let mut seen: Vec<((KeyCode, KeyModifiers), Action)> = Vec::new();
+        for b in table.iter().filter(|b| b.scope == scope) {
+            for k in b.keys {
+                if let Some((_, other)) = seen.iter().find(|(id, _)| *id == (k.code, k.mods)) {
+                    return Err(format!(
+                        "[keys]: {} is bound to both {} and {} in the {} scope",
+                        k.label,
+                        action_name(*other),
+                        action_name(b.action),
+                        scope_name(scope)
+                    ));
+                }
+                seen.push(((k.code, k.mods), b.action));
+            }
+        }
+    }
+    Ok(table)
+}
+
 /// The action bound to `key` in `scope`, if any.
 pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
     // Shift is implied by the character itself ('G', '!', '?').
@@ -680,7 +836,7 @@ pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
     } else {
         key.modifiers
     };
-    BINDINGS
+    bindings()
         .iter()
         .filter(|b| b.scope == scope)
         .find(|b| {
@@ -693,7 +849,7 @@ pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
 
 /// Footer hints for a scope: (key label, short label).
 pub fn hints(scope: Scope) -> Vec<(&'static str, &'static str)> {
-    BINDINGS
+    bindings()
         .iter()
         .filter(|b| b.scope == scope)
         .filter_map(|b| b.hint.map(|h| (b.keys[0].label, h)))
@@ -727,18 +883,28 @@ pub fn key_labels(binding: &Binding) -> String {
 pub fn markdown() -> String {
     let mut out = String::from(
         "# Key bindings\n\nGenerated from `src/keymap.rs` (a test keeps this file in step with it). \
-         Press `?` in ward to see them in place.\n",
+         Press `?` in ward to see them in place.\n\n\
+         Change them in config.toml under `[keys]`, by the name in the last column \
+         (`scope.name`; the scope may be left out for the main screen). The new keys \
+         replace the defaults of that action:\n\n\
+         ```toml\n[keys]\nreveal = [\"r\", \"space\"]\n\"review.sort-next\" = [\"x\"]\nquit = [\"ctrl-q\"]\n```\n\n\
+         Keys: a character (`r`, `R`, `?`), `ctrl-` or `alt-` and a character, `f1`…`f12`, \
+         `enter`, `esc`, `tab`, `backtab`, `up`, `down`, `left`, `right`, `home`, `end`, \
+         `pgup`, `pgdn`, `delete`, `backspace`, `space`. A key bound twice in one scope \
+         is refused.\n",
     );
     for scope in SCOPES {
         out.push_str(&format!(
-            "\n## {}\n\n| Keys | Action |\n|---|---|\n",
+            "\n## {}\n\n| Keys | Action | Name in config.toml |\n|---|---|---|\n",
             scope.title()
         ));
         for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
             out.push_str(&format!(
-                "| {} | {} |\n",
+                "| {} | {} | `{}.{}` |\n",
                 key_labels(binding).replace('|', "\\|"),
-                binding.help
+                binding.help,
+                scope_name(scope),
+                action_name(binding.action)
             ));
         }
     }
@@ -761,6 +927,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn overrides_replace_keys_and_refuse_conflicts() {
+        let keys = |pairs: &[(&str, &[&str])]| -> std::collections::BTreeMap<String, Vec<String>> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+                .collect()
+        };
+        let table = with_overrides(&keys(&[
+            ("reveal", &["space", "ctrl-v"]),
+            ("review.sort-next", &["x"]),
+        ]))
+        .unwrap();
+        let reveal = table
+            .iter()
+            .find(|b| b.scope == Scope::Main && b.action == Action::Reveal)
+            .unwrap();
+        assert_eq!(key_labels(reveal), "space / ctrl-v");
+        assert_eq!(reveal.keys[0].code, KeyCode::Char(' '));
+        assert_eq!(reveal.keys[1].mods, KeyModifiers::CONTROL);
+        let sort = table
+            .iter()
+            .find(|b| b.scope == Scope::Review && b.action == Action::SortNext)
+            .unwrap();
+        assert_eq!(sort.keys[0].code, KeyCode::Char('x'));
+        // 'v' is the review key on the main screen: binding reveal to it clashes.
+        let err = with_overrides(&keys(&[("reveal", &["v"])])).err().unwrap();
+        assert!(err.contains("bound to both"), "{err}");
+        assert!(with_overrides(&keys(&[("no-such-action", &["x"])])).is_err());
+        assert!(with_overrides(&keys(&[("reveal", &["hyper-x"])])).is_err());
+        assert!(with_overrides(&keys(&[("reveal", &[])])).is_err());
+        assert_eq!(action_name(Action::SortNext), "sort-next");
+        assert_eq!(parse_key("f5").unwrap().0, KeyCode::F(5));
+        assert_eq!(parse_key("pgdn").unwrap().0, KeyCode::PageDown);
     }
 
     #[test]

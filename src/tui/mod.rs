@@ -63,6 +63,11 @@ pub fn prepare(
     let config = Config::load(&config_path)?;
     let store_root = cli.store.clone().unwrap_or_else(config::default_store);
     let ids = identity_paths(cli);
+    crate::keymap::apply_overrides(&config.keys).map_err(|message| WardError::Config {
+        path: config_path.clone(),
+        line: None,
+        message,
+    })?;
     let timings = Timings {
         reveal: Duration::from_secs(config.reveal_timeout.max(1)),
         idle_lock: Duration::from_secs(config.idle_lock),

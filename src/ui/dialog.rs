@@ -139,7 +139,7 @@ pub fn draw_pick(frame: &mut Frame, area: Rect, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(" Copy which field? ", theme.title()));
-    let lines: Vec<Line> = crate::keymap::BINDINGS
+    let lines: Vec<Line> = crate::keymap::bindings()
         .iter()
         .filter(|b| b.scope == crate::keymap::Scope::Pick)
         .map(|b| {

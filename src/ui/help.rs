@@ -2,7 +2,7 @@
 
 use super::layout::centered;
 use super::theme::Theme;
-use crate::keymap::{key_labels, BINDINGS, SCOPES};
+use crate::keymap::{bindings, key_labels, SCOPES};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -17,7 +17,7 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
             lines.push(Line::raw(""));
         }
         lines.push(Line::from(Span::styled(scope.title(), theme.title())));
-        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for b in bindings().iter().filter(|b| b.scope == scope) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", key_labels(b)), theme.key()),
                 Span::raw(b.help),
