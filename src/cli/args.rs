@@ -71,6 +71,12 @@ pub enum Command {
     /// Print only secrets needing action; exit 8 if any is compromised, expired or overdue
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Print secrets under PREFIX with their values, as shell `export` lines, dotenv or JSON
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
+    /// Run a command with the secrets under PREFIX in its environment (no shell)
+    #[command(after_help = EXEC_HELP)]
+    Exec(ExecArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -177,6 +183,70 @@ pub struct CheckArgs {
     /// Decrypt every file, neither reading nor writing the metadata cache
     #[arg(long)]
     pub no_cache: bool,
+}
+
+const EXPORT_HELP: &str = "\
+Variable names come from each secret's own name (acme/api/STRIPE_KEY ->
+STRIPE_KEY): upper-cased, characters other than A-Z 0-9 _ become _, a leading
+digit gets a _ in front. Two secrets with the same variable name are an error;
+--prefix-names uses the whole path instead (ACME_API_STRIPE_KEY).
+Refuses to print to a terminal unless --force. Records one `export` audit
+event per secret.
+
+Examples:
+  ward export acme/api > .env.sh && . ./.env.sh
+  ward export acme/api --format dotenv > .env
+  ward export acme --format json | jq .";
+
+const EXEC_HELP: &str = "\
+Runs COMMAND directly (no shell) with the secrets under PREFIX added to the
+environment, named as for `ward export`; values never appear in argv. Exits
+with COMMAND's exit code, 128+N when it is killed by signal N, 127 when it
+cannot be found and 126 when it cannot be run. Records one `export` audit
+event per secret. The environment of a process is readable by its children
+and, through /proc/PID/environ, by other processes of the same user.
+
+Examples:
+  ward exec acme/api -- ./deploy.sh --prod
+  ward exec acme --prefix-names -- printenv ACME_API_STRIPE_KEY";
+
+/// Output format of `ward export`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// `export NAME='value'` lines for a POSIX shell
+    #[default]
+    Env,
+    /// `NAME=\"value\"` lines for .env files
+    Dotenv,
+    /// One JSON object: path -> value, encoding, version, kind, expires
+    Json,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ExportArgs {
+    /// Only secrets under this folder (or this one secret)
+    pub prefix: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
+    pub format: ExportFormat,
+    /// Name variables after the whole path (ACME_API_STRIPE_KEY), not the leaf
+    #[arg(long)]
+    pub prefix_names: bool,
+    /// Print to a terminal too (by default only to a pipe or file)
+    #[arg(long, short = 'f')]
+    pub force: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ExecArgs {
+    /// Only secrets under this folder (or this one secret)
+    pub prefix: Option<String>,
+    /// Name variables after the whole path (ACME_API_STRIPE_KEY), not the leaf
+    #[arg(long)]
+    pub prefix_names: bool,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, num_args = 1.., value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Clone, Debug, Args)]

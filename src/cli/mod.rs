@@ -1,10 +1,11 @@
 //! The scriptable command line. Never enters raw mode; prints values only where
-//! the user asked for exactly that (`get`, `gen`, `history --reveal`).
+//! the user asked for exactly that (`get`, `gen`, `history --reveal`, `export`).
 
 mod args;
 mod audit;
 pub mod context;
 mod copy;
+mod export;
 mod init;
 mod list;
 mod output;
@@ -56,6 +57,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Audit(a) => audit::run(&ctx, a),
                 Command::Report(a) => report::report(&ctx, a),
                 Command::Check(a) => report::check(&ctx, a),
+                Command::Export(a) => export::export(&ctx, a),
+                Command::Exec(a) => export::exec(&ctx, a),
                 Command::Init(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)
