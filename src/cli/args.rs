@@ -71,6 +71,8 @@ pub enum Command {
     /// Print only secrets needing action; exit 8 if any is compromised, expired or overdue
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Show or change who secrets are encrypted to, re-encrypting them
+    Recipients(super::recipients::RecipientsArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish

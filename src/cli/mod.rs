@@ -8,6 +8,7 @@ mod copy;
 mod init;
 mod list;
 mod output;
+mod recipients;
 mod report;
 mod secrets;
 
@@ -56,6 +57,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Audit(a) => audit::run(&ctx, a),
                 Command::Report(a) => report::report(&ctx, a),
                 Command::Check(a) => report::check(&ctx, a),
+                Command::Recipients(a) => recipients::run(&ctx, a),
                 Command::Init(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)
