@@ -77,6 +77,8 @@ pub enum Command {
     /// Run a command with the secrets under PREFIX in its environment (no shell)
     #[command(after_help = EXEC_HELP)]
     Exec(ExecArgs),
+    /// Show or change who secrets are encrypted to, re-encrypting them
+    Recipients(super::recipients::RecipientsArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish

@@ -9,6 +9,7 @@ mod export;
 mod init;
 mod list;
 mod output;
+mod recipients;
 mod report;
 mod secrets;
 
@@ -59,6 +60,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Check(a) => report::check(&ctx, a),
                 Command::Export(a) => export::export(&ctx, a),
                 Command::Exec(a) => export::exec(&ctx, a),
+                Command::Recipients(a) => recipients::run(&ctx, a),
                 Command::Init(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)

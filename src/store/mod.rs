@@ -9,6 +9,7 @@ pub mod fsio;
 pub mod generate;
 pub mod index;
 pub mod name;
+pub mod recipients;
 
 use crate::error::{IoContext, Result, WardError};
 use crate::policy::FolderPolicy;

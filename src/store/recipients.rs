@@ -1,0 +1,368 @@
+//! Changing who a store (or a folder) is encrypted to, and re-encrypting what
+//! that change governs (docs/FORMAT.md, "Recipients files").
+//!
+//! A recipients file is edited as text, so comments and the order of keys
+//! survive; keys are compared by their key part (an SSH comment does not
+//! count). Re-encryption decrypts each file with the caller's identities and
+//! encrypts the very same plaintext bytes to the new list, so nothing in the
+//! document changes (not even `updated`). A file this user cannot decrypt is
+//! reported and left exactly as it is.
+
+use super::crypto::{self, Keyring, Recipient};
+use super::{fsio, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
+use crate::error::{IoContext, Result, WardError};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The key part of a recipient line, for comparisons: `age1…` in lower case,
+/// or `ssh-… BASE64` without the comment.
+pub fn key_id(line: &str) -> String {
+    let line = line.trim();
+    if line.starts_with("ssh-") {
+        line.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        line.to_ascii_lowercase()
+    }
+}
+
+/// A short form of a key for messages and the audit log:
+/// `age1ql3z7hjy…cac8p`, `ssh-ed25519 …UB7VHtZO4Tsv (bob@server)`.
+pub fn short_key(line: &str) -> String {
+    let line = line.trim();
+    let shorten = |s: &str| {
+        let chars: Vec<char> = s.chars().collect();
+        if chars.len() <= 20 {
+            s.to_string()
+        } else {
+            let head: String = chars[..12].iter().collect();
+            let tail: String = chars[chars.len() - 5..].iter().collect();
+            format!("{head}…{tail}")
+        }
+    };
+    if line.starts_with("ssh-") {
+        let mut parts = line.split_whitespace();
+        let kind = parts.next().unwrap_or_default();
+        let body = parts.next().unwrap_or_default();
+        let comment: Vec<&str> = parts.collect();
+        // The start of the base64 is the same for every key of a type.
+        let tail: String = {
+            let chars: Vec<char> = body.chars().collect();
+            chars[chars.len().saturating_sub(12)..].iter().collect()
+        };
+        let mut out = format!("{kind} …{tail}");
+        if !comment.is_empty() {
+            out.push_str(&format!(" ({})", comment.join(" ")));
+        }
+        out
+    } else {
+        shorten(line)
+    }
+}
+
+/// Checks a key given on the command line: one line, a valid recipient.
+pub fn validate_key(raw: &str) -> std::result::Result<String, String> {
+    let key = raw.trim();
+    if key.chars().any(char::is_control) {
+        return Err("a key is one line without control characters".into());
+    }
+    Recipient::parse(key)?;
+    Ok(key.to_string())
+}
+
+/// The key lines of a recipients file's text (comments and blanks dropped).
+pub fn key_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// What an edit did to a recipients file's text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Edit {
+    /// The new text.
+    pub text: String,
+    /// Keys added (as given).
+    pub added: Vec<String>,
+    /// Keys asked for that were already there.
+    pub already: Vec<String>,
+    /// Lines removed (as they were in the file).
+    pub removed: Vec<String>,
+    /// Keys asked for removal that were not there.
+    pub missing: Vec<String>,
+}
+
+impl Edit {
+    pub fn changed(&self) -> bool {
+        !self.added.is_empty() || !self.removed.is_empty()
+    }
+
+    /// Key lines of the new text.
+    pub fn keys(&self) -> Vec<String> {
+        key_lines(&self.text)
+    }
+}
+
+/// Appends `keys` to `text`, skipping those already present.
+pub fn add_keys(text: &str, keys: &[String]) -> Edit {
+    let mut present: Vec<String> = key_lines(text).iter().map(|k| key_id(k)).collect();
+    let mut edit = Edit {
+        text: text.to_string(),
+        ..Edit::default()
+    };
+    if !edit.text.is_empty() && !edit.text.ends_with('\n') {
+        edit.text.push('\n');
+    }
+    for k in keys {
+        let id = key_id(k);
+        if present.contains(&id) {
+            edit.already.push(k.clone());
+        } else {
+            present.push(id);
+            edit.text.push_str(k.trim());
+            edit.text.push('\n');
+            edit.added.push(k.clone());
+        }
+    }
+    edit
+}
+
+/// Removes every line holding one of `keys`; comments and other lines stay.
+pub fn remove_keys(text: &str, keys: &[String]) -> Edit {
+    let ids: Vec<String> = keys.iter().map(|k| key_id(k)).collect();
+    let mut edit = Edit::default();
+    let mut found = vec![false; ids.len()];
+    for line in text.lines() {
+        let t = line.trim();
+        let is_key = !t.is_empty() && !t.starts_with('#');
+        if let Some(i) = is_key
+            .then(|| ids.iter().position(|id| *id == key_id(t)))
+            .flatten()
+        {
+            found[i] = true;
+            edit.removed.push(t.to_string());
+            continue;
+        }
+        edit.text.push_str(line);
+        edit.text.push('\n');
+    }
+    edit.missing = keys
+        .iter()
+        .zip(found)
+        .filter(|(_, f)| !f)
+        .map(|(k, _)| k.clone())
+        .collect();
+    edit
+}
+
+/// Where a folder's (or the store's) recipients come from.
+#[derive(Clone, Debug)]
+pub struct InForce {
+    /// The file that governs the folder.
+    pub path: PathBuf,
+    /// The folder that file belongs to; `None` for `.ward/recipients`.
+    pub owner: Option<String>,
+    /// Its key lines, as written.
+    pub keys: Vec<String>,
+}
+
+/// Re-encryption outcome.
+#[derive(Debug, Default)]
+pub struct Reencrypted {
+    pub done: Vec<SecretPath>,
+    /// Secrets left as they were, with the reason (e.g. not decryptable).
+    pub failed: Vec<(SecretPath, WardError)>,
+}
+
+impl Store {
+    /// The recipients file a change for `folder` edits: `F/.recipients`, or
+    /// `.ward/recipients` for the whole store.
+    pub fn recipients_file(&self, folder: Option<&SecretPath>) -> PathBuf {
+        match folder {
+            Some(f) => self
+                .root()
+                .join(f.segments().collect::<PathBuf>())
+                .join(FOLDER_RECIPIENTS),
+            None => self.ward_dir().join(RECIPIENTS_FILE),
+        }
+    }
+
+    /// The recipients in force for `folder` (the nearest `.recipients` at or
+    /// above it, else the store's), and which file they come from.
+    pub fn recipients_in_force(&self, folder: Option<&SecretPath>) -> Result<InForce> {
+        let mut dir: Vec<&str> = folder.map(|f| f.segments().collect()).unwrap_or_default();
+        let (path, owner) = loop {
+            if dir.is_empty() {
+                break (self.ward_dir().join(RECIPIENTS_FILE), None);
+            }
+            let candidate = self
+                .root()
+                .join(dir.iter().collect::<PathBuf>())
+                .join(FOLDER_RECIPIENTS);
+            // A symlinked .recipients counts too, and is then refused when read.
+            if std::fs::symlink_metadata(&candidate).is_ok() {
+                break (candidate, Some(dir.join("/")));
+            }
+            dir.pop();
+        };
+        let text = self.read_recipients_text(&path)?;
+        crypto::parse_recipients(&path, &text)?;
+        Ok(InForce {
+            keys: key_lines(&text),
+            path,
+            owner,
+        })
+    }
+
+    /// Reads a recipients file as text, refusing links.
+    pub fn read_recipients_text(&self, path: &Path) -> Result<String> {
+        fsio::check_no_symlinks(self.root(), path)?;
+        let bytes = fsio::read_file(path).at(path)?;
+        String::from_utf8(bytes).map_err(|_| WardError::Recipients {
+            path: path.to_path_buf(),
+            cause: "not UTF-8 text".into(),
+        })
+    }
+
+    /// Writes a recipients file atomically after checking that it parses.
+    /// The caller holds the lock.
+    pub fn write_recipients_locked(
+        &self,
+        _lock: &fsio::StoreLock,
+        path: &Path,
+        text: &str,
+    ) -> Result<()> {
+        crypto::parse_recipients(path, text)?;
+        fsio::check_no_symlinks(self.root(), path)?;
+        fsio::atomic_write(path, text.as_bytes())
+    }
+
+    /// Secrets under `folder` (all of them for `None`) whose governing
+    /// recipients file is `file`: those a change of `file` concerns. Also
+    /// what could not be listed.
+    pub fn governed_by(
+        &self,
+        folder: Option<&SecretPath>,
+        file: &Path,
+    ) -> (Vec<SecretPath>, Vec<super::Problem>) {
+        let listing = self.list(folder);
+        let names = listing
+            .secrets
+            .into_iter()
+            .filter(|n| folder.is_none_or(|f| n != f))
+            .filter(|n| self.recipients_path_for(n) == file)
+            .collect();
+        (names, listing.problems)
+    }
+
+    /// Re-encrypts `names` to the recipients in `file`, each atomically; the
+    /// caller holds the lock. A secret that cannot be decrypted (or written)
+    /// is reported in `failed` and left as it is. `progress(done, total)` is
+    /// called as secrets finish (from worker threads).
+    pub fn reencrypt_locked(
+        &self,
+        _lock: &fsio::StoreLock,
+        keys: &Keyring,
+        names: &[SecretPath],
+        file: &Path,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Reencrypted> {
+        let text = self.read_recipients_text(file)?;
+        let recipients = crypto::parse_recipients(file, &text)?;
+        let count = AtomicUsize::new(0);
+        let total = names.len();
+        let results: Vec<(SecretPath, Result<()>)> = names
+            .par_iter()
+            .map(|name| {
+                let r = self.reencrypt_one(keys, name, &recipients);
+                progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
+                (name.clone(), r)
+            })
+            .collect();
+        let mut out = Reencrypted::default();
+        for (name, r) in results {
+            match r {
+                Ok(()) => out.done.push(name),
+                Err(e) => out.failed.push((name, e)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn reencrypt_one(
+        &self,
+        keys: &Keyring,
+        name: &SecretPath,
+        recipients: &[Recipient],
+    ) -> Result<()> {
+        let path = self.file_of(name);
+        fsio::check_no_symlinks(self.root(), &path)?;
+        let cipher = fsio::read_file(&path).at(&path)?;
+        let plain = keys.decrypt(&path, &cipher)?;
+        let fresh = crypto::encrypt(recipients, &plain)?;
+        fsio::atomic_write(&path, &fresh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    fn other_key() -> String {
+        crypto::generate_identity(chrono::Utc::now()).1
+    }
+
+    #[test]
+    fn add_keeps_comments_and_skips_duplicates() {
+        let b = other_key();
+        let text = format!("# team\n{A}\n");
+        let e = add_keys(&text, &[b.clone(), A.to_uppercase()]);
+        assert_eq!(e.text, format!("# team\n{A}\n{b}\n"));
+        assert_eq!(e.added, [b]);
+        assert_eq!(e.already.len(), 1);
+        assert!(e.changed());
+        let none = add_keys(&e.text, &[A.into()]);
+        assert!(!none.changed());
+    }
+
+    #[test]
+    fn remove_matches_key_part_only() {
+        let ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB7VHtZO4Tsv bob@server";
+        let text = format!("# team\n{A}\n{ssh}\n");
+        let e = remove_keys(
+            &text,
+            &[
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB7VHtZO4Tsv"
+                    .into(),
+                other_key(),
+            ],
+        );
+        assert_eq!(e.text, format!("# team\n{A}\n"));
+        assert_eq!(e.removed, [ssh]);
+        assert_eq!(e.missing.len(), 1);
+        assert_eq!(e.keys(), [A]);
+    }
+
+    #[test]
+    fn keys_are_validated_and_one_line() {
+        assert!(validate_key(A).is_ok());
+        assert!(validate_key("age1nope").is_err());
+        assert!(validate_key(&format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB7VHtZO4Tsv x\n{A}")).is_err());
+    }
+
+    #[test]
+    fn short_keys() {
+        assert_eq!(short_key(A), "age1ql3z7hjy…cac8p");
+        assert_eq!(
+            short_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB7VHtZO4Tsv bob@server"),
+            "ssh-ed25519 …UB7VHtZO4Tsv (bob@server)"
+        );
+    }
+}
