@@ -1048,3 +1048,53 @@ fn enter_on_an_audit_record_jumps_to_its_secret() {
     assert!(matches!(app.app.mode, Mode::Normal));
     assert_eq!(app.app.selected_name().unwrap().as_str(), "zeta/KEY");
 }
+
+#[test]
+fn first_run_with_an_existing_protected_identity_asks_for_its_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let id = dir.path().join("id.txt");
+    let (text, _) = ward::store::crypto::generate_identity(Utc::now());
+    let pass = age::secrecy::SecretString::from("correct horse".to_string());
+    std::fs::write(
+        &id,
+        ward::store::crypto::encrypt_with_passphrase(text.as_bytes(), &pass),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let cli = Cli::parse_from([
+        "ward",
+        "--store",
+        store.to_str().unwrap(),
+        "--identity",
+        id.to_str().unwrap(),
+        "--config",
+        dir.path().join("none.toml").to_str().unwrap(),
+    ]);
+    let mut app = Harness::open(&cli, 100, 30, today()).unwrap();
+    let s = app.screen();
+    assert!(
+        s.contains("exists, reused") && s.contains("If that identity has a passphrase"),
+        "{s}"
+    );
+    app.type_text("wrong").key(KeyCode::Enter);
+    assert!(
+        app.screen().contains("wrong passphrase"),
+        "{}",
+        app.screen()
+    );
+    assert!(!store.join(".ward/store.toml").exists());
+    for _ in 0..5 {
+        app.key(KeyCode::Backspace);
+    }
+    app.type_text("correct horse").key(KeyCode::Enter);
+    assert!(matches!(app.app.mode, Mode::Normal), "{}", app.screen());
+    assert!(store.join(".ward/store.toml").exists());
+    assert!(
+        app.app.protected,
+        "the lock screen will ask for the passphrase"
+    );
+}

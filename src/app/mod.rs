@@ -958,14 +958,17 @@ fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
             use ratatui::crossterm::event::KeyCode;
             match key.code {
                 KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
-                    fr.focus = 1 - fr.focus
+                    // An existing identity has one field: its own passphrase.
+                    if !fr.identity_exists {
+                        fr.focus = 1 - fr.focus
+                    }
                 }
                 KeyCode::Esc => {
                     app.quit = true;
                     return vec![Effect::Quit];
                 }
                 KeyCode::Enter => {
-                    if fr.passphrase.text() != fr.confirm.text() {
+                    if !fr.identity_exists && fr.passphrase.text() != fr.confirm.text() {
                         fr.error = Some("The two passphrases differ.".into());
                         fr.focus = 1;
                         return Vec::new();

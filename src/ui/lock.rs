@@ -117,6 +117,15 @@ pub fn draw_first_run(frame: &mut Frame, area: Rect, fr: &FirstRun, theme: &Them
             Span::raw(masked(fr.confirm.text().chars().count(), fr.focus == 1)),
         ]));
         lines.push(Line::raw(""));
+    } else {
+        lines.push(Line::raw(
+            "If that identity has a passphrase, type it (empty: it has none):",
+        ));
+        lines.push(Line::from(vec![
+            Span::styled("  Passphrase  ", theme.key()),
+            Span::raw(masked(fr.passphrase.text().chars().count(), true)),
+        ]));
+        lines.push(Line::raw(""));
     }
     let mut keys = vec![Span::styled("Enter", theme.key()), Span::raw(" create   ")];
     if !fr.identity_exists {
