@@ -1098,3 +1098,28 @@ fn first_run_with_an_existing_protected_identity_asks_for_its_passphrase() {
         "the lock screen will ask for the passphrase"
     );
 }
+
+#[test]
+fn changes_made_by_another_process_show_up_by_themselves() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    select(&mut app, "personal/HOME_WIFI");
+    // Another process adds a secret and edits the one on screen.
+    f.put("zeta/FROM_CLI", "v", |_| {});
+    let name = SecretPath::parse("personal/HOME_WIFI").unwrap();
+    f.store()
+        .update(&f.keys(), &name, |d| {
+            d.owner = Some("someone-else".into());
+            Ok(())
+        })
+        .unwrap();
+    assert!(!app.screen().contains("FROM_CLI"));
+    app.advance(Duration::from_secs(4));
+    let s = app.screen();
+    assert!(s.contains("16 secrets"), "{s}");
+    assert!(s.contains("someone-else"), "the detail was read again: {s}");
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "personal/HOME_WIFI"
+    );
+}

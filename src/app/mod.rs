@@ -23,6 +23,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tree::{RowKind, TreeView};
 
+/// How often the store is checked for changes made by other processes.
+pub const CHECK_EVERY: Duration = Duration::from_secs(3);
+
 /// How many secrets one background batch decrypts before reporting.
 pub const META_BATCH: usize = 256;
 
@@ -36,6 +39,9 @@ pub enum Msg {
     Tick(Instant),
     /// Names from the file system.
     Listed(Listing),
+    /// The store changed on disk (another process, a git pull): names again,
+    /// and every secret's metadata to be checked (the cache makes it cheap).
+    StoreChanged(Listing),
     /// A batch of decrypted metadata (or per-file errors).
     Metas(Vec<(SecretPath, Result<SecretMeta, String>)>),
     SecretLoaded {
@@ -101,6 +107,8 @@ pub enum Effect {
     LoadAudit,
     /// Check the audit chains (header warning) and load the timeline.
     VerifyAudit,
+    /// Look whether the store changed on disk since the last look.
+    CheckChanges,
     Suspend,
     Quit,
 }
@@ -221,6 +229,8 @@ pub struct App {
     pub viewport: Rect,
     pub now: Instant,
     last_input: Instant,
+    /// When the store was last checked for changes on disk.
+    last_check: Instant,
     pub quit: bool,
     pub mono: bool,
     pub clip: Option<ClipStatus>,
@@ -249,6 +259,7 @@ impl App {
             viewport: Rect::new(0, 0, 80, 24),
             now,
             last_input: now,
+            last_check: now,
             quit: false,
             mono: false,
             clip: None,
@@ -384,6 +395,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Mouse(m) => {
             app.last_input = app.now;
             on_mouse(app, m)
+        }
+        Msg::StoreChanged(listing) => {
+            let mut fx = update(app, Msg::Listed(listing));
+            let all: Vec<SecretPath> = app.catalog.entries.iter().map(|e| e.name.clone()).collect();
+            fx.retain(|e| !matches!(e, Effect::LoadMetas(_)));
+            if !all.is_empty() {
+                fx.push(Effect::LoadMetas(all));
+            }
+            // The shown secret may have changed: read it again.
+            if let Some(name) = app.detail.name.clone() {
+                if app.catalog.position(&name).is_some() {
+                    fx.push(Effect::LoadSecret(name));
+                }
+            }
+            fx
         }
         Msg::Listed(listing) => {
             let lead = app.catalog.lead;
@@ -535,10 +561,16 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
     }
     let idle = app.timings.idle_lock;
     let lockable = !matches!(app.mode, Mode::Locked(_) | Mode::FirstRun(_));
+    // Every few seconds, notice changes made by other processes or a git pull.
+    let mut fx = Vec::new();
+    if lockable && now.duration_since(app.last_check) >= CHECK_EVERY {
+        app.last_check = now;
+        fx.push(Effect::CheckChanges);
+    }
     if !idle.is_zero() && lockable && now.duration_since(app.last_input) >= idle {
         return lock(app, "Locked after inactivity.");
     }
-    Vec::new()
+    fx
 }
 
 /// Locks: drops values and identities, keeps only names and metadata.

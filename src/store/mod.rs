@@ -253,6 +253,34 @@ impl Store {
         listing
     }
 
+    /// A cheap fingerprint of the store's contents: every folder's path and
+    /// modification time (a write is a rename into its folder, so it changes
+    /// that folder's mtime). Stats folders only, never secret files.
+    pub fn signature(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            if let Ok(m) = fs::symlink_metadata(&dir) {
+                dir.hash(&mut h);
+                m.modified().ok().hash(&mut h);
+            }
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name();
+                // .ward (audit appends, the lock) and .git change on every
+                // read; they hold no secret names.
+                let hidden = name.to_string_lossy().starts_with('.');
+                if e.file_type().is_ok_and(|t| t.is_dir()) && !hidden {
+                    stack.push(e.path());
+                }
+            }
+        }
+        h.finish()
+    }
+
     fn walk(&self, dir: &Path, out: &mut Listing) {
         let entries = match fs::read_dir(dir) {
             Ok(e) => e,

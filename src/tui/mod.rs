@@ -105,6 +105,7 @@ pub fn prepare(
         }
     }
     let listing = store.list(None);
+    *session.signature.lock().unwrap_or_else(|p| p.into_inner()) = Some(store.signature());
     session.store = Some(store);
     let lead = session.config.lead_time;
     app.protected = locked;

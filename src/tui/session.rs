@@ -47,6 +47,8 @@ pub struct Session {
     pub now: Instant,
     /// Where the encrypted metadata cache lives; None disables it.
     pub cache_dir: Option<PathBuf>,
+    /// The store's signature at the last check (see `Store::signature`).
+    pub signature: Arc<std::sync::Mutex<Option<u64>>>,
 }
 
 fn send(tx: &Sender<Event>, msg: Msg) {
@@ -73,6 +75,7 @@ impl Session {
             copied: None,
             now: Instant::now(),
             cache_dir: Some(crate::config::cache_dir()),
+            signature: Default::default(),
         }
     }
 
@@ -121,6 +124,18 @@ impl Session {
             }
             Effect::Record(event) => self.record_job(vec![event]),
             Effect::VerifyAudit => self.verify_job(),
+            Effect::CheckChanges => {
+                let store = self.store.clone()?;
+                let last = self.signature.clone();
+                Some(Box::new(move |tx| {
+                    let now = store.signature();
+                    let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
+                    if seen.is_some_and(|s| s != now) {
+                        send(&tx, Msg::StoreChanged(store.list(None)));
+                    }
+                    *seen = Some(now);
+                }))
+            }
             Effect::LoadAudit => {
                 let root = self.store_root.clone();
                 Some(Box::new(move |tx| {
