@@ -580,6 +580,17 @@ fn first_run_creates_identity_and_store() {
         .type_text("v1")
         .ctrl('s');
     assert!(store.join("p/K.age").exists());
+    let audit = std::fs::read_dir(store.join(".ward/audit"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect::<String>();
+    assert!(
+        audit.contains("recipients-change") && audit.contains("store created"),
+        "{audit}"
+    );
+    assert!(audit.contains("\"create\""), "{audit}");
 }
 
 #[test]

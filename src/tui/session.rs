@@ -251,9 +251,16 @@ impl Session {
             Effect::CreateStore(passphrase) => {
                 let root = self.store_root.clone();
                 let identity = self.identity_paths.first().cloned()?;
+                let actor = self.actor.clone();
                 Some(Box::new(move |tx| {
                     match create_store(&root, &identity, passphrase.as_ref()) {
                         Ok((store, keys)) => {
+                            // As `ward init` does: the store's first record.
+                            let log =
+                                audit::Log::open(&root, &actor, audit::keyring_fingerprint(&keys));
+                            let created = AuditEvent::new(Action::RecipientsChange)
+                                .reason(Some("store created"));
+                            append(&log, &keys, created, &tx);
                             let _ = tx.send(Event::Keys(Arc::new(keys)));
                             let _ = tx.send(Event::StoreReady(Box::new(store)));
                             send(&tx, Msg::StoreCreated(Ok(())));
