@@ -324,6 +324,8 @@ impl App {
     ) -> Vec<Effect> {
         self.catalog = Catalog::from_listing(listing, lead, today);
         self.tree.rebuild(&self.catalog);
+        // Open on the first secret, so the detail has something to show.
+        self.tree.select_first_secret();
         if let Some(first) = self.catalog.problems.first() {
             let n = self.catalog.problems.len();
             self.error(format!(
