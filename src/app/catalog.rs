@@ -76,19 +76,26 @@ pub struct Catalog {
 /// by segment, case-folded first, exact text second: folders that differ only
 /// in case stay apart, so every folder's secrets remain contiguous.
 pub fn tree_order(a: &SecretPath, b: &SecretPath) -> std::cmp::Ordering {
-    let key = |s: &str| {
-        (
-            s.chars().flat_map(char::to_lowercase).collect::<String>(),
-            s.to_string(),
-        )
-    };
-    a.segments().map(key).cmp(b.segments().map(key))
+    tree_key(a).cmp(&tree_key(b))
+}
+
+/// The sort key behind [`tree_order`]: per segment, folded then exact.
+/// It allocates, so a whole listing sorts with it cached (`sort_by_cached_key`).
+pub fn tree_key(p: &SecretPath) -> Vec<(String, String)> {
+    p.segments()
+        .map(|s| {
+            (
+                s.chars().flat_map(char::to_lowercase).collect(),
+                s.to_string(),
+            )
+        })
+        .collect()
 }
 
 impl Catalog {
     pub fn from_listing(listing: Listing, lead: Interval, today: NaiveDate) -> Catalog {
         let mut names = listing.secrets;
-        names.sort_by(tree_order);
+        names.sort_by_cached_key(tree_key);
         let entries: Vec<Entry> = names
             .into_iter()
             .map(|name| Entry {
@@ -221,16 +228,5 @@ impl Catalog {
             .filter(|e| matches!(e.state, MetaState::Pending))
             .count();
         (self.entries.len() - pending, self.entries.len())
-    }
-
-    /// Folder paths in use, for the "new secret" form's hints.
-    pub fn folders(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .entries
-            .iter()
-            .filter_map(|e| e.name.parent().map(str::to_string))
-            .collect();
-        out.dedup();
-        out
     }
 }

@@ -33,7 +33,8 @@ pub const META_BATCH: usize = 256;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    Paste(String),
+    /// Bracketed paste: often a secret, so never shown by `Debug`.
+    Paste(Pasted),
     Mouse(MouseEvent),
     Resize(u16, u16),
     Tick(Instant),
@@ -64,6 +65,22 @@ pub enum Msg {
     AuditLoaded(crate::audit::Timeline),
     AuditAppended(Box<crate::audit::Entry>),
     AuditVerified(audit_view::Integrity),
+}
+
+/// Pasted text: zeroized on drop and redacted in `Debug`, since a paste is
+/// usually a value being entered.
+pub struct Pasted(pub zeroize::Zeroizing<String>);
+
+impl From<String> for Pasted {
+    fn from(s: String) -> Self {
+        Pasted(zeroize::Zeroizing::new(s))
+    }
+}
+
+impl std::fmt::Debug for Pasted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pasted(<{} bytes redacted>)", self.0.len())
+    }
 }
 
 /// A successful copy, for the status line.
@@ -659,15 +676,16 @@ fn on_saved(app: &mut App, op: SaveSummary, result: Result<(), String>) -> Vec<E
     }
 }
 
-fn on_paste(app: &mut App, text: String) -> Vec<Effect> {
+fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
+    let text: &str = &text.0;
     match &mut app.mode {
         Mode::Form(form) if !form.busy => {
             if form.focused_key() == form::FieldKey::Value {
                 form.value_edited();
             }
-            form.focused().input.insert_str(&text);
+            form.focused().input.insert_str(text);
         }
-        Mode::Locked(lock) => lock.passphrase.insert_str(&text),
+        Mode::Locked(lock) => lock.passphrase.insert_str(text),
         Mode::Normal if app.tree.filtering => {
             app.tree.filter.push_str(text.lines().next().unwrap_or(""));
             app.tree.rebuild(&app.catalog);

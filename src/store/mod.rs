@@ -513,7 +513,7 @@ impl Store {
         Ok(())
     }
 
-    /// Renames (moves) a secret. It is re-encrypted for the destination's
+    /// Renames (moves) a secret and returns its version. It is re-encrypted for the destination's
     /// recipients; the new file is written before the old one is removed, so a
     /// crash leaves a copy, never nothing.
     pub fn rename(
@@ -522,7 +522,7 @@ impl Store {
         from: &SecretPath,
         to: &SecretPath,
         actor: &str,
-    ) -> Result<()> {
+    ) -> Result<u32> {
         let lock = self.lock()?;
         if self.exists(to) {
             return Err(WardError::Exists {
@@ -539,7 +539,7 @@ impl Store {
             fsio::sync_dir(dir)?;
             self.prune_empty_dirs(dir);
         }
-        Ok(())
+        Ok(doc.version)
     }
 
     fn prune_empty_dirs(&self, mut dir: &Path) {

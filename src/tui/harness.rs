@@ -121,7 +121,7 @@ impl Harness {
     }
 
     pub fn paste(&mut self, text: &str) -> &mut Self {
-        self.send(Msg::Paste(text.to_string()));
+        self.send(Msg::Paste(text.to_string().into()));
         self
     }
 

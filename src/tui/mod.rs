@@ -207,7 +207,7 @@ pub fn run(cli: &Cli) -> Result<()> {
             let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
             let msg = match ev {
                 TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
-                TermEvent::Paste(p) => Some(Msg::Paste(p)),
+                TermEvent::Paste(p) => Some(Msg::Paste(p.into())),
                 TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
                 TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
                 _ => None,

@@ -202,16 +202,14 @@ impl Session {
                     };
                     let event = audit_event(&op);
                     let result = save(&store, &keys, &actor, keep, op);
-                    let version = match (&result, &summary.target) {
-                        (Ok(()), Some(t)) => store.read(&keys, t).ok().map(|d| d.version),
-                        _ => None,
-                    };
+                    // The version comes back from the save: no second decryption.
+                    let version = result.as_ref().ok().copied().flatten();
                     let saved = result.is_ok();
                     send(
                         &tx,
                         Msg::Saved {
                             op: summary,
-                            result: result.map_err(|e| e.to_string()),
+                            result: result.map(|_| ()).map_err(|e| e.to_string()),
                         },
                     );
                     if let (true, Some(log)) = (saved, log) {
@@ -487,7 +485,7 @@ fn save(
     actor: &str,
     keep: usize,
     op: SaveOp,
-) -> Result<(), WardError> {
+) -> Result<Option<u32>, WardError> {
     let now = chrono::Utc::now();
     match op {
         SaveOp::Create {
@@ -499,12 +497,12 @@ fn save(
             let mut doc = SecretDoc::new(value, Encoding::Utf8, actor, now);
             apply_meta(&mut doc, meta);
             doc.generator = generator;
-            store.create_secret(&name, &doc)
+            store.create_secret(&name, &doc).map(|()| Some(doc.version))
         }
         SaveOp::Edit { name, meta } => store.update(keys, &name, |doc| {
             apply_meta(doc, meta);
             doc.touch(actor, now);
-            Ok(())
+            Ok(Some(doc.version))
         }),
         SaveOp::Rotate {
             name,
@@ -521,10 +519,10 @@ fn save(
             if generator.is_some() {
                 doc.generator = generator;
             }
-            Ok(())
+            Ok(Some(doc.version))
         }),
-        SaveOp::Rename { from, to } => store.rename(keys, &from, &to, actor),
-        SaveOp::Delete { name } => store.remove(&name),
+        SaveOp::Rename { from, to } => store.rename(keys, &from, &to, actor).map(Some),
+        SaveOp::Delete { name } => store.remove(&name).map(|()| None),
         SaveOp::Compromise { name, reason } => store.update(keys, &name, |doc| {
             doc.compromised = Some(Compromised {
                 since: now,
@@ -532,7 +530,7 @@ fn save(
                 reason,
             });
             doc.touch(actor, now);
-            Ok(())
+            Ok(Some(doc.version))
         }),
     }
 }

@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let hist_w = if area.width >= 100 { 44 } else { 32 };
         let [bars_area, hist_area] =
             Layout::horizontal([Constraint::Min(20), Constraint::Length(hist_w)]).areas(charts);
-        draw_project_bars(frame, bars_area, app, theme);
+        draw_project_bars(frame, bars_area, &rows, theme);
         draw_age_chart(frame, hist_area, &rows, theme);
     }
 
@@ -72,7 +72,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// One line a project: a bar of status marks, worst first, scaled to the
 /// largest project. The marks are the status symbols, so it reads without colour.
-fn draw_project_bars(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+fn draw_project_bars(
+    frame: &mut Frame,
+    area: Rect,
+    rows: &[&crate::review::ReviewRow],
+    theme: &Theme,
+) {
     let legend: String = Status::ALL
         .iter()
         .map(|s| format!("{}{}", s.symbol(), short_label(*s)))
@@ -85,7 +90,7 @@ fn draw_project_bars(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title_bottom(Span::styled(format!(" {legend} "), theme.dim()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut projects = project_counts(app.review.visible());
+    let mut projects = project_counts(rows.iter().copied());
     projects.sort_by(|a, b| {
         b.counts
             .needing_action()
