@@ -21,17 +21,11 @@ impl Drop for TextInput {
     }
 }
 
+/// Never shows the text: a field may hold a value or a passphrase (the lock
+/// and first-run screens use plain fields, drawn as bullets by their renderer).
 impl std::fmt::Debug for TextInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.secret {
-            write!(
-                f,
-                "TextInput(<{} chars redacted>)",
-                self.text.chars().count()
-            )
-        } else {
-            write!(f, "TextInput({:?})", self.text)
-        }
+        write!(f, "TextInput(<{} chars>)", self.text.chars().count())
     }
 }
 
