@@ -66,7 +66,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let n = app.catalog.problems.len();
         spans.push(Span::styled(format!("  ? {n} skipped"), theme.error()));
     }
-    let (done, total) = app.catalog.progress();
+    // From the counts already taken: one pass over the catalog a frame.
+    let total = app.catalog.len();
+    let done = total - counts.pending;
     if done < total && !app.is_locked() {
         spans.push(Span::styled(
             format!("  loading {done}/{total}…"),
