@@ -7,7 +7,7 @@ use crate::policy::{Compromised, Interval};
 use crate::store::crypto::{self, Keyring};
 use crate::store::document::GeneratorSpec;
 use crate::store::generate::{generate, Charset};
-use crate::store::{fsio, Encoding, Kind, SecretDoc, SecretPath, SecretValue, Store};
+use crate::store::{fsio, Encoding, Kind, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, Duration, Utc};
 use std::path::{Path, PathBuf};
 
@@ -219,14 +219,41 @@ pub fn create_at(dir: &Path, now: DateTime<Utc>) -> Result<Demo> {
     let store = Store::create(&root, &[public], now)?;
     let policy = root.join("infra").join(crate::store::FOLDER_POLICY);
     fsio::atomic_write(&policy, b"# default policy for everything under infra/\nrotate_every = \"30d\"\nlead_time = \"7d\"\n")?;
+    let mut created = Vec::new();
     for spec in specs() {
         let name = SecretPath::parse(spec.path)?;
-        store.create_secret(&name, &doc_for(&spec, now))?;
+        let doc = doc_for(&spec, now);
+        store.create_secret(&name, &doc, ReadBack::Unchecked, || {})?;
+        created.push((name, doc.version));
     }
-    Ok(Demo {
+    let demo = Demo {
         store: root,
         identity,
-    })
+    };
+    record_creation(&demo, &created, now)?;
+    Ok(demo)
+}
+
+/// Who the demo store's own audit records name.
+pub const DEMO_ACTOR: &str = "ward-demo";
+
+/// One `create` record per demo secret, at the version it was made with, so
+/// that `ward audit verify` finds every version of the store in the log.
+fn record_creation(demo: &Demo, created: &[(SecretPath, u32)], now: DateTime<Utc>) -> Result<()> {
+    use crate::audit::{self, Action, Event};
+    let keys = keys(demo)?;
+    let log = audit::Log::open(&demo.store, DEMO_ACTOR, audit::keyring_fingerprint(&keys));
+    for (name, version) in created {
+        log.append(
+            &keys,
+            Event::new(Action::Create)
+                .path(name.as_str())
+                .version(Some(*version))
+                .reason(Some("demo store"))
+                .at(now),
+        )?;
+    }
+    Ok(())
 }
 
 /// Fills `store` with `count` realistic secrets (about 20 per project) whose
@@ -245,7 +272,7 @@ pub fn populate(store: &Store, count: usize) -> Result<()> {
         ))?;
         let mut doc = doc_for(spec, now - Duration::days((i % 200) as i64));
         doc.rotate_every = doc.rotate_every.or(Some(Interval::days(90)));
-        store.write_locked(&lock, &name, &doc)
+        store.write_locked(&lock, &name, &doc, ReadBack::Unchecked, || {})
     })
 }
 

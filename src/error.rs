@@ -17,6 +17,8 @@ pub mod exit {
     pub const IDENTITY: i32 = 7;
     pub const NEEDS_ACTION: i32 = 8;
     pub const AUDIT_BROKEN: i32 = 9;
+    /// The chains are intact, but the store and the log disagree.
+    pub const AUDIT_MISMATCH: i32 = 10;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +69,14 @@ pub enum WardError {
     #[error("{error}: {hint}")]
     Hinted { error: Box<WardError>, hint: String },
 
+    /// A write whose result none of the user's identities could decrypt.
+    #[error(
+        "refusing to write {name}: it would be encrypted to {}, which holds none of your keys, \
+         so you could not read it back; nothing was changed",
+        recipients.display()
+    )]
+    LockOut { name: String, recipients: PathBuf },
+
     #[error("recipients {path}: {cause}")]
     Recipients { path: PathBuf, cause: String },
 
@@ -91,7 +101,9 @@ impl WardError {
             WardError::Exists { .. } => exit::EXISTS,
             WardError::Decrypt { .. } => exit::DECRYPT,
             WardError::Corrupt { .. } | WardError::Config { .. } => exit::CORRUPT,
-            WardError::Identity { .. } | WardError::NoIdentity { .. } => exit::IDENTITY,
+            WardError::Identity { .. }
+            | WardError::NoIdentity { .. }
+            | WardError::LockOut { .. } => exit::IDENTITY,
             WardError::Hinted { error, .. } => error.exit_code(),
             WardError::Recipients { .. } | WardError::Io { .. } | WardError::Other(_) => {
                 exit::FAILURE

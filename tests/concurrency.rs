@@ -227,7 +227,7 @@ fn a_move_killed_mid_way_leaves_a_copy() {
             // Clean up a left-behind source so the next move has one origin.
             for s in &listing.secrets {
                 if s.as_str() != to {
-                    store.remove(s).unwrap();
+                    store.remove(s, || {}).unwrap();
                 }
             }
             name = to;

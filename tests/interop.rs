@@ -407,7 +407,9 @@ fn folder_recipients_file_redirects_a_subtree() {
         format!("# the team\n{team_pub}\n"),
     )
     .unwrap();
-    w.set("team/deep/KEY", b"team-only", &[]);
+    // Not a recipient there myself: the write must be forced.
+    w.expect_code(&["set", "team/deep/KEY"], Some(b"team-only"), 7);
+    w.set("team/deep/KEY", b"team-only", &["--force"]);
     w.set("mine/KEY", b"mine-only", &[]);
     // The nearest .recipients wins: only the team key opens team/…
     let doc: serde_json::Value =

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ward::app::{Mode, Msg};
 use ward::cli::Cli;
-use ward::store::{Encoding, Keyring, SecretDoc, SecretPath, SecretValue, Store};
+use ward::store::{Encoding, Keyring, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
 use ward::tui::harness::Harness;
 
 /// The fixed "today" of every test, so dates and statuses never drift.
@@ -92,8 +92,27 @@ impl Fixture {
             now,
         );
         edit(&mut doc);
+        let keys = self.keys();
+        // Recorded as ward records a create, so that the store and the log
+        // agree (`ward audit verify` cross-checks them).
+        let log = ward::audit::Log::open(
+            &self.store,
+            ward::demo::DEMO_ACTOR,
+            ward::audit::keyring_fingerprint(&keys),
+        );
+        let event = ward::audit::Event::new(ward::audit::Action::Create)
+            .path(name)
+            .version(Some(doc.version))
+            .at(now);
         self.store()
-            .create_secret(&SecretPath::parse(name).unwrap(), &doc)
+            .create_secret(
+                &SecretPath::parse(name).unwrap(),
+                &doc,
+                ReadBack::Unchecked,
+                || {
+                    log.append(&keys, event).unwrap();
+                },
+            )
             .unwrap();
     }
 }
@@ -755,6 +774,38 @@ fn copy_shows_a_countdown_and_clears_only_our_value() {
 }
 
 #[test]
+fn locking_and_quitting_clear_our_copied_value_at_once() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "copy-me-lock", |_| {});
+    let mut app = f.open(120, 30);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('c'));
+    assert_eq!(app.clipboard.contents().as_deref(), Some("copy-me-lock"));
+    app.key(KeyCode::Char('L'));
+    app.advance(Duration::from_millis(10));
+    assert_eq!(app.clipboard.contents(), None, "cleared by the lock");
+
+    let mut app = f.open(120, 30);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('c'));
+    app.clipboard.external_copy("the user's own text");
+    app.key(KeyCode::Char('L'));
+    app.advance(Duration::from_millis(10));
+    assert_eq!(
+        app.clipboard.contents().as_deref(),
+        Some("the user's own text"),
+        "something else on the clipboard is left alone"
+    );
+
+    let mut app = f.open(120, 30);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('c'));
+    app.key(KeyCode::Char('q'));
+    app.advance(Duration::from_millis(10));
+    assert_eq!(app.clipboard.contents(), None, "cleared on quit");
+}
+
+#[test]
 fn every_tui_action_writes_its_audit_record_and_never_a_value() {
     let f = Fixture::demo();
     f.put("zeta/KEY", "first-value-xyz", |_| {});
@@ -1031,10 +1082,16 @@ fn the_metadata_cache_is_used_and_never_wrong() {
     // Change a secret behind the cache's back; the next start must see it.
     let name = SecretPath::parse("personal/HOME_WIFI").unwrap();
     f.store()
-        .update(&f.keys(), &name, |d| {
-            d.owner = Some("changed-owner".into());
-            Ok(())
-        })
+        .update(
+            &f.keys(),
+            &name,
+            ReadBack::Unchecked,
+            |d| {
+                d.owner = Some("changed-owner".into());
+                Ok(())
+            },
+            |_, _| {},
+        )
         .unwrap();
     let mut second = open(&f);
     let entry = second.app.catalog.get(&name).unwrap();
@@ -1119,10 +1176,16 @@ fn changes_made_by_another_process_show_up_by_themselves() {
     f.put("zeta/FROM_CLI", "v", |_| {});
     let name = SecretPath::parse("personal/HOME_WIFI").unwrap();
     f.store()
-        .update(&f.keys(), &name, |d| {
-            d.owner = Some("someone-else".into());
-            Ok(())
-        })
+        .update(
+            &f.keys(),
+            &name,
+            ReadBack::Unchecked,
+            |d| {
+                d.owner = Some("someone-else".into());
+                Ok(())
+            },
+            |_, _| {},
+        )
         .unwrap();
     assert!(!app.screen().contains("FROM_CLI"));
     app.advance(Duration::from_secs(4));

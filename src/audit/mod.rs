@@ -18,6 +18,7 @@
 //! # let _ = mine; Ok(()) }
 //! ```
 
+mod crosscheck;
 mod head;
 mod key;
 pub mod local;
@@ -26,6 +27,7 @@ mod read;
 mod record;
 mod verify;
 
+pub use crosscheck::{cross_check, Mismatch};
 pub use key::{pin_file, AuditKey, KEY_FILE};
 pub use local::{Local, PinStatus};
 pub use log::Log;

@@ -204,12 +204,19 @@ pub fn verify_with_key(store_root: &Path, key: &AuditKey) -> Vec<FileReport> {
         .collect()
 }
 
+/// Whether a line that is not a record could be one cut short by a crash:
+/// every record starts with `{"v":`, and a torn write is a prefix of one.
+fn looks_torn(line: &[u8]) -> bool {
+    const START: &[u8] = b"{\"v\":";
+    !line.is_empty() && (line.starts_with(START) || START.starts_with(line))
+}
+
 struct Line<'a> {
     no: usize,
     record: Option<Record>,
     /// The MAC authenticates the line's bytes.
     authentic: bool,
-    _bytes: &'a [u8],
+    bytes: &'a [u8],
 }
 
 /// Verifies one chain file.
@@ -243,14 +250,14 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
                     no,
                     record: Some(record),
                     authentic,
-                    _bytes: l,
+                    bytes: l,
                 }
             }
             None => Line {
                 no,
                 record: None,
                 authentic: false,
-                _bytes: l,
+                bytes: l,
             },
         })
         .collect();
@@ -270,6 +277,18 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
     for (i, l) in parsed.iter().enumerate() {
         let Some(rec) = &l.record else {
             let is_last = i + 1 == total;
+            // Only the start of a record can be what a crash left; any other
+            // line was put there by someone, and breaks the chain.
+            if !looks_torn(l.bytes) {
+                report.broken = brk(
+                    l.no,
+                    BreakKind::Inserted,
+                    "this line is not an audit record (nor the start of one cut by a crash): \
+                     it was inserted"
+                        .into(),
+                );
+                return report;
+            }
             if is_last && torn {
                 report.warnings.push(Warning {
                     line: l.no,

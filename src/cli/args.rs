@@ -315,6 +315,10 @@ pub struct SetArgs {
     /// Why the value changed (kept in history when updating)
     #[arg(long)]
     pub reason: Option<String>,
+    /// Write even if none of your identities could read the result back
+    /// (a recipients file without your key): see docs/SECURITY.md
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -334,6 +338,10 @@ pub struct EditArgs {
     /// Mark the secret compromised, with a reason; stays until it is rotated
     #[arg(long, value_name = "REASON")]
     pub compromised: Option<String>,
+    /// Write even if none of your identities could read the result back
+    /// (a recipients file without your key): see docs/SECURITY.md
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -344,6 +352,10 @@ pub struct RotateArgs {
     /// Why it was rotated (kept in history)
     #[arg(long)]
     pub reason: Option<String>,
+    /// Write even if none of your identities could read the result back
+    /// (a recipients file without your key): see docs/SECURITY.md
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -361,6 +373,10 @@ pub struct HistoryArgs {
 pub struct MvArgs {
     pub from: String,
     pub to: String,
+    /// Write even if none of your identities could read the result back
+    /// (a recipients file without your key): see docs/SECURITY.md
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Debug, Args)]

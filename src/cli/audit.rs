@@ -114,9 +114,34 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> std::result::Result<DateTime<
     Ok(now - chrono::Duration::days(days))
 }
 
+/// The store's current versions against the log's records.
+fn store_mismatches(ctx: &Context) -> Result<Vec<audit::Mismatch>> {
+    let listing = ctx.store.list(None);
+    let metas = super::report::load_metas(ctx, &listing.secrets, false)?;
+    let current = metas
+        .into_iter()
+        .map(|(name, meta)| (name.to_string(), meta.ok().map(|m| m.version)))
+        .collect();
+    let timeline = audit::read_all(ctx.store.root());
+    Ok(audit::cross_check(
+        timeline.entries.iter().map(|e| &e.record),
+        &current,
+    ))
+}
+
 fn verify(ctx: &Context, json: bool) -> Result<i32> {
+    // A linked or replaced `.ward/audit` is a broken log, not a failure to run.
+    if let Err(e) = audit::real_audit_dir(ctx.store.root()) {
+        if json {
+            output::json(&serde_json::json!({ "ok": false, "audit_dir_problem": e.to_string() }));
+        } else {
+            println!("BROKEN  {}", escape(&e.to_string()));
+        }
+        return Ok(exit::AUDIT_BROKEN);
+    }
     let report = audit::verify(ctx.store.root(), ctx.keys()?)?;
     let pin_problem = report.pin.problem(ctx.store.root(), &report.key_id);
+    let mismatches = store_mismatches(ctx)?;
     if json {
         let files: Vec<serde_json::Value> = report
             .files
@@ -141,6 +166,10 @@ fn verify(ctx: &Context, json: bool) -> Result<i32> {
             "key_id": report.key_id,
             "key_problem": pin_problem,
             "files": files,
+            "store_matches_log": mismatches.is_empty(),
+            "store_mismatches": mismatches.iter().map(|m| serde_json::json!({
+                "kind": m.kind(), "path": m.path(), "detail": m.describe(),
+            })).collect::<Vec<_>>(),
         }));
     } else {
         if let PinStatus::Unavailable(why) = &report.pin {
@@ -172,11 +201,16 @@ fn verify(ctx: &Context, json: bool) -> Result<i32> {
                 println!("  warning: {at}{}", escape(&w.message));
             }
         }
+        for m in &mismatches {
+            println!("MISMATCH {}", escape(&m.describe()));
+        }
     }
-    Ok(if report.is_ok() {
-        exit::OK
-    } else {
+    Ok(if !report.is_ok() {
         exit::AUDIT_BROKEN
+    } else if !mismatches.is_empty() {
+        exit::AUDIT_MISMATCH
+    } else {
+        exit::OK
     })
 }
 

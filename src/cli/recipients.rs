@@ -7,7 +7,7 @@ use crate::audit::{Action, AuditKey, Event};
 use crate::error::{exit, Result, WardError};
 use crate::sanitize::escape;
 use crate::store::recipients::{self as recip, key_id, short_key};
-use crate::store::{fsio, Keyring, SecretPath, Store, FOLDER_RECIPIENTS};
+use crate::store::{fsio, Keyring, ReadBack, SecretPath, Store, FOLDER_RECIPIENTS};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -68,6 +68,9 @@ pub enum RecipientsCommand {
     Reencrypt {
         #[arg(long, value_name = "FOLDER")]
         folder: Option<String>,
+        /// Re-encrypt even to a recipients file that holds none of your keys (you lose access)
+        #[arg(long, short = 'f')]
+        force: bool,
     },
 }
 
@@ -83,7 +86,7 @@ pub fn run(ctx: &Context, args: RecipientsArgs) -> Result<i32> {
             folder,
             force,
         }) => change(ctx, folder, keys, Change::Rm { force }),
-        Some(RecipientsCommand::Reencrypt { folder }) => reencrypt(ctx, folder),
+        Some(RecipientsCommand::Reencrypt { folder, force }) => reencrypt(ctx, folder, force),
     }
 }
 
@@ -251,15 +254,22 @@ fn change(ctx: &Context, folder: Option<String>, raw: Vec<String>, how: Change) 
             "refusing to remove the last recipient of {file}: nobody could read what it governs"
         )));
     }
-    if let Change::Rm { force: false } = how {
-        let mine: Vec<String> = keys.public_keys().iter().map(|k| key_id(k)).collect();
-        let held = |list: &[String]| list.iter().any(|k| mine.contains(&key_id(k)));
-        if held(&old_keys) && !held(&new_keys) {
-            return Err(WardError::Usage(format!(
-                "refusing to remove every key of your own identities from {file}: you could no \
-                 longer read what it governs; add another key of yours first, or pass --force"
-            )));
-        }
+    let forced = matches!(how, Change::Rm { force: true });
+    let mine: Vec<String> = keys.public_keys().iter().map(|k| key_id(k)).collect();
+    let held = |list: &[String]| list.iter().any(|k| mine.contains(&key_id(k)));
+    if !forced && !held(&new_keys) {
+        let why = if held(&old_keys) {
+            format!("refusing to remove every key of your own identities from {file}")
+        } else {
+            format!("refusing to change {file}: it holds none of your keys")
+        };
+        let fix = match how {
+            Change::Rm { .. } => "add another key of yours first, or pass --force",
+            Change::Add => "add one of your own keys in the same command",
+        };
+        return Err(WardError::Usage(format!(
+            "{why}: you could no longer read what it governs; {fix}"
+        )));
     }
 
     // The file first: it states the intent. If this is interrupted below,
@@ -281,7 +291,8 @@ fn change(ctx: &Context, folder: Option<String>, raw: Vec<String>, how: Change) 
     }
 
     let (names, problems) = store.governed_by(folder.as_ref(), &target);
-    let outcome = reencrypt_with_progress(store, &lock, keys, &names, &target)?;
+    let read_back = ReadBack::unless_forced(keys, forced);
+    let outcome = reencrypt_with_progress(store, &lock, keys, &names, &target, read_back)?;
     let mut failed = report_failures(store, &outcome, &problems);
     let audit_key = if folder.is_none() {
         Some(reencrypt_audit_key(store, keys))
@@ -345,6 +356,7 @@ fn reencrypt_with_progress(
     keys: &Keyring,
     names: &[SecretPath],
     file: &Path,
+    read_back: ReadBack<'_>,
 ) -> Result<recip::Reencrypted> {
     let total = names.len();
     let show = total >= PROGRESS_FROM;
@@ -369,7 +381,7 @@ fn reencrypt_with_progress(
             eprintln!("ward: re-encrypted {done}/{total}");
         }
     };
-    store.reencrypt_locked(lock, keys, names, file, &progress)
+    store.reencrypt_locked(lock, keys, names, file, read_back, &progress)
 }
 
 /// Warns about every secret left as it was and every file not listed.
@@ -461,7 +473,7 @@ fn offboarding_note(store: &Store, removed: &[String], governed: &[SecretPath]) 
 /// `ward recipients reencrypt`: every secret under the folder to the
 /// recipients file that governs it now (after a hand edit, or to finish an
 /// interrupted change).
-fn reencrypt(ctx: &Context, folder: Option<String>) -> Result<i32> {
+fn reencrypt(ctx: &Context, folder: Option<String>, force: bool) -> Result<i32> {
     let folder = parse_folder(ctx, folder.as_deref())?;
     let keys = ctx.keys()?;
     let store = &ctx.store;
@@ -477,10 +489,23 @@ fn reencrypt(ctx: &Context, folder: Option<String>) -> Result<i32> {
             .or_default()
             .push(name);
     }
+    // Every file is checked before any secret changes: a hand-edited
+    // recipients file without the user's key is refused as a whole.
+    let read_back = ReadBack::unless_forced(keys, force);
+    for (file, names) in &groups {
+        // Other problems of a group are reported with it below.
+        if let Err(e @ WardError::LockOut { .. }) =
+            store.check_read_back(file, names.len(), read_back)
+        {
+            return Err(e.hint(
+                "add one of your keys to that file first, or pass --force to re-encrypt anyway",
+            ));
+        }
+    }
     let mut total = recip::Reencrypted::default();
     let mut group_failed = false;
     for (file, names) in &groups {
-        match reencrypt_with_progress(store, &lock, keys, names, file) {
+        match reencrypt_with_progress(store, &lock, keys, names, file, read_back) {
             Ok(r) => {
                 total.done.extend(r.done);
                 total.failed.extend(r.failed);

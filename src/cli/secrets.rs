@@ -12,7 +12,7 @@ use crate::policy::{parse_date, Compromised, Interval};
 use crate::store::crypto::{prompt_passphrase, read_all_zeroizing};
 use crate::store::document::GeneratorSpec;
 use crate::store::generate::{self, Charset};
-use crate::store::{Encoding, SecretDoc, SecretPath, SecretValue};
+use crate::store::{Encoding, ReadBack, SecretDoc, SecretPath, SecretValue};
 use age::secrecy::ExposeSecret;
 use base64::Engine;
 use std::io::{IsTerminal, Write};
@@ -353,46 +353,57 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
     };
     let new = obtain_value(&args.value, &name, previous.as_ref())?;
     let now = chrono::Utc::now();
-    let (created, value_changed, version) = ctx.store.upsert(keys, &name, |current| {
-        let created = current.is_none();
-        let mut value_changed = created;
-        let mut doc = match current {
-            None => SecretDoc::new(new.value, new.encoding, &ctx.actor, now),
-            Some(mut doc) => {
-                if doc.value != new.value || doc.encoding != new.encoding {
-                    value_changed = true;
-                    doc.set_value(
-                        new.value,
-                        new.encoding,
-                        &ctx.actor,
-                        args.reason.clone(),
-                        now,
-                        ctx.config.history_limit,
-                    );
-                } else {
-                    doc.touch(&ctx.actor, now);
-                }
-                doc
-            }
+    let audit_event = |&(created, value_changed, version): &(bool, bool, u32), _: &SecretDoc| {
+        let (action, reason) = match (created, value_changed) {
+            (true, _) => (Action::Create, None),
+            (false, true) => (Action::Rotate, args.reason.as_deref()),
+            (false, false) => (Action::Edit, None),
         };
-        if new.generator.is_some() {
-            doc.generator = new.generator;
-        }
-        apply_meta(&mut doc, &args.meta)?;
-        let version = doc.version;
-        Ok((doc, (created, value_changed, version)))
-    })?;
-    let (action, reason) = match (created, value_changed) {
-        (true, _) => (Action::Create, None),
-        (false, true) => (Action::Rotate, args.reason.as_deref()),
-        (false, false) => (Action::Edit, None),
+        ctx.audit(
+            Event::new(action)
+                .path(name.as_str())
+                .version(Some(version))
+                .reason(reason),
+        );
     };
-    ctx.audit(
-        Event::new(action)
-            .path(name.as_str())
-            .version(Some(version))
-            .reason(reason),
-    );
+    let (created, _, _) = ctx
+        .store
+        .upsert(
+            keys,
+            &name,
+            ReadBack::unless_forced(keys, args.force),
+            |current| {
+                let created = current.is_none();
+                let mut value_changed = created;
+                let mut doc = match current {
+                    None => SecretDoc::new(new.value, new.encoding, &ctx.actor, now),
+                    Some(mut doc) => {
+                        if doc.value != new.value || doc.encoding != new.encoding {
+                            value_changed = true;
+                            doc.set_value(
+                                new.value,
+                                new.encoding,
+                                &ctx.actor,
+                                args.reason.clone(),
+                                now,
+                                ctx.config.history_limit,
+                            );
+                        } else {
+                            doc.touch(&ctx.actor, now);
+                        }
+                        doc
+                    }
+                };
+                if new.generator.is_some() {
+                    doc.generator = new.generator;
+                }
+                apply_meta(&mut doc, &args.meta)?;
+                let version = doc.version;
+                Ok((doc, (created, value_changed, version)))
+            },
+            audit_event,
+        )
+        .map_err(force_hint)?;
     eprintln!(
         "{} {}",
         if created { "Created" } else { "Updated" },
@@ -406,7 +417,14 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     let keys = ctx.keys()?;
     let now = chrono::Utc::now();
-    let version = ctx.store.update(keys, &name, |doc| {
+    let event = match &args.compromised {
+        Some(reason) => Event::new(Action::Compromise).reason(Some(reason)),
+        None => Event::new(Action::Edit),
+    };
+    let journal = |version: &u32, _: &SecretDoc| {
+        ctx.audit(event.path(name.as_str()).version(Some(*version)));
+    };
+    let change = |doc: &mut SecretDoc| {
         let mut changed = apply_meta(doc, &args.meta)?;
         for tag in &args.untags {
             doc.tags.retain(|t| t != tag.trim());
@@ -435,12 +453,11 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
         }
         doc.touch(&ctx.actor, now);
         Ok(doc.version)
-    })?;
-    let event = match &args.compromised {
-        Some(reason) => Event::new(Action::Compromise).reason(Some(reason)),
-        None => Event::new(Action::Edit),
     };
-    ctx.audit(event.path(name.as_str()).version(Some(version)));
+    let read_back = ReadBack::unless_forced(keys, args.force);
+    ctx.store
+        .update(keys, &name, read_back, change, journal)
+        .map_err(force_hint)?;
     eprintln!("Edited {}", crate::sanitize::escape(name.as_str()));
     warn_past_expiry(&name, &args.meta);
     Ok(exit::OK)
@@ -453,7 +470,7 @@ pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
     let new = obtain_value(&args.value, &name, current.generator.as_ref())?;
     drop(current);
     let now = chrono::Utc::now();
-    let version = ctx.store.update(keys, &name, |doc| {
+    let change = |doc: &mut SecretDoc| {
         if doc.value == new.value && doc.encoding == new.encoding {
             return Err(WardError::Usage(
                 "the new value is the same as the current one; nothing was changed".into(),
@@ -471,13 +488,20 @@ pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
             doc.generator = new.generator;
         }
         Ok(doc.version)
-    })?;
-    ctx.audit(
-        Event::new(Action::Rotate)
-            .path(name.as_str())
-            .version(Some(version))
-            .reason(args.reason.as_deref()),
-    );
+    };
+    let journal = |version: &u32, _: &SecretDoc| {
+        ctx.audit(
+            Event::new(Action::Rotate)
+                .path(name.as_str())
+                .version(Some(*version))
+                .reason(args.reason.as_deref()),
+        );
+    };
+    let read_back = ReadBack::unless_forced(keys, args.force);
+    let version = ctx
+        .store
+        .update(keys, &name, read_back, change, journal)
+        .map_err(force_hint)?;
     eprintln!(
         "Rotated {} to version {version}",
         crate::sanitize::escape(name.as_str())
@@ -579,8 +603,19 @@ pub fn mask(v: &SecretValue) -> String {
 pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
     let from = ctx.name(&args.from)?;
     let to = ctx.name(&args.to)?;
-    ctx.store.rename(ctx.keys()?, &from, &to, &ctx.actor)?;
-    ctx.audit(Event::new(Action::Move).path(from.as_str()).to(to.as_str()));
+    let keys = ctx.keys()?;
+    let journal = |version| {
+        ctx.audit(
+            Event::new(Action::Move)
+                .path(from.as_str())
+                .to(to.as_str())
+                .version(Some(version)),
+        )
+    };
+    let read_back = ReadBack::unless_forced(keys, args.force);
+    ctx.store
+        .rename(keys, &from, &to, &ctx.actor, read_back, journal)
+        .map_err(force_hint)?;
     eprintln!(
         "Moved {} to {}",
         crate::sanitize::escape(from.as_str()),
@@ -608,10 +643,22 @@ pub fn rm(ctx: &Context, args: RmArgs) -> Result<i32> {
         eprintln!("Nothing deleted.");
         return Ok(exit::FAILURE);
     }
-    ctx.store.remove(&name)?;
-    ctx.audit(Event::new(Action::Delete).path(name.as_str()));
+    ctx.store.remove(&name, || {
+        ctx.audit(Event::new(Action::Delete).path(name.as_str()))
+    })?;
     eprintln!("Deleted {}", crate::sanitize::escape(name.as_str()));
     Ok(exit::OK)
+}
+
+/// A lock-out refusal with the flag that overrides it.
+fn force_hint(e: WardError) -> WardError {
+    match e {
+        WardError::LockOut { .. } => e.hint(
+            "add one of your keys to that file first (ward recipients add), or pass --force \
+             to write it anyway",
+        ),
+        e => e,
+    }
 }
 
 /// Asks a yes/no question on the controlling terminal (echoed, unlike a passphrase).

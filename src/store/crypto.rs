@@ -81,6 +81,20 @@ impl Keyring {
         &self.public_keys
     }
 
+    /// Whether one of these identities is among `recipients`, so that a file
+    /// encrypted to them could be read back. Keys compare by their key part
+    /// (an SSH comment does not count).
+    pub fn can_read(&self, recipients: &[Recipient]) -> bool {
+        let mine: Vec<String> = self
+            .public_keys
+            .iter()
+            .map(|k| super::recipients::key_id(k))
+            .collect();
+        recipients
+            .iter()
+            .any(|r| mine.contains(&super::recipients::key_id(&r.to_string())))
+    }
+
     /// Loads one identity file and adds its keys. A passphrase, when the file
     /// needs one, comes from `passphrase`; when it is missing the error says so,
     /// so that the caller (CLI prompt or TUI dialog) can ask and call again.
@@ -372,6 +386,15 @@ impl Recipient {
         Err("expected an age1… or ssh-ed25519/ssh-rsa public key".into())
     }
 
+    /// The key in its recipients-file form (`age1…`, `ssh-… BASE64`).
+    #[allow(clippy::inherent_to_string)]
+    pub fn to_string(&self) -> String {
+        match self {
+            Recipient::X25519(r) => r.to_string(),
+            Recipient::Ssh(r) => r.to_string(),
+        }
+    }
+
     fn as_dyn(&self) -> &dyn age::Recipient {
         match self {
             Recipient::X25519(r) => r,
@@ -442,6 +465,21 @@ pub fn check_private_permissions(path: &Path) -> Result<()> {
                 WardError::io(path, e)
             }
         })?;
+        // As ssh does: the key must be the user's own (or root's). A file
+        // another user owns could be swapped by them at any time.
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me && meta.uid() != 0 {
+            return Err(WardError::Identity {
+                path: path.to_path_buf(),
+                cause: format!(
+                    "is owned by another user (uid {}), who could replace it; use an identity \
+                     file of your own",
+                    meta.uid()
+                ),
+            });
+        }
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(WardError::Identity {

@@ -155,6 +155,19 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// [`atomic_write`] with the fsyncs optional: without them a crash may leave
 /// the old version (never a mix), for state that may lag behind.
 pub fn atomic_write_with(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
+    atomic_write_then(path, bytes, durable, || {})
+}
+
+/// [`atomic_write_with`], calling `before_rename` once the new content is
+/// durable in its temp file and just before it replaces `path`. The store
+/// writes its audit record there (write-ahead): a crash after the rename then
+/// never leaves a version the log has not seen.
+pub fn atomic_write_then(
+    path: &Path,
+    bytes: &[u8],
+    durable: bool,
+    before_rename: impl FnOnce(),
+) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| WardError::Other(format!("{} has no parent folder", path.display())))?;
@@ -175,6 +188,7 @@ pub fn atomic_write_with(path: &Path, bytes: &[u8], durable: bool) -> Result<()>
             f.sync_all().at(&tmp)?;
         }
         drop(f);
+        before_rename();
         fs::rename(&tmp, path).at(path)?;
         if durable {
             sync_dir(dir)?;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::demo;
-use crate::store::{Encoding, SecretValue};
+use crate::store::{Encoding, ReadBack, SecretValue};
 use chrono::Utc;
 
 const VALUE: &str = "sk_test_NEVER_IN_THE_CACHE_4242";
@@ -25,7 +25,9 @@ fn fixture() -> Fixture {
         Utc::now(),
     );
     doc.notes = Some("notes are metadata".into());
-    store.create_secret(&name, &doc).unwrap();
+    store
+        .create_secret(&name, &doc, ReadBack::Unchecked, || {})
+        .unwrap();
     let cache = dir.path().join("cache/ward");
     Fixture {
         _dir: dir,
@@ -107,10 +109,16 @@ fn notices_edit_add_and_remove() {
     let keys = &f.keys;
     let edited = SecretPath::parse("acme/db/DATABASE_URL").unwrap();
     f.store
-        .update(keys, &edited, |d| {
-            d.owner = Some("zed".into());
-            Ok(())
-        })
+        .update(
+            keys,
+            &edited,
+            ReadBack::By(keys),
+            |d| {
+                d.owner = Some("zed".into());
+                Ok(())
+            },
+            |_, _| {},
+        )
         .unwrap();
     let added = SecretPath::parse("new/ADDED").unwrap();
     f.store
@@ -122,10 +130,12 @@ fn notices_edit_add_and_remove() {
                 "a",
                 Utc::now(),
             ),
+            ReadBack::Unchecked,
+            || {},
         )
         .unwrap();
     let removed = SecretPath::parse("personal/HOME_WIFI").unwrap();
-    f.store.remove(&removed).unwrap();
+    f.store.remove(&removed, || {}).unwrap();
 
     let (got, stats) = f.load();
     f.assert_correct(&got);

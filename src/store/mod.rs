@@ -426,25 +426,39 @@ impl Store {
     }
 
     /// Encrypts and writes `doc` as `name`. The caller holds the lock.
+    /// `read_back` refuses, before anything is written, a result that none
+    /// of the user's identities could decrypt; `before_commit` runs once the
+    /// new file is durable and just before it takes the name (the
+    /// write-ahead audit record goes there).
     pub fn write_locked(
         &self,
         _lock: &fsio::StoreLock,
         name: &SecretPath,
         doc: &SecretDoc,
+        read_back: ReadBack<'_>,
+        before_commit: impl FnOnce(),
     ) -> Result<()> {
         let path = self.file_of(name);
         fsio::check_no_symlinks(&self.root, &path)?;
-        let (_, recipients) = self.recipients_for(name)?;
+        let (recipients_path, recipients) = self.recipients_for(name)?;
+        read_back.check(name.as_str(), &recipients_path, &recipients)?;
         let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let cipher = crypto::encrypt(&recipients, &plain)?;
         if let Some(dir) = path.parent() {
             fsio::sweep_stale_temps(dir);
         }
-        fsio::atomic_write(&path, &cipher)
+        fsio::atomic_write_then(&path, &cipher, true, before_commit)
     }
 
-    /// Creates a new secret; refuses to overwrite one.
-    pub fn create_secret(&self, name: &SecretPath, doc: &SecretDoc) -> Result<()> {
+    /// Creates a new secret; refuses to overwrite one. `before_commit` as
+    /// for [`Store::write_locked`].
+    pub fn create_secret(
+        &self,
+        name: &SecretPath,
+        doc: &SecretDoc,
+        read_back: ReadBack<'_>,
+        before_commit: impl FnOnce(),
+    ) -> Result<()> {
         let lock = self.lock()?;
         if self.exists(name) {
             return Err(WardError::Exists {
@@ -452,17 +466,21 @@ impl Store {
                 path: self.file_of(name),
             });
         }
-        self.write_locked(&lock, name, doc)
+        self.write_locked(&lock, name, doc, read_back, before_commit)
     }
 
     /// Read-modify-write under the lock, so that concurrent writers never lose
     /// each other's changes. `change` gets the current document (None if the
-    /// secret does not exist yet) and returns the new one.
+    /// secret does not exist yet) and returns the new one; `journal` gets what
+    /// `change` returned and the new document once it is durable, just
+    /// before it replaces the old one (write-ahead audit).
     pub fn upsert<T>(
         &self,
         keys: &Keyring,
         name: &SecretPath,
+        read_back: ReadBack<'_>,
         change: impl FnOnce(Option<SecretDoc>) -> Result<(SecretDoc, T)>,
+        journal: impl FnOnce(&T, &SecretDoc),
     ) -> Result<T> {
         let lock = self.lock()?;
         let current = match self.read(keys, name) {
@@ -471,33 +489,44 @@ impl Store {
             Err(e) => return Err(e),
         };
         let (doc, out) = change(current)?;
-        self.write_locked(&lock, name, &doc)?;
+        self.write_locked(&lock, name, &doc, read_back, || journal(&out, &doc))?;
         Ok(out)
     }
 
-    /// Changes an existing secret under the lock.
+    /// Changes an existing secret under the lock; `journal` as for
+    /// [`Store::upsert`].
     pub fn update<T>(
         &self,
         keys: &Keyring,
         name: &SecretPath,
+        read_back: ReadBack<'_>,
         change: impl FnOnce(&mut SecretDoc) -> Result<T>,
+        journal: impl FnOnce(&T, &SecretDoc),
     ) -> Result<T> {
-        self.upsert(keys, name, |current| {
-            let mut doc = current.ok_or_else(|| WardError::NotFound {
-                name: name.to_string(),
-                path: self.file_of(name),
-            })?;
-            let out = change(&mut doc)?;
-            Ok((doc, out))
-        })
+        self.upsert(
+            keys,
+            name,
+            read_back,
+            |current| {
+                let mut doc = current.ok_or_else(|| WardError::NotFound {
+                    name: name.to_string(),
+                    path: self.file_of(name),
+                })?;
+                let out = change(&mut doc)?;
+                Ok((doc, out))
+            },
+            journal,
+        )
     }
 
-    /// Deletes a secret and any folders it leaves empty.
-    pub fn remove(&self, name: &SecretPath) -> Result<()> {
+    /// Deletes a secret and any folders it leaves empty. `before_commit`
+    /// runs just before the file is removed (write-ahead audit).
+    pub fn remove(&self, name: &SecretPath, before_commit: impl FnOnce()) -> Result<()> {
         let _lock = self.lock()?;
         let path = self.file_of(name);
-        match fs::remove_file(&path) {
-            Ok(()) => {}
+        fsio::check_no_symlinks(&self.root, &path)?;
+        match fs::symlink_metadata(&path) {
+            Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(WardError::NotFound {
                     name: name.to_string(),
@@ -506,6 +535,8 @@ impl Store {
             }
             Err(e) => return Err(WardError::io(&path, e)),
         }
+        before_commit();
+        fs::remove_file(&path).at(&path)?;
         if let Some(dir) = path.parent() {
             fsio::sync_dir(dir)?;
             self.prune_empty_dirs(dir);
@@ -515,13 +546,16 @@ impl Store {
 
     /// Renames (moves) a secret and returns its version. It is re-encrypted for the destination's
     /// recipients; the new file is written before the old one is removed, so a
-    /// crash leaves a copy, never nothing.
+    /// crash leaves a copy, never nothing. `journal` gets the version just
+    /// before the new file takes its name (write-ahead audit).
     pub fn rename(
         &self,
         keys: &Keyring,
         from: &SecretPath,
         to: &SecretPath,
         actor: &str,
+        read_back: ReadBack<'_>,
+        journal: impl FnOnce(u32),
     ) -> Result<u32> {
         let lock = self.lock()?;
         if self.exists(to) {
@@ -532,14 +566,16 @@ impl Store {
         }
         let mut doc = self.read(keys, from)?;
         doc.touch(actor, chrono::Utc::now());
-        self.write_locked(&lock, to, &doc)?;
+        let version = doc.version;
+        self.write_locked(&lock, to, &doc, read_back, || journal(version))?;
         let old = self.file_of(from);
+        fsio::check_no_symlinks(&self.root, &old)?;
         fs::remove_file(&old).at(&old)?;
         if let Some(dir) = old.parent() {
             fsio::sync_dir(dir)?;
             self.prune_empty_dirs(dir);
         }
-        Ok(doc.version)
+        Ok(version)
     }
 
     fn prune_empty_dirs(&self, mut dir: &Path) {
@@ -553,6 +589,50 @@ impl Store {
                 None => break,
             }
         }
+    }
+}
+
+/// Whether the result of a write must stay readable by the user: a write
+/// encrypted to recipients that hold none of the user's keys would lock them
+/// out of their own secret (a folder `.recipients` without their key, say).
+#[derive(Clone, Copy)]
+pub enum ReadBack<'a> {
+    /// One of these identities must be among the recipients; the write is
+    /// refused before anything changes otherwise.
+    By(&'a Keyring),
+    /// No check: the user forced it (`--force`), or the writer creates a
+    /// store for others (the demo, tests).
+    Unchecked,
+}
+
+impl<'a> ReadBack<'a> {
+    /// `By(keys)`, or `Unchecked` when the user forced the write.
+    pub fn unless_forced(keys: &'a Keyring, force: bool) -> ReadBack<'a> {
+        if force {
+            ReadBack::Unchecked
+        } else {
+            ReadBack::By(keys)
+        }
+    }
+
+    /// Refuses recipients that none of the keys can decrypt; `what` names
+    /// what would be written, for the message.
+    pub fn check(
+        self,
+        what: &str,
+        recipients_path: &Path,
+        recipients: &[crypto::Recipient],
+    ) -> Result<()> {
+        let ReadBack::By(keys) = self else {
+            return Ok(());
+        };
+        if keys.can_read(recipients) {
+            return Ok(());
+        }
+        Err(WardError::LockOut {
+            name: what.to_string(),
+            recipients: recipients_path.to_path_buf(),
+        })
     }
 }
 

@@ -9,7 +9,7 @@
 //! reported and left exactly as it is.
 
 use super::crypto::{self, Keyring, Recipient};
-use super::{fsio, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
+use super::{fsio, ReadBack, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
 use crate::error::{IoContext, Result, WardError};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -270,10 +270,10 @@ impl Store {
         keys: &Keyring,
         names: &[SecretPath],
         file: &Path,
+        read_back: ReadBack<'_>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Reencrypted> {
-        let text = self.read_recipients_text(file)?;
-        let recipients = crypto::parse_recipients(file, &text)?;
+        let recipients = self.check_read_back(file, names.len(), read_back)?;
         let count = AtomicUsize::new(0);
         let total = names.len();
         let results: Vec<(SecretPath, Result<()>)> = names
@@ -292,6 +292,25 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The recipients of `file`, after refusing them when `read_back` could
+    /// not decrypt what is encrypted to them (`count` secrets would be).
+    pub fn check_read_back(
+        &self,
+        file: &Path,
+        count: usize,
+        read_back: ReadBack<'_>,
+    ) -> Result<Vec<Recipient>> {
+        let text = self.read_recipients_text(file)?;
+        let recipients = crypto::parse_recipients(file, &text)?;
+        let what = if count == 1 {
+            "1 secret".to_string()
+        } else {
+            format!("{count} secrets")
+        };
+        read_back.check(&what, file, &recipients)?;
+        Ok(recipients)
     }
 
     fn reencrypt_one(

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::error::WardError;
 use crate::policy::Compromised;
 use crate::store::crypto::{self, IdentityLoadError, Keyring};
-use crate::store::{fsio, Encoding, SecretDoc, Store};
+use crate::store::{fsio, Encoding, ReadBack, SecretDoc, Store};
 use age::secrecy::SecretString;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
@@ -108,6 +108,12 @@ impl Session {
         }
     }
 
+    /// The TUI is quitting (or its terminal went away): a copied value still
+    /// on the clipboard is cleared now, not at the end of its timer.
+    pub fn finish(&mut self) {
+        self.copier.clear_now(self.now);
+    }
+
     /// Turns an effect into a job, or performs it at once when it is trivial.
     /// Quit and Suspend belong to the terminal loop and return None.
     pub fn perform(&mut self, effect: Effect) -> Option<Job> {
@@ -116,6 +122,8 @@ impl Session {
             Effect::Lock => {
                 self.keys = None;
                 self.audit = None;
+                // A copied value does not wait out its timer behind a lock.
+                self.copier.clear_now(self.now);
                 None
             }
             Effect::Copy(request) => {
@@ -201,20 +209,21 @@ impl Session {
                         },
                     };
                     let event = audit_event(&op);
-                    let result = save(&store, &keys, &actor, keep, op);
-                    // The version comes back from the save: no second decryption.
-                    let version = result.as_ref().ok().copied().flatten();
-                    let saved = result.is_ok();
+                    // Write-ahead: recorded once the new file is durable,
+                    // just before it replaces the old one.
+                    let journal = |version: Option<u32>| {
+                        if let Some(log) = &log {
+                            append(log, &keys, event.version(version), &tx);
+                        }
+                    };
+                    let result = save(&store, &keys, &actor, keep, op, journal);
                     send(
                         &tx,
                         Msg::Saved {
                             op: summary,
-                            result: result.map(|_| ()).map_err(|e| e.to_string()),
+                            result: result.map_err(|e| e.to_string()),
                         },
                     );
-                    if let (true, Some(log)) = (saved, log) {
-                        append(&log, &keys, event.version(version), &tx);
-                    }
                 }))
             }
             Effect::Unlock(passphrase) => {
@@ -478,15 +487,20 @@ fn apply_meta(doc: &mut SecretDoc, meta: MetaEdit) {
     doc.rotate_every = meta.rotate_every;
 }
 
-/// Performs one change on the store.
+/// Performs one change on the store. `journal` records it with the new
+/// version (none for a delete) just before the change takes effect.
 fn save(
     store: &Store,
     keys: &Keyring,
     actor: &str,
     keep: usize,
     op: SaveOp,
-) -> Result<Option<u32>, WardError> {
+    journal: impl FnOnce(Option<u32>),
+) -> Result<(), WardError> {
     let now = chrono::Utc::now();
+    // The TUI has no --force: a write that would lock the user out is
+    // refused and the form says why.
+    let read_back = ReadBack::By(keys);
     match op {
         SaveOp::Create {
             name,
@@ -497,40 +511,67 @@ fn save(
             let mut doc = SecretDoc::new(value, Encoding::Utf8, actor, now);
             apply_meta(&mut doc, meta);
             doc.generator = generator;
-            store.create_secret(&name, &doc).map(|()| Some(doc.version))
+            let version = doc.version;
+            store.create_secret(&name, &doc, read_back, || journal(Some(version)))
         }
-        SaveOp::Edit { name, meta } => store.update(keys, &name, |doc| {
-            apply_meta(doc, meta);
-            doc.touch(actor, now);
-            Ok(Some(doc.version))
-        }),
+        SaveOp::Edit { name, meta } => store
+            .update(
+                keys,
+                &name,
+                read_back,
+                |doc| {
+                    apply_meta(doc, meta);
+                    doc.touch(actor, now);
+                    Ok(doc.version)
+                },
+                |version: &u32, _: &SecretDoc| journal(Some(*version)),
+            )
+            .map(drop),
         SaveOp::Rotate {
             name,
             value,
             reason,
             generator,
-        } => store.update(keys, &name, |doc| {
-            if doc.value == value {
-                return Err(WardError::Usage(
-                    "the new value is the same as the current one".into(),
-                ));
-            }
-            doc.set_value(value, Encoding::Utf8, actor, reason, now, keep);
-            if generator.is_some() {
-                doc.generator = generator;
-            }
-            Ok(Some(doc.version))
-        }),
-        SaveOp::Rename { from, to } => store.rename(keys, &from, &to, actor).map(Some),
-        SaveOp::Delete { name } => store.remove(&name).map(|()| None),
-        SaveOp::Compromise { name, reason } => store.update(keys, &name, |doc| {
-            doc.compromised = Some(Compromised {
-                since: now,
-                by: actor.to_string(),
-                reason,
-            });
-            doc.touch(actor, now);
-            Ok(Some(doc.version))
-        }),
+        } => store
+            .update(
+                keys,
+                &name,
+                read_back,
+                |doc| {
+                    if doc.value == value {
+                        return Err(WardError::Usage(
+                            "the new value is the same as the current one".into(),
+                        ));
+                    }
+                    doc.set_value(value, Encoding::Utf8, actor, reason, now, keep);
+                    if generator.is_some() {
+                        doc.generator = generator;
+                    }
+                    Ok(doc.version)
+                },
+                |version: &u32, _: &SecretDoc| journal(Some(*version)),
+            )
+            .map(drop),
+        SaveOp::Rename { from, to } => store
+            .rename(keys, &from, &to, actor, read_back, |v| journal(Some(v)))
+            .map(drop),
+        SaveOp::Delete { name } => store.remove(&name, || journal(None)),
+        SaveOp::Compromise { name, reason } => store
+            .update(
+                keys,
+                &name,
+                read_back,
+                |doc| {
+                    doc.compromised = Some(Compromised {
+                        since: now,
+                        by: actor.to_string(),
+                        reason,
+                    });
+                    doc.touch(actor, now);
+                    Ok(doc.version)
+                },
+                |version: &u32, _: &SecretDoc| journal(Some(*version)),
+            )
+            .map(drop),
     }
 }
