@@ -106,12 +106,18 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Whether a tool is on PATH; on CI a missing one fails the test.
 fn have(tool: &str) -> bool {
-    Command::new("sh")
+    let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .stdout(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|s| s.success());
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "{tool} is not installed on CI: .ci/run must install it"
+    );
+    found
 }
 
 fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
@@ -305,6 +311,35 @@ fn osc52_in_tmux_copies_then_overwrites() {
     wait_for("the url in tmux", Duration::from_secs(5), || {
         tmux.buffer().as_deref() == Some("https://acme.example/keys")
     });
+}
+
+/// The attack review's finding: the pane that copied is closed during the
+/// timeout, the keeper's overwrite fails on the dead terminal, and it used to
+/// give up before deleting the tmux paste buffer that holds the value.
+#[test]
+fn osc52_buffers_go_even_when_the_pane_closed_mid_timeout() {
+    if !have("tmux") {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let tmux = Tmux::start("on");
+    let (code, err) = copy_in_tmux(&sb, &tmux, "a", "acme/api/KEY --timeout 3");
+    assert_eq!(code, 0, "{err}");
+    wait_for("the value in tmux", Duration::from_secs(5), || {
+        tmux.all_buffers().iter().any(|b| b == VALUE)
+    });
+    // The copying window (window 1; window 0 is the session's) goes away.
+    assert!(tmux
+        .cmd(&["kill-window", "-t", ":1"])
+        .status()
+        .unwrap()
+        .success());
+    wait_for(
+        "no buffer holding the value after the timeout",
+        Duration::from_secs(10),
+        || !tmux.all_buffers().iter().any(|b| b == VALUE),
+    );
 }
 
 #[test]

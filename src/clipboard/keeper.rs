@@ -39,7 +39,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -115,11 +115,28 @@ pub struct Copied {
 pub struct KeeperHandle {
     pid: u32,
     outcome: mpsc::Receiver<ClearOutcome>,
+    /// Set once the keeper has been reaped: from then on its pid may belong
+    /// to another process and must not be signalled. Held while signalling.
+    reaped: Arc<Mutex<bool>>,
 }
 
 impl KeeperHandle {
     pub fn pid(&self) -> u32 {
         self.pid
+    }
+
+    /// Asks the keeper to clear now instead of at its deadline (the TUI
+    /// locks or quits): it clears if the clipboard still holds the value,
+    /// as at the deadline. Nothing happens once the keeper is gone.
+    pub fn clear_now(&self) {
+        let reaped = self.reaped.lock().unwrap_or_else(|p| p.into_inner());
+        if !*reaped {
+            // SAFETY: kill(2) on our own child, which is not reaped while
+            // `reaped` is held, so the pid cannot have been reused.
+            unsafe {
+                libc::kill(self.pid as i32, CLEAR_NOW_SIGNAL);
+            }
+        }
     }
 
     /// The clear's outcome, if it has happened.
@@ -208,6 +225,8 @@ pub fn copy(value: &str, opts: &CopyOptions) -> Result<Copied, CopyError> {
 
     let (answer_tx, answer_rx) = mpsc::channel::<String>();
     let (outcome_tx, outcome_rx) = mpsc::channel::<ClearOutcome>();
+    let reaped = Arc::new(Mutex::new(false));
+    let reaped_by_thread = Arc::clone(&reaped);
     std::thread::spawn(move || {
         if let Some(out) = stdout {
             let mut lines = BufReader::new(out).lines();
@@ -221,7 +240,9 @@ pub fn copy(value: &str, opts: &CopyOptions) -> Result<Copied, CopyError> {
             }
         }
         // Reap it, so no zombie stays behind in a long-running TUI.
+        let mut reaped = reaped_by_thread.lock().unwrap_or_else(|p| p.into_inner());
         let _ = child.wait();
+        *reaped = true;
     });
     let answer = answer_rx.recv_timeout(ANSWER_TIMEOUT).map_err(|_| {
         // SAFETY: plain kill(2) on the pid of our own child.
@@ -240,6 +261,7 @@ pub fn copy(value: &str, opts: &CopyOptions) -> Result<Copied, CopyError> {
         keeper: KeeperHandle {
             pid,
             outcome: outcome_rx,
+            reaped,
         },
     })
 }
@@ -308,6 +330,9 @@ pub fn run(args: KeeperArgs) -> i32 {
             return 1;
         }
     };
+    // Before "ok": from then on the copier may ask for the clear, and the
+    // signal's default action would kill the keeper before it cleared.
+    clear_request::install();
     let _ = writeln!(out, "ok {}", held.board.backend().token());
     let _ = out.flush();
     let deadline =
@@ -518,16 +543,27 @@ fn tty_device() -> String {
     "unknown".into()
 }
 
-/// `<runtime dir>/ward/clipboard`, else `<cache dir>/ward/clipboard`.
+/// `<runtime dir>/ward/clipboard`, else `<cache dir>/ward/clipboard`. A
+/// runtime dir that is not a folder of this user's with mode 0700 is not
+/// used: another user could otherwise read who copies what, or plant links.
 fn state_dir(var: impl Fn(&str) -> Option<String>) -> PathBuf {
     let runtime = var("XDG_RUNTIME_DIR")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
-        .filter(|d| d.is_dir());
+        .filter(|d| is_private_dir(d));
     match runtime {
         Some(d) => d.join("ward").join("clipboard"),
         None => crate::config::cache_dir().join("clipboard"),
     }
+}
+
+/// A real folder (not a link) owned by this user that nobody else can enter.
+fn is_private_dir(dir: &Path) -> bool {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    std::fs::symlink_metadata(dir)
+        .is_ok_and(|m| m.is_dir() && m.uid() == me && m.permissions().mode() & 0o077 == 0)
 }
 
 /// The claim on one clipboard; see the module docs.
@@ -545,6 +581,10 @@ impl Slot {
     /// (then copies do not supersede each other, which is still safe).
     pub fn for_scope(dir: &Path, scope: &str) -> Option<Slot> {
         fsio::create_private_dir(dir).ok()?;
+        // Made or found: either way it must be ours alone, and no link.
+        if !is_private_dir(dir) {
+            return None;
+        }
         let hash = Sha256::digest(scope.as_bytes());
         let name: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
         let token = format!("{} {:016x}", std::process::id(), rand::random::<u64>());
@@ -561,8 +601,12 @@ impl Slot {
             .truncate(false)
             .write(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&self.lock_path)
             .ok()?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return None;
+        }
         // SAFETY: flock on a descriptor we own.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
             return None;
@@ -581,8 +625,9 @@ impl Slot {
 
     /// Whether no later copy has claimed the clipboard since.
     pub fn is_current(&self) -> bool {
-        std::fs::read_to_string(&self.owner_path)
-            .map(|s| s.trim_end() == self.token)
+        // Never through a link (fsio refuses them).
+        fsio::read_file(&self.owner_path)
+            .map(|s| s.trim_ascii_end() == self.token.as_bytes())
             .unwrap_or(false)
     }
 
@@ -595,6 +640,38 @@ impl Slot {
         let result = clear();
         let _ = std::fs::remove_file(&self.owner_path);
         Some(result)
+    }
+}
+
+/// The signal that asks a keeper to clear now ([`KeeperHandle::clear_now`]).
+const CLEAR_NOW_SIGNAL: libc::c_int = libc::SIGUSR1;
+
+/// A keeper's "clear now" flag, set from the signal handler.
+mod clear_request {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static ASKED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn handler(_: libc::c_int) {
+        ASKED.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on the signal sets the flag (only the keeper process calls
+    /// this; elsewhere SIGUSR1 keeps its default meaning).
+    pub fn install() {
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe; the action struct is fully initialised.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = handler as extern "C" fn(libc::c_int) as usize;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(super::CLEAR_NOW_SIGNAL, &action, std::ptr::null_mut());
+        }
+    }
+
+    pub fn asked() -> bool {
+        ASKED.load(Ordering::SeqCst)
     }
 }
 
@@ -635,6 +712,9 @@ pub fn hold_and_clear<C: Clipboard + ?Sized>(
         let now = Instant::now();
         if slot.is_some_and(|s| !s.is_current()) {
             return superseded(board, deadline);
+        }
+        if clear_request::asked() {
+            break;
         }
         if can_read && now.duration_since(last_check) >= timing.check_every {
             last_check = now;
@@ -689,4 +769,55 @@ fn record_clear(header: &KeeperHeader, outcome: &ClearOutcome) {
     // shows a missing record as nothing, which is why the copy itself is
     // recorded by the copying process.
     let _ = crate::audit::Log::open(root, actor, None).append_unsealed(event);
+}
+
+#[cfg(test)]
+mod state_dir_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn runtime(dir: &Path) -> impl Fn(&str) -> Option<String> + '_ {
+        move |k: &str| (k == "XDG_RUNTIME_DIR").then(|| dir.display().to_string())
+    }
+
+    #[test]
+    fn only_a_private_runtime_dir_of_ours_is_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let good = tmp.path().join("good");
+        std::fs::create_dir(&good).unwrap();
+        std::fs::set_permissions(&good, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(state_dir(runtime(&good)), good.join("ward/clipboard"));
+
+        let open = tmp.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(!state_dir(runtime(&open)).starts_with(&open));
+
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&good, &link).unwrap();
+        assert!(!state_dir(runtime(&link)).starts_with(&link));
+    }
+
+    #[test]
+    fn a_slot_refuses_linked_folders_and_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().join("ward");
+        std::fs::create_dir(&base).unwrap();
+        std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, base.join("clipboard")).unwrap();
+        assert!(Slot::for_scope(&base.join("clipboard"), "scope").is_none());
+
+        let dir = base.join("real");
+        let slot = Slot::for_scope(&dir, "scope").unwrap();
+        // A planted link where the owner file goes is never read through.
+        let target = tmp.path().join("target");
+        std::fs::write(&target, format!("{}\n", slot.token)).unwrap();
+        std::os::unix::fs::symlink(&target, &slot.owner_path).unwrap();
+        assert!(!slot.is_current());
+        // Nor is a linked lock file opened.
+        std::os::unix::fs::symlink(&target, &slot.lock_path).unwrap();
+        assert!(slot.lock().is_none());
+    }
 }

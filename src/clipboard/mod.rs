@@ -364,6 +364,10 @@ pub trait Copier: Send {
     fn records_clear(&self) -> bool;
     /// The outcome of the latest copy's clear, once (call on each tick).
     fn poll(&mut self, now: Instant) -> Option<ClearOutcome>;
+    /// Clears now, if the clipboard still holds the latest copy, instead of
+    /// at its deadline: the app locks or quits. The outcome comes through
+    /// `poll` as usual.
+    fn clear_now(&mut self, now: Instant);
     /// The program is quitting: the pending clear must still happen. Returns a
     /// handle where the clear runs in this process (tests); None when a
     /// separate process does it.
@@ -412,6 +416,12 @@ impl Copier for SystemCopier {
         let outcome = self.latest.as_ref()?.try_outcome()?;
         self.latest = None;
         Some(outcome)
+    }
+
+    fn clear_now(&mut self, _now: Instant) {
+        if let Some(keeper) = &self.latest {
+            keeper.clear_now();
+        }
     }
 
     fn quit(self: Box<Self>) -> Option<std::thread::JoinHandle<ClearOutcome>> {
@@ -502,6 +512,16 @@ impl<C: Clipboard + Send + 'static> Copier for AutoClear<C> {
 
     fn poll(&mut self, now: Instant) -> Option<ClearOutcome> {
         self.tick(now)
+    }
+
+    /// Brings the deadline forward to `now`; a copy made never to clear
+    /// stays.
+    fn clear_now(&mut self, now: Instant) {
+        if let Some(p) = self.pending.as_mut() {
+            if let Some(at) = p.clears_at.as_mut() {
+                *at = (*at).min(now);
+            }
+        }
     }
 
     /// Finishes the pending clear on a thread, as the keeper process would.

@@ -356,13 +356,16 @@ impl<W: Write> Clipboard for Osc52<W> {
     }
 
     /// Overwrites with [`CLEARED_PLACEHOLDER`]: tmux ignores an empty payload.
+    /// The paste buffers go whatever happened to the terminal: a pane closed
+    /// during the timeout makes the overwrite fail, and the value must not
+    /// outlive it in a tmux buffer.
     fn clear(&mut self) -> Result<(), CopyError> {
-        self.send(CLEARED_PLACEHOLDER.as_bytes())?;
+        let sent = self.send(CLEARED_PLACEHOLDER.as_bytes());
         if let Some(value) = self.scrub.take() {
             delete_tmux_buffers_holding(&value);
         }
         self.own_buffers.clear();
-        Ok(())
+        sent
     }
 
     fn has_leftovers(&self) -> bool {

@@ -168,7 +168,7 @@ fn keeper_loop_clears_after_copier_is_gone() {
     let fake = FakeClipboard::new();
     let mut board = fake.clone();
     board.set_text("hunter2").unwrap();
-    let slot = Slot::for_scope(dir.path(), "native::0").unwrap();
+    let slot = Slot::for_scope(&dir.path().join("slots"), "native::0").unwrap();
     slot.claim(|| Ok::<(), ()>(())).unwrap();
     let deadline = Instant::now() + Duration::from_millis(150);
     let keeper = std::thread::spawn(move || {
@@ -207,7 +207,7 @@ fn later_osc52_copy_is_not_clobbered_by_earlier_clear() {
     let fake = FakeClipboard::write_only();
 
     let mut b1 = fake.clone();
-    let s1 = Slot::for_scope(dir.path(), "tmux:/tmp/sock").unwrap();
+    let s1 = Slot::for_scope(&dir.path().join("slots"), "tmux:/tmp/sock").unwrap();
     s1.claim(|| b1.set_text("first")).unwrap();
     let d1 = Instant::now() + Duration::from_millis(150);
     let k1 =
@@ -215,7 +215,7 @@ fn later_osc52_copy_is_not_clobbered_by_earlier_clear() {
 
     std::thread::sleep(Duration::from_millis(30));
     let mut b2 = fake.clone();
-    let s2 = Slot::for_scope(dir.path(), "tmux:/tmp/sock").unwrap();
+    let s2 = Slot::for_scope(&dir.path().join("slots"), "tmux:/tmp/sock").unwrap();
     s2.claim(|| b2.set_text("second")).unwrap();
     let d2 = Instant::now() + Duration::from_millis(400);
     let k2 =
@@ -232,14 +232,14 @@ fn later_osc52_copy_is_not_clobbered_by_earlier_clear() {
 #[test]
 fn different_clipboards_do_not_supersede() {
     let dir = tempfile::tempdir().unwrap();
-    let a = Slot::for_scope(dir.path(), "tty:8801").unwrap();
-    let b = Slot::for_scope(dir.path(), "tty:8802").unwrap();
+    let a = Slot::for_scope(&dir.path().join("slots"), "tty:8801").unwrap();
+    let b = Slot::for_scope(&dir.path().join("slots"), "tty:8802").unwrap();
     a.claim(|| Ok::<(), ()>(())).unwrap();
     b.claim(|| Ok::<(), ()>(())).unwrap();
     assert!(a.is_current());
     assert!(b.is_current());
     // A failed set claims nothing.
-    let c = Slot::for_scope(dir.path(), "tty:8801").unwrap();
+    let c = Slot::for_scope(&dir.path().join("slots"), "tty:8801").unwrap();
     assert!(c.claim(|| Err::<(), _>("refused")).is_err());
     assert!(a.is_current());
 }
@@ -443,7 +443,7 @@ fn superseded_keeper_removes_its_leftovers_at_its_own_deadline() {
     };
     let removed1 = Arc::new(Mutex::new(None));
     let mut b1 = board(&removed1);
-    let s1 = Slot::for_scope(dir.path(), "tmux:/tmp/sock").unwrap();
+    let s1 = Slot::for_scope(&dir.path().join("slots"), "tmux:/tmp/sock").unwrap();
     s1.claim(|| b1.set_text("same")).unwrap();
     let d1 = Instant::now() + Duration::from_millis(200);
     let k1 =
@@ -452,7 +452,7 @@ fn superseded_keeper_removes_its_leftovers_at_its_own_deadline() {
     std::thread::sleep(Duration::from_millis(30));
     let removed2 = Arc::new(Mutex::new(None));
     let mut b2 = board(&removed2);
-    let s2 = Slot::for_scope(dir.path(), "tmux:/tmp/sock").unwrap();
+    let s2 = Slot::for_scope(&dir.path().join("slots"), "tmux:/tmp/sock").unwrap();
     s2.claim(|| b2.set_text("same")).unwrap();
     let d2 = Instant::now() + Duration::from_millis(600);
     let k2 =

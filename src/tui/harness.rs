@@ -66,6 +66,9 @@ impl Harness {
         while !fx.is_empty() {
             let mut next = Vec::new();
             for effect in fx {
+                if matches!(effect, Effect::Quit) {
+                    self.session.finish();
+                }
                 if let Some(job) = self.session.perform(effect) {
                     next.extend(self.run_job(job));
                 }

@@ -232,5 +232,6 @@ pub fn run(cli: &Cli) -> Result<()> {
             pending.extend(app::update(&mut app, msg));
         }
     }
+    session.finish();
     Ok(())
 }
