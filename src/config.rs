@@ -31,6 +31,15 @@ fn base(dir: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Longest `clipboard_timeout`: a day.
+pub const MAX_CLIPBOARD_TIMEOUT: u64 = 24 * 60 * 60;
+/// Longest `reveal_timeout`: an hour.
+pub const MAX_REVEAL_TIMEOUT: u64 = 60 * 60;
+/// Longest `idle_lock`: a day.
+pub const MAX_IDLE_LOCK: u64 = 24 * 60 * 60;
+/// Longest configured actor name, in characters.
+pub const MAX_ACTOR_CHARS: usize = 100;
+
 /// Which clipboard mechanism to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -91,11 +100,51 @@ impl Config {
 
     /// Loads settings; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Config> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| config_error(path, &text, &e)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(WardError::io(path, e)),
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(WardError::io(path, e)),
+        };
+        let config_problem = |message: String| WardError::Config {
+            path: path.to_path_buf(),
+            line: None,
+            message,
+        };
+        let text = String::from_utf8(bytes)
+            .map_err(|_| config_problem("not UTF-8 text; save it as UTF-8".into()))?;
+        let config: Config = toml::from_str(&text).map_err(|e| config_error(path, &text, &e))?;
+        config.check_limits().map_err(config_problem)?;
+        Ok(config)
+    }
+
+    /// Refuses values past the documented limits (docs/CLI.md, "Settings"):
+    /// a huge timeout would overflow the clock arithmetic, and the actor name
+    /// goes into every audit record and file name.
+    fn check_limits(&self) -> std::result::Result<(), String> {
+        for (key, value, max) in [
+            (
+                "clipboard_timeout",
+                self.clipboard_timeout,
+                MAX_CLIPBOARD_TIMEOUT,
+            ),
+            ("reveal_timeout", self.reveal_timeout, MAX_REVEAL_TIMEOUT),
+            ("idle_lock", self.idle_lock, MAX_IDLE_LOCK),
+        ] {
+            if value > max {
+                return Err(format!(
+                    "{key}: {value} seconds is more than the most ward allows ({max})"
+                ));
+            }
         }
+        if let Some(actor) = &self.actor {
+            if actor.chars().count() > MAX_ACTOR_CHARS {
+                return Err(format!("actor: longer than {MAX_ACTOR_CHARS} characters"));
+            }
+            if actor.chars().any(char::is_control) {
+                return Err("actor: contains a control character".into());
+            }
+        }
+        Ok(())
     }
 
     /// The actor name: configured, else `user@host`.
@@ -103,7 +152,12 @@ impl Config {
         if let Some(a) = self.actor.as_deref().filter(|a| !a.trim().is_empty()) {
             return a.trim().to_string();
         }
+        // USER comes from the environment: keep it within the limit too.
         format!("{}@{}", user_name(), host_name())
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_ACTOR_CHARS)
+            .collect()
     }
 }
 

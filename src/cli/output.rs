@@ -83,10 +83,12 @@ fn unsafe_in_json(c: char) -> bool {
     matches!(c,
         '\u{7f}'..='\u{9f}'
         | '\u{061c}'
-        | '\u{200e}' | '\u{200f}'
+        | '\u{200b}'..='\u{200f}'
         | '\u{2028}' | '\u{2029}'
         | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}')
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}')
 }
 
 /// Rewrites the characters of [`unsafe_in_json`] in serialised JSON as

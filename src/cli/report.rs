@@ -14,6 +14,7 @@ use crate::sanitize::escape;
 use crate::store::{index, SecretMeta, SecretPath};
 use chrono::NaiveDate;
 use serde_json::json;
+use std::io::IsTerminal;
 use std::io::Write;
 
 /// Metadata of `names` through the cache (or not, with `--no-cache`).
@@ -300,8 +301,15 @@ fn write_json(out: &mut impl Write, review: &Review, today: NaiveDate) -> std::i
         "secrets": review.rows,
         "unreadable": review.unreadable,
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
+    // The same escaping as every other JSON ward prints: names and notes
+    // come from the store and must not drive the terminal.
+    let text = if std::io::stdout().is_terminal() {
+        super::output::escape_json_for_terminal(&text)
+    } else {
+        text
+    };
+    writeln!(out, "{text}")
 }
 
 const CSV_HEADER: [&str; 13] = [

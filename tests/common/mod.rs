@@ -252,13 +252,20 @@ pub fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// Whether an external tool is on PATH.
+/// Whether an external tool is on PATH. On CI (`CI` set) a missing tool
+/// fails the test instead: .ci/run installs every tool the tests use, and
+/// a skipped test there would hide a missing install step.
 pub fn have(tool: &str) -> bool {
-    Command::new("sh")
+    let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool} >/dev/null 2>&1")])
         .status()
         .map(|s| s.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "{tool} is not installed on CI: .ci/run must install it"
+    );
+    found
 }
 
 /// Makes a fresh age X25519 identity file (mode 0600) with ward's library;
