@@ -543,8 +543,8 @@ fn planted_git_config_variables_never_reach_git() {
         let mut c = w.cmd(&args);
         c.current_dir(&repo);
         let out = common::run_detached(c, None);
-        assert_eq!(out.status.code(), Some(exit::USAGE), "{}", stderr(&out));
         assert!(!marker.exists(), "the planted command ran (with {extra:?})");
+        assert_eq!(out.status.code(), Some(exit::USAGE), "{}", stderr(&out));
         let err = stderr(&out);
         for (k, _) in &planted {
             assert!(err.contains(&format!("deploy/{k} would set {k}")), "{err}");
