@@ -17,6 +17,7 @@ pub mod policy;
 pub mod review;
 pub mod sanitize;
 pub mod store;
+pub mod trust;
 pub mod tui;
 pub mod ui;
 pub mod words;

@@ -192,12 +192,24 @@ Variable names come from each secret's own name (acme/api/STRIPE_KEY ->
 STRIPE_KEY): upper-cased, characters other than A-Z 0-9 _ become _, a leading
 digit gets a _ in front. Two secrets with the same variable name are an error;
 --prefix-names uses the whole path instead (ACME_API_STRIPE_KEY).
-Refuses to print to a terminal unless --force. Records one `export` audit
-event per secret.
+
+Names come from the store, which others write: for env and dotenv, each name
+must be approved on this machine for this store and PREFIX. The first time
+(and whenever a secret with a new name appears) ward lists the names and asks
+on the terminal (/dev/tty, never stdin); with no terminal it refuses and names
+them: approve them with --allow NAME,… (remembered). Names that steer loaders,
+shells, interpreters, git, TLS or proxies (LD_*, GIT_*, NODE_OPTIONS,
+HTTPS_PROXY, PATH, …) are never set: rename the secret (ward mv).
+
+Without PREFIX it refuses unless --all. Refuses to print to a terminal unless
+--force. --output FILE writes a new file of mode 0600 (atomically, never
+through a link; an existing FILE only with --force). Records one `export`
+audit event per secret.
 
 Examples:
   ward export acme/api > .env.sh && . ./.env.sh
-  ward export acme/api --format dotenv > .env
+  ward export acme/api --format dotenv --output .env
+  ward export acme/api --allow STRIPE_KEY,DATABASE_URL > .env.sh   # no terminal (CI)
   ward export acme --format json | jq .";
 
 const EXEC_HELP: &str = "\
@@ -208,8 +220,18 @@ cannot be found and 126 when it cannot be run. Records one `export` audit
 event per secret. The environment of a process is readable by its children
 and, through /proc/PID/environ, by other processes of the same user.
 
+Names come from the store, which others write: each must be approved on this
+machine for this store and PREFIX. The first time (and whenever a secret with
+a new name appears) ward lists the names and asks on the terminal (/dev/tty,
+never stdin, which is COMMAND's); with no terminal it refuses and names them:
+approve them with --allow NAME,… (remembered). Names that steer loaders,
+shells, interpreters, git, TLS or proxies (LD_*, GIT_*, NODE_OPTIONS,
+HTTPS_PROXY, PATH, …) are never set: rename the secret (ward mv). Without
+PREFIX it refuses unless --all.
+
 Examples:
   ward exec acme/api -- ./deploy.sh --prod
+  ward exec acme/api --allow STRIPE_KEY,DATABASE_URL -- ./deploy.sh   # no terminal (CI)
   ward exec acme --prefix-names -- printenv ACME_API_STRIPE_KEY";
 
 /// Output format of `ward export`.
@@ -226,26 +248,41 @@ pub enum ExportFormat {
 
 #[derive(Clone, Debug, Args)]
 pub struct ExportArgs {
-    /// Only secrets under this folder (or this one secret)
+    /// Only secrets under this folder (or this one secret); without it, --all is needed
     pub prefix: Option<String>,
+    /// Every secret in the store (instead of a PREFIX)
+    #[arg(long, conflicts_with = "prefix")]
+    pub all: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
     pub format: ExportFormat,
     /// Name variables after the whole path (ACME_API_STRIPE_KEY), not the leaf
     #[arg(long)]
     pub prefix_names: bool,
-    /// Print to a terminal too (by default only to a pipe or file)
+    /// Approve these variable names for this store and PREFIX on this machine, and remember it (repeatable, or NAME,NAME)
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub allow: Vec<String>,
+    /// Write to FILE (a new file, mode 0600) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print to a terminal too (by default only to a pipe or file); with --output, replace an existing FILE
     #[arg(long, short = 'f')]
     pub force: bool,
 }
 
 #[derive(Clone, Debug, Args)]
 pub struct ExecArgs {
-    /// Only secrets under this folder (or this one secret)
+    /// Only secrets under this folder (or this one secret); without it, --all is needed
     pub prefix: Option<String>,
+    /// Every secret in the store (instead of a PREFIX)
+    #[arg(long, conflicts_with = "prefix")]
+    pub all: bool,
     /// Name variables after the whole path (ACME_API_STRIPE_KEY), not the leaf
     #[arg(long)]
     pub prefix_names: bool,
+    /// Approve these variable names for this store and PREFIX on this machine, and remember it (repeatable, or NAME,NAME)
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub allow: Vec<String>,
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, num_args = 1.., value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
