@@ -419,6 +419,24 @@ fn create_a_secret_with_a_pasted_multiline_value() {
 }
 
 #[test]
+fn a_new_secret_the_user_could_not_read_back_is_refused_in_the_form() {
+    let f = Fixture::demo();
+    // A folder whose recipients file holds someone else's key only.
+    let other = ward::store::crypto::generate_identity(Utc::now()).1;
+    std::fs::create_dir_all(f.store.join("team")).unwrap();
+    std::fs::write(f.store.join("team/.recipients"), format!("{other}\n")).unwrap();
+    let mut app = f.open(100, 30);
+    app.key(KeyCode::Char('n'));
+    app.ctrl('u').type_text("team/DB_PASSWORD");
+    app.key(KeyCode::Tab).type_text("typed-value");
+    app.ctrl('s');
+    let s = app.screen();
+    assert!(s.contains("refusing to write team/DB_PASSWORD"), "{s}");
+    assert!(!matches!(app.app.mode, Mode::Normal), "the form stays open");
+    assert!(!f.store.join("team/DB_PASSWORD.age").exists());
+}
+
+#[test]
 fn form_errors_keep_what_was_typed() {
     let f = Fixture::demo();
     let mut app = f.open(100, 30);
