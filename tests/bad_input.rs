@@ -3,9 +3,29 @@
 
 mod common;
 
-use common::{stderr, stdout, write_private, Ward};
+use common::{stderr, stdout, write_private, Bounded, Ward};
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
 use ward::error::exit;
+
+/// Runs `ward ARGS` (stdin /dev/null), failing the test if it has not
+/// finished within 20 s (it is then killed).
+fn bounded(w: &Ward, args: &[&str]) -> Bounded {
+    common::run_bounded(w.cmd(args), Stdio::null(), Duration::from_secs(20))
+        .finished(&format!("ward {args:?}"))
+}
+
+/// Replaces whatever is at `path` with a FIFO (named pipe).
+fn make_fifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let _ = std::fs::remove_file(path);
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+    assert_eq!(rc, 0, "mkfifo {}", path.display());
+}
 
 /// Asserts the error is one `ward: error:` line that names `file`.
 fn one_line_naming(out: &std::process::Output, file: &str) -> String {
@@ -340,4 +360,84 @@ fn no_value_reaches_disk_in_plain_text() {
     for f in common::files_under(&w.store()) {
         assert_eq!(common::mode(&f), 0o600, "{}", f.display());
     }
+}
+
+#[test]
+fn fifos_in_the_store_are_reported_and_never_hang_a_command() {
+    let w = Ward::init();
+    w.set("p/GOOD", b"fine", &[]);
+    w.set("team/K", b"v", &[]);
+    // The audit key and this actor's log exist from here on.
+    assert_eq!(w.get("p/GOOD"), b"fine");
+    let pipe_named = |out: &std::process::Output, file: &str| {
+        let err = stderr(out);
+        assert!(
+            err.contains(file) && err.contains("named pipe"),
+            "{file} not reported: {err}"
+        );
+    };
+
+    // As a secret: a problem in the listing, an error when read.
+    make_fifo(&w.file("p/PIPE"));
+    let out = bounded(&w, &["ls"]).output;
+    assert_eq!(out.status.code(), Some(exit::CORRUPT));
+    assert_eq!(stdout(&out).trim(), "p/GOOD\nteam/K");
+    pipe_named(&out, "p/PIPE.age");
+    let out = bounded(&w, &["ls", "--long"]).output;
+    assert!(stdout(&out).contains("p/GOOD"), "{}", stdout(&out));
+    let out = bounded(&w, &["get", "p/PIPE"]).output;
+    assert!(!out.status.success());
+    pipe_named(&out, "p/PIPE.age");
+    std::fs::remove_file(w.file("p/PIPE")).unwrap();
+
+    // As a folder policy.
+    let policy = w.store().join("p/.policy.toml");
+    make_fifo(&policy);
+    let out = bounded(&w, &["ls", "--long"]).output;
+    assert!(stdout(&out).contains("p/GOOD"), "{}", stdout(&out));
+    pipe_named(&out, "p/.policy.toml");
+    std::fs::remove_file(&policy).unwrap();
+
+    // As a folder's recipients: the write fails at once, so the lock it held
+    // does not keep other writers waiting.
+    let recipients = w.store().join("team/.recipients");
+    make_fifo(&recipients);
+    let out = bounded(&w, &["set", "team/NEW", "-g"]).output;
+    assert!(!out.status.success());
+    pipe_named(&out, "team/.recipients");
+    assert!(bounded(&w, &["set", "p/OTHER", "-g"])
+        .output
+        .status
+        .success());
+    std::fs::remove_file(&recipients).unwrap();
+
+    // As another actor's audit log: reading and verifying the log finish.
+    let log = w.store().join(".ward/audit/mallory@elsewhere.jsonl");
+    make_fifo(&log);
+    let out = bounded(&w, &["audit"]).output;
+    pipe_named(&out, "mallory@elsewhere.jsonl");
+    let verify = bounded(&w, &["audit", "verify"]).output;
+    assert!(
+        [stdout(&verify), stderr(&verify)]
+            .concat()
+            .contains("mallory@elsewhere.jsonl"),
+        "{}{}",
+        stdout(&verify),
+        stderr(&verify)
+    );
+    assert_eq!(bounded(&w, &["get", "p/GOOD"]).output.stdout, b"fine");
+    std::fs::remove_file(&log).unwrap();
+
+    // As the audit key: commands still work, with a warning.
+    let key = w.store().join(".ward/audit.key.age");
+    make_fifo(&key);
+    let out = bounded(&w, &["get", "p/GOOD"]).output;
+    assert_eq!(out.stdout, b"fine");
+    pipe_named(&out, "audit.key.age");
+
+    // As store.toml: every command fails at once, naming it.
+    make_fifo(&w.store().join(".ward/store.toml"));
+    let out = bounded(&w, &["ls"]).output;
+    assert!(!out.status.success());
+    pipe_named(&out, "store.toml");
 }

@@ -54,28 +54,93 @@ fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
-        // Never through a symlink: someone who can write to the store (a
-        // teammate through git) must not be able to point one of ward's
-        // files at ~/.bashrc or another store's secret.
-        opts.custom_flags(libc::O_NOFOLLOW);
+        // O_NOFOLLOW: never through a symlink: someone who can write to the
+        // store (a teammate through git) must not be able to point one of
+        // ward's files at ~/.bashrc or another store's secret.
+        // O_NONBLOCK: opening a FIFO planted in the store would otherwise wait
+        // for a writer forever, often while holding the store lock, so every
+        // other writer would wait too. It means nothing for a regular file and
+        // is cleared below once the file is known to be one.
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let file = opts.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
+    let file = match opts.open(path) {
+        Ok(f) => f,
+        // A write-only open of a FIFO without a reader, or of a socket: say
+        // what is there rather than "No such device or address".
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+            return Err(match fs::symlink_metadata(path) {
+                Ok(m) => not_regular(m.file_type()),
+                Err(_) => e,
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    // fstat on the open file: the type of what was opened, not of whatever
+    // the path names by now.
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(not_regular(file_type));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: F_GETFL and F_SETFL on a descriptor we own and keep open;
+        // no memory is passed.
+        let cleared = unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) >= 0
+        };
+        if !cleared {
+            return Err(std::io::Error::last_os_error());
+        }
     }
     Ok(file)
 }
 
+/// Why a file of this type is refused, in the words ward reports it with
+/// (open errors and store listings alike).
+pub fn not_regular_cause(file_type: fs::FileType) -> String {
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else if file_type.is_char_device() || file_type.is_block_device() {
+            "a device"
+        } else if file_type.is_dir() {
+            "a folder"
+        } else {
+            "something else"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = if file_type.is_dir() {
+        "a folder"
+    } else {
+        "something else"
+    };
+    format!("{what}, not a regular file; ward does not open it")
+}
+
+fn not_regular(file_type: fs::FileType) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        not_regular_cause(file_type),
+    )
+}
+
 /// Opens an existing file of ward's for reading, refusing symlinks and
-/// anything but a regular file.
+/// anything but a regular file (a FIFO or device fails at once, never hangs).
 pub fn open_read(path: &Path) -> std::io::Result<File> {
     open_private(path, OpenOptions::new().read(true))
 }
 
-/// Reads a whole file of ward's, refusing symlinks.
+/// Reads a whole file of ward's, refusing symlinks and anything but a
+/// regular file.
 pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut f = open_read(path)?;

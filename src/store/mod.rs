@@ -321,6 +321,14 @@ impl Store {
             if file_type.is_dir() {
                 self.walk(&path, out);
             } else if name.ends_with(".age") {
+                if !file_type.is_file() {
+                    // A FIFO would hang whoever opens it; a device is nothing of ours.
+                    out.problems.push(Problem {
+                        path: path.clone(),
+                        cause: fsio::not_regular_cause(file_type),
+                    });
+                    continue;
+                }
                 let rel = path.strip_prefix(&self.root).unwrap_or(&path);
                 match SecretPath::from_relative_file(rel) {
                     Ok(p) => out.secrets.push(p),
@@ -338,7 +346,11 @@ impl Store {
             return;
         }
         let path = self.root.join(folder).join(FOLDER_POLICY);
-        match fs::read_to_string(&path) {
+        let read = fsio::read_file(&path).and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
+        });
+        match read {
             Ok(text) => match toml::from_str::<FolderPolicy>(&text) {
                 Ok(p) => {
                     out.folder_policies.insert(folder.to_string(), p);
