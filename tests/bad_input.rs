@@ -441,3 +441,111 @@ fn fifos_in_the_store_are_reported_and_never_hang_a_command() {
     assert!(!out.status.success());
     pipe_named(&out, "store.toml");
 }
+
+/// Peak memory allowed to a command fed a huge input. ward itself takes a
+/// few MiB; reading a value up to the 16 MiB limit stays well under this.
+const SMALL_MEMORY_KIB: i64 = 200 * 1024;
+
+/// A sparse 20 GiB file (mode 0600): no disk space, but reading it whole
+/// took a minute and 21 GB of memory.
+fn make_huge(path: &Path) {
+    let f = std::fs::File::create(path).unwrap();
+    f.set_len(20 << 30).unwrap();
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .unwrap();
+}
+
+/// Runs `ward ARGS`, which must finish quickly in little memory, and
+/// returns its output; `file` must be named as too large.
+fn refused_as_too_large(w: &Ward, args: &[&str], file: &str) -> std::process::Output {
+    let run = bounded(w, args);
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "ward {args:?} took {:?}",
+        run.elapsed
+    );
+    assert!(
+        run.max_rss_kib < SMALL_MEMORY_KIB,
+        "ward {args:?}: peak memory {} KiB",
+        run.max_rss_kib
+    );
+    let err = stderr(&run.output);
+    assert!(
+        err.contains(file) && err.contains("over ward's limit"),
+        "ward {args:?}: {file} not refused: {err}"
+    );
+    run.output
+}
+
+#[test]
+fn huge_files_in_the_store_are_refused_from_their_size_alone() {
+    let w = Ward::init();
+    w.set("p/GOOD", b"fine", &[]);
+    w.set("team/K", b"v", &[]);
+    assert_eq!(w.get("p/GOOD"), b"fine");
+
+    // A secret: refused before anything is read; the rest still loads,
+    // through the metadata cache and without it.
+    make_huge(&w.file("p/HUGE"));
+    let out = refused_as_too_large(&w, &["get", "p/HUGE"], "p/HUGE.age");
+    assert!(!out.status.success());
+    for args in [&["ls", "--long"][..], &["ls", "--long", "--no-cache"]] {
+        let out = refused_as_too_large(&w, args, "p/HUGE.age");
+        let table = stdout(&out);
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("p/GOOD") && !l.contains("unreadable")),
+            "{table}"
+        );
+    }
+    std::fs::remove_file(w.file("p/HUGE")).unwrap();
+
+    // A folder policy: reported, the listing goes on.
+    let policy = w.store().join("p/.policy.toml");
+    make_huge(&policy);
+    let out = refused_as_too_large(&w, &["ls"], "p/.policy.toml");
+    assert!(stdout(&out).contains("p/GOOD"));
+    std::fs::remove_file(&policy).unwrap();
+
+    // A folder's recipients: that write is refused.
+    let recipients = w.store().join("team/.recipients");
+    make_huge(&recipients);
+    let out = refused_as_too_large(&w, &["set", "team/NEW", "-g"], "team/.recipients");
+    assert!(!out.status.success());
+    std::fs::remove_file(&recipients).unwrap();
+
+    // The audit key: a warning, the command still works.
+    make_huge(&w.store().join(".ward/audit.key.age"));
+    let out = refused_as_too_large(&w, &["get", "p/GOOD"], "audit.key.age");
+    assert_eq!(out.stdout, b"fine");
+
+    // store.toml: nothing can be done, said at once.
+    make_huge(&w.store().join(".ward/store.toml"));
+    let out = refused_as_too_large(&w, &["ls"], "store.toml");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn a_value_on_stdin_is_read_only_up_to_the_limit() {
+    let w = Ward::init();
+    w.set("p/K", b"kept", &[]);
+    for args in [
+        &["set", "p/ZEROS"][..],
+        &["set", "p/ZEROS", "--binary"],
+        &["rotate", "p/K"],
+    ] {
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        let run = common::run_bounded(w.cmd(args), Stdio::from(zero), Duration::from_secs(20))
+            .finished(&format!("ward {args:?} < /dev/zero"));
+        assert_eq!(run.output.status.code(), Some(exit::USAGE), "{args:?}");
+        assert!(stderr(&run.output).contains("limit"), "{args:?}");
+        assert!(
+            run.max_rss_kib < SMALL_MEMORY_KIB,
+            "ward {args:?} < /dev/zero: peak memory {} KiB",
+            run.max_rss_kib
+        );
+    }
+    assert!(!w.file("p/ZEROS").exists());
+    assert_eq!(w.get("p/K"), b"kept");
+}

@@ -139,14 +139,68 @@ pub fn open_read(path: &Path) -> std::io::Result<File> {
     open_private(path, OpenOptions::new().read(true))
 }
 
-/// Reads a whole file of ward's, refusing symlinks and anything but a
-/// regular file.
-pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads the whole of an open file, refusing one larger than `limit` bytes.
+/// The size is checked on the open file before anything is read, and the
+/// read stops at the limit in case the file grows meanwhile: a huge (or
+/// sparse) file planted in the store costs neither time nor memory.
+pub fn read_open(file: &mut File, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut f = open_read(path)?;
-    let mut buf = Vec::with_capacity(f.metadata().map(|m| m.len() as usize).unwrap_or(0));
-    f.read_to_end(&mut buf)?;
+    let len = file.metadata()?.len();
+    if len > limit {
+        return Err(too_large(len, limit));
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    Read::by_ref(file)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(buf.len() as u64, limit));
+    }
     Ok(buf)
+}
+
+fn too_large(len: u64, limit: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::FileTooLarge,
+        format!(
+            "{} is over ward's limit of {} for this file; not read",
+            size_text(len),
+            size_text(limit)
+        ),
+    )
+}
+
+/// A size for messages: `512 bytes`, `64 MiB`, `20.0 GiB`.
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut unit = 0;
+    let mut scale = 1024u64;
+    while unit + 1 < UNITS.len() && bytes >= scale * 1024 {
+        unit += 1;
+        scale *= 1024;
+    }
+    if bytes % scale == 0 {
+        format!("{} {}", bytes / scale, UNITS[unit])
+    } else {
+        format!("{:.1} {}", bytes as f64 / scale as f64, UNITS[unit])
+    }
+}
+
+/// Reads a whole file of ward's of at most `limit` bytes, refusing symlinks
+/// and anything but a regular file (see [`read_open`]).
+pub fn read_file_max(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    read_open(&mut open_read(path)?, limit)
+}
+
+/// Reads a whole file of ward's of any size, refusing symlinks and anything
+/// but a regular file. Only for files that grow without a fixed bound (the
+/// append-only audit logs, local state); everything else has a limit and
+/// uses [`read_file_max`].
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_file_max(path, u64::MAX)
 }
 
 /// Opens (creating if needed, mode 0600) a file of ward's for appending,
@@ -360,6 +414,51 @@ mod tests {
         }
         fs::write(dir.path().join("file"), b"x").unwrap();
         assert!(create_private_dir(&dir.path().join("file/sub")).is_err());
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        fs::write(&p, b"12345").unwrap();
+        assert_eq!(read_file_max(&p, 5).unwrap(), b"12345");
+        let e = read_file_max(&p, 4).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(e.to_string().contains("5 bytes"), "{e}");
+        // A sparse 20 GiB file: refused from its size, instantly.
+        File::create(&p).unwrap().set_len(20 << 30).unwrap();
+        let t = std::time::Instant::now();
+        let e = read_file_max(&p, 1 << 20).unwrap_err();
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        assert!(e.to_string().contains("20 GiB"), "{e}");
+    }
+
+    #[test]
+    fn sizes_read_plainly() {
+        assert_eq!(size_text(512), "512 bytes");
+        assert_eq!(size_text(64 << 20), "64 MiB");
+        assert_eq!(size_text(1536), "1.5 KiB");
+        assert_eq!(size_text(20 << 30), "20 GiB");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_at_once_for_reading_and_writing() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pipe");
+        let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for e in [
+            read_file(&p).unwrap_err(),
+            open_append(&p).unwrap_err(),
+            open_rw(&p).unwrap_err(),
+        ] {
+            assert!(e.to_string().contains("named pipe"), "{e}");
+        }
+        let e = read_file(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("a folder"), "{e}");
     }
 
     #[test]

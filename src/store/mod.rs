@@ -30,6 +30,14 @@ pub const FOLDER_RECIPIENTS: &str = ".recipients";
 /// Per-folder default policy.
 pub const FOLDER_POLICY: &str = ".policy.toml";
 pub const LOCK_FILE: &str = "lock";
+/// Largest secret (`.age`) file ward reads or writes. A value may be 16 MiB
+/// (`ward set`'s limit); this leaves room for its encoding (base64, JSON
+/// escapes) and some history, while a file planted in the store (a 20 GB
+/// sparse file, say) is refused from its size alone, before it is read.
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 << 20;
+/// Largest of ward's small files in a store: `store.toml`, recipients files,
+/// folder policies and the audit key (thousands of keys fit in it).
+pub const MAX_SMALL_FILE_BYTES: u64 = 4 << 20;
 /// Store format version this build writes and reads.
 pub const STORE_FORMAT: u32 = 1;
 
@@ -82,7 +90,7 @@ impl Store {
                         .into(),
             });
         }
-        let text = match fsio::read_file(&info_path).and_then(|b| {
+        let text = match fsio::read_file_max(&info_path, MAX_SMALL_FILE_BYTES).and_then(|b| {
             String::from_utf8(b)
                 .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
         }) {
@@ -346,7 +354,7 @@ impl Store {
             return;
         }
         let path = self.root.join(folder).join(FOLDER_POLICY);
-        let read = fsio::read_file(&path).and_then(|b| {
+        let read = fsio::read_file_max(&path, MAX_SMALL_FILE_BYTES).and_then(|b| {
             String::from_utf8(b)
                 .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
         });
@@ -376,7 +384,7 @@ impl Store {
 
     fn read_file(&self, keys: &Keyring, name: &SecretPath, path: &Path) -> Result<SecretDoc> {
         fsio::check_no_symlinks(&self.root, path)?;
-        let bytes = match fsio::read_file(path) {
+        let bytes = match fsio::read_file_max(path, MAX_SECRET_FILE_BYTES) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(WardError::NotFound {
@@ -410,7 +418,7 @@ impl Store {
     pub fn recipients_for(&self, name: &SecretPath) -> Result<(PathBuf, Vec<crypto::Recipient>)> {
         let path = self.recipients_path_for(name);
         fsio::check_no_symlinks(&self.root, &path)?;
-        let bytes = fsio::read_file(&path).at(&path)?;
+        let bytes = fsio::read_file_max(&path, MAX_SMALL_FILE_BYTES).at(&path)?;
         let text = String::from_utf8(bytes).map_err(|_| WardError::Recipients {
             path: path.clone(),
             cause: "not UTF-8 text".into(),
@@ -449,6 +457,15 @@ impl Store {
         let (_, recipients) = self.recipients_for(name)?;
         let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let cipher = crypto::encrypt(&recipients, &plain)?;
+        // Never write a file that every reader would then refuse.
+        if cipher.len() as u64 > MAX_SECRET_FILE_BYTES {
+            return Err(WardError::Usage(format!(
+                "{name} with its history would be {} encrypted, over the {} limit of a \
+                 secret file; lower history_limit in config.toml or store a smaller value",
+                fsio::size_text(cipher.len() as u64),
+                fsio::size_text(MAX_SECRET_FILE_BYTES)
+            )));
+        }
         if let Some(dir) = path.parent() {
             fsio::sweep_stale_temps(dir);
         }
@@ -692,5 +709,38 @@ mod lookup_tests {
         assert!(found("acme/api/STRIPE_KEY")
             .iter()
             .all(|n| *n != "acme/api/STRIPE_KEY"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, public) = crypto::generate_identity(chrono::Utc::now());
+        let store =
+            Store::create(&dir.path().join("store"), &[public], chrono::Utc::now()).unwrap();
+        (dir, store)
+    }
+
+    fn doc(value: &str) -> SecretDoc {
+        SecretDoc::new(
+            SecretValue::new(value.into()),
+            Encoding::Utf8,
+            "ann",
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn a_secret_file_over_the_limit_is_never_written() {
+        let (_dir, store) = store();
+        let name = SecretPath::parse("p/BIG").unwrap();
+        let big = doc(&"x".repeat(MAX_SECRET_FILE_BYTES as usize));
+        let err = store.create_secret(&name, &big).unwrap_err();
+        assert!(err.to_string().contains("limit of a secret file"), "{err}");
+        assert!(!store.file_of(&name).exists());
+        store.create_secret(&name, &doc("small")).unwrap();
     }
 }
