@@ -549,3 +549,38 @@ fn a_value_on_stdin_is_read_only_up_to_the_limit() {
     assert!(!w.file("p/ZEROS").exists());
     assert_eq!(w.get("p/K"), b"kept");
 }
+
+#[test]
+fn rm_and_mv_never_go_through_a_linked_folder() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    // A folder in the store that is a link to a folder outside it, holding
+    // a file of the same shape as a secret.
+    let outside = w.root().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::copy(w.file("p/K"), outside.join("KEY.age")).unwrap();
+    std::os::unix::fs::symlink(&outside, w.store().join("linked")).unwrap();
+
+    for args in [
+        &["rm", "-f", "linked/KEY"][..],
+        &["mv", "linked/KEY", "p/MOVED"],
+        &["mv", "p/K", "linked/NEW"],
+        &["ls", "--long", "linked"],
+    ] {
+        let out = w.run(args, None);
+        assert!(!out.status.success(), "ward {args:?} went through the link");
+        assert!(
+            stderr(&out).contains("symbolic link"),
+            "ward {args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!stdout(&out).contains("linked/KEY"), "ward {args:?}");
+    }
+    assert!(
+        outside.join("KEY.age").exists(),
+        "the outside file is still there"
+    );
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+    assert!(!w.file("p/MOVED").exists());
+    assert_eq!(w.get("p/K"), b"v");
+}

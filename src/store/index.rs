@@ -321,7 +321,8 @@ fn load_inner(
                         return Outcome::Hit(entry.meta.clone());
                     }
                 }
-                match read_meta_fingerprinted(keys, name, &file) {
+                let checked = store.secret_file(name);
+                match checked.and_then(|file| read_meta_fingerprinted(keys, name, &file)) {
                     Ok((fp, meta)) => Outcome::Fresh(fp, meta),
                     Err(e) => Outcome::Failed(e),
                 }

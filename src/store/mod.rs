@@ -245,7 +245,16 @@ impl Store {
             }
             None => self.root.clone(),
         };
-        if start.is_dir() {
+        // A prefix through a linked folder would list (and then read) what
+        // is at the other end.
+        if fsio::check_no_symlinks(&self.root, &start).is_err() {
+            listing.problems.push(Problem {
+                path: start,
+                cause: "goes through a symbolic link, skipped: ward does not follow links inside \
+                        a store"
+                    .into(),
+            });
+        } else if start.is_dir() {
             self.walk(&start, &mut listing);
         }
         // Policies above the prefix still apply to what is under it.
@@ -376,29 +385,31 @@ impl Store {
         }
     }
 
-    /// Reads and decrypts one secret.
-    pub fn read(&self, keys: &Keyring, name: &SecretPath) -> Result<SecretDoc> {
+    /// The file holding `name`, refused when a folder on the way there (or
+    /// the file itself) is a symbolic link. Every read, write, move and
+    /// removal of a secret goes through here: a link planted in a shared
+    /// store must not let ward read, overwrite or delete a file elsewhere.
+    pub(crate) fn secret_file(&self, name: &SecretPath) -> Result<PathBuf> {
         let path = self.file_of(name);
-        self.read_file(keys, name, &path)
+        fsio::check_no_symlinks(&self.root, &path)?;
+        Ok(path)
     }
 
-    fn read_file(&self, keys: &Keyring, name: &SecretPath, path: &Path) -> Result<SecretDoc> {
-        fsio::check_no_symlinks(&self.root, path)?;
-        let bytes = match fsio::read_file_max(path, MAX_SECRET_FILE_BYTES) {
+    /// Reads and decrypts one secret.
+    pub fn read(&self, keys: &Keyring, name: &SecretPath) -> Result<SecretDoc> {
+        let path = self.secret_file(name)?;
+        let bytes = match fsio::read_file_max(&path, MAX_SECRET_FILE_BYTES) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(WardError::NotFound {
                     name: name.to_string(),
-                    path: path.to_path_buf(),
+                    path,
                 })
             }
-            Err(e) => return Err(WardError::io(path, e)),
+            Err(e) => return Err(WardError::io(&path, e)),
         };
-        let plain = keys.decrypt(path, &bytes)?;
-        SecretDoc::from_bytes(&plain).map_err(|cause| WardError::Corrupt {
-            path: path.to_path_buf(),
-            cause,
-        })
+        let plain = keys.decrypt(&path, &bytes)?;
+        SecretDoc::from_bytes(&plain).map_err(|cause| WardError::Corrupt { path, cause })
     }
 
     /// Decrypts many secrets in parallel, keeping only metadata. Each result
@@ -452,8 +463,7 @@ impl Store {
         name: &SecretPath,
         doc: &SecretDoc,
     ) -> Result<()> {
-        let path = self.file_of(name);
-        fsio::check_no_symlinks(&self.root, &path)?;
+        let path = self.secret_file(name)?;
         let (_, recipients) = self.recipients_for(name)?;
         let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let cipher = crypto::encrypt(&recipients, &plain)?;
@@ -524,7 +534,7 @@ impl Store {
     /// Deletes a secret and any folders it leaves empty.
     pub fn remove(&self, name: &SecretPath) -> Result<()> {
         let _lock = self.lock()?;
-        let path = self.file_of(name);
+        let path = self.secret_file(name)?;
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -562,7 +572,7 @@ impl Store {
         let mut doc = self.read(keys, from)?;
         doc.touch(actor, chrono::Utc::now());
         self.write_locked(&lock, to, &doc)?;
-        let old = self.file_of(from);
+        let old = self.secret_file(from)?;
         fs::remove_file(&old).at(&old)?;
         if let Some(dir) = old.parent() {
             fsio::sync_dir(dir)?;
@@ -571,6 +581,9 @@ impl Store {
         Ok(doc.version)
     }
 
+    /// Removes `dir` and its parents up to the store while they are empty.
+    /// `remove_dir` never follows a link, and `dir` comes from a path that
+    /// [`Store::secret_file`] checked.
     fn prune_empty_dirs(&self, mut dir: &Path) {
         while dir != self.root && dir.starts_with(&self.root) {
             // remove_dir fails on a non-empty folder (e.g. one with .recipients): stop there.
