@@ -584,3 +584,44 @@ fn rm_and_mv_never_go_through_a_linked_folder() {
     assert!(!w.file("p/MOVED").exists());
     assert_eq!(w.get("p/K"), b"v");
 }
+
+#[test]
+fn folder_policies_are_never_read_through_a_link_nor_quoted() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    w.set("q/K", b"v", &[]);
+    // A policy from outside the store, linked in: reported, not applied.
+    let elsewhere = w.root().join("policy.toml");
+    std::fs::write(&elsewhere, "rotate_every = \"1d\"\n").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, w.store().join("p/.policy.toml")).unwrap();
+    let out = w.run(&["ls", "--long", "--json"], None);
+    let err = stderr(&out);
+    assert!(
+        err.contains("p/.policy.toml") && err.contains("symbolic link"),
+        "{err}"
+    );
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "p/K")
+        .unwrap();
+    assert_eq!(p["status"], "no-policy", "{p}");
+
+    // A broken policy: the warning says the line and what is wrong, in
+    // ward's words, and never quotes the file.
+    std::fs::write(
+        w.store().join("q/.policy.toml"),
+        "# owner: CANARY-ann\nrotate_every = \"CANARY-sk_live_42\"\n",
+    )
+    .unwrap();
+    let out = w.run(&["ls"], None);
+    let err = stderr(&out);
+    assert!(
+        err.contains("q/.policy.toml") && err.contains("line 2") && err.contains("not an interval"),
+        "{err}"
+    );
+    assert!(!err.contains("CANARY"), "policy content quoted: {err}");
+    assert!(stdout(&out).contains("q/K"));
+}

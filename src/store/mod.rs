@@ -363,25 +363,31 @@ impl Store {
             return;
         }
         let path = self.root.join(folder).join(FOLDER_POLICY);
-        let read = fsio::read_file_max(&path, MAX_SMALL_FILE_BYTES).and_then(|b| {
-            String::from_utf8(b)
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
-        });
-        match read {
-            Ok(text) => match toml::from_str::<FolderPolicy>(&text) {
-                Ok(p) => {
-                    out.folder_policies.insert(folder.to_string(), p);
-                }
-                Err(e) => out.problems.push(Problem {
-                    path,
-                    cause: format!("folder policy ignored: {}", e.message()),
-                }),
+        let mut problem = |cause: String| {
+            out.problems.push(Problem {
+                path: path.clone(),
+                cause: format!("folder policy ignored: {cause}"),
+            })
+        };
+        // Policies steer `check` and the review: never one from elsewhere.
+        if fsio::check_no_symlinks(&self.root, &path).is_err() {
+            return problem(
+                "a symbolic link (or under one); ward does not follow links inside a store".into(),
+            );
+        }
+        let text = match fsio::read_file_max(&path, MAX_SMALL_FILE_BYTES) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => return problem("not UTF-8 text".into()),
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => out.problems.push(Problem {
-                path,
-                cause: format!("cannot read folder policy: {e}"),
-            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => return problem(format!("cannot read it: {e}")),
+        };
+        match FolderPolicy::from_toml(&text) {
+            Ok(p) => {
+                out.folder_policies.insert(folder.to_string(), p);
+            }
+            Err(cause) => problem(cause),
         }
     }
 
