@@ -217,6 +217,50 @@ pub struct FolderPolicy {
     pub lead_time: Option<Interval>,
 }
 
+impl FolderPolicy {
+    /// Parses a `.policy.toml`. An error says where and what is wrong in
+    /// ward's own words and never quotes the file: whoever can write to a
+    /// shared store chooses what is in it, and the error is shown as a
+    /// warning (toml's and serde's messages quote the input).
+    pub fn from_toml(text: &str) -> Result<FolderPolicy, String> {
+        use toml::Spanned;
+        let line_of = |at: usize| {
+            let before = &text.as_bytes()[..at.min(text.len())];
+            before.iter().filter(|&&b| b == b'\n').count() + 1
+        };
+        let table: std::collections::BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+            toml::from_str(text).map_err(|e| match e.span() {
+                Some(span) => format!("not valid TOML at line {}", line_of(span.start)),
+                None => "not valid TOML".to_string(),
+            })?;
+        let mut entries: Vec<_> = table.into_iter().collect();
+        entries.sort_by_key(|(key, _)| key.span().start);
+        let mut policy = FolderPolicy::default();
+        for (key, value) in entries {
+            let line = line_of(key.span().start);
+            let slot = match key.get_ref().as_str() {
+                "rotate_every" => &mut policy.rotate_every,
+                "lead_time" => &mut policy.lead_time,
+                _ => {
+                    return Err(format!(
+                        "unknown setting at line {line}: a folder policy has only rotate_every \
+                         and lead_time"
+                    ))
+                }
+            };
+            let interval = value.get_ref().as_str().and_then(|s| s.parse().ok());
+            *slot = Some(interval.ok_or_else(|| {
+                format!(
+                    "{} at line {line} is not an interval: use a number and d, w, m or y in \
+                     quotes, e.g. \"90d\"",
+                    key.get_ref()
+                )
+            })?);
+        }
+        Ok(policy)
+    }
+}
+
 /// The rotation interval and lead time in force for a secret, and where the
 /// interval came from: the secret's own setting wins, else the nearest folder
 /// policy above it, else none. Lead time: nearest folder's, else `default_lead`.
@@ -426,3 +470,64 @@ pub fn assess_secret(
 #[cfg(test)]
 #[path = "policy_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod folder_policy_file_tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_policy() {
+        let p = FolderPolicy::from_toml("# team\nrotate_every = \"90d\"\nlead_time = \"2w\"\n")
+            .unwrap();
+        assert_eq!(p.rotate_every, Some(Interval::days(90)));
+        assert_eq!(p.lead_time.map(|i| i.to_string()), Some("2w".into()));
+        assert_eq!(
+            FolderPolicy::from_toml("").unwrap(),
+            FolderPolicy::default()
+        );
+    }
+
+    #[test]
+    fn errors_give_the_line_and_never_quote_the_file() {
+        let canary = "CANARY-sk_live_123";
+        for (text, line, what) in [
+            (
+                format!("rotate_every = \"{canary}\"\n"),
+                1,
+                "not an interval",
+            ),
+            (
+                format!("lead_time = \"7d\"\n\n{canary} = 1\n"),
+                3,
+                "unknown setting",
+            ),
+            (format!("\"{canary}\" = \"90d\"\n"), 1, "unknown setting"),
+            (
+                format!("rotate_every = 90\n# {canary}\n"),
+                1,
+                "not an interval",
+            ),
+            (
+                format!("# ok\nrotate_every = [{canary}\n"),
+                2,
+                "not valid TOML",
+            ),
+            (format!("[{canary}]\nx = 1\n"), 1, "unknown setting"),
+            (
+                format!("rotate_every = \"\u{1b}]52;c;{canary}\u{7}\"\n"),
+                1,
+                "not valid TOML",
+            ),
+            (
+                format!("rotate_every = \"\\u001b]52;{canary}\"\n"),
+                1,
+                "not an interval",
+            ),
+        ] {
+            let err = FolderPolicy::from_toml(&text).unwrap_err();
+            assert!(err.contains(what), "{text:?}: {err}");
+            assert!(err.contains(&format!("line {line}")), "{text:?}: {err}");
+            assert!(!err.contains("CANARY") && !err.contains('\u{1b}'), "{err}");
+        }
+    }
+}

@@ -3,9 +3,29 @@
 
 mod common;
 
-use common::{stderr, stdout, write_private, Ward};
+use common::{stderr, stdout, write_private, Bounded, Ward};
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
 use ward::error::exit;
+
+/// Runs `ward ARGS` (stdin /dev/null), failing the test if it has not
+/// finished within 20 s (it is then killed).
+fn bounded(w: &Ward, args: &[&str]) -> Bounded {
+    common::run_bounded(w.cmd(args), Stdio::null(), Duration::from_secs(20))
+        .finished(&format!("ward {args:?}"))
+}
+
+/// Replaces whatever is at `path` with a FIFO (named pipe).
+fn make_fifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let _ = std::fs::remove_file(path);
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+    assert_eq!(rc, 0, "mkfifo {}", path.display());
+}
 
 /// Asserts the error is one `ward: error:` line that names `file`.
 fn one_line_naming(out: &std::process::Output, file: &str) -> String {
@@ -340,4 +360,268 @@ fn no_value_reaches_disk_in_plain_text() {
     for f in common::files_under(&w.store()) {
         assert_eq!(common::mode(&f), 0o600, "{}", f.display());
     }
+}
+
+#[test]
+fn fifos_in_the_store_are_reported_and_never_hang_a_command() {
+    let w = Ward::init();
+    w.set("p/GOOD", b"fine", &[]);
+    w.set("team/K", b"v", &[]);
+    // The audit key and this actor's log exist from here on.
+    assert_eq!(w.get("p/GOOD"), b"fine");
+    let pipe_named = |out: &std::process::Output, file: &str| {
+        let err = stderr(out);
+        assert!(
+            err.contains(file) && err.contains("named pipe"),
+            "{file} not reported: {err}"
+        );
+    };
+
+    // As a secret: a problem in the listing, an error when read.
+    make_fifo(&w.file("p/PIPE"));
+    let out = bounded(&w, &["ls"]).output;
+    assert_eq!(out.status.code(), Some(exit::CORRUPT));
+    assert_eq!(stdout(&out).trim(), "p/GOOD\nteam/K");
+    pipe_named(&out, "p/PIPE.age");
+    let out = bounded(&w, &["ls", "--long"]).output;
+    assert!(stdout(&out).contains("p/GOOD"), "{}", stdout(&out));
+    let out = bounded(&w, &["get", "p/PIPE"]).output;
+    assert!(!out.status.success());
+    pipe_named(&out, "p/PIPE.age");
+    std::fs::remove_file(w.file("p/PIPE")).unwrap();
+
+    // As a folder policy.
+    let policy = w.store().join("p/.policy.toml");
+    make_fifo(&policy);
+    let out = bounded(&w, &["ls", "--long"]).output;
+    assert!(stdout(&out).contains("p/GOOD"), "{}", stdout(&out));
+    pipe_named(&out, "p/.policy.toml");
+    std::fs::remove_file(&policy).unwrap();
+
+    // As a folder's recipients: the write fails at once, so the lock it held
+    // does not keep other writers waiting.
+    let recipients = w.store().join("team/.recipients");
+    make_fifo(&recipients);
+    let out = bounded(&w, &["set", "team/NEW", "-g"]).output;
+    assert!(!out.status.success());
+    pipe_named(&out, "team/.recipients");
+    assert!(bounded(&w, &["set", "p/OTHER", "-g"])
+        .output
+        .status
+        .success());
+    std::fs::remove_file(&recipients).unwrap();
+
+    // As another actor's audit log: reading and verifying the log finish.
+    let log = w.store().join(".ward/audit/mallory@elsewhere.jsonl");
+    make_fifo(&log);
+    let out = bounded(&w, &["audit"]).output;
+    pipe_named(&out, "mallory@elsewhere.jsonl");
+    let verify = bounded(&w, &["audit", "verify"]).output;
+    assert!(
+        [stdout(&verify), stderr(&verify)]
+            .concat()
+            .contains("mallory@elsewhere.jsonl"),
+        "{}{}",
+        stdout(&verify),
+        stderr(&verify)
+    );
+    assert_eq!(bounded(&w, &["get", "p/GOOD"]).output.stdout, b"fine");
+    std::fs::remove_file(&log).unwrap();
+
+    // As the audit key: commands still work, with a warning.
+    let key = w.store().join(".ward/audit.key.age");
+    make_fifo(&key);
+    let out = bounded(&w, &["get", "p/GOOD"]).output;
+    assert_eq!(out.stdout, b"fine");
+    pipe_named(&out, "audit.key.age");
+
+    // As store.toml: every command fails at once, naming it.
+    make_fifo(&w.store().join(".ward/store.toml"));
+    let out = bounded(&w, &["ls"]).output;
+    assert!(!out.status.success());
+    pipe_named(&out, "store.toml");
+}
+
+/// Peak memory allowed to a command fed a huge input. ward itself takes a
+/// few MiB; reading a value up to the 16 MiB limit stays well under this.
+const SMALL_MEMORY_KIB: i64 = 200 * 1024;
+
+/// A sparse 20 GiB file (mode 0600): no disk space, but reading it whole
+/// took a minute and 21 GB of memory.
+fn make_huge(path: &Path) {
+    let f = std::fs::File::create(path).unwrap();
+    f.set_len(20 << 30).unwrap();
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .unwrap();
+}
+
+/// Runs `ward ARGS`, which must finish quickly in little memory, and
+/// returns its output; `file` must be named as too large.
+fn refused_as_too_large(w: &Ward, args: &[&str], file: &str) -> std::process::Output {
+    let run = bounded(w, args);
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "ward {args:?} took {:?}",
+        run.elapsed
+    );
+    assert!(
+        run.max_rss_kib < SMALL_MEMORY_KIB,
+        "ward {args:?}: peak memory {} KiB",
+        run.max_rss_kib
+    );
+    let err = stderr(&run.output);
+    assert!(
+        err.contains(file) && err.contains("over ward's limit"),
+        "ward {args:?}: {file} not refused: {err}"
+    );
+    run.output
+}
+
+#[test]
+fn huge_files_in_the_store_are_refused_from_their_size_alone() {
+    let w = Ward::init();
+    w.set("p/GOOD", b"fine", &[]);
+    w.set("team/K", b"v", &[]);
+    assert_eq!(w.get("p/GOOD"), b"fine");
+
+    // A secret: refused before anything is read; the rest still loads,
+    // through the metadata cache and without it.
+    make_huge(&w.file("p/HUGE"));
+    let out = refused_as_too_large(&w, &["get", "p/HUGE"], "p/HUGE.age");
+    assert!(!out.status.success());
+    for args in [&["ls", "--long"][..], &["ls", "--long", "--no-cache"]] {
+        let out = refused_as_too_large(&w, args, "p/HUGE.age");
+        let table = stdout(&out);
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("p/GOOD") && !l.contains("unreadable")),
+            "{table}"
+        );
+    }
+    std::fs::remove_file(w.file("p/HUGE")).unwrap();
+
+    // A folder policy: reported, the listing goes on.
+    let policy = w.store().join("p/.policy.toml");
+    make_huge(&policy);
+    let out = refused_as_too_large(&w, &["ls"], "p/.policy.toml");
+    assert!(stdout(&out).contains("p/GOOD"));
+    std::fs::remove_file(&policy).unwrap();
+
+    // A folder's recipients: that write is refused.
+    let recipients = w.store().join("team/.recipients");
+    make_huge(&recipients);
+    let out = refused_as_too_large(&w, &["set", "team/NEW", "-g"], "team/.recipients");
+    assert!(!out.status.success());
+    std::fs::remove_file(&recipients).unwrap();
+
+    // The audit key: a warning, the command still works.
+    make_huge(&w.store().join(".ward/audit.key.age"));
+    let out = refused_as_too_large(&w, &["get", "p/GOOD"], "audit.key.age");
+    assert_eq!(out.stdout, b"fine");
+
+    // store.toml: nothing can be done, said at once.
+    make_huge(&w.store().join(".ward/store.toml"));
+    let out = refused_as_too_large(&w, &["ls"], "store.toml");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn a_value_on_stdin_is_read_only_up_to_the_limit() {
+    let w = Ward::init();
+    w.set("p/K", b"kept", &[]);
+    for args in [
+        &["set", "p/ZEROS"][..],
+        &["set", "p/ZEROS", "--binary"],
+        &["rotate", "p/K"],
+    ] {
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        let run = common::run_bounded(w.cmd(args), Stdio::from(zero), Duration::from_secs(20))
+            .finished(&format!("ward {args:?} < /dev/zero"));
+        assert_eq!(run.output.status.code(), Some(exit::USAGE), "{args:?}");
+        assert!(stderr(&run.output).contains("limit"), "{args:?}");
+        assert!(
+            run.max_rss_kib < SMALL_MEMORY_KIB,
+            "ward {args:?} < /dev/zero: peak memory {} KiB",
+            run.max_rss_kib
+        );
+    }
+    assert!(!w.file("p/ZEROS").exists());
+    assert_eq!(w.get("p/K"), b"kept");
+}
+
+#[test]
+fn rm_and_mv_never_go_through_a_linked_folder() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    // A folder in the store that is a link to a folder outside it, holding
+    // a file of the same shape as a secret.
+    let outside = w.root().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::copy(w.file("p/K"), outside.join("KEY.age")).unwrap();
+    std::os::unix::fs::symlink(&outside, w.store().join("linked")).unwrap();
+
+    for args in [
+        &["rm", "-f", "linked/KEY"][..],
+        &["mv", "linked/KEY", "p/MOVED"],
+        &["mv", "p/K", "linked/NEW"],
+        &["ls", "--long", "linked"],
+    ] {
+        let out = w.run(args, None);
+        assert!(!out.status.success(), "ward {args:?} went through the link");
+        assert!(
+            stderr(&out).contains("symbolic link"),
+            "ward {args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!stdout(&out).contains("linked/KEY"), "ward {args:?}");
+    }
+    assert!(
+        outside.join("KEY.age").exists(),
+        "the outside file is still there"
+    );
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+    assert!(!w.file("p/MOVED").exists());
+    assert_eq!(w.get("p/K"), b"v");
+}
+
+#[test]
+fn folder_policies_are_never_read_through_a_link_nor_quoted() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    w.set("q/K", b"v", &[]);
+    // A policy from outside the store, linked in: reported, not applied.
+    let elsewhere = w.root().join("policy.toml");
+    std::fs::write(&elsewhere, "rotate_every = \"1d\"\n").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, w.store().join("p/.policy.toml")).unwrap();
+    let out = w.run(&["ls", "--long", "--json"], None);
+    let err = stderr(&out);
+    assert!(
+        err.contains("p/.policy.toml") && err.contains("symbolic link"),
+        "{err}"
+    );
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "p/K")
+        .unwrap();
+    assert_eq!(p["status"], "no-policy", "{p}");
+
+    // A broken policy: the warning says the line and what is wrong, in
+    // ward's words, and never quotes the file.
+    std::fs::write(
+        w.store().join("q/.policy.toml"),
+        "# owner: CANARY-ann\nrotate_every = \"CANARY-sk_live_42\"\n",
+    )
+    .unwrap();
+    let out = w.run(&["ls"], None);
+    let err = stderr(&out);
+    assert!(
+        err.contains("q/.policy.toml") && err.contains("line 2") && err.contains("not an interval"),
+        "{err}"
+    );
+    assert!(!err.contains("CANARY"), "policy content quoted: {err}");
+    assert!(stdout(&out).contains("q/K"));
 }

@@ -71,7 +71,7 @@ impl AuditKey {
     /// Decrypts the store's audit key; `Ok(None)` when there is none yet.
     pub fn load(store_root: &Path, keys: &Keyring) -> Result<Option<AuditKey>> {
         let path = AuditKey::path(store_root);
-        let cipher = match fsio::read_file(&path) {
+        let cipher = match fsio::read_file_max(&path, crate::store::MAX_SMALL_FILE_BYTES) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(super::link_error(&path, e)),
@@ -112,7 +112,8 @@ impl AuditKey {
     /// Also used after a recipients change, to re-encrypt it.
     pub fn save(&self, store_root: &Path) -> Result<()> {
         let rpath = store_root.join(WARD_DIR).join(RECIPIENTS_FILE);
-        let bytes = fsio::read_file(&rpath).map_err(|e| super::link_error(&rpath, e))?;
+        let bytes = fsio::read_file_max(&rpath, crate::store::MAX_SMALL_FILE_BYTES)
+            .map_err(|e| super::link_error(&rpath, e))?;
         let text = String::from_utf8(bytes).map_err(|_| WardError::Corrupt {
             path: rpath.clone(),
             cause: "not UTF-8".into(),

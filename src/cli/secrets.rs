@@ -15,7 +15,7 @@ use crate::store::generate::{self, Charset};
 use crate::store::{Encoding, ReadBack, SecretDoc, SecretPath, SecretValue};
 use age::secrecy::ExposeSecret;
 use base64::Engine;
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 
 /// Largest value accepted (values live in memory and in one age file).
 pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
@@ -212,11 +212,14 @@ fn obtain_value(
             generator: None,
         });
     }
-    let raw = read_all_zeroizing(stdin.lock()).map_err(|e| WardError::io("stdin", e))?;
+    // One byte past the limit is enough to refuse: `ward set K < /dev/zero`
+    // must not grow until memory runs out.
+    let raw = read_all_zeroizing(stdin.lock().take(MAX_VALUE_BYTES as u64 + 1))
+        .map_err(|e| WardError::io("stdin", e))?;
     if raw.len() > MAX_VALUE_BYTES {
         return Err(WardError::Usage(format!(
-            "value is {} bytes; the limit is {MAX_VALUE_BYTES} bytes",
-            raw.len()
+            "the value on stdin is larger than the limit of {MAX_VALUE_BYTES} bytes (16 MiB); \
+             nothing was changed"
         )));
     }
     if args.binary {

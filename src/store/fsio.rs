@@ -54,34 +54,153 @@ fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
-        // Never through a symlink: someone who can write to the store (a
-        // teammate through git) must not be able to point one of ward's
-        // files at ~/.bashrc or another store's secret.
-        opts.custom_flags(libc::O_NOFOLLOW);
+        // O_NOFOLLOW: never through a symlink: someone who can write to the
+        // store (a teammate through git) must not be able to point one of
+        // ward's files at ~/.bashrc or another store's secret.
+        // O_NONBLOCK: opening a FIFO planted in the store would otherwise wait
+        // for a writer forever, often while holding the store lock, so every
+        // other writer would wait too. It means nothing for a regular file and
+        // is cleared below once the file is known to be one.
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let file = opts.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
+    let file = match opts.open(path) {
+        Ok(f) => f,
+        // A write-only open of a FIFO without a reader, or of a socket: say
+        // what is there rather than "No such device or address".
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+            return Err(match fs::symlink_metadata(path) {
+                Ok(m) => not_regular(m.file_type()),
+                Err(_) => e,
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    // fstat on the open file: the type of what was opened, not of whatever
+    // the path names by now.
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(not_regular(file_type));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: F_GETFL and F_SETFL on a descriptor we own and keep open;
+        // no memory is passed.
+        let cleared = unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) >= 0
+        };
+        if !cleared {
+            return Err(std::io::Error::last_os_error());
+        }
     }
     Ok(file)
 }
 
+/// Why a file of this type is refused, in the words ward reports it with
+/// (open errors and store listings alike).
+pub fn not_regular_cause(file_type: fs::FileType) -> String {
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else if file_type.is_char_device() || file_type.is_block_device() {
+            "a device"
+        } else if file_type.is_dir() {
+            "a folder"
+        } else {
+            "something else"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = if file_type.is_dir() {
+        "a folder"
+    } else {
+        "something else"
+    };
+    format!("{what}, not a regular file; ward does not open it")
+}
+
+fn not_regular(file_type: fs::FileType) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        not_regular_cause(file_type),
+    )
+}
+
 /// Opens an existing file of ward's for reading, refusing symlinks and
-/// anything but a regular file.
+/// anything but a regular file (a FIFO or device fails at once, never hangs).
 pub fn open_read(path: &Path) -> std::io::Result<File> {
     open_private(path, OpenOptions::new().read(true))
 }
 
-/// Reads a whole file of ward's, refusing symlinks.
-pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads the whole of an open file, refusing one larger than `limit` bytes.
+/// The size is checked on the open file before anything is read, and the
+/// read stops at the limit in case the file grows meanwhile: a huge (or
+/// sparse) file planted in the store costs neither time nor memory.
+pub fn read_open(file: &mut File, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut f = open_read(path)?;
-    let mut buf = Vec::with_capacity(f.metadata().map(|m| m.len() as usize).unwrap_or(0));
-    f.read_to_end(&mut buf)?;
+    let len = file.metadata()?.len();
+    if len > limit {
+        return Err(too_large(len, limit));
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    Read::by_ref(file)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(buf.len() as u64, limit));
+    }
     Ok(buf)
+}
+
+fn too_large(len: u64, limit: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::FileTooLarge,
+        format!(
+            "{} is over ward's limit of {} for this file; not read",
+            size_text(len),
+            size_text(limit)
+        ),
+    )
+}
+
+/// A size for messages: `512 bytes`, `64 MiB`, `20.0 GiB`.
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut unit = 0;
+    let mut scale = 1024u64;
+    while unit + 1 < UNITS.len() && bytes >= scale * 1024 {
+        unit += 1;
+        scale *= 1024;
+    }
+    if bytes % scale == 0 {
+        format!("{} {}", bytes / scale, UNITS[unit])
+    } else {
+        format!("{:.1} {}", bytes as f64 / scale as f64, UNITS[unit])
+    }
+}
+
+/// Reads a whole file of ward's of at most `limit` bytes, refusing symlinks
+/// and anything but a regular file (see [`read_open`]).
+pub fn read_file_max(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    read_open(&mut open_read(path)?, limit)
+}
+
+/// Reads a whole file of ward's of any size, refusing symlinks and anything
+/// but a regular file. Only for files that grow without a fixed bound (the
+/// append-only audit logs, local state); everything else has a limit and
+/// uses [`read_file_max`].
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_file_max(path, u64::MAX)
 }
 
 /// Opens (creating if needed, mode 0600) a file of ward's for appending,
@@ -309,6 +428,51 @@ mod tests {
         }
         fs::write(dir.path().join("file"), b"x").unwrap();
         assert!(create_private_dir(&dir.path().join("file/sub")).is_err());
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        fs::write(&p, b"12345").unwrap();
+        assert_eq!(read_file_max(&p, 5).unwrap(), b"12345");
+        let e = read_file_max(&p, 4).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(e.to_string().contains("5 bytes"), "{e}");
+        // A sparse 20 GiB file: refused from its size, instantly.
+        File::create(&p).unwrap().set_len(20 << 30).unwrap();
+        let t = std::time::Instant::now();
+        let e = read_file_max(&p, 1 << 20).unwrap_err();
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        assert!(e.to_string().contains("20 GiB"), "{e}");
+    }
+
+    #[test]
+    fn sizes_read_plainly() {
+        assert_eq!(size_text(512), "512 bytes");
+        assert_eq!(size_text(64 << 20), "64 MiB");
+        assert_eq!(size_text(1536), "1.5 KiB");
+        assert_eq!(size_text(20 << 30), "20 GiB");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_at_once_for_reading_and_writing() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pipe");
+        let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for e in [
+            read_file(&p).unwrap_err(),
+            open_append(&p).unwrap_err(),
+            open_rw(&p).unwrap_err(),
+        ] {
+            assert!(e.to_string().contains("named pipe"), "{e}");
+        }
+        let e = read_file(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("a folder"), "{e}");
     }
 
     #[test]

@@ -33,7 +33,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Version of the cache's inner format; another version is ignored and rebuilt.
@@ -322,7 +321,8 @@ fn load_inner(
                         return Outcome::Hit(entry.meta.clone());
                     }
                 }
-                match read_meta_fingerprinted(keys, name, &file) {
+                let checked = store.secret_file(name);
+                match checked.and_then(|file| read_meta_fingerprinted(keys, name, &file)) {
                     Ok((fp, meta)) => Outcome::Fresh(fp, meta),
                     Err(e) => Outcome::Failed(e),
                 }
@@ -419,8 +419,7 @@ fn read_meta_fingerprinted(
         Err(e) => return Err(WardError::io(path, e)),
     };
     let fp = Fingerprint::of(&file.metadata().map_err(|e| WardError::io(path, e))?);
-    let mut bytes = Vec::with_capacity(fp.size as usize);
-    file.read_to_end(&mut bytes)
+    let bytes = super::fsio::read_open(&mut file, super::MAX_SECRET_FILE_BYTES)
         .map_err(|e| WardError::io(path, e))?;
     let plain = keys.decrypt(path, &bytes)?;
     let doc = SecretDoc::from_bytes(&plain).map_err(|cause| WardError::Corrupt {

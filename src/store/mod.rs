@@ -30,6 +30,14 @@ pub const FOLDER_RECIPIENTS: &str = ".recipients";
 /// Per-folder default policy.
 pub const FOLDER_POLICY: &str = ".policy.toml";
 pub const LOCK_FILE: &str = "lock";
+/// Largest secret (`.age`) file ward reads or writes. A value may be 16 MiB
+/// (`ward set`'s limit); this leaves room for its encoding (base64, JSON
+/// escapes) and some history, while a file planted in the store (a 20 GB
+/// sparse file, say) is refused from its size alone, before it is read.
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 << 20;
+/// Largest of ward's small files in a store: `store.toml`, recipients files,
+/// folder policies and the audit key (thousands of keys fit in it).
+pub const MAX_SMALL_FILE_BYTES: u64 = 4 << 20;
 /// Store format version this build writes and reads.
 pub const STORE_FORMAT: u32 = 1;
 
@@ -82,7 +90,7 @@ impl Store {
                         .into(),
             });
         }
-        let text = match fsio::read_file(&info_path).and_then(|b| {
+        let text = match fsio::read_file_max(&info_path, MAX_SMALL_FILE_BYTES).and_then(|b| {
             String::from_utf8(b)
                 .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
         }) {
@@ -237,7 +245,16 @@ impl Store {
             }
             None => self.root.clone(),
         };
-        if start.is_dir() {
+        // A prefix through a linked folder would list (and then read) what
+        // is at the other end.
+        if fsio::check_no_symlinks(&self.root, &start).is_err() {
+            listing.problems.push(Problem {
+                path: start,
+                cause: "goes through a symbolic link, skipped: ward does not follow links inside \
+                        a store"
+                    .into(),
+            });
+        } else if start.is_dir() {
             self.walk(&start, &mut listing);
         }
         // Policies above the prefix still apply to what is under it.
@@ -321,6 +338,14 @@ impl Store {
             if file_type.is_dir() {
                 self.walk(&path, out);
             } else if name.ends_with(".age") {
+                if !file_type.is_file() {
+                    // A FIFO would hang whoever opens it; a device is nothing of ours.
+                    out.problems.push(Problem {
+                        path: path.clone(),
+                        cause: fsio::not_regular_cause(file_type),
+                    });
+                    continue;
+                }
                 let rel = path.strip_prefix(&self.root).unwrap_or(&path);
                 match SecretPath::from_relative_file(rel) {
                     Ok(p) => out.secrets.push(p),
@@ -338,47 +363,59 @@ impl Store {
             return;
         }
         let path = self.root.join(folder).join(FOLDER_POLICY);
-        match fs::read_to_string(&path) {
-            Ok(text) => match toml::from_str::<FolderPolicy>(&text) {
-                Ok(p) => {
-                    out.folder_policies.insert(folder.to_string(), p);
-                }
-                Err(e) => out.problems.push(Problem {
-                    path,
-                    cause: format!("folder policy ignored: {}", e.message()),
-                }),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => out.problems.push(Problem {
-                path,
-                cause: format!("cannot read folder policy: {e}"),
-            }),
+        let mut problem = |cause: String| {
+            out.problems.push(Problem {
+                path: path.clone(),
+                cause: format!("folder policy ignored: {cause}"),
+            })
+        };
+        // Policies steer `check` and the review: never one from elsewhere.
+        if fsio::check_no_symlinks(&self.root, &path).is_err() {
+            return problem(
+                "a symbolic link (or under one); ward does not follow links inside a store".into(),
+            );
         }
+        let text = match fsio::read_file_max(&path, MAX_SMALL_FILE_BYTES) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => return problem("not UTF-8 text".into()),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => return problem(format!("cannot read it: {e}")),
+        };
+        match FolderPolicy::from_toml(&text) {
+            Ok(p) => {
+                out.folder_policies.insert(folder.to_string(), p);
+            }
+            Err(cause) => problem(cause),
+        }
+    }
+
+    /// The file holding `name`, refused when a folder on the way there (or
+    /// the file itself) is a symbolic link. Every read, write, move and
+    /// removal of a secret goes through here: a link planted in a shared
+    /// store must not let ward read, overwrite or delete a file elsewhere.
+    pub(crate) fn secret_file(&self, name: &SecretPath) -> Result<PathBuf> {
+        let path = self.file_of(name);
+        fsio::check_no_symlinks(&self.root, &path)?;
+        Ok(path)
     }
 
     /// Reads and decrypts one secret.
     pub fn read(&self, keys: &Keyring, name: &SecretPath) -> Result<SecretDoc> {
-        let path = self.file_of(name);
-        self.read_file(keys, name, &path)
-    }
-
-    fn read_file(&self, keys: &Keyring, name: &SecretPath, path: &Path) -> Result<SecretDoc> {
-        fsio::check_no_symlinks(&self.root, path)?;
-        let bytes = match fsio::read_file(path) {
+        let path = self.secret_file(name)?;
+        let bytes = match fsio::read_file_max(&path, MAX_SECRET_FILE_BYTES) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(WardError::NotFound {
                     name: name.to_string(),
-                    path: path.to_path_buf(),
+                    path,
                 })
             }
-            Err(e) => return Err(WardError::io(path, e)),
+            Err(e) => return Err(WardError::io(&path, e)),
         };
-        let plain = keys.decrypt(path, &bytes)?;
-        SecretDoc::from_bytes(&plain).map_err(|cause| WardError::Corrupt {
-            path: path.to_path_buf(),
-            cause,
-        })
+        let plain = keys.decrypt(&path, &bytes)?;
+        SecretDoc::from_bytes(&plain).map_err(|cause| WardError::Corrupt { path, cause })
     }
 
     /// Decrypts many secrets in parallel, keeping only metadata. Each result
@@ -398,7 +435,7 @@ impl Store {
     pub fn recipients_for(&self, name: &SecretPath) -> Result<(PathBuf, Vec<crypto::Recipient>)> {
         let path = self.recipients_path_for(name);
         fsio::check_no_symlinks(&self.root, &path)?;
-        let bytes = fsio::read_file(&path).at(&path)?;
+        let bytes = fsio::read_file_max(&path, MAX_SMALL_FILE_BYTES).at(&path)?;
         let text = String::from_utf8(bytes).map_err(|_| WardError::Recipients {
             path: path.clone(),
             cause: "not UTF-8 text".into(),
@@ -438,12 +475,20 @@ impl Store {
         read_back: ReadBack<'_>,
         before_commit: impl FnOnce(),
     ) -> Result<()> {
-        let path = self.file_of(name);
-        fsio::check_no_symlinks(&self.root, &path)?;
+        let path = self.secret_file(name)?;
         let (recipients_path, recipients) = self.recipients_for(name)?;
         read_back.check(name.as_str(), &recipients_path, &recipients)?;
         let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let cipher = crypto::encrypt(&recipients, &plain)?;
+        // Never write a file that every reader would then refuse.
+        if cipher.len() as u64 > MAX_SECRET_FILE_BYTES {
+            return Err(WardError::Usage(format!(
+                "{name} with its history would be {} encrypted, over the {} limit of a \
+                 secret file; lower history_limit in config.toml or store a smaller value",
+                fsio::size_text(cipher.len() as u64),
+                fsio::size_text(MAX_SECRET_FILE_BYTES)
+            )));
+        }
         if let Some(dir) = path.parent() {
             fsio::sweep_stale_temps(dir);
         }
@@ -523,8 +568,7 @@ impl Store {
     /// runs just before the file is removed (write-ahead audit).
     pub fn remove(&self, name: &SecretPath, before_commit: impl FnOnce()) -> Result<()> {
         let _lock = self.lock()?;
-        let path = self.file_of(name);
-        fsio::check_no_symlinks(&self.root, &path)?;
+        let path = self.secret_file(name)?;
         match fs::symlink_metadata(&path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -568,8 +612,7 @@ impl Store {
         doc.touch(actor, chrono::Utc::now());
         let version = doc.version;
         self.write_locked(&lock, to, &doc, read_back, || journal(version))?;
-        let old = self.file_of(from);
-        fsio::check_no_symlinks(&self.root, &old)?;
+        let old = self.secret_file(from)?;
         fs::remove_file(&old).at(&old)?;
         if let Some(dir) = old.parent() {
             fsio::sync_dir(dir)?;
@@ -578,6 +621,9 @@ impl Store {
         Ok(version)
     }
 
+    /// Removes `dir` and its parents up to the store while they are empty.
+    /// `remove_dir` never follows a link, and `dir` comes from a path that
+    /// [`Store::secret_file`] checked.
     fn prune_empty_dirs(&self, mut dir: &Path) {
         while dir != self.root && dir.starts_with(&self.root) {
             // remove_dir fails on a non-empty folder (e.g. one with .recipients): stop there.
@@ -760,5 +806,42 @@ mod lookup_tests {
         assert!(found("acme/api/STRIPE_KEY")
             .iter()
             .all(|n| *n != "acme/api/STRIPE_KEY"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, public) = crypto::generate_identity(chrono::Utc::now());
+        let store =
+            Store::create(&dir.path().join("store"), &[public], chrono::Utc::now()).unwrap();
+        (dir, store)
+    }
+
+    fn doc(value: &str) -> SecretDoc {
+        SecretDoc::new(
+            SecretValue::new(value.into()),
+            Encoding::Utf8,
+            "ann",
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn a_secret_file_over_the_limit_is_never_written() {
+        let (_dir, store) = store();
+        let name = SecretPath::parse("p/BIG").unwrap();
+        let big = doc(&"x".repeat(MAX_SECRET_FILE_BYTES as usize));
+        let err = store
+            .create_secret(&name, &big, ReadBack::Unchecked, || {})
+            .unwrap_err();
+        assert!(err.to_string().contains("limit of a secret file"), "{err}");
+        assert!(!store.file_of(&name).exists());
+        store
+            .create_secret(&name, &doc("small"), ReadBack::Unchecked, || {})
+            .unwrap();
     }
 }

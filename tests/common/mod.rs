@@ -197,6 +197,100 @@ pub fn run_detached(mut c: Command, stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().expect("wait")
 }
 
+/// What [`run_bounded`] saw of a child.
+pub struct Bounded {
+    pub output: Output,
+    /// It had not finished by the deadline and was killed.
+    pub timed_out: bool,
+    pub elapsed: std::time::Duration,
+    /// The child's peak resident memory in KiB (`ru_maxrss` of that child
+    /// alone, from `wait4`).
+    pub max_rss_kib: i64,
+}
+
+impl Bounded {
+    /// Fails the test if the child had to be killed.
+    pub fn finished(self, what: &str) -> Bounded {
+        assert!(
+            !self.timed_out,
+            "{what}: still running after {:?}, killed; stderr: {}",
+            self.elapsed,
+            stderr(&self.output)
+        );
+        self
+    }
+}
+
+/// Runs a command in a new session with `stdin`, killing it if it has not
+/// finished after `timeout`: for tests of input that used to hang ward or
+/// make it read without end.
+pub fn run_bounded(mut c: Command, stdin: Stdio, timeout: std::time::Duration) -> Bounded {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::{Duration, Instant};
+    detach(&mut c);
+    c.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = c.spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let mut timed_out = false;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: wait4 on our own child, writing into locals we own.
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            break;
+        }
+        assert!(r == 0, "wait4: {}", std::io::Error::last_os_error());
+        if start.elapsed() > timeout {
+            timed_out = true;
+            // SAFETY: signalling and then reaping our own child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::wait4(pid, &mut status, 0, &mut usage);
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let elapsed = start.elapsed();
+    // The child was reaped here, not through `child`: dropping it is enough.
+    drop(child);
+    Bounded {
+        output: Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        },
+        timed_out,
+        elapsed,
+        max_rss_kib: usage.ru_maxrss,
+    }
+}
+
 /// Makes the child start a new session: it loses any controlling terminal.
 pub fn detach(c: &mut Command) {
     // SAFETY: setsid is async-signal-safe and touches no memory of ours.
