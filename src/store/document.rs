@@ -147,77 +147,104 @@ pub struct PreviousValue {
     pub reason: Option<String>,
 }
 
-/// The whole document. Unknown fields are kept (`extra`) so that a newer ward's
-/// fields survive an edit by an older one.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SecretDoc {
-    pub ward: u32,
-    pub value: SecretValue,
-    #[serde(default, skip_serializing_if = "Encoding::is_utf8")]
-    pub encoding: Encoding,
-    /// Counts value changes: 1 on creation, +1 on every rotation.
-    pub version: u32,
-    #[serde(default)]
-    pub kind: Kind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-    pub created: DateTime<Utc>,
-    pub created_by: String,
-    pub updated: DateTime<Utc>,
-    pub updated_by: String,
-    /// Last time the value changed: rotation age is measured from here.
-    pub rotated: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotate_every: Option<Interval>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compromised: Option<Compromised>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generator: Option<GeneratorSpec>,
-    /// Newest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub history: Vec<PreviousValue>,
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+/// The metadata every secret has, in document order (docs/FORMAT.md): the
+/// one list of these fields. It declares them in [`SecretDoc`] and
+/// [`SecretMeta`] (between their own leading and trailing fields, so the JSON
+/// of both stays flat and in this order) and copies them in
+/// [`SecretDoc::meta`]. A field added here is stored, cached and listed.
+macro_rules! metadata_fields {
+    // Declares `$name` with `$lead` fields, the metadata, then `$tail` fields.
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $( $(#[$lattr:meta])* pub $lead:ident : $lty:ty, )*
+            ..
+            $( $(#[$tattr:meta])* pub $tail:ident : $tty:ty, )*
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $( $(#[$lattr])* pub $lead: $lty, )*
+            #[serde(default)]
+            pub kind: Kind,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub owner: Option<String>,
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub tags: Vec<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub url: Option<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub notes: Option<String>,
+            pub created: DateTime<Utc>,
+            pub created_by: String,
+            pub updated: DateTime<Utc>,
+            pub updated_by: String,
+            /// Last time the value changed: rotation age is measured from here.
+            pub rotated: DateTime<Utc>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub expires: Option<NaiveDate>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub rotate_every: Option<Interval>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub compromised: Option<Compromised>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub generator: Option<GeneratorSpec>,
+            $( $(#[$tattr])* pub $tail: $tty, )*
+        }
+    };
+    // `$target { $extra… }` with every metadata field cloned from `$from`.
+    (copy $from:ident into $target:ident { $($extra:tt)* }) => {
+        $target {
+            kind: $from.kind,
+            owner: $from.owner.clone(),
+            tags: $from.tags.clone(),
+            url: $from.url.clone(),
+            notes: $from.notes.clone(),
+            created: $from.created,
+            created_by: $from.created_by.clone(),
+            updated: $from.updated,
+            updated_by: $from.updated_by.clone(),
+            rotated: $from.rotated,
+            expires: $from.expires,
+            rotate_every: $from.rotate_every,
+            compromised: $from.compromised.clone(),
+            generator: $from.generator.clone(),
+            $($extra)*
+        }
+    };
 }
 
-/// Metadata only: everything but the value and previous values.
-/// What the cache and the listing keep.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SecretMeta {
-    pub version: u32,
-    pub kind: Kind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-    pub created: DateTime<Utc>,
-    pub created_by: String,
-    pub updated: DateTime<Utc>,
-    pub updated_by: String,
-    pub rotated: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotate_every: Option<Interval>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compromised: Option<Compromised>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generator: Option<GeneratorSpec>,
-    pub history_len: usize,
-    pub value_len: usize,
-    pub encoding: Encoding,
+metadata_fields! {
+    /// The whole document. Unknown fields are kept (`extra`) so that a newer
+    /// ward's fields survive an edit by an older one.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct SecretDoc {
+        pub ward: u32,
+        pub value: SecretValue,
+        #[serde(default, skip_serializing_if = "Encoding::is_utf8")]
+        pub encoding: Encoding,
+        /// Counts value changes: 1 on creation, +1 on every rotation.
+        pub version: u32,
+        ..
+        /// Newest first.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub history: Vec<PreviousValue>,
+        #[serde(flatten)]
+        pub extra: BTreeMap<String, serde_json::Value>,
+    }
+}
+
+metadata_fields! {
+    /// Metadata only: everything but the value and previous values.
+    /// What the cache and the listing keep.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct SecretMeta {
+        pub version: u32,
+        ..
+        pub history_len: usize,
+        pub value_len: usize,
+        pub encoding: Encoding,
+    }
 }
 
 impl SecretDoc {
@@ -285,26 +312,12 @@ impl SecretDoc {
     }
 
     pub fn meta(&self) -> SecretMeta {
-        SecretMeta {
+        metadata_fields!(copy self into SecretMeta {
             version: self.version,
-            kind: self.kind,
-            owner: self.owner.clone(),
-            tags: self.tags.clone(),
-            url: self.url.clone(),
-            notes: self.notes.clone(),
-            created: self.created,
-            created_by: self.created_by.clone(),
-            updated: self.updated,
-            updated_by: self.updated_by.clone(),
-            rotated: self.rotated,
-            expires: self.expires,
-            rotate_every: self.rotate_every,
-            compromised: self.compromised.clone(),
-            generator: self.generator.clone(),
             history_len: self.history.len(),
             value_len: self.value.len(),
             encoding: self.encoding,
-        }
+        })
     }
 
     /// Serialises to the bytes that get encrypted. The buffer is zeroized by the caller.
@@ -391,6 +404,25 @@ mod tests {
         let bytes = d.to_bytes();
         let back = SecretDoc::from_bytes(&bytes).unwrap();
         assert_eq!(back, d);
+    }
+
+    /// Documents written by ward 0.1 (before the metadata field list was
+    /// shared) read back and write out byte for byte the same.
+    #[test]
+    fn documents_from_before_read_and_write_unchanged() {
+        for bytes in [
+            &include_bytes!("../../tests/fixtures/document-0.1-full.json")[..],
+            &include_bytes!("../../tests/fixtures/document-0.1-generator.json")[..],
+        ] {
+            let doc = SecretDoc::from_bytes(bytes).unwrap();
+            assert_eq!(
+                String::from_utf8(doc.to_bytes()).unwrap(),
+                String::from_utf8(bytes.to_vec()).unwrap()
+            );
+            let meta = serde_json::to_value(doc.meta()).unwrap();
+            let back: SecretMeta = serde_json::from_value(meta).unwrap();
+            assert_eq!(back, doc.meta());
+        }
     }
 
     #[test]
