@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod hardening;
 pub mod keymap;
+pub mod ops;
 pub mod policy;
 pub mod review;
 pub mod sanitize;

@@ -256,14 +256,16 @@ fn ward_init_passphrase_identity_opens_with_age() {
     let out = pty::run(
         w.cmd(&["init", "--passphrase"]),
         None,
-        &[
-            ("New passphrase", pass),
-            ("Same passphrase again", pass),
-            ("Passphrase for identity", pass),
-        ],
+        &[("New passphrase", pass), ("Same passphrase again", pass)],
         T,
     );
     assert!(out.status.success(), "{}", out.transcript);
+    // The passphrase just typed twice opens the new identity: not asked again.
+    assert!(
+        !out.transcript.contains("Passphrase for identity"),
+        "{}",
+        out.transcript
+    );
     let text = std::fs::read_to_string(w.identity()).unwrap();
     assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
     assert!(!text.contains("AGE-SECRET-KEY"));

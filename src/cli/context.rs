@@ -2,10 +2,11 @@
 //! identities (loaded on first use, asking for a passphrase on the terminal).
 
 use super::args::Cli;
-use crate::audit::{self, Action, Event};
+use crate::audit::{self, Event};
 use crate::config::{self, Config};
 use crate::error::{Result, WardError};
-use crate::store::crypto::{prompt_passphrase, IdentityLoadError, Keyring, LockKind};
+use crate::ops::{self, identity};
+use crate::store::crypto::{prompt_passphrase, Keyring, LockKind};
 use crate::store::{SecretPath, Store};
 use std::cell::OnceCell;
 use std::io::IsTerminal;
@@ -47,9 +48,7 @@ impl Context {
             .inspect_err(|e| {
                 // `load_keyring` gives up after three wrong passphrases.
                 if matches!(e, WardError::Identity { cause, .. } if cause == "wrong passphrase") {
-                    let log = audit::Log::open(self.store.root(), &self.actor, None);
-                    let event = Event::new(Action::UnlockFailed).reason(Some("wrong passphrase"));
-                    if let Err(e) = log.append_unsealed(event) {
+                    if let Err(e) = identity::record_failed_unlock(self.store.root(), &self.actor) {
                         super::output::warn_line(&format!("the audit log was not written: {e}"));
                     }
                 }
@@ -89,8 +88,28 @@ impl Context {
         }
     }
 
+    /// Writes through the operations layer as this user, recording in this
+    /// actor's log; `force` writes even what the user could not read back.
+    pub fn writer(&self, force: bool) -> Result<ops::Writer<'_>> {
+        Ok(ops::Writer {
+            store: &self.store,
+            keys: self.keys()?,
+            actor: &self.actor,
+            history_limit: self.config.history_limit,
+            force,
+            journal: self,
+            now: chrono::Utc::now(),
+        })
+    }
+
     pub fn name(&self, raw: &str) -> Result<SecretPath> {
         SecretPath::parse(raw)
+    }
+}
+
+impl ops::Journal for Context {
+    fn record(&self, event: Event) {
+        self.audit(event)
     }
 }
 
@@ -118,44 +137,30 @@ pub fn identity_given(cli: &Cli) -> bool {
 /// Loads every identity file, asking on the terminal for passphrases (three
 /// tries each, as ssh does).
 pub fn load_keyring(paths: &[PathBuf]) -> Result<Keyring> {
-    let mut keyring = Keyring::default();
-    for path in paths {
-        let mut passphrase = None;
-        let mut tries = 0;
-        loop {
-            match keyring.add_file(path, passphrase.as_ref()) {
-                Ok(()) => break,
-                Err(IdentityLoadError::NeedsPassphrase { path, kind }) => {
-                    if !std::io::stdin().is_terminal() && !has_tty() {
-                        return Err(WardError::Identity {
-                            path,
-                            cause:
-                                "is protected by a passphrase, and there is no terminal to ask on"
-                                    .into(),
-                        });
-                    }
-                    let what = match kind {
-                        LockKind::AgePassphrase => "identity",
-                        LockKind::SshKey => "SSH key",
-                    };
-                    passphrase = Some(prompt_passphrase(&format!(
-                        "Passphrase for {what} {}: ",
-                        crate::sanitize::escape(&path.display().to_string())
-                    ))?);
+    identity::load(paths, &mut |path, kind, why| {
+        let shown = crate::sanitize::escape(&path.display().to_string());
+        match why {
+            identity::Ask::First => {
+                if !std::io::stdin().is_terminal() && !has_tty() {
+                    return Err(WardError::Identity {
+                        path: path.to_path_buf(),
+                        cause: "is protected by a passphrase, and there is no terminal to ask on"
+                            .into(),
+                    });
                 }
-                Err(IdentityLoadError::WrongPassphrase { path }) if tries < 2 => {
-                    tries += 1;
-                    eprintln!(
-                        "ward: wrong passphrase for {}, try again",
-                        crate::sanitize::escape(&path.display().to_string())
-                    );
-                    passphrase = Some(prompt_passphrase("Passphrase: ")?);
-                }
-                Err(e) => return Err(e.into_ward()),
+                let what = match kind {
+                    LockKind::AgePassphrase => "identity",
+                    LockKind::SshKey => "SSH key",
+                };
+                prompt_passphrase(&format!("Passphrase for {what} {shown}: ")).map(Some)
+            }
+            identity::Ask::Again { .. } => {
+                eprintln!("ward: wrong passphrase for {shown}, try again");
+                prompt_passphrase("Passphrase: ").map(Some)
             }
         }
-    }
-    Ok(keyring)
+    })
+    .map_err(identity::LoadFailure::into_ward)
 }
 
 /// Whether a controlling terminal can be opened for a prompt.

@@ -2,11 +2,11 @@
 
 use super::args::{Cli, InitArgs};
 use super::context::{identity_paths, load_keyring};
-use crate::audit::{self, Action, Event};
 use crate::config;
 use crate::error::{exit, Result, WardError};
+use crate::ops::init;
 use crate::store::crypto::{self, prompt_passphrase};
-use crate::store::{fsio, Store};
+use crate::store::Store;
 use age::secrecy::ExposeSecret;
 
 pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
@@ -36,32 +36,33 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
             .map_err(|cause| WardError::Usage(format!("--recipient: {cause}")))?;
     }
     let identity = identity_paths(cli).remove(0);
-    let now = chrono::Utc::now();
-    if identity.exists() {
+    let passphrase;
+    // A new identity's passphrase is typed twice; an existing protected one
+    // is opened with the usual prompt.
+    let choice = if identity.exists() {
         println!("Using existing identity {}", identity.display());
+        init::IdentityChoice::Loaded(load_keyring(std::slice::from_ref(&identity))?)
     } else {
-        let (text, public) = crypto::generate_identity(now);
-        let bytes = if args.passphrase {
-            let first = prompt_passphrase("New passphrase for the identity: ")?;
-            let second = prompt_passphrase("Same passphrase again: ")?;
-            if first.expose_secret() != second.expose_secret() {
-                return Err(WardError::Usage(
-                    "the passphrases differ; nothing was created".into(),
-                ));
-            }
-            if first.expose_secret().is_empty() {
-                return Err(WardError::Usage(
-                    "an empty passphrase protects nothing; nothing was created".into(),
-                ));
-            }
-            crypto::encrypt_with_passphrase(text.as_bytes(), &first)
-        } else {
-            text.as_bytes().to_vec()
-        };
-        if let Some(dir) = identity.parent() {
-            fsio::create_private_dir(dir)?;
+        passphrase = args.passphrase.then(new_passphrase).transpose()?;
+        init::IdentityChoice::Create {
+            path: &identity,
+            passphrase: passphrase.as_ref(),
         }
-        fsio::atomic_write(&identity, &bytes)?;
+    };
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(config::Config::default_path);
+    let actor = config::Config::load(&config_path)
+        .map(|c| c.actor())
+        .unwrap_or_else(|_| config::Config::default().actor());
+    let created = init::create_store(init::NewStore {
+        root: &store_root,
+        identity: choice,
+        recipients: &args.recipients,
+        actor: &actor,
+    })?;
+    if let Some(public) = &created.new_identity {
         println!(
             "Created identity {} (public key {public})",
             identity.display()
@@ -70,36 +71,31 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
             println!("It is protected by your passphrase; ward asks for it once per run.");
         }
     }
-    let keys = load_keyring(std::slice::from_ref(&identity))?;
-    let mut recipients = keys.public_keys().to_vec();
-    recipients.extend(args.recipients.iter().cloned());
-    Store::create(&store_root, &recipients, now)?;
-    // A new store in this folder: what this machine pinned for an earlier
-    // store here no longer applies.
-    if let Err(e) = audit::Local::default().forget_root(&store_root) {
-        super::output::warn_line(&format!("the audit pins were not updated: {e}"));
+    for w in &created.warnings {
+        super::output::warn_line(w);
     }
-    // The audit key is made now, while the store is new, and the first record
-    // says who created it for whom.
-    let config_path = cli
-        .config
-        .clone()
-        .unwrap_or_else(config::Config::default_path);
-    let actor = config::Config::load(&config_path)
-        .map(|c| c.actor())
-        .unwrap_or_else(|_| config::Config::default().actor());
-    let log = audit::Log::open(&store_root, &actor, audit::keyring_fingerprint(&keys));
-    let event = Event::new(Action::RecipientsChange).reason(Some(&format!(
-        "store created for {}",
-        super::output::plural(recipients.len(), "recipient")
-    )));
-    if let Err(e) = log.append(&keys, event) {
-        super::output::warn_line(&format!("the audit log was not written: {e}"));
-    }
+    let recipients = created.recipients;
     println!("Created store {}", store_root.display());
     println!(
         "Encrypted to {}. Add a secret: echo -n VALUE | ward set project/NAME",
-        super::output::plural(recipients.len(), "recipient")
+        super::output::plural(recipients, "recipient")
     );
     Ok(exit::OK)
+}
+
+/// A passphrase for a new identity, typed twice on the terminal.
+fn new_passphrase() -> Result<age::secrecy::SecretString> {
+    let first = prompt_passphrase("New passphrase for the identity: ")?;
+    let second = prompt_passphrase("Same passphrase again: ")?;
+    if first.expose_secret() != second.expose_secret() {
+        return Err(WardError::Usage(
+            "the passphrases differ; nothing was created".into(),
+        ));
+    }
+    if first.expose_secret().is_empty() {
+        return Err(WardError::Usage(
+            "an empty passphrase protects nothing; nothing was created".into(),
+        ));
+    }
+    Ok(first)
 }

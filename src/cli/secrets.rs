@@ -8,11 +8,12 @@ use super::context::{has_tty, Context};
 use super::output;
 use crate::audit::{Action, Event};
 use crate::error::{exit, Result, WardError};
+use crate::ops::{self, Change, MetaPatch, NewValue};
 use crate::policy::{parse_date, Compromised, Interval};
 use crate::store::crypto::{prompt_passphrase, read_all_zeroizing};
 use crate::store::document::GeneratorSpec;
 use crate::store::generate::{self, Charset};
-use crate::store::{Encoding, ReadBack, SecretDoc, SecretPath, SecretValue};
+use crate::store::{Encoding, SecretDoc, SecretPath, SecretValue};
 use age::secrecy::ExposeSecret;
 use base64::Engine;
 use std::io::{IsTerminal, Read, Write};
@@ -150,13 +151,6 @@ pub(super) fn value_bytes(
     }))
 }
 
-/// A value obtained for set/rotate, with the generator settings that made it.
-struct NewValue {
-    value: SecretValue,
-    encoding: Encoding,
-    generator: Option<GeneratorSpec>,
-}
-
 fn obtain_value(
     args: &ValueArgs,
     name: &SecretPath,
@@ -259,17 +253,21 @@ fn check_length(len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Applies metadata flags; returns whether anything was given.
-fn apply_meta(doc: &mut SecretDoc, meta: &MetaArgs) -> Result<bool> {
-    let mut changed = false;
-    if let Some(kind) = &meta.kind {
-        doc.kind = kind.parse().map_err(WardError::Usage)?;
-        changed = true;
-    }
-    if let Some(owner) = &meta.owner {
-        doc.owner = non_empty(owner);
-        changed = true;
-    }
+/// The metadata flags as a change, each checked: nothing is read or written
+/// before they all are valid.
+fn meta_patch(meta: &MetaArgs) -> Result<MetaPatch> {
+    let mut patch = MetaPatch {
+        kind: meta
+            .kind
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(WardError::Usage)?,
+        owner: meta.owner.as_deref().map(non_empty),
+        url: meta.url.as_deref().map(non_empty),
+        notes: meta.notes.as_deref().map(non_empty),
+        ..MetaPatch::default()
+    };
     for tag in &meta.tags {
         let tag = tag.trim();
         if tag.is_empty()
@@ -282,34 +280,23 @@ fn apply_meta(doc: &mut SecretDoc, meta: &MetaArgs) -> Result<bool> {
                 crate::sanitize::escape(tag)
             )));
         }
-        if !doc.tags.iter().any(|t| t == tag) {
-            doc.tags.push(tag.to_string());
+        if !patch.add_tags.iter().any(|t| t == tag) {
+            patch.add_tags.push(tag.to_string());
         }
-        changed = true;
-    }
-    if let Some(url) = &meta.url {
-        doc.url = non_empty(url);
-        changed = true;
-    }
-    if let Some(notes) = &meta.notes {
-        doc.notes = non_empty(notes);
-        changed = true;
     }
     if let Some(expires) = &meta.expires {
         let today = chrono::Local::now().date_naive();
-        doc.expires = Some(
+        patch.expires = Some(Some(
             parse_date(expires, today).map_err(|e| WardError::Usage(format!("--expires: {e}")))?,
-        );
-        changed = true;
+        ));
     }
     if let Some(every) = &meta.rotate_every {
         let interval: Interval = every
             .parse()
             .map_err(|e| WardError::Usage(format!("--rotate-every: {e}")))?;
-        doc.rotate_every = Some(interval);
-        changed = true;
+        patch.rotate_every = Some(Some(interval));
     }
-    Ok(changed)
+    Ok(patch)
 }
 
 /// A warning when `--expires` names a day already past: accepted (it may
@@ -339,77 +326,28 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     let keys = ctx.keys()?;
     // Validate metadata before reading a value, so a typo costs no retyping.
-    apply_meta(
-        &mut SecretDoc::new(
-            SecretValue::default(),
-            Encoding::Utf8,
-            "",
-            chrono::Utc::now(),
-        ),
-        &args.meta,
-    )?;
+    let meta = meta_patch(&args.meta)?;
     // The generator settings of an existing secret are only needed for --generate.
     let previous = if args.value.generate.is_some() && ctx.store.exists(&name) {
         ctx.store.read(keys, &name)?.generator
     } else {
         None
     };
-    let new = obtain_value(&args.value, &name, previous.as_ref())?;
-    let now = chrono::Utc::now();
-    let audit_event = |&(created, value_changed, version): &(bool, bool, u32), _: &SecretDoc| {
-        let (action, reason) = match (created, value_changed) {
-            (true, _) => (Action::Create, None),
-            (false, true) => (Action::Rotate, args.reason.as_deref()),
-            (false, false) => (Action::Edit, None),
-        };
-        ctx.audit(
-            Event::new(action)
-                .path(name.as_str())
-                .version(Some(version))
-                .reason(reason),
-        );
+    let value = obtain_value(&args.value, &name, previous.as_ref())?;
+    let change = Change::Set {
+        name: name.clone(),
+        value,
+        meta,
+        reason: args.reason.clone(),
     };
-    let (created, _, _) = ctx
-        .store
-        .upsert(
-            keys,
-            &name,
-            ReadBack::unless_forced(keys, args.force),
-            |current| {
-                let created = current.is_none();
-                let mut value_changed = created;
-                let mut doc = match current {
-                    None => SecretDoc::new(new.value, new.encoding, &ctx.actor, now),
-                    Some(mut doc) => {
-                        if doc.value != new.value || doc.encoding != new.encoding {
-                            value_changed = true;
-                            doc.set_value(
-                                new.value,
-                                new.encoding,
-                                &ctx.actor,
-                                args.reason.clone(),
-                                now,
-                                ctx.config.history_limit,
-                            );
-                        } else {
-                            doc.touch(&ctx.actor, now);
-                        }
-                        doc
-                    }
-                };
-                if new.generator.is_some() {
-                    doc.generator = new.generator;
-                }
-                apply_meta(&mut doc, &args.meta)?;
-                let version = doc.version;
-                Ok((doc, (created, value_changed, version)))
-            },
-            audit_event,
-        )
-        .map_err(force_hint)?;
+    let outcome = ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
     eprintln!(
         "{} {}",
-        if created { "Created" } else { "Updated" },
+        if outcome.action == Action::Create {
+            "Created"
+        } else {
+            "Updated"
+        },
         crate::sanitize::escape(name.as_str())
     );
     warn_past_expiry(&name, &args.meta);
@@ -418,49 +356,26 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
-    let keys = ctx.keys()?;
-    let now = chrono::Utc::now();
-    let event = match &args.compromised {
-        Some(reason) => Event::new(Action::Compromise).reason(Some(reason)),
-        None => Event::new(Action::Edit),
+    let mut meta = meta_patch(&args.meta)?;
+    meta.untag = args.untags.iter().map(|t| t.trim().to_string()).collect();
+    if args.no_expires {
+        meta.expires = Some(None);
+    }
+    if args.no_rotate_every {
+        meta.rotate_every = Some(None);
+    }
+    let compromised = args.compromised.as_deref().map(non_empty);
+    if meta.is_empty() && compromised.is_none() {
+        return Err(WardError::Usage(
+            "nothing to change: give at least one flag (see ward edit --help)".into(),
+        ));
+    }
+    let change = Change::Edit {
+        name: name.clone(),
+        meta,
+        compromised,
     };
-    let journal = |version: &u32, _: &SecretDoc| {
-        ctx.audit(event.path(name.as_str()).version(Some(*version)));
-    };
-    let change = |doc: &mut SecretDoc| {
-        let mut changed = apply_meta(doc, &args.meta)?;
-        for tag in &args.untags {
-            doc.tags.retain(|t| t != tag.trim());
-            changed = true;
-        }
-        if args.no_expires {
-            doc.expires = None;
-            changed = true;
-        }
-        if args.no_rotate_every {
-            doc.rotate_every = None;
-            changed = true;
-        }
-        if let Some(reason) = &args.compromised {
-            doc.compromised = Some(Compromised {
-                since: now,
-                by: ctx.actor.clone(),
-                reason: non_empty(reason),
-            });
-            changed = true;
-        }
-        if !changed {
-            return Err(WardError::Usage(
-                "nothing to change: give at least one flag (see ward edit --help)".into(),
-            ));
-        }
-        doc.touch(&ctx.actor, now);
-        Ok(doc.version)
-    };
-    let read_back = ReadBack::unless_forced(keys, args.force);
-    ctx.store
-        .update(keys, &name, read_back, change, journal)
-        .map_err(force_hint)?;
+    ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
     eprintln!("Edited {}", crate::sanitize::escape(name.as_str()));
     warn_past_expiry(&name, &args.meta);
     Ok(exit::OK)
@@ -470,44 +385,18 @@ pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     let keys = ctx.keys()?;
     let current = ctx.store.read(keys, &name)?;
-    let new = obtain_value(&args.value, &name, current.generator.as_ref())?;
+    let value = obtain_value(&args.value, &name, current.generator.as_ref())?;
     drop(current);
-    let now = chrono::Utc::now();
-    let change = |doc: &mut SecretDoc| {
-        if doc.value == new.value && doc.encoding == new.encoding {
-            return Err(WardError::Usage(
-                "the new value is the same as the current one; nothing was changed".into(),
-            ));
-        }
-        doc.set_value(
-            new.value,
-            new.encoding,
-            &ctx.actor,
-            args.reason.clone(),
-            now,
-            ctx.config.history_limit,
-        );
-        if new.generator.is_some() {
-            doc.generator = new.generator;
-        }
-        Ok(doc.version)
+    let change = Change::Rotate {
+        name: name.clone(),
+        value,
+        reason: args.reason.clone(),
     };
-    let journal = |version: &u32, _: &SecretDoc| {
-        ctx.audit(
-            Event::new(Action::Rotate)
-                .path(name.as_str())
-                .version(Some(*version))
-                .reason(args.reason.as_deref()),
-        );
-    };
-    let read_back = ReadBack::unless_forced(keys, args.force);
-    let version = ctx
-        .store
-        .update(keys, &name, read_back, change, journal)
-        .map_err(force_hint)?;
+    let outcome = ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
     eprintln!(
-        "Rotated {} to version {version}",
-        crate::sanitize::escape(name.as_str())
+        "Rotated {} to version {}",
+        crate::sanitize::escape(name.as_str()),
+        outcome.version.unwrap_or_default()
     );
     Ok(exit::OK)
 }
@@ -606,19 +495,11 @@ pub fn mask(v: &SecretValue) -> String {
 pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
     let from = ctx.name(&args.from)?;
     let to = ctx.name(&args.to)?;
-    let keys = ctx.keys()?;
-    let journal = |version| {
-        ctx.audit(
-            Event::new(Action::Move)
-                .path(from.as_str())
-                .to(to.as_str())
-                .version(Some(version)),
-        )
+    let change = Change::Move {
+        from: from.clone(),
+        to: to.clone(),
     };
-    let read_back = ReadBack::unless_forced(keys, args.force);
-    ctx.store
-        .rename(keys, &from, &to, &ctx.actor, read_back, journal)
-        .map_err(force_hint)?;
+    ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
     eprintln!(
         "Moved {} to {}",
         crate::sanitize::escape(from.as_str()),
@@ -646,9 +527,7 @@ pub fn rm(ctx: &Context, args: RmArgs) -> Result<i32> {
         eprintln!("Nothing deleted.");
         return Ok(exit::FAILURE);
     }
-    ctx.store.remove(&name, || {
-        ctx.audit(Event::new(Action::Delete).path(name.as_str()))
-    })?;
+    ops::apply(&ctx.writer(false)?, Change::Delete { name: name.clone() })?;
     eprintln!("Deleted {}", crate::sanitize::escape(name.as_str()));
     Ok(exit::OK)
 }

@@ -10,7 +10,7 @@ use crate::cli::context::identity_paths;
 use crate::cli::Cli;
 use crate::config::{self, Config};
 use crate::error::{Result, WardError};
-use crate::store::crypto::{IdentityLoadError, Keyring};
+use crate::store::crypto::Keyring;
 use crate::store::Store;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use session::{Event, Session};
@@ -95,15 +95,14 @@ pub fn prepare(
         }
         Err(e) => return Err(e),
     };
-    let mut keys = Keyring::default();
-    let mut locked = false;
-    for path in &ids {
-        match keys.add_file(path, None) {
-            Ok(()) => {}
-            Err(IdentityLoadError::NeedsPassphrase { .. }) => locked = true,
-            Err(e) => return Err(e.into_ward()),
+    // A protected identity starts the lock screen, which asks for it.
+    let (keys, locked) = match crate::ops::identity::load_with(&ids, None) {
+        Ok(keys) => (keys, false),
+        Err(crate::ops::identity::LoadFailure::NeedsPassphrase { .. }) => {
+            (Keyring::default(), true)
         }
-    }
+        Err(f) => return Err(f.into_ward()),
+    };
     let listing = store.list(None);
     *session.signature.lock().unwrap_or_else(|p| p.into_inner()) = Some(store.signature());
     session.store = Some(store);

@@ -9,9 +9,11 @@ use crate::audit::{self, Action, Event as AuditEvent};
 use crate::clipboard::{ClearOutcome, Copier};
 use crate::config::Config;
 use crate::error::WardError;
-use crate::policy::Compromised;
-use crate::store::crypto::{self, IdentityLoadError, Keyring};
-use crate::store::{fsio, Encoding, ReadBack, SecretDoc, Store};
+use crate::ops::identity::{self, LoadFailure};
+use crate::ops::init::{self, IdentityChoice, NewStore};
+use crate::ops::{self, Change, MetaPatch, NewValue};
+use crate::store::crypto::Keyring;
+use crate::store::Store;
 use age::secrecy::SecretString;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
@@ -208,15 +210,25 @@ impl Session {
                             _ => None,
                         },
                     };
-                    let event = audit_event(&op);
                     // Write-ahead: recorded once the new file is durable,
                     // just before it replaces the old one.
-                    let journal = |version: Option<u32>| {
+                    let journal = |event: AuditEvent| {
                         if let Some(log) = &log {
-                            append(log, &keys, event.version(version), &tx);
+                            append(log, &keys, event, &tx);
                         }
                     };
-                    let result = save(&store, &keys, &actor, keep, op, journal);
+                    let writer = ops::Writer {
+                        store: &store,
+                        keys: &keys,
+                        actor: &actor,
+                        history_limit: keep,
+                        // The TUI has no --force: a write that would lock the
+                        // user out is refused and the form says why.
+                        force: false,
+                        journal: &journal,
+                        now: chrono::Utc::now(),
+                    };
+                    let result = ops::apply(&writer, change_of(op)).map(drop);
                     send(
                         &tx,
                         Msg::Saved {
@@ -241,14 +253,13 @@ impl Session {
                         }
                         Err(f) => {
                             // No key to seal it with yet: the next append seals it.
-                            let log = audit::Log::open(&root, &actor, None);
-                            if let Err(e) =
-                                log.append_unsealed(AuditEvent::new(Action::UnlockFailed))
-                            {
-                                send(
-                                    &tx,
-                                    Msg::Problem(format!("the audit log was not written: {e}")),
-                                );
+                            if f == UnlockFailure::WrongPassphrase {
+                                if let Err(e) = identity::record_failed_unlock(&root, &actor) {
+                                    send(
+                                        &tx,
+                                        Msg::Problem(format!("the audit log was not written: {e}")),
+                                    );
+                                }
                             }
                             send(&tx, Msg::Unlocked(Err(f)));
                         }
@@ -260,16 +271,13 @@ impl Session {
                 let identity = self.identity_paths.first().cloned()?;
                 let actor = self.actor.clone();
                 Some(Box::new(move |tx| {
-                    match create_store(&root, &identity, passphrase.as_ref()) {
-                        Ok((store, keys)) => {
-                            // As `ward init` does: the store's first record.
-                            let log =
-                                audit::Log::open(&root, &actor, audit::keyring_fingerprint(&keys));
-                            let created = AuditEvent::new(Action::RecipientsChange)
-                                .reason(Some("store created"));
-                            append(&log, &keys, created, &tx);
-                            let _ = tx.send(Event::Keys(Arc::new(keys)));
-                            let _ = tx.send(Event::StoreReady(Box::new(store)));
+                    match create_store(&root, &identity, passphrase.as_ref(), &actor) {
+                        Ok(created) => {
+                            for w in created.warnings {
+                                send(&tx, Msg::Problem(w));
+                            }
+                            let _ = tx.send(Event::Keys(Arc::new(created.keys)));
+                            let _ = tx.send(Event::StoreReady(Box::new(created.store)));
                             send(&tx, Msg::StoreCreated(Ok(())));
                         }
                         Err(e) => send(&tx, Msg::StoreCreated(Err(e.to_string()))),
@@ -415,163 +423,100 @@ fn append(log: &audit::Log, keys: &Keyring, event: AuditEvent, tx: &Sender<Event
     }
 }
 
-/// The audit event for a change (its version is added after saving).
-fn audit_event(op: &SaveOp) -> AuditEvent {
-    match op {
-        SaveOp::Create { name, .. } => AuditEvent::new(Action::Create).path(name.as_str()),
-        SaveOp::Edit { name, .. } => AuditEvent::new(Action::Edit).path(name.as_str()),
-        SaveOp::Rotate { name, reason, .. } => AuditEvent::new(Action::Rotate)
-            .path(name.as_str())
-            .reason(reason.as_deref()),
-        SaveOp::Rename { from, to } => AuditEvent::new(Action::Move)
-            .path(from.as_str())
-            .to(to.as_str()),
-        SaveOp::Delete { name } => AuditEvent::new(Action::Delete).path(name.as_str()),
-        SaveOp::Compromise { name, reason } => AuditEvent::new(Action::Compromise)
-            .path(name.as_str())
-            .reason(reason.as_deref()),
-    }
-}
-
 /// Loads every identity with one passphrase (or none).
 pub fn load_keys(
     paths: &[PathBuf],
     passphrase: Option<&SecretString>,
 ) -> Result<Keyring, UnlockFailure> {
-    let mut keyring = Keyring::default();
-    for path in paths {
-        match keyring.add_file(path, passphrase) {
-            Ok(()) => {}
-            Err(IdentityLoadError::NeedsPassphrase { .. })
-            | Err(IdentityLoadError::WrongPassphrase { .. }) => {
-                return Err(UnlockFailure::WrongPassphrase)
-            }
-            Err(IdentityLoadError::Other(e)) => return Err(UnlockFailure::Other(e.to_string())),
+    identity::load_with(paths, passphrase).map_err(|f| match f {
+        LoadFailure::NeedsPassphrase { .. } | LoadFailure::WrongPassphrase { .. } => {
+            UnlockFailure::WrongPassphrase
         }
-    }
-    Ok(keyring)
+        LoadFailure::Other(e) => UnlockFailure::Other(e.to_string()),
+    })
 }
 
-/// First run: an identity (unless one exists) and a store encrypted to it.
+/// First run: an identity (unless one exists) and a store encrypted to it,
+/// made as `ward init` makes them.
 fn create_store(
     root: &std::path::Path,
     identity: &std::path::Path,
     passphrase: Option<&SecretString>,
-) -> Result<(Store, Keyring), WardError> {
-    let now = chrono::Utc::now();
-    if !identity.exists() {
-        let (text, _) = crypto::generate_identity(now);
-        let bytes = match passphrase {
-            Some(p) => crypto::encrypt_with_passphrase(text.as_bytes(), p),
-            None => text.as_bytes().to_vec(),
-        };
-        if let Some(dir) = identity.parent() {
-            fsio::create_private_dir(dir)?;
-        }
-        fsio::atomic_write(identity, &bytes)?;
-    }
-    let mut keys = Keyring::default();
-    keys.add_file(identity, passphrase)
-        .map_err(IdentityLoadError::into_ward)?;
-    let store = Store::create(root, keys.public_keys(), now)?;
-    Ok((store, keys))
-}
-
-fn apply_meta(doc: &mut SecretDoc, meta: MetaEdit) {
-    doc.kind = meta.kind;
-    doc.owner = meta.owner;
-    doc.tags = meta.tags;
-    doc.url = meta.url;
-    doc.notes = meta.notes;
-    doc.expires = meta.expires;
-    doc.rotate_every = meta.rotate_every;
-}
-
-/// Performs one change on the store. `journal` records it with the new
-/// version (none for a delete) just before the change takes effect.
-fn save(
-    store: &Store,
-    keys: &Keyring,
     actor: &str,
-    keep: usize,
-    op: SaveOp,
-    journal: impl FnOnce(Option<u32>),
-) -> Result<(), WardError> {
-    let now = chrono::Utc::now();
-    // The TUI has no --force: a write that would lock the user out is
-    // refused and the form says why.
-    let read_back = ReadBack::By(keys);
+) -> Result<init::Created, WardError> {
+    let choice = if identity.exists() {
+        IdentityChoice::Loaded(
+            identity::load_with(&[identity.to_path_buf()], passphrase)
+                .map_err(LoadFailure::into_ward)?,
+        )
+    } else {
+        IdentityChoice::Create {
+            path: identity,
+            passphrase,
+        }
+    };
+    init::create_store(NewStore {
+        root,
+        identity: choice,
+        recipients: &[],
+        actor,
+    })
+}
+
+/// A whole form's metadata: every field is set as shown.
+fn full_patch(meta: MetaEdit) -> MetaPatch {
+    MetaPatch {
+        kind: Some(meta.kind),
+        owner: Some(meta.owner),
+        tags: Some(meta.tags),
+        url: Some(meta.url),
+        notes: Some(meta.notes),
+        expires: Some(meta.expires),
+        rotate_every: Some(meta.rotate_every),
+        ..MetaPatch::default()
+    }
+}
+
+/// The operation a form or confirmation asks for.
+fn change_of(op: SaveOp) -> Change {
     match op {
         SaveOp::Create {
             name,
             value,
             meta,
             generator,
-        } => {
-            let mut doc = SecretDoc::new(value, Encoding::Utf8, actor, now);
-            apply_meta(&mut doc, meta);
-            doc.generator = generator;
-            let version = doc.version;
-            store.create_secret(&name, &doc, read_back, || journal(Some(version)))
-        }
-        SaveOp::Edit { name, meta } => store
-            .update(
-                keys,
-                &name,
-                read_back,
-                |doc| {
-                    apply_meta(doc, meta);
-                    doc.touch(actor, now);
-                    Ok(doc.version)
-                },
-                |version: &u32, _: &SecretDoc| journal(Some(*version)),
-            )
-            .map(drop),
+        } => Change::Create {
+            name,
+            value: NewValue {
+                generator,
+                ..NewValue::text(value)
+            },
+            meta: full_patch(meta),
+        },
+        SaveOp::Edit { name, meta } => Change::Edit {
+            name,
+            meta: full_patch(meta),
+            compromised: None,
+        },
         SaveOp::Rotate {
             name,
             value,
             reason,
             generator,
-        } => store
-            .update(
-                keys,
-                &name,
-                read_back,
-                |doc| {
-                    if doc.value == value {
-                        return Err(WardError::Usage(
-                            "the new value is the same as the current one".into(),
-                        ));
-                    }
-                    doc.set_value(value, Encoding::Utf8, actor, reason, now, keep);
-                    if generator.is_some() {
-                        doc.generator = generator;
-                    }
-                    Ok(doc.version)
-                },
-                |version: &u32, _: &SecretDoc| journal(Some(*version)),
-            )
-            .map(drop),
-        SaveOp::Rename { from, to } => store
-            .rename(keys, &from, &to, actor, read_back, |v| journal(Some(v)))
-            .map(drop),
-        SaveOp::Delete { name } => store.remove(&name, || journal(None)),
-        SaveOp::Compromise { name, reason } => store
-            .update(
-                keys,
-                &name,
-                read_back,
-                |doc| {
-                    doc.compromised = Some(Compromised {
-                        since: now,
-                        by: actor.to_string(),
-                        reason,
-                    });
-                    doc.touch(actor, now);
-                    Ok(doc.version)
-                },
-                |version: &u32, _: &SecretDoc| journal(Some(*version)),
-            )
-            .map(drop),
+        } => Change::Rotate {
+            name,
+            value: NewValue {
+                generator,
+                ..NewValue::text(value)
+            },
+            reason,
+        },
+        SaveOp::Rename { from, to } => Change::Move { from, to },
+        SaveOp::Delete { name } => Change::Delete { name },
+        SaveOp::Compromise { name, reason } => Change::Edit {
+            name,
+            meta: MetaPatch::default(),
+            compromised: Some(reason),
+        },
     }
 }

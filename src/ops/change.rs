@@ -1,0 +1,324 @@
+//! Every change to a secret: create, set, edit, rotate, compromise, move,
+//! delete. One place for what each refuses, what it records, and what it
+//! says happened.
+
+use super::Journal;
+use crate::audit::{Action, Event};
+use crate::error::{Result, WardError};
+use crate::policy::{Compromised, Interval};
+use crate::store::document::GeneratorSpec;
+use crate::store::{Encoding, Keyring, Kind, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Who changes what, where, and how it is recorded.
+pub struct Writer<'a> {
+    pub store: &'a Store,
+    pub keys: &'a Keyring,
+    pub actor: &'a str,
+    /// Previous values kept per secret (config `history_limit`).
+    pub history_limit: usize,
+    /// Write even when none of the user's identities could read the result
+    /// back (`--force`; the TUI never forces).
+    pub force: bool,
+    pub journal: &'a dyn Journal,
+    pub now: DateTime<Utc>,
+}
+
+/// A value to store, with the generator settings that made it (kept for
+/// the next `rotate --generate`).
+pub struct NewValue {
+    pub value: SecretValue,
+    pub encoding: Encoding,
+    pub generator: Option<GeneratorSpec>,
+}
+
+impl NewValue {
+    pub fn text(value: SecretValue) -> NewValue {
+        NewValue {
+            value,
+            encoding: Encoding::Utf8,
+            generator: None,
+        }
+    }
+}
+
+/// Metadata to change; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetaPatch {
+    pub kind: Option<Kind>,
+    pub owner: Option<Option<String>>,
+    /// Replaces every tag.
+    pub tags: Option<Vec<String>>,
+    /// Added (when missing) after `tags`, then `untag` removed.
+    pub add_tags: Vec<String>,
+    pub untag: Vec<String>,
+    pub url: Option<Option<String>>,
+    pub notes: Option<Option<String>>,
+    pub expires: Option<Option<NaiveDate>>,
+    pub rotate_every: Option<Option<Interval>>,
+}
+
+impl MetaPatch {
+    /// Whether the patch names any field at all.
+    pub fn is_empty(&self) -> bool {
+        *self == MetaPatch::default()
+    }
+
+    fn apply(&self, doc: &mut SecretDoc) {
+        if let Some(kind) = self.kind {
+            doc.kind = kind;
+        }
+        if let Some(owner) = &self.owner {
+            doc.owner = owner.clone();
+        }
+        if let Some(tags) = &self.tags {
+            doc.tags = tags.clone();
+        }
+        for tag in &self.add_tags {
+            if !doc.tags.contains(tag) {
+                doc.tags.push(tag.clone());
+            }
+        }
+        doc.tags.retain(|t| !self.untag.contains(t));
+        if let Some(url) = &self.url {
+            doc.url = url.clone();
+        }
+        if let Some(notes) = &self.notes {
+            doc.notes = notes.clone();
+        }
+        if let Some(expires) = self.expires {
+            doc.expires = expires;
+        }
+        if let Some(every) = self.rotate_every {
+            doc.rotate_every = every;
+        }
+    }
+}
+
+/// One change to the store.
+pub enum Change {
+    /// A new secret; an existing name is refused.
+    Create {
+        name: SecretPath,
+        value: NewValue,
+        meta: MetaPatch,
+    },
+    /// `ward set`: creates, or gives a new value (the old one goes to history
+    /// with `reason`); the same value as now changes only the metadata.
+    Set {
+        name: SecretPath,
+        value: NewValue,
+        meta: MetaPatch,
+        reason: Option<String>,
+    },
+    /// Metadata only, and with `compromised` the compromised flag (with its
+    /// reason, possibly none). A change naming nothing is refused.
+    Edit {
+        name: SecretPath,
+        meta: MetaPatch,
+        compromised: Option<Option<String>>,
+    },
+    /// A new value for an existing secret; the same value is refused.
+    Rotate {
+        name: SecretPath,
+        value: NewValue,
+        reason: Option<String>,
+    },
+    Move {
+        from: SecretPath,
+        to: SecretPath,
+    },
+    Delete {
+        name: SecretPath,
+    },
+}
+
+/// What a change did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The audit action it was recorded as.
+    pub action: Action,
+    /// The secret as it is named now (the destination of a move).
+    pub name: SecretPath,
+    /// The name it had before a move.
+    pub from: Option<SecretPath>,
+    /// The version written (None for a delete).
+    pub version: Option<u32>,
+}
+
+/// The error for a value that equals the current one.
+fn same_value() -> WardError {
+    WardError::Usage("the new value is the same as the current one; nothing was changed".into())
+}
+
+/// Performs `change`: checks it, writes it (refusing a result the user could
+/// not read back unless forced), and records it ahead of the write.
+pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
+    let read_back = ReadBack::unless_forced(w.keys, w.force);
+    let record = |event: Event| w.journal.record(event);
+    match change {
+        Change::Create { name, value, meta } => {
+            let mut doc = SecretDoc::new(value.value, value.encoding, w.actor, w.now);
+            doc.generator = value.generator;
+            meta.apply(&mut doc);
+            let version = doc.version;
+            w.store.create_secret(&name, &doc, read_back, || {
+                record(event(Action::Create, &name, version))
+            })?;
+            Ok(outcome(Action::Create, name, Some(version)))
+        }
+        Change::Set {
+            name,
+            value,
+            meta,
+            reason,
+        } => {
+            let (action, version) = w.store.upsert(
+                w.keys,
+                &name,
+                read_back,
+                |current| {
+                    let (mut doc, action) = match current {
+                        None => (
+                            SecretDoc::new(value.value, value.encoding, w.actor, w.now),
+                            Action::Create,
+                        ),
+                        Some(mut doc) => {
+                            let action =
+                                if doc.value != value.value || doc.encoding != value.encoding {
+                                    doc.set_value(
+                                        value.value,
+                                        value.encoding,
+                                        w.actor,
+                                        reason.clone(),
+                                        w.now,
+                                        w.history_limit,
+                                    );
+                                    Action::Rotate
+                                } else {
+                                    doc.touch(w.actor, w.now);
+                                    Action::Edit
+                                };
+                            (doc, action)
+                        }
+                    };
+                    if value.generator.is_some() {
+                        doc.generator = value.generator;
+                    }
+                    meta.apply(&mut doc);
+                    let version = doc.version;
+                    Ok((doc, (action, version)))
+                },
+                |&(action, version), _| {
+                    let reason = (action == Action::Rotate)
+                        .then_some(reason.as_deref())
+                        .flatten();
+                    record(event(action, &name, version).reason(reason))
+                },
+            )?;
+            Ok(outcome(action, name, Some(version)))
+        }
+        Change::Edit {
+            name,
+            meta,
+            compromised,
+        } => {
+            if meta.is_empty() && compromised.is_none() {
+                return Err(WardError::Usage("nothing to change".into()));
+            }
+            let action = if compromised.is_some() {
+                Action::Compromise
+            } else {
+                Action::Edit
+            };
+            let version = w.store.update(
+                w.keys,
+                &name,
+                read_back,
+                |doc| {
+                    meta.apply(doc);
+                    if let Some(reason) = &compromised {
+                        doc.compromised = Some(Compromised {
+                            since: w.now,
+                            by: w.actor.to_string(),
+                            reason: reason.clone(),
+                        });
+                    }
+                    doc.touch(w.actor, w.now);
+                    Ok(doc.version)
+                },
+                |&version, _| {
+                    let reason = compromised.as_ref().and_then(|r| r.as_deref());
+                    record(event(action, &name, version).reason(reason))
+                },
+            )?;
+            Ok(outcome(action, name, Some(version)))
+        }
+        Change::Rotate {
+            name,
+            value,
+            reason,
+        } => {
+            let version = w.store.update(
+                w.keys,
+                &name,
+                read_back,
+                |doc| {
+                    if doc.value == value.value && doc.encoding == value.encoding {
+                        return Err(same_value());
+                    }
+                    doc.set_value(
+                        value.value,
+                        value.encoding,
+                        w.actor,
+                        reason.clone(),
+                        w.now,
+                        w.history_limit,
+                    );
+                    if value.generator.is_some() {
+                        doc.generator = value.generator;
+                    }
+                    Ok(doc.version)
+                },
+                |&version, _| {
+                    record(event(Action::Rotate, &name, version).reason(reason.as_deref()))
+                },
+            )?;
+            Ok(outcome(Action::Rotate, name, Some(version)))
+        }
+        Change::Move { from, to } => {
+            let version = w
+                .store
+                .rename(w.keys, &from, &to, w.actor, read_back, |version| {
+                    record(event(Action::Move, &from, version).to(to.as_str()))
+                })?;
+            Ok(Outcome {
+                action: Action::Move,
+                name: to,
+                from: Some(from),
+                version: Some(version),
+            })
+        }
+        Change::Delete { name } => {
+            w.store.remove(&name, || {
+                record(Event::new(Action::Delete).path(name.as_str()))
+            })?;
+            Ok(outcome(Action::Delete, name, None))
+        }
+    }
+}
+
+fn event(action: Action, name: &SecretPath, version: u32) -> Event {
+    Event::new(action)
+        .path(name.as_str())
+        .version(Some(version))
+}
+
+fn outcome(action: Action, name: SecretPath, version: Option<u32>) -> Outcome {
+    Outcome {
+        action,
+        name,
+        from: None,
+        version,
+    }
+}

@@ -1,0 +1,140 @@
+//! Identities: making a new one, loading them, and recording a failed unlock.
+//! Passphrases come from the caller (a prompt on the terminal, a dialog in
+//! the TUI); nothing here prompts.
+
+use crate::audit::{self, Action, Event};
+use crate::error::{Result, WardError};
+use crate::store::crypto::{self, IdentityLoadError, Keyring, LockKind};
+use crate::store::fsio;
+use age::secrecy::SecretString;
+use std::path::{Path, PathBuf};
+
+/// How many times a passphrase is asked for one identity file (as ssh).
+pub const PASSPHRASE_TRIES: u32 = 3;
+
+/// Why a passphrase is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// The file is protected and no passphrase was given yet.
+    First,
+    /// The last passphrase was wrong; `tries_left` more are allowed after this.
+    Again { tries_left: u32 },
+}
+
+/// Why identities could not be loaded.
+#[derive(Debug)]
+pub enum LoadFailure {
+    /// A protected file, and no passphrase to open it with.
+    NeedsPassphrase { path: PathBuf, kind: LockKind },
+    /// Every passphrase given was wrong.
+    WrongPassphrase { path: PathBuf },
+    /// Missing, unreadable, too open, not an identity…
+    Other(WardError),
+}
+
+impl LoadFailure {
+    pub fn into_ward(self) -> WardError {
+        match self {
+            LoadFailure::NeedsPassphrase { path, kind } => {
+                IdentityLoadError::NeedsPassphrase { path, kind }.into_ward()
+            }
+            LoadFailure::WrongPassphrase { path } => {
+                IdentityLoadError::WrongPassphrase { path }.into_ward()
+            }
+            LoadFailure::Other(e) => e,
+        }
+    }
+}
+
+/// Gives the passphrase for a protected identity file (`path`, what kind of
+/// lock, why it is asked), or None to stop: no terminal, no answer.
+pub type AskPassphrase<'a> =
+    dyn FnMut(&Path, LockKind, Ask) -> Result<Option<SecretString>, WardError> + 'a;
+
+/// Loads every identity file, asking `ask` for the passphrase of a
+/// protected one (up to [`PASSPHRASE_TRIES`] times).
+pub fn load(paths: &[PathBuf], ask: &mut AskPassphrase) -> Result<Keyring, LoadFailure> {
+    let mut keyring = Keyring::default();
+    for path in paths {
+        let mut passphrase: Option<SecretString> = None;
+        let mut kind = LockKind::AgePassphrase;
+        let mut wrong = 0;
+        loop {
+            let why = match keyring.add_file(path, passphrase.as_ref()) {
+                Ok(()) => break,
+                Err(IdentityLoadError::NeedsPassphrase { kind: k, .. }) => {
+                    kind = k;
+                    Ask::First
+                }
+                Err(IdentityLoadError::WrongPassphrase { path }) => {
+                    wrong += 1;
+                    if wrong >= PASSPHRASE_TRIES {
+                        return Err(LoadFailure::WrongPassphrase { path });
+                    }
+                    Ask::Again {
+                        tries_left: PASSPHRASE_TRIES - wrong - 1,
+                    }
+                }
+                Err(IdentityLoadError::Other(e)) => return Err(LoadFailure::Other(e)),
+            };
+            match ask(path, kind, why).map_err(LoadFailure::Other)? {
+                Some(p) => passphrase = Some(p),
+                None if why == Ask::First => {
+                    return Err(LoadFailure::NeedsPassphrase {
+                        path: path.clone(),
+                        kind,
+                    })
+                }
+                None => {
+                    return Err(LoadFailure::WrongPassphrase { path: path.clone() });
+                }
+            }
+        }
+    }
+    Ok(keyring)
+}
+
+/// Loads identities with at most one passphrase, tried once for every
+/// protected file (the TUI's lock screen; no passphrase: a protected file
+/// is [`LoadFailure::NeedsPassphrase`]).
+pub fn load_with(
+    paths: &[PathBuf],
+    passphrase: Option<&SecretString>,
+) -> Result<Keyring, LoadFailure> {
+    load(paths, &mut |_, _, why| {
+        Ok(match why {
+            Ask::First => passphrase.cloned(),
+            Ask::Again { .. } => None,
+        })
+    })
+}
+
+/// Writes a new X25519 identity to `path` (its folder made 0700, the file
+/// 0600), encrypted with `passphrase` when given. Returns its public key.
+/// Refuses to replace an existing file.
+pub fn create(path: &Path, passphrase: Option<&SecretString>) -> Result<String> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(WardError::Exists {
+            what: "an identity".into(),
+            path: path.to_path_buf(),
+        });
+    }
+    let (text, public) = crypto::generate_identity(chrono::Utc::now());
+    let bytes = zeroize::Zeroizing::new(match passphrase {
+        Some(p) => crypto::encrypt_with_passphrase(text.as_bytes(), p),
+        None => text.as_bytes().to_vec(),
+    });
+    if let Some(dir) = path.parent() {
+        fsio::create_private_dir(dir)?;
+    }
+    fsio::atomic_write(path, &bytes)?;
+    Ok(public)
+}
+
+/// Records a failed unlock (wrong passphrase) in the store's audit log. No
+/// key is open yet, so it waits on this machine and the next append seals it.
+pub fn record_failed_unlock(store_root: &Path, actor: &str) -> Result<()> {
+    audit::Log::open(store_root, actor, None)
+        .append_unsealed(Event::new(Action::UnlockFailed).reason(Some("wrong passphrase")))
+        .map(drop)
+}

@@ -1,0 +1,29 @@
+//! The use cases, each once, for both front ends (docs/ARCHITECTURE.md).
+//!
+//! The CLI commands and the TUI's jobs call these; neither writes a change
+//! to the store of its own. An operation validates, refuses what would lock
+//! the user out, writes through the store, and records the audit event
+//! ahead of the write taking effect. It never prompts and never prints:
+//! input (values, passphrases) comes in as data, the outcome goes back as
+//! data, and each front end phrases it.
+
+pub mod change;
+pub mod identity;
+pub mod init;
+
+pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};
+
+use crate::audit::Event;
+
+/// Where an operation's audit events go. The CLI warns on stderr when one
+/// cannot be written, the TUI shows it in the status line; neither fails
+/// the change for it.
+pub trait Journal {
+    fn record(&self, event: Event);
+}
+
+impl<F: Fn(Event)> Journal for F {
+    fn record(&self, event: Event) {
+        self(event)
+    }
+}
