@@ -12,11 +12,17 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// Whether tmux is installed; on CI a missing tmux fails the test.
     fn available() -> bool {
-        Command::new("tmux")
+        let found = Command::new("tmux")
             .arg("-V")
             .output()
-            .is_ok_and(|o| o.status.success())
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found || std::env::var_os("CI").is_none(),
+            "tmux is not installed on CI: .ci/run must install it"
+        );
+        found
     }
 
     fn new(name: &str) -> Tmux {
@@ -273,6 +279,40 @@ fn first_run_in_a_real_terminal_creates_the_store() {
     t.keys(&["q"]);
     assert!(dir.path().join("data/ward/store/.ward/store.toml").exists());
     assert!(dir.path().join("cfg/ward/identity.txt").exists());
+}
+
+/// The TUI's first run makes a store as `ward init` does, and so forgets
+/// what this machine pinned for an earlier store in the same folder: a
+/// re-created store verifies (it used to report a replaced audit key).
+#[test]
+fn first_run_over_a_removed_store_forgets_its_audit_pins() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = make_store(dir.path());
+    std::fs::remove_dir_all(dir.path().join("data/ward/store")).unwrap();
+    env.push(("PATH", path_with_ward()));
+    env.push(("TERM", "xterm-256color".to_string()));
+    let t = Tmux::new("refirstrun");
+    t.start(90, 26, &env);
+    t.keys(&[ward(), "Enter"]);
+    t.wait_for("Welcome to ward");
+    t.keys(&["Enter"]);
+    t.wait_for("no secrets yet");
+    t.keys(&["q"]);
+    let out = Command::new(ward())
+        .args(["audit", "verify"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
