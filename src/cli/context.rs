@@ -2,11 +2,12 @@
 //! identities (loaded on first use, asking for a passphrase on the terminal).
 
 use super::args::Cli;
+use super::prompt::hidden as prompt_passphrase;
 use crate::audit::{self, Event};
 use crate::config::{self, Config};
 use crate::error::{Result, WardError};
 use crate::ops::{self, identity};
-use crate::store::crypto::{prompt_passphrase, Keyring, LockKind};
+use crate::store::crypto::{Keyring, LockKind};
 use crate::store::{SecretPath, Store};
 use std::cell::OnceCell;
 use std::io::IsTerminal;

@@ -2,10 +2,11 @@
 
 use super::args::{Cli, InitArgs};
 use super::context::{identity_paths, load_keyring};
+use super::prompt::hidden as prompt_passphrase;
 use crate::config;
 use crate::error::{exit, Result, WardError};
 use crate::ops::init;
-use crate::store::crypto::{self, prompt_passphrase};
+use crate::store::crypto;
 use crate::store::Store;
 use age::secrecy::ExposeSecret;
 

@@ -9,6 +9,7 @@ mod export;
 mod init;
 mod list;
 mod output;
+mod prompt;
 mod recipients;
 mod report;
 mod secrets;

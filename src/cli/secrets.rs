@@ -6,11 +6,12 @@ use super::args::{
 };
 use super::context::{has_tty, Context};
 use super::output;
+use super::prompt::hidden as prompt_passphrase;
 use crate::audit::{Action, Event};
 use crate::error::{exit, Result, WardError};
 use crate::ops::{self, Change, MetaPatch, NewValue};
 use crate::policy::{parse_date, Compromised, Interval};
-use crate::store::crypto::{prompt_passphrase, read_all_zeroizing};
+use crate::store::crypto::read_all_zeroizing;
 use crate::store::document::GeneratorSpec;
 use crate::store::generate::{self, Charset};
 use crate::store::{Encoding, SecretDoc, SecretPath, SecretValue};

@@ -5,7 +5,7 @@ use crate::error::{IoContext, Result, WardError};
 use age::secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// scrypt work factor used when ward writes a passphrase-protected identity.
 pub const SCRYPT_WORK_FACTOR: u8 = 18;
@@ -492,16 +492,6 @@ pub fn check_private_permissions(path: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Reads a passphrase from the controlling terminal without echo.
-pub fn prompt_passphrase(prompt: &str) -> Result<SecretString> {
-    let mut s = rpassword::prompt_password(prompt).map_err(|e| {
-        WardError::Other(format!("cannot read a passphrase from the terminal: {e}"))
-    })?;
-    let secret = SecretString::from(s.clone());
-    s.zeroize();
-    Ok(secret)
 }
 
 /// Reads a whole stream into zeroizing memory (values from stdin).
