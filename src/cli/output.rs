@@ -21,42 +21,50 @@ pub fn print_line(text: &str) -> crate::error::Result<()> {
         .map_err(|e| crate::error::WardError::io("stdout", e))
 }
 
-/// Prints rows as columns separated by two spaces; every cell is escaped.
+/// Prints rows under a header, columns aligned, every cell escaped for the
+/// terminal.
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
+    // Buffered: stdout is line-buffered, and a 10,000-row table would
+    // otherwise cost a write per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = write_table(&mut out, header, rows).and_then(|()| out.flush());
+}
+
+/// [`table`] into any writer.
+pub fn write_table(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|c| escape(c)).collect())
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
-        for (i, c) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.chars().count());
-            }
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
         }
     }
-    // Buffered: stdout is line-buffered, and a 10,000-row table would
-    // otherwise cost a write per line.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let line = |out: &mut std::io::BufWriter<std::io::StdoutLock>, row: Vec<String>| {
-        let last = row.len().saturating_sub(1);
+    let line = |out: &mut dyn Write, row: &[String]| -> std::io::Result<()> {
         let mut text = String::new();
-        for (i, c) in row.into_iter().enumerate() {
-            if i == last {
-                text.push_str(&c);
-            } else {
+        for (i, c) in row.iter().enumerate() {
+            text.push_str(c);
+            if i + 1 < row.len() {
                 let pad = widths[i].saturating_sub(c.chars().count());
-                text.push_str(&c);
                 text.push_str(&" ".repeat(pad + 2));
             }
         }
-        let _ = writeln!(out, "{}", text.trim_end());
+        writeln!(out, "{}", text.trim_end())
     };
-    line(&mut out, header.iter().map(|h| h.to_string()).collect());
-    for row in cells {
-        line(&mut out, row);
+    line(
+        out,
+        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    )?;
+    for row in &cells {
+        line(out, row)?;
     }
-    let _ = out.flush();
+    Ok(())
 }
 
 pub use crate::words::plural;

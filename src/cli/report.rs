@@ -227,7 +227,7 @@ fn write_table(out: &mut impl Write, review: &Review) -> std::io::Result<()> {
             ]
         })
         .collect();
-    write_aligned(out, &header, &rows)?;
+    super::output::write_table(out, &header, &rows)?;
     let c = review::counts(&review.rows);
     let parts: Vec<String> = c
         .iter()
@@ -247,43 +247,6 @@ fn write_table(out: &mut impl Write, review: &Review) -> std::io::Result<()> {
             "{} could not be read (see the warnings above)",
             plural(review.unreadable.len(), "secret")
         )?;
-    }
-    Ok(())
-}
-
-/// Columns separated by two spaces, every cell escaped for the terminal.
-fn write_aligned(
-    out: &mut impl Write,
-    header: &[&str],
-    rows: &[Vec<String>],
-) -> std::io::Result<()> {
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| escape(c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |out: &mut dyn Write, row: &[String]| -> std::io::Result<()> {
-        let mut text = String::new();
-        for (i, c) in row.iter().enumerate() {
-            text.push_str(c);
-            if i + 1 < row.len() {
-                let pad = widths[i].saturating_sub(c.chars().count());
-                text.push_str(&" ".repeat(pad + 2));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    line(
-        out,
-        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
-    )?;
-    for row in &cells {
-        line(out, row)?;
     }
     Ok(())
 }

@@ -25,6 +25,7 @@
 //! the observation time come from the same clock on a local file system; see
 //! docs/ROTATION.md for the network file system caveat.
 
+use super::hex;
 use super::{SecretDoc, SecretMeta, SecretPath, Store};
 use crate::error::{Result, WardError};
 use crate::store::crypto::{self, Keyring};
@@ -477,10 +478,6 @@ fn now_ns() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
         .unwrap_or(0)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

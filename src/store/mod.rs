@@ -146,7 +146,7 @@ impl Store {
         fsio::create_private_dir(&ward)?;
         let info = StoreInfo {
             format: STORE_FORMAT,
-            id: hex::encode(rand::random::<[u8; 16]>()),
+            id: hex(&rand::random::<[u8; 16]>()),
             created: Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         };
         fsio::atomic_write(&ward.join(RECIPIENTS_FILE), text.as_bytes())?;
@@ -774,10 +774,15 @@ pub fn recipients_text(keys: &[String]) -> String {
     text
 }
 
-mod hex {
-    pub fn encode(bytes: impl AsRef<[u8]>) -> String {
-        bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hexadecimal, for ids and digests in file names and records.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
     }
+    s
 }
 
 #[cfg(test)]
