@@ -625,3 +625,83 @@ fn folder_policies_are_never_read_through_a_link_nor_quoted() {
     assert!(!err.contains("CANARY"), "policy content quoted: {err}");
     assert!(stdout(&out).contains("q/K"));
 }
+
+#[test]
+fn stale_temp_files_anywhere_in_the_store_are_swept_by_the_next_write() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    w.set("q/deep/K", b"v", &[]);
+    let store = w.store();
+    // Left by writers killed mid-write, in folders other than the one the
+    // next write goes to.
+    let stale = [
+        store.join(".ward-tmp-4000001-1-TOP.age"),
+        store.join("q/.ward-tmp-4000001-2-K.age"),
+        store.join("q/deep/.ward-tmp-4000001-3-K.age"),
+    ];
+    // In .ward, the audit key is written under the audit's own lock: only
+    // a temp whose writer is gone may go.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let gone = child.id();
+    child.wait().unwrap();
+    let dead_in_ward = store.join(format!(".ward/.ward-tmp-{gone}-4-recipients"));
+    let live_in_ward = store.join(format!(
+        ".ward/.ward-tmp-{}-5-audit.key.age",
+        std::process::id()
+    ));
+    for f in stale.iter().chain([&dead_in_ward, &live_in_ward]) {
+        write_private(f, b"half a file");
+    }
+    w.set("p/NEW", b"v", &[]);
+    for f in stale.iter().chain([&dead_in_ward]) {
+        assert!(!f.exists(), "{} not swept", f.display());
+    }
+    assert!(live_in_ward.exists(), "a live writer's temp was removed");
+    assert_eq!(w.get("q/deep/K"), b"v");
+}
+
+#[test]
+fn a_new_store_keeps_local_files_out_of_git() {
+    let w = Ward::init();
+    let text = std::fs::read_to_string(w.store().join(".gitignore")).unwrap();
+    for line in ["/.ward/lock", "/.ward/audit/.*.lock", ".ward-tmp-*"] {
+        assert!(text.lines().any(|l| l == line), "{line} missing: {text}");
+    }
+    if !common::have("git") {
+        return;
+    }
+    let git = |args: &[&str]| {
+        let mut c = std::process::Command::new("git");
+        c.arg("-C").arg(w.store()).args(args);
+        w.apply_env(&mut c);
+        c.output().unwrap()
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    let ignored = |path: &str| {
+        git(&["check-ignore", "-q", "--no-index", path])
+            .status
+            .success()
+    };
+    for path in [
+        ".ward/lock",
+        ".ward/audit/.ann@laptop.lock",
+        ".ward/audit/.key.lock",
+        "acme/.ward-tmp-1-2-KEY.age",
+        ".ward/.ward-tmp-1-2-recipients",
+    ] {
+        assert!(ignored(path), "{path} would be committed");
+    }
+    for path in [
+        ".ward/store.toml",
+        ".ward/recipients",
+        ".ward/audit.key.age",
+        ".ward/audit/ann@laptop.jsonl",
+        ".ward/audit/ann@laptop.head",
+        "acme/KEY.age",
+        "acme/.recipients",
+        "acme/.policy.toml",
+        ".gitignore",
+    ] {
+        assert!(!ignored(path), "{path} would be left out of git");
+    }
+}
