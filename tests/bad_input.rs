@@ -705,3 +705,31 @@ fn a_new_store_keeps_local_files_out_of_git() {
         assert!(!ignored(path), "{path} would be left out of git");
     }
 }
+
+#[test]
+fn characters_that_draw_nothing_are_shown_escaped() {
+    let w = Ward::init();
+    let note = "pay\u{202e}gnp.exe \u{2066}x\u{2069} tag\u{e0041}";
+    w.set("p/K", b"v", &["--owner", "ann\u{200d}", "--note", note]);
+    // A file name with a zero-width space: a twin of p/APIKEY to the eye.
+    std::fs::copy(w.file("p/K"), w.store().join("p/API\u{200b}KEY.age")).unwrap();
+    // Pipes get fields byte-exact; listings are always escaped.
+    for args in [&["ls"][..], &["ls", "--long"]] {
+        let out = w.run(args, None);
+        let all = String::from_utf8_lossy(&[out.stdout.clone(), out.stderr.clone()].concat())
+            .into_owned();
+        for raw in ['\u{200b}', '\u{200d}', '\u{202e}', '\u{2066}', '\u{e0041}'] {
+            assert!(!all.contains(raw), "ward {args:?}: raw {raw:?} in {all:?}");
+        }
+    }
+    let names = stdout(&w.ok(&["ls"], None));
+    assert!(names.contains("p/API\\u{200b}KEY"), "{names}");
+    let t = Duration::from_secs(20);
+    let out = common::pty::run_all(w.cmd(&["get", "p/K", "--field", "notes"]), &[], t);
+    assert!(
+        out.transcript
+            .contains("pay\\u{202e}gnp.exe \\u{2066}x\\u{2069} tag\\u{e0041}"),
+        "{:?}",
+        out.transcript
+    );
+}
