@@ -39,7 +39,8 @@ fn needs_escape(c: char) -> bool {
 /// bidirectional override can make a name or note read differently from
 /// what it is (`KEY\u{202e}txt.exe`). These are Unicode's format characters
 /// (category Cf, Unicode 15.1), plus the line and paragraph separators that
-/// some terminals take as a line break.
+/// some terminals take as a line break. New secret names are compared
+/// without them ([`crate::store::name::lookalike_key`]).
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{ad}' // soft hyphen

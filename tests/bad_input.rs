@@ -733,3 +733,73 @@ fn characters_that_draw_nothing_are_shown_escaped() {
         out.transcript
     );
 }
+
+#[test]
+fn new_names_that_would_not_check_out_everywhere_are_refused() {
+    let w = Ward::init();
+    w.set("acme/API_KEY", b"v", &[]);
+    w.set("acme/clé", b"v", &[]);
+    w.set("acme/OTHER", b"v", &[]);
+    let refused = |args: &[&str], needles: &[&str]| {
+        let out = w.expect_code(args, Some(b"value"), exit::USAGE);
+        let err = stderr(&out);
+        assert!(err.contains("invalid secret name"), "{args:?}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: {n:?} not in {err}");
+        }
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            !err.contains('\u{200b}'),
+            "{args:?}: raw invisible character"
+        );
+    };
+    // Names that Windows cannot check out.
+    for bad in [
+        "acme/CON",
+        "acme/nul.txt",
+        "acme/com1",
+        "LPT3/KEY",
+        "acme/db:url",
+        "acme/a<b",
+        "acme/why?",
+        "acme/KEY.",
+        "acme./KEY",
+    ] {
+        refused(&["set", bad], &["Windows"]);
+        refused(&["mv", "acme/OTHER", bad], &["Windows"]);
+        refused(&["set", bad, "-g"], &["Windows"]);
+    }
+    // Twins of existing names, which collide on a case-insensitive checkout
+    // or fool the eye; the message names the existing one, escaped.
+    for (twin, needles) in [
+        ("acme/api_key", &["acme/API_KEY", "letter case"][..]),
+        ("ACME/NEW", &["\"acme\"", "folder", "letter case"]),
+        (
+            "acme/API\u{200b}_KEY",
+            &["acme/API_KEY", "invisible", "u{200b}_KEY"],
+        ),
+        ("acme/cle\u{301}", &["acme/clé", "normalisation"]),
+    ] {
+        refused(&["set", twin], needles);
+        refused(&["mv", "acme/OTHER", twin], needles);
+    }
+    assert_eq!(
+        stdout(&w.ok(&["ls"], None)).lines().collect::<Vec<_>>(),
+        ["acme/API_KEY", "acme/OTHER", "acme/clé"]
+    );
+    // A move may change a secret's own case.
+    w.ok(&["mv", "acme/API_KEY", "acme/Api_Key"], None);
+    // Files that already have such names (from an older ward, or made by
+    // hand) still list, read and update: only creation is refused.
+    for existing in ["acme/CON", "acme/api_key"] {
+        std::fs::copy(w.file("acme/OTHER"), w.file(existing)).unwrap();
+        assert_eq!(w.get(existing), b"v");
+        w.set(existing, b"updated", &[]);
+        assert_eq!(w.get(existing), b"updated");
+    }
+    let names = stdout(&w.ok(&["ls"], None));
+    assert!(
+        names.contains("acme/CON") && names.contains("acme/api_key"),
+        "{names}"
+    );
+}

@@ -348,6 +348,10 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
         ),
         &args.meta,
     )?;
+    // A name that a new secret may not have is refused before the value is typed.
+    if !ctx.store.exists(&name) {
+        ctx.store.check_new_name(&name, None)?;
+    }
     // The generator settings of an existing secret are only needed for --generate.
     let previous = if args.value.generate.is_some() && ctx.store.exists(&name) {
         ctx.store.read(keys, &name)?.generator

@@ -513,6 +513,83 @@ impl Store {
         fsio::atomic_write(&path, &cipher)
     }
 
+    /// Refuses `name` for a *new* secret (set, the TUI's new, a move's
+    /// destination) when it could not be checked out on Windows or macOS
+    /// ([`SecretPath::portability_problem`]), or when it is a twin of an
+    /// existing name in the same folder: the same but for letter case,
+    /// invisible characters or Unicode normalisation, at any level (`Acme/X`
+    /// beside a folder `acme`). Such twins collide on a case-insensitive
+    /// checkout and fool a reader. `replacing`: the secret a move takes the
+    /// name from, which may differ from it by case alone. Existing files
+    /// with such names still load: only creation is refused.
+    pub fn check_new_name(&self, name: &SecretPath, replacing: Option<&SecretPath>) -> Result<()> {
+        let invalid = |reason: String| WardError::InvalidName {
+            name: crate::sanitize::escape(name.as_str()),
+            reason,
+        };
+        if let Some(problem) = name.portability_problem() {
+            return Err(invalid(problem));
+        }
+        let segments: Vec<&str> = name.segments().collect();
+        let mut dir = self.root.clone();
+        for (i, segment) in segments.iter().enumerate() {
+            let leaf = i + 1 == segments.len();
+            let wanted = if leaf {
+                format!("{segment}.{}", name::SECRET_EXT)
+            } else {
+                segment.to_string()
+            };
+            let key = name::lookalike_key(&wanted);
+            // The file a move starts from: `mv acme/KEY acme/key` only changes its case.
+            let moving = replacing
+                .filter(|from| leaf && from.parent() == name.parent())
+                .map(|from| format!("{}.{}", from.leaf(), name::SECRET_EXT));
+            let Ok(entries) = fs::read_dir(&dir) else {
+                break;
+            };
+            for entry in entries.flatten() {
+                let Ok(existing) = entry.file_name().into_string() else {
+                    continue;
+                };
+                if existing == wanted
+                    || existing.starts_with('.')
+                    || moving.as_deref() == Some(existing.as_str())
+                    || name::lookalike_key(&existing) != key
+                {
+                    continue;
+                }
+                let mut twin = segments[..i].join("/");
+                if !twin.is_empty() {
+                    twin.push('/');
+                }
+                let what = match existing.strip_suffix(".age") {
+                    Some(stem) if entry.file_type().is_ok_and(|t| !t.is_dir()) => {
+                        twin.push_str(stem);
+                        "secret"
+                    }
+                    _ => {
+                        twin.push_str(&existing);
+                        "folder"
+                    }
+                };
+                return Err(invalid(format!(
+                    "it differs from the existing {what} \"{}\" {}",
+                    crate::sanitize::escape(&twin),
+                    name::lookalike_difference(&wanted, &existing)
+                )));
+            }
+            if leaf {
+                break;
+            }
+            dir.push(segment);
+            // Nothing below a folder that does not exist yet.
+            if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Creates a new secret; refuses to overwrite one.
     pub fn create_secret(&self, name: &SecretPath, doc: &SecretDoc) -> Result<()> {
         let lock = self.lock()?;
@@ -522,6 +599,7 @@ impl Store {
                 path: self.file_of(name),
             });
         }
+        self.check_new_name(name, None)?;
         self.write_locked(&lock, name, doc)
     }
 
@@ -537,7 +615,10 @@ impl Store {
         let lock = self.lock()?;
         let current = match self.read(keys, name) {
             Ok(doc) => Some(doc),
-            Err(WardError::NotFound { .. }) => None,
+            Err(WardError::NotFound { .. }) => {
+                self.check_new_name(name, None)?;
+                None
+            }
             Err(e) => return Err(e),
         };
         let (doc, out) = change(current)?;
@@ -600,6 +681,7 @@ impl Store {
                 path: self.file_of(to),
             });
         }
+        self.check_new_name(to, Some(from))?;
         let mut doc = self.read(keys, from)?;
         doc.touch(actor, chrono::Utc::now());
         self.write_locked(&lock, to, &doc)?;
@@ -807,6 +889,54 @@ mod tests {
             "ann",
             chrono::Utc::now(),
         )
+    }
+
+    #[test]
+    fn new_names_may_not_be_twins_of_existing_ones() {
+        let (_dir, store) = store();
+        let name = |s: &str| SecretPath::parse(s).unwrap();
+        store
+            .create_secret(&name("acme/api/KEY"), &doc("v"))
+            .unwrap();
+        store.create_secret(&name("acme/clé"), &doc("v")).unwrap();
+        for (twin, existing) in [
+            (
+                "acme/api/key",
+                "the existing secret \"acme/api/KEY\" only in letter case",
+            ),
+            (
+                "acme/API/NEW",
+                "the existing folder \"acme/api\" only in letter case",
+            ),
+            ("Acme/X", "the existing folder \"acme\""),
+            (
+                "acme/api/K\u{200b}EY",
+                "\"acme/api/KEY\" only in invisible characters",
+            ),
+            (
+                "acme/cle\u{301}",
+                "\"acme/clé\" only in Unicode normalisation",
+            ),
+            ("acme/CON", "device name on Windows"),
+        ] {
+            let err = store.create_secret(&name(twin), &doc("v")).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(existing), "{twin:?}: {msg}");
+            assert!(!msg.contains('\u{200b}'), "{msg}");
+            assert!(!store.file_of(&name(twin)).exists());
+        }
+        // Unrelated and merely similar names are fine, and a move may change
+        // a secret's own case.
+        store
+            .create_secret(&name("acme/api/KEYS"), &doc("v"))
+            .unwrap();
+        store.create_secret(&name("acme/cle"), &doc("v")).unwrap();
+        let keys = Keyring::default();
+        let err = store.rename(&keys, &name("acme/api/KEYS"), &name("acme/api/key"), "ann");
+        assert!(err.unwrap_err().to_string().contains("acme/api/KEY"));
+        store
+            .check_new_name(&name("acme/api/key"), Some(&name("acme/api/KEY")))
+            .unwrap();
     }
 
     #[test]
