@@ -520,6 +520,22 @@ fn huge_files_in_the_store_are_refused_from_their_size_alone() {
     let out = refused_as_too_large(&w, &["get", "p/GOOD"], "audit.key.age");
     assert_eq!(out.stdout, b"fine");
 
+    // This actor's audit head, read on every audited command.
+    let head = std::fs::read_dir(w.store().join(".ward/audit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "head"))
+        .expect("a head file");
+    make_huge(&head);
+    let run = bounded(&w, &["get", "p/GOOD"]);
+    assert_eq!(run.output.stdout, b"fine");
+    assert!(
+        run.max_rss_kib < SMALL_MEMORY_KIB,
+        "{} KiB",
+        run.max_rss_kib
+    );
+
     // store.toml: nothing can be done, said at once.
     make_huge(&w.store().join(".ward/store.toml"));
     let out = refused_as_too_large(&w, &["ls"], "store.toml");
