@@ -727,7 +727,9 @@ fn sweep_folder(dir: &Path, top: bool, only_dead_writers: bool) {
         };
         if name.starts_with(fsio::TEMP_MARK.as_bytes()) {
             let alive = || fsio::temp_writer_alive(&String::from_utf8_lossy(name));
-            if !file_type.is_dir() && !(only_dead_writers && alive()) {
+            // In .ward a live writer may own it (see above).
+            let keep = file_type.is_dir() || (only_dead_writers && alive());
+            if !keep {
                 let _ = fs::remove_file(entry.path());
             }
         } else if file_type.is_dir() {
