@@ -681,8 +681,8 @@ impl Store {
                 path: self.file_of(to),
             });
         }
-        self.check_new_name(to, Some(from))?;
         let mut doc = self.read(keys, from)?;
+        self.check_new_name(to, Some(from))?;
         doc.touch(actor, chrono::Utc::now());
         self.write_locked(&lock, to, &doc)?;
         let old = self.secret_file(from)?;
@@ -727,7 +727,7 @@ fn sweep_folder(dir: &Path, top: bool, only_dead_writers: bool) {
         };
         if name.starts_with(fsio::TEMP_MARK.as_bytes()) {
             let alive = || fsio::temp_writer_alive(&String::from_utf8_lossy(name));
-            // In .ward a live writer may own it (see above).
+            // In .ward a live writer may own it (see Store::sweep_stale_temps).
             let keep = file_type.is_dir() || (only_dead_writers && alive());
             if !keep {
                 let _ = fs::remove_file(entry.path());
