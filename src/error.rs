@@ -23,7 +23,8 @@ pub mod exit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WardError {
-    #[error("invalid secret name {name:?}: {reason}")]
+    /// `name` is already escaped for a terminal: shown as it is, quoted.
+    #[error("invalid secret name \"{name}\": {reason}")]
     InvalidName { name: String, reason: String },
 
     #[error("{0}")]

@@ -520,6 +520,22 @@ fn huge_files_in_the_store_are_refused_from_their_size_alone() {
     let out = refused_as_too_large(&w, &["get", "p/GOOD"], "audit.key.age");
     assert_eq!(out.stdout, b"fine");
 
+    // This actor's audit head, read on every audited command.
+    let head = std::fs::read_dir(w.store().join(".ward/audit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "head"))
+        .expect("a head file");
+    make_huge(&head);
+    let run = bounded(&w, &["get", "p/GOOD"]);
+    assert_eq!(run.output.stdout, b"fine");
+    assert!(
+        run.max_rss_kib < SMALL_MEMORY_KIB,
+        "{} KiB",
+        run.max_rss_kib
+    );
+
     // store.toml: nothing can be done, said at once.
     make_huge(&w.store().join(".ward/store.toml"));
     let out = refused_as_too_large(&w, &["ls"], "store.toml");
@@ -624,4 +640,182 @@ fn folder_policies_are_never_read_through_a_link_nor_quoted() {
     );
     assert!(!err.contains("CANARY"), "policy content quoted: {err}");
     assert!(stdout(&out).contains("q/K"));
+}
+
+#[test]
+fn stale_temp_files_anywhere_in_the_store_are_swept_by_the_next_write() {
+    let w = Ward::init();
+    w.set("p/K", b"v", &[]);
+    w.set("q/deep/K", b"v", &[]);
+    let store = w.store();
+    // Left by writers killed mid-write, in folders other than the one the
+    // next write goes to.
+    let stale = [
+        store.join(".ward-tmp-4000001-1-TOP.age"),
+        store.join("q/.ward-tmp-4000001-2-K.age"),
+        store.join("q/deep/.ward-tmp-4000001-3-K.age"),
+    ];
+    // In .ward, the audit key is written under the audit's own lock: only
+    // a temp whose writer is gone may go.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let gone = child.id();
+    child.wait().unwrap();
+    let dead_in_ward = store.join(format!(".ward/.ward-tmp-{gone}-4-recipients"));
+    let live_in_ward = store.join(format!(
+        ".ward/.ward-tmp-{}-5-audit.key.age",
+        std::process::id()
+    ));
+    for f in stale.iter().chain([&dead_in_ward, &live_in_ward]) {
+        write_private(f, b"half a file");
+    }
+    w.set("p/NEW", b"v", &[]);
+    for f in stale.iter().chain([&dead_in_ward]) {
+        assert!(!f.exists(), "{} not swept", f.display());
+    }
+    assert!(live_in_ward.exists(), "a live writer's temp was removed");
+    assert_eq!(w.get("q/deep/K"), b"v");
+}
+
+#[test]
+fn a_new_store_keeps_local_files_out_of_git() {
+    let w = Ward::init();
+    let text = std::fs::read_to_string(w.store().join(".gitignore")).unwrap();
+    for line in ["/.ward/lock", "/.ward/audit/.*.lock", ".ward-tmp-*"] {
+        assert!(text.lines().any(|l| l == line), "{line} missing: {text}");
+    }
+    if !common::have("git") {
+        return;
+    }
+    let git = |args: &[&str]| {
+        let mut c = std::process::Command::new("git");
+        c.arg("-C").arg(w.store()).args(args);
+        w.apply_env(&mut c);
+        c.output().unwrap()
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    let ignored = |path: &str| {
+        git(&["check-ignore", "-q", "--no-index", path])
+            .status
+            .success()
+    };
+    for path in [
+        ".ward/lock",
+        ".ward/audit/.ann@laptop.lock",
+        ".ward/audit/.key.lock",
+        "acme/.ward-tmp-1-2-KEY.age",
+        ".ward/.ward-tmp-1-2-recipients",
+    ] {
+        assert!(ignored(path), "{path} would be committed");
+    }
+    for path in [
+        ".ward/store.toml",
+        ".ward/recipients",
+        ".ward/audit.key.age",
+        ".ward/audit/ann@laptop.jsonl",
+        ".ward/audit/ann@laptop.head",
+        "acme/KEY.age",
+        "acme/.recipients",
+        "acme/.policy.toml",
+        ".gitignore",
+    ] {
+        assert!(!ignored(path), "{path} would be left out of git");
+    }
+}
+
+#[test]
+fn characters_that_draw_nothing_are_shown_escaped() {
+    let w = Ward::init();
+    let note = "pay\u{202e}gnp.exe \u{2066}x\u{2069} tag\u{e0041}";
+    w.set("p/K", b"v", &["--owner", "ann\u{200d}", "--note", note]);
+    // A file name with a zero-width space: a twin of p/APIKEY to the eye.
+    std::fs::copy(w.file("p/K"), w.store().join("p/API\u{200b}KEY.age")).unwrap();
+    // Pipes get fields byte-exact; listings are always escaped.
+    for args in [&["ls"][..], &["ls", "--long"]] {
+        let out = w.run(args, None);
+        let all = String::from_utf8_lossy(&[out.stdout.clone(), out.stderr.clone()].concat())
+            .into_owned();
+        for raw in ['\u{200b}', '\u{200d}', '\u{202e}', '\u{2066}', '\u{e0041}'] {
+            assert!(!all.contains(raw), "ward {args:?}: raw {raw:?} in {all:?}");
+        }
+    }
+    let names = stdout(&w.ok(&["ls"], None));
+    assert!(names.contains("p/API\\u{200b}KEY"), "{names}");
+    let t = Duration::from_secs(20);
+    let out = common::pty::run_all(w.cmd(&["get", "p/K", "--field", "notes"]), &[], t);
+    assert!(
+        out.transcript
+            .contains("pay\\u{202e}gnp.exe \\u{2066}x\\u{2069} tag\\u{e0041}"),
+        "{:?}",
+        out.transcript
+    );
+}
+
+#[test]
+fn new_names_that_would_not_check_out_everywhere_are_refused() {
+    let w = Ward::init();
+    w.set("acme/API_KEY", b"v", &[]);
+    w.set("acme/clé", b"v", &[]);
+    w.set("acme/OTHER", b"v", &[]);
+    let refused = |args: &[&str], needles: &[&str]| {
+        let out = w.expect_code(args, Some(b"value"), exit::USAGE);
+        let err = stderr(&out);
+        assert!(err.contains("invalid secret name"), "{args:?}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: {n:?} not in {err}");
+        }
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            !err.contains('\u{200b}'),
+            "{args:?}: raw invisible character"
+        );
+    };
+    // Names that Windows cannot check out.
+    for bad in [
+        "acme/CON",
+        "acme/nul.txt",
+        "acme/com1",
+        "LPT3/KEY",
+        "acme/db:url",
+        "acme/a<b",
+        "acme/why?",
+        "acme/KEY.",
+        "acme./KEY",
+    ] {
+        refused(&["set", bad], &["Windows"]);
+        refused(&["mv", "acme/OTHER", bad], &["Windows"]);
+        refused(&["set", bad, "-g"], &["Windows"]);
+    }
+    // Twins of existing names, which collide on a case-insensitive checkout
+    // or fool the eye; the message names the existing one, escaped.
+    for (twin, needles) in [
+        ("acme/api_key", &["acme/API_KEY", "letter case"][..]),
+        ("ACME/NEW", &["\"acme\"", "folder", "letter case"]),
+        (
+            "acme/API\u{200b}_KEY",
+            &["acme/API_KEY", "invisible", "u{200b}_KEY"],
+        ),
+        ("acme/cle\u{301}", &["acme/clé", "normalisation"]),
+    ] {
+        refused(&["set", twin], needles);
+        refused(&["mv", "acme/OTHER", twin], needles);
+    }
+    assert_eq!(
+        stdout(&w.ok(&["ls"], None)).lines().collect::<Vec<_>>(),
+        ["acme/API_KEY", "acme/OTHER", "acme/clé"]
+    );
+    // A move may change a secret's own case.
+    w.ok(&["mv", "acme/API_KEY", "acme/Api_Key"], None);
+    // Files that already have such names (from an older ward, or made by
+    // hand) still list, read and update: only creation is refused.
+    for existing in ["acme/CON", "acme/api_key"] {
+        std::fs::copy(w.file("acme/OTHER"), w.file(existing)).unwrap();
+        assert_eq!(w.get(existing), b"v");
+        w.set(existing, b"updated", &[]);
+        assert_eq!(w.get(existing), b"updated");
+    }
+    let names = stdout(&w.ok(&["ls"], None));
+    assert!(
+        names.contains("acme/CON") && names.contains("acme/api_key"),
+        "{names}"
+    );
 }

@@ -39,7 +39,7 @@ impl Head {
     /// `Ok(None)` when there is no head file; `Err` when it is unreadable.
     pub fn read(dir: &Path, chain: &str) -> std::result::Result<Option<Head>, String> {
         let path = Head::path(dir, chain);
-        let text = match fsio::read_file(&path) {
+        let text = match fsio::read_file_max(&path, crate::store::MAX_SMALL_FILE_BYTES) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {

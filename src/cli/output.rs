@@ -86,17 +86,11 @@ pub fn json(value: &serde_json::Value) {
     let _ = out.flush();
 }
 
-/// Whether a terminal may act on `c` although serde_json does not escape it.
+/// Whether a terminal may act on `c` although serde_json does not escape
+/// it: DEL and C1 controls, and every character that draws nothing (the same
+/// set the rest of ward's output escapes, `sanitize::is_invisible`).
 fn unsafe_in_json(c: char) -> bool {
-    matches!(c,
-        '\u{7f}'..='\u{9f}'
-        | '\u{061c}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{2028}' | '\u{2029}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{feff}')
+    matches!(c, '\u{7f}'..='\u{9f}') || crate::sanitize::is_invisible(c)
 }
 
 /// Rewrites the characters of [`unsafe_in_json`] in serialised JSON as

@@ -328,6 +328,10 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
     let keys = ctx.keys()?;
     // Validate metadata before reading a value, so a typo costs no retyping.
     let meta = meta_patch(&args.meta)?;
+    // A name that a new secret may not have is refused before the value is typed.
+    if !ctx.store.exists(&name) {
+        ctx.store.check_new_name(&name, None)?;
+    }
     // The generator settings of an existing secret are only needed for --generate.
     let previous = if args.value.generate.is_some() && ctx.store.exists(&name) {
         ctx.store.read(keys, &name)?.generator

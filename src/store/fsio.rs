@@ -10,7 +10,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const TEMP_MARK: &str = ".ward-tmp-";
+/// How every temp file's name starts.
+pub const TEMP_MARK: &str = ".ward-tmp-";
 
 /// Creates `dir` and its missing parents with mode 0700, fsyncing the parent
 /// of each folder it creates: otherwise a power loss could forget a new folder
@@ -329,14 +330,17 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Removes temp files left in `dir` by a writer that died. Only call this while
-/// holding the store lock: then no live writer owns a temp file.
+/// Removes temp files left in the one folder `dir` by a writer that died
+/// (a small private folder such as the trust book's). Only call this while
+/// holding that folder's lock: then no live writer owns a temp file there.
+/// The store sweeps its whole tree itself ([`crate::store::Store::lock`]).
 pub fn sweep_stale_temps(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(TEMP_MARK) {
+        let is_file = entry.file_type().is_ok_and(|t| !t.is_dir());
+        if is_file && is_temp_name(&entry.file_name().to_string_lossy()) {
             let _ = fs::remove_file(entry.path());
         }
     }
@@ -345,6 +349,33 @@ pub fn sweep_stale_temps(dir: &Path) {
 /// Whether a file name is one of our temp files.
 pub fn is_temp_name(name: &str) -> bool {
     name.starts_with(TEMP_MARK)
+}
+
+/// Whether the process that made the temp file `name` (its pid is in the
+/// name) is still running. A temp name without a pid is nobody's.
+pub fn temp_writer_alive(name: &str) -> bool {
+    let pid = name
+        .strip_prefix(TEMP_MARK)
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|p| p.parse::<u32>().ok())
+        .filter(|&p| p > 0);
+    let Some(pid) = pid else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 /// An exclusive advisory lock on the store, released on drop (or when the
@@ -476,12 +507,15 @@ mod tests {
     }
 
     #[test]
-    fn sweep_removes_only_temps() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(".ward-tmp-1-2-x.age"), b"half").unwrap();
-        fs::write(dir.path().join("keep.age"), b"x").unwrap();
-        sweep_stale_temps(dir.path());
-        assert!(!dir.path().join(".ward-tmp-1-2-x.age").exists());
-        assert!(dir.path().join("keep.age").exists());
+    fn a_temp_names_its_writer() {
+        let mine = format!("{TEMP_MARK}{}-7-x.age", std::process::id());
+        assert!(is_temp_name(&mine) && temp_writer_alive(&mine));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        assert!(!temp_writer_alive(&format!("{TEMP_MARK}{gone}-7-x.age")));
+        assert!(!temp_writer_alive(&format!("{TEMP_MARK}x-7-x.age")));
+        assert!(!temp_writer_alive(&format!("{TEMP_MARK}0-7-x.age")));
+        assert!(!is_temp_name("x.age"));
     }
 }

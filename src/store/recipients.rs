@@ -222,7 +222,7 @@ impl Store {
     /// Reads a recipients file as text, refusing links.
     pub fn read_recipients_text(&self, path: &Path) -> Result<String> {
         fsio::check_no_symlinks(self.root(), path)?;
-        let bytes = fsio::read_file(path).at(path)?;
+        let bytes = fsio::read_file_max(path, super::MAX_SMALL_FILE_BYTES).at(path)?;
         String::from_utf8(bytes).map_err(|_| WardError::Recipients {
             path: path.to_path_buf(),
             cause: "not UTF-8 text".into(),
@@ -321,7 +321,7 @@ impl Store {
     ) -> Result<()> {
         let path = self.file_of(name);
         fsio::check_no_symlinks(self.root(), &path)?;
-        let cipher = fsio::read_file(&path).at(&path)?;
+        let cipher = fsio::read_file_max(&path, super::MAX_SECRET_FILE_BYTES).at(&path)?;
         let plain = keys.decrypt(&path, &cipher)?;
         let fresh = crypto::encrypt(recipients, &plain)?;
         fsio::atomic_write(&path, &fresh)
