@@ -1,7 +1,7 @@
 //! `ward init`: an identity if there is none, and a store encrypted to it.
 
 use super::args::{Cli, InitArgs};
-use super::context::{identity_paths, load_keyring};
+use super::context::load_keyring;
 use crate::audit::{self, Action, Event};
 use crate::config;
 use crate::error::{exit, Result, WardError};
@@ -17,7 +17,7 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
                 what: "a store".into(),
                 path: store_root,
             };
-            let identity = identity_paths(cli).remove(0);
+            let identity = config::identity_paths(&cli.identities).remove(0);
             return Err(if identity.exists() {
                 exists
             } else {
@@ -35,7 +35,7 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
         crypto::Recipient::parse(r)
             .map_err(|cause| WardError::Usage(format!("--recipient: {cause}")))?;
     }
-    let identity = identity_paths(cli).remove(0);
+    let identity = config::identity_paths(&cli.identities).remove(0);
     let now = chrono::Utc::now();
     if identity.exists() {
         println!("Using existing identity {}", identity.display());
