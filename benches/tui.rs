@@ -12,15 +12,14 @@
 //! Plain `fn main`, medians of repeated runs. Under `cargo test` (no
 //! `--bench` argument) it only does a smoke run on 300 secrets.
 
-use clap::Parser;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
 use ward::app::{self, Effect, Msg};
-use ward::cli::Cli;
 use ward::store::Store;
 use ward::tui::session::{Event, Session};
+use ward::tui::Settings;
 
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
@@ -36,15 +35,12 @@ fn main() {
         n + 15,
         t.elapsed().as_secs_f64()
     );
-    let cli = Cli::parse_from([
-        "ward",
-        "--store",
-        demo.store.to_str().unwrap(),
-        "--identity",
-        demo.identity.to_str().unwrap(),
-        "--config",
-        dir.path().join("none.toml").to_str().unwrap(),
-    ]);
+    let settings = Settings {
+        store: demo.store.clone(),
+        identities: vec![demo.identity.clone()],
+        identities_given: true,
+        config: dir.path().join("none.toml"),
+    };
     let today = chrono::Local::now().date_naive();
 
     let cache_dir = dir.path().join("cache");
@@ -57,7 +53,8 @@ fn main() {
         // Start to first frame.
         let start = Instant::now();
         let _ = std::fs::remove_dir_all(&cache_dir);
-        let (mut app, mut session, fx) = ward::tui::prepare(&cli, Instant::now(), today).unwrap();
+        let (mut app, mut session, fx) =
+            ward::tui::prepare(&settings, Instant::now(), today).unwrap();
         session.cache_dir = Some(cache_dir.clone());
         let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
         app::update(&mut app, Msg::Resize(160, 48));
@@ -77,7 +74,7 @@ fn main() {
         // A second start, with the encrypted metadata cache warm.
         {
             let (mut app2, mut session2, fx2) =
-                ward::tui::prepare(&cli, Instant::now(), today).unwrap();
+                ward::tui::prepare(&settings, Instant::now(), today).unwrap();
             session2.cache_dir = Some(cache_dir.clone());
             let start = Instant::now();
             run(&mut app2, &mut session2, fx2);

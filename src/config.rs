@@ -16,6 +16,27 @@ pub fn default_identity() -> PathBuf {
     config_dir().join("identity.txt")
 }
 
+/// The identity files to use: those given (--identity, WARD_IDENTITY; empty
+/// entries are ignored), else the default one. Never empty.
+pub fn identity_paths(given: &[PathBuf]) -> Vec<PathBuf> {
+    let named: Vec<PathBuf> = given
+        .iter()
+        .filter(|p| !p.as_os_str().is_empty())
+        .cloned()
+        .collect();
+    if named.is_empty() {
+        vec![default_identity()]
+    } else {
+        named
+    }
+}
+
+/// Whether identity files were named (--identity, WARD_IDENTITY) rather than
+/// the default one being used.
+pub fn identities_given(given: &[PathBuf]) -> bool {
+    given.iter().any(|p| !p.as_os_str().is_empty())
+}
+
 /// `<config dir>/ward`.
 pub fn config_dir() -> PathBuf {
     base(dirs::config_dir()).join("ward")

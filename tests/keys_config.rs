@@ -2,23 +2,19 @@
 //! (a separate test binary: the bindings in force are process-wide).
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use clap::Parser;
 use ratatui::crossterm::event::KeyCode;
-use ward::cli::Cli;
 use ward::tui::harness::Harness;
+use ward::tui::Settings;
 
-fn cli(dir: &std::path::Path, demo: &ward::demo::Demo, config: &str) -> Cli {
+fn settings(dir: &std::path::Path, demo: &ward::demo::Demo, config: &str) -> Settings {
     let path = dir.join("config.toml");
     std::fs::write(&path, config).unwrap();
-    Cli::parse_from([
-        "ward",
-        "--store",
-        demo.store.to_str().unwrap(),
-        "--identity",
-        demo.identity.to_str().unwrap(),
-        "--config",
-        path.to_str().unwrap(),
-    ])
+    Settings {
+        store: demo.store.clone(),
+        identities: vec![demo.identity.clone()],
+        identities_given: true,
+        config: path,
+    }
 }
 
 #[test]
@@ -29,7 +25,7 @@ fn keys_from_config_drive_dispatch_footer_and_help() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
 
     // A clash is refused with the config file named, before anything starts.
-    let bad = cli(dir.path(), &demo, "[keys]\nreveal = [\"v\"]\n");
+    let bad = settings(dir.path(), &demo, "[keys]\nreveal = [\"v\"]\n");
     let err = Harness::open(&bad, 100, 30, today)
         .err()
         .expect("refused")
@@ -39,7 +35,7 @@ fn keys_from_config_drive_dispatch_footer_and_help() {
         "{err}"
     );
 
-    let good = cli(dir.path(), &demo, "[keys]\nreveal = [\"space\"]\n");
+    let good = settings(dir.path(), &demo, "[keys]\nreveal = [\"space\"]\n");
     let mut h = Harness::open(&good, 120, 40, today).unwrap();
     h.key(KeyCode::Char('g'));
     while h.app.selected_name().map(|n| n.as_str()) != Some("acme/web/TLS_CERT") {

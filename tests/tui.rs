@@ -3,7 +3,6 @@
 //! check both the screen and the store.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use clap::Parser;
 use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyModifiers;
 use ratatui::crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};
@@ -11,13 +10,23 @@ use ratatui::style::Color;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ward::app::{Mode, Msg};
-use ward::cli::Cli;
 use ward::store::{Encoding, Keyring, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
 use ward::tui::harness::Harness;
+use ward::tui::Settings;
 
 /// The fixed "today" of every test, so dates and statuses never drift.
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+/// The TUI's settings for a store, one identity and a config file.
+fn settings(store: &Path, identity: &Path, config: &Path) -> Settings {
+    Settings {
+        store: store.to_path_buf(),
+        identities: vec![identity.to_path_buf()],
+        identities_given: true,
+        config: config.to_path_buf(),
+    }
 }
 
 struct Fixture {
@@ -47,20 +56,12 @@ impl Fixture {
         }
     }
 
-    fn cli(&self) -> Cli {
-        Cli::parse_from([
-            "ward",
-            "--store",
-            self.store.to_str().unwrap(),
-            "--identity",
-            self.identity.to_str().unwrap(),
-            "--config",
-            self.config.to_str().unwrap(),
-        ])
+    fn settings(&self) -> Settings {
+        settings(&self.store, &self.identity, &self.config)
     }
 
     fn open(&self, w: u16, h: u16) -> Harness {
-        let mut h = Harness::open(&self.cli(), w, h, today()).unwrap();
+        let mut h = Harness::open(&self.settings(), w, h, today()).unwrap();
         h.app.store_label = "~/demo/store".into();
         h
     }
@@ -214,17 +215,13 @@ fn snapshot_dialogs_and_overlays() {
 #[test]
 fn snapshot_first_run() {
     let dir = tempfile::tempdir().unwrap();
-    let cli = Cli::parse_from([
-        "ward",
-        "--store",
-        dir.path().join("store").to_str().unwrap(),
-        "--identity",
-        dir.path().join("id.txt").to_str().unwrap(),
-        "--config",
-        dir.path().join("none.toml").to_str().unwrap(),
-    ]);
+    let settings = settings(
+        &dir.path().join("store"),
+        &dir.path().join("id.txt"),
+        &dir.path().join("none.toml"),
+    );
     for (w, h) in [(80u16, 24u16), (160, 48)] {
-        let mut app = Harness::open(&cli, w, h, today()).unwrap();
+        let mut app = Harness::open(&settings, w, h, today()).unwrap();
         let screen = app.screen().replace(dir.path().to_str().unwrap(), "/tmp/T");
         assert_snapshot!(format!("first_run_{w}x{h}"), screen);
     }
@@ -585,16 +582,8 @@ fn first_run_creates_identity_and_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let id = dir.path().join("cfg/id.txt");
-    let cli = Cli::parse_from([
-        "ward",
-        "--store",
-        store.to_str().unwrap(),
-        "--identity",
-        id.to_str().unwrap(),
-        "--config",
-        dir.path().join("none.toml").to_str().unwrap(),
-    ]);
-    let mut app = Harness::open(&cli, 80, 24, today()).unwrap();
+    let settings = settings(&store, &id, &dir.path().join("none.toml"));
+    let mut app = Harness::open(&settings, 80, 24, today()).unwrap();
     app.type_text("pw")
         .key(KeyCode::Tab)
         .type_text("px")
@@ -1084,7 +1073,7 @@ fn the_metadata_cache_is_used_and_never_wrong() {
     let cache = f._dir.path().join("cache");
     let open = |f: &Fixture| {
         let mut h =
-            Harness::open_with_cache(&f.cli(), 100, 30, today(), Some(cache.clone())).unwrap();
+            Harness::open_with_cache(&f.settings(), 100, 30, today(), Some(cache.clone())).unwrap();
         h.app.store_label = "~/demo/store".into();
         h
     };
@@ -1151,16 +1140,8 @@ fn first_run_with_an_existing_protected_identity_asks_for_its_passphrase() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let cli = Cli::parse_from([
-        "ward",
-        "--store",
-        store.to_str().unwrap(),
-        "--identity",
-        id.to_str().unwrap(),
-        "--config",
-        dir.path().join("none.toml").to_str().unwrap(),
-    ]);
-    let mut app = Harness::open(&cli, 100, 30, today()).unwrap();
+    let settings = settings(&store, &id, &dir.path().join("none.toml"));
+    let mut app = Harness::open(&settings, 100, 30, today()).unwrap();
     let s = app.screen();
     assert!(
         s.contains("exists, reused") && s.contains("If that identity has a passphrase"),

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod detail;
 pub mod form;
 pub mod input;
+pub mod layout;
 pub mod review_view;
 pub mod tree;
 
@@ -389,7 +390,7 @@ impl App {
 
 /// The tree's height in rows, for scrolling (from the same layout the renderer uses).
 fn tree_height(app: &App) -> usize {
-    crate::ui::layout::compute(app.viewport, app.focus)
+    layout::compute(app.viewport, app.focus)
         .tree
         .height
         .saturating_sub(2) as usize
@@ -1052,7 +1053,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     if !matches!(app.mode, Mode::Normal) {
         return Vec::new();
     }
-    let layout = crate::ui::layout::compute(app.viewport, app.focus);
+    let layout = layout::compute(app.viewport, app.focus);
     let pos = Position::new(m.column, m.row);
     let in_tree = layout.tree.contains(pos);
     match m.kind {

@@ -125,12 +125,6 @@ impl AuditKey {
     }
 }
 
-/// `<data dir>/ward/audit-pins`: what this machine pinned (see
-/// [`super::local`]).
-pub fn pin_file() -> PathBuf {
-    super::local::Local::default().pin_file()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

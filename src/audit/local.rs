@@ -38,6 +38,11 @@ impl Default for Local {
     }
 }
 
+/// `<data dir>/ward/audit-pins`: what this machine pinned.
+pub fn pin_file() -> PathBuf {
+    Local::default().pin_file()
+}
+
 /// Whether this machine has seen the store's audit key before.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PinStatus {
@@ -92,7 +97,7 @@ impl PinStatus {
         };
         Some(format!(
             "{what}; if that is expected, remove the store's line from {}",
-            super::pin_file().display()
+            pin_file().display()
         ))
     }
 }

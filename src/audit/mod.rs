@@ -28,8 +28,8 @@ mod record;
 mod verify;
 
 pub use crosscheck::{cross_check, Mismatch};
-pub use key::{pin_file, AuditKey, KEY_FILE};
-pub use local::{Local, PinStatus};
+pub use key::{AuditKey, KEY_FILE};
+pub use local::{pin_file, Local, PinStatus};
 pub use log::Log;
 pub use read::{
     activity_per_day, chain_files, read_all, read_all_with, Entry, Filter, ReadProblem, Timeline,

@@ -78,7 +78,7 @@ pub enum Command {
     #[command(after_help = EXEC_HELP)]
     Exec(ExecArgs),
     /// Show or change who secrets are encrypted to, re-encrypting them
-    Recipients(super::recipients::RecipientsArgs),
+    Recipients(RecipientsArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -467,6 +467,60 @@ pub enum AuditCommand {
         /// JSON for scripts
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Clone, Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RecipientsArgs {
+    #[command(subcommand)]
+    pub command: Option<RecipientsCommand>,
+    /// The recipients in force for this folder instead of the store's
+    #[arg(long, value_name = "FOLDER")]
+    pub folder: Option<String>,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum RecipientsCommand {
+    /// Show the recipients in force and the file they come from (the default)
+    List {
+        /// The recipients in force for this folder instead of the store's
+        #[arg(long, value_name = "FOLDER")]
+        folder: Option<String>,
+        /// JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add public keys and re-encrypt every secret they should read
+    Add {
+        /// age1…, "ssh-ed25519 AAAA… [comment]", "ssh-rsa AAAA… [comment]"
+        #[arg(required = true, value_name = "KEY")]
+        keys: Vec<String>,
+        /// Change FOLDER/.recipients (created from the list in force) instead of .ward/recipients
+        #[arg(long, value_name = "FOLDER")]
+        folder: Option<String>,
+    },
+    /// Remove public keys and re-encrypt every secret they could read
+    Rm {
+        #[arg(required = true, value_name = "KEY")]
+        keys: Vec<String>,
+        /// Change FOLDER/.recipients (created from the list in force) instead of .ward/recipients
+        #[arg(long, value_name = "FOLDER")]
+        folder: Option<String>,
+        /// Remove even the keys of your own identities (you lose access)
+        #[arg(long, short = 'f')]
+        force: bool,
+    },
+    /// Re-encrypt every secret (under FOLDER) to its recipients file as it is now
+    Reencrypt {
+        #[arg(long, value_name = "FOLDER")]
+        folder: Option<String>,
+        /// Re-encrypt even to a recipients file that holds none of your keys (you lose access)
+        #[arg(long, short = 'f')]
+        force: bool,
     },
 }
 

@@ -33,8 +33,8 @@ impl Context {
             actor: config.actor(),
             config,
             store,
-            identity_paths: identity_paths(cli),
-            identity_given: identity_given(cli),
+            identity_paths: config::identity_paths(&cli.identities),
+            identity_given: config::identities_given(&cli.identities),
             keyring: OnceCell::new(),
         })
     }
@@ -112,27 +112,6 @@ impl ops::Journal for Context {
     fn record(&self, event: Event) {
         self.audit(event)
     }
-}
-
-/// Identity files from --identity/WARD_IDENTITY, else the default one.
-pub fn identity_paths(cli: &Cli) -> Vec<PathBuf> {
-    let given: Vec<PathBuf> = cli
-        .identities
-        .iter()
-        .filter(|p| !p.as_os_str().is_empty())
-        .cloned()
-        .collect();
-    if given.is_empty() {
-        vec![config::default_identity()]
-    } else {
-        given
-    }
-}
-
-/// Whether identity files were named (--identity, WARD_IDENTITY) rather than
-/// the default one being used.
-pub fn identity_given(cli: &Cli) -> bool {
-    cli.identities.iter().any(|p| !p.as_os_str().is_empty())
 }
 
 /// Loads every identity file, asking on the terminal for passphrases (three

@@ -1,7 +1,7 @@
 //! `ward init`: an identity if there is none, and a store encrypted to it.
 
 use super::args::{Cli, InitArgs};
-use super::context::{identity_paths, load_keyring};
+use super::context::load_keyring;
 use super::prompt::hidden as prompt_passphrase;
 use crate::config;
 use crate::error::{exit, Result, WardError};
@@ -18,7 +18,7 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
                 what: "a store".into(),
                 path: store_root,
             };
-            let identity = identity_paths(cli).remove(0);
+            let identity = config::identity_paths(&cli.identities).remove(0);
             return Err(if identity.exists() {
                 exists
             } else {
@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
         crypto::Recipient::parse(r)
             .map_err(|cause| WardError::Usage(format!("--recipient: {cause}")))?;
     }
-    let identity = identity_paths(cli).remove(0);
+    let identity = config::identity_paths(&cli.identities).remove(0);
     let passphrase;
     // A new identity's passphrase is typed twice; an existing protected one
     // is opened with the usual prompt.

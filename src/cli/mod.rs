@@ -17,12 +17,14 @@ mod secrets;
 pub use args::{Cli, Command};
 pub use context::Context;
 
+use crate::config::{self, Config};
 use crate::error::{exit, Result, WardError};
+use crate::tui::Settings;
 
 /// Runs one CLI command and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command.clone() {
-        None => crate::tui::run(&cli).map(|()| exit::OK),
+        None => crate::tui::run(&tui_settings(&cli)).map(|()| exit::OK),
         Some(command) => dispatch(&cli, command),
     };
     match result {
@@ -75,6 +77,16 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
     }
 }
 
+/// What the TUI needs from the arguments, with the defaults filled in.
+pub fn tui_settings(cli: &Cli) -> Settings {
+    Settings {
+        store: cli.store.clone().unwrap_or_else(config::default_store),
+        identities: config::identity_paths(&cli.identities),
+        identities_given: config::identities_given(&cli.identities),
+        config: cli.config.clone().unwrap_or_else(Config::default_path),
+    }
+}
+
 /// A secret that is not there: say when the name is a folder, or which
 /// existing name was probably meant.
 fn explain_not_found(ctx: &Context, e: WardError) -> WardError {
@@ -108,11 +120,12 @@ fn demo(cli: &Cli) -> Result<i32> {
             .map_err(|e| crate::error::WardError::io(dir.path(), e))?;
     }
     let demo = crate::demo::create(dir.path())?;
-    let mut demo_cli = cli.clone();
-    demo_cli.store = Some(demo.store.clone());
-    demo_cli.identities = vec![demo.identity.clone()];
-    demo_cli.command = None;
-    crate::tui::run(&demo_cli)?;
+    crate::tui::run(&Settings {
+        store: demo.store.clone(),
+        identities: vec![demo.identity.clone()],
+        identities_given: true,
+        ..tui_settings(cli)
+    })?;
     eprintln!(
         "The demo store in {} has been removed.",
         dir.path().display()

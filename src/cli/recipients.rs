@@ -1,6 +1,7 @@
 //! `ward recipients`: show, add and remove the keys a store (or a folder) is
 //! encrypted to, re-encrypting what the change governs (docs/CLI.md).
 
+use super::args::{RecipientsArgs, RecipientsCommand};
 use super::context::Context;
 use super::output::{self, plural};
 use crate::audit::{Action, AuditKey, Event};
@@ -8,7 +9,6 @@ use crate::error::{exit, Result, WardError};
 use crate::sanitize::escape;
 use crate::store::recipients::{self as recip, key_id, short_key};
 use crate::store::{fsio, Keyring, ReadBack, SecretPath, Store, FOLDER_RECIPIENTS};
-use clap::{Args, Subcommand};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -19,60 +19,6 @@ use std::sync::Mutex;
 const PROGRESS_FROM: usize = 50;
 /// Rotation candidates named after `rm`; the rest are counted.
 const CANDIDATES_SHOWN: usize = 20;
-
-#[derive(Clone, Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct RecipientsArgs {
-    #[command(subcommand)]
-    pub command: Option<RecipientsCommand>,
-    /// The recipients in force for this folder instead of the store's
-    #[arg(long, value_name = "FOLDER")]
-    pub folder: Option<String>,
-    /// JSON for scripts
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Clone, Debug, Subcommand)]
-pub enum RecipientsCommand {
-    /// Show the recipients in force and the file they come from (the default)
-    List {
-        /// The recipients in force for this folder instead of the store's
-        #[arg(long, value_name = "FOLDER")]
-        folder: Option<String>,
-        /// JSON for scripts
-        #[arg(long)]
-        json: bool,
-    },
-    /// Add public keys and re-encrypt every secret they should read
-    Add {
-        /// age1…, "ssh-ed25519 AAAA… [comment]", "ssh-rsa AAAA… [comment]"
-        #[arg(required = true, value_name = "KEY")]
-        keys: Vec<String>,
-        /// Change FOLDER/.recipients (created from the list in force) instead of .ward/recipients
-        #[arg(long, value_name = "FOLDER")]
-        folder: Option<String>,
-    },
-    /// Remove public keys and re-encrypt every secret they could read
-    Rm {
-        #[arg(required = true, value_name = "KEY")]
-        keys: Vec<String>,
-        /// Change FOLDER/.recipients (created from the list in force) instead of .ward/recipients
-        #[arg(long, value_name = "FOLDER")]
-        folder: Option<String>,
-        /// Remove even the keys of your own identities (you lose access)
-        #[arg(long, short = 'f')]
-        force: bool,
-    },
-    /// Re-encrypt every secret (under FOLDER) to its recipients file as it is now
-    Reencrypt {
-        #[arg(long, value_name = "FOLDER")]
-        folder: Option<String>,
-        /// Re-encrypt even to a recipients file that holds none of your keys (you lose access)
-        #[arg(long, short = 'f')]
-        force: bool,
-    },
-}
 
 pub fn run(ctx: &Context, args: RecipientsArgs) -> Result<i32> {
     match args.command {

@@ -85,14 +85,10 @@ impl Keyring {
     /// encrypted to them could be read back. Keys compare by their key part
     /// (an SSH comment does not count).
     pub fn can_read(&self, recipients: &[Recipient]) -> bool {
-        let mine: Vec<String> = self
-            .public_keys
-            .iter()
-            .map(|k| super::recipients::key_id(k))
-            .collect();
+        let mine: Vec<String> = self.public_keys.iter().map(|k| key_id(k)).collect();
         recipients
             .iter()
-            .any(|r| mine.contains(&super::recipients::key_id(&r.to_string())))
+            .any(|r| mine.contains(&key_id(&r.to_string())))
     }
 
     /// Loads one identity file and adds its keys. A passphrase, when the file
@@ -354,6 +350,20 @@ pub fn encrypt_with_passphrase(plaintext: &[u8], pass: &SecretString) -> Vec<u8>
         .and_then(|armor| armor.finish())
         .expect("writing to memory");
     out
+}
+
+/// The key part of a recipient line, for comparisons: `age1…` in lower case,
+/// or `ssh-… BASE64` without the comment.
+pub fn key_id(line: &str) -> String {
+    let line = line.trim();
+    if line.starts_with("ssh-") {
+        line.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        line.to_ascii_lowercase()
+    }
 }
 
 /// A recipient public key from a recipients file.

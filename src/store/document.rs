@@ -3,7 +3,7 @@
 //! The secret value lives in [`SecretValue`], which zeroizes on drop and never
 //! prints itself through `Debug`, so a panic or a log line cannot leak it.
 
-use crate::policy::{Compromised, Interval};
+use super::policy_data::{Compromised, Interval};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

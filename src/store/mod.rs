@@ -9,13 +9,14 @@ pub mod fsio;
 pub mod generate;
 pub mod index;
 pub mod name;
+pub mod policy_data;
 pub mod recipients;
 
 use crate::error::{IoContext, Result, WardError};
-use crate::policy::FolderPolicy;
 pub use crypto::Keyring;
 pub use document::{Encoding, Kind, SecretDoc, SecretMeta, SecretValue};
 pub use name::SecretPath;
+use policy_data::FolderPolicy;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

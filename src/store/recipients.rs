@@ -8,26 +8,13 @@
 //! document changes (not even `updated`). A file this user cannot decrypt is
 //! reported and left exactly as it is.
 
+pub use super::crypto::key_id;
 use super::crypto::{self, Keyring, Recipient};
 use super::{fsio, ReadBack, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
 use crate::error::{IoContext, Result, WardError};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The key part of a recipient line, for comparisons: `age1…` in lower case,
-/// or `ssh-… BASE64` without the comment.
-pub fn key_id(line: &str) -> String {
-    let line = line.trim();
-    if line.starts_with("ssh-") {
-        line.split_whitespace()
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(" ")
-    } else {
-        line.to_ascii_lowercase()
-    }
-}
 
 /// A short form of a key for messages and the audit log:
 /// `age1ql3z7hjy…cac8p`, `ssh-ed25519 …UB7VHtZO4Tsv (bob@server)`.

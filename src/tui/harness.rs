@@ -2,8 +2,8 @@
 //! inline: what the tests and benchmarks use instead of a terminal.
 
 use super::session::{Event, Job, Session};
+use super::Settings;
 use crate::app::{self, App, Effect, Msg};
-use crate::cli::Cli;
 use crate::clipboard::{AutoClear, FakeClipboard};
 use crate::error::Result;
 use ratatui::backend::TestBackend;
@@ -23,22 +23,27 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Opens the app on the store and identities named in `cli`, at `width`×`height`.
-    pub fn open(cli: &Cli, width: u16, height: u16, today: chrono::NaiveDate) -> Result<Harness> {
-        Harness::open_with_cache(cli, width, height, today, None)
+    /// Opens the app on the store and identities of `settings`, at `width`×`height`.
+    pub fn open(
+        settings: &Settings,
+        width: u16,
+        height: u16,
+        today: chrono::NaiveDate,
+    ) -> Result<Harness> {
+        Harness::open_with_cache(settings, width, height, today, None)
     }
 
     /// Like [`Harness::open`], with the metadata cache in `cache_dir` (None:
     /// no cache, so tests never touch the user's cache folder).
     pub fn open_with_cache(
-        cli: &Cli,
+        settings: &Settings,
         width: u16,
         height: u16,
         today: chrono::NaiveDate,
         cache_dir: Option<std::path::PathBuf>,
     ) -> Result<Harness> {
         let now = Instant::now();
-        let (app, mut session, fx) = super::prepare(cli, now, today)?;
+        let (app, mut session, fx) = super::prepare(settings, now, today)?;
         session.cache_dir = cache_dir;
         // A fake clipboard: tests see what was copied and when it clears.
         let clipboard = FakeClipboard::new();

@@ -6,17 +6,33 @@ pub mod session;
 pub mod terminal;
 
 use crate::app::{self, App, Effect, FirstRun, LockScreen, Mode, Msg, Timings};
-use crate::cli::context::identity_paths;
-use crate::cli::Cli;
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::error::{Result, WardError};
 use crate::store::crypto::Keyring;
 use crate::store::Store;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use session::{Event, Session};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// What the TUI needs to start, every default already filled in. The CLI
+/// builds it from its arguments (`cli::tui_settings`); tests and benchmarks
+/// build it directly. Plain paths: nothing of clap's.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The store folder (when there is no store there, the first-run screen
+    /// offers to create one).
+    pub store: PathBuf,
+    /// The identity files, in order; never empty.
+    pub identities: Vec<PathBuf>,
+    /// Whether the identity files were named (--identity, WARD_IDENTITY)
+    /// rather than the default one being used.
+    pub identities_given: bool,
+    /// config.toml (a missing file means the defaults).
+    pub config: PathBuf,
+}
 
 /// Set by SIGHUP/SIGTERM: the loop ends cleanly (terminal restored, values
 /// dropped, a demo store removed) instead of dying where it stands.
@@ -55,14 +71,14 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// Builds the session and the app for a store, without touching the terminal.
 pub fn prepare(
-    cli: &Cli,
+    settings: &Settings,
     now: Instant,
     today: chrono::NaiveDate,
 ) -> Result<(App, Session, Vec<Effect>)> {
-    let config_path = cli.config.clone().unwrap_or_else(Config::default_path);
+    let config_path = settings.config.clone();
     let config = Config::load(&config_path)?;
-    let store_root = cli.store.clone().unwrap_or_else(config::default_store);
-    let ids = identity_paths(cli);
+    let store_root = settings.store.clone();
+    let ids = settings.identities.clone();
     crate::keymap::apply_overrides(&config.keys).map_err(|message| WardError::Config {
         path: config_path.clone(),
         line: None,
@@ -132,7 +148,7 @@ pub fn prepare(
 }
 
 /// Runs the TUI until the user quits.
-pub fn run(cli: &Cli) -> Result<()> {
+pub fn run(settings: &Settings) -> Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || std::fs::File::open("/dev/tty").is_err() {
         return Err(WardError::Usage(
@@ -142,7 +158,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         ));
     }
     let (mut app, mut session, initial) =
-        prepare(cli, Instant::now(), chrono::Local::now().date_naive())?;
+        prepare(settings, Instant::now(), chrono::Local::now().date_naive())?;
     let mut guard = terminal::TerminalGuard::new()
         .map_err(|e| WardError::Other(format!("cannot set up the terminal: {e}")))?;
     let size = guard

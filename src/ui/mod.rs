@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         _ => {}
     }
-    let l = layout::compute(area, app.focus);
+    let l = crate::app::layout::compute(area, app.focus);
     // Full screens: the review (with forms over it) and the audit timeline.
     if matches!(app.mode, Mode::Audit) || app.in_review {
         header::draw(frame, l.header, app, &theme);

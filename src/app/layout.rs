@@ -1,0 +1,104 @@
+//! Where each pane goes for a terminal size. Pure, and owned by the app:
+//! the mouse handler and the renderer (`ui`) both use it, so that clicks land
+//! on what was drawn.
+
+use super::Pane;
+use ratatui::layout::Rect;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub header: Rect,
+    pub tree: Rect,
+    pub detail: Rect,
+    /// The timeline under the detail, when there is room.
+    pub timeline: Rect,
+    pub footer: Rect,
+}
+
+/// Below this width the tree and detail take turns (Tab switches).
+pub const STACK_BELOW_WIDTH: u16 = 70;
+/// From this width the tree takes a fixed share and the detail the rest.
+const TIMELINE_MIN_HEIGHT: u16 = 30;
+
+pub fn compute(area: Rect, focus: Pane) -> Layout {
+    let header_h = 1.min(area.height);
+    let footer_h = if area.height >= 3 { 1 } else { 0 };
+    let body = Rect::new(
+        area.x,
+        area.y + header_h,
+        area.width,
+        area.height.saturating_sub(header_h + footer_h),
+    );
+    let header = Rect::new(area.x, area.y, area.width, header_h);
+    let footer = Rect::new(
+        area.x,
+        area.y + area.height.saturating_sub(footer_h),
+        area.width,
+        footer_h,
+    );
+    let empty = Rect::new(body.x, body.y, 0, 0);
+
+    if area.width < STACK_BELOW_WIDTH {
+        // One pane at a time.
+        let (tree, detail) = match focus {
+            Pane::Tree => (body, empty),
+            Pane::Detail => (empty, body),
+        };
+        return Layout {
+            header,
+            tree,
+            detail,
+            timeline: empty,
+            footer,
+        };
+    }
+    let tree_w = if area.width >= 140 {
+        body.width * 35 / 100
+    } else {
+        body.width * 42 / 100
+    };
+    let tree = Rect::new(body.x, body.y, tree_w, body.height);
+    let right = Rect::new(body.x + tree_w, body.y, body.width - tree_w, body.height);
+    let (detail, timeline) = if body.height >= TIMELINE_MIN_HEIGHT {
+        let tl_h = body.height * 30 / 100;
+        (
+            Rect::new(right.x, right.y, right.width, right.height - tl_h),
+            Rect::new(right.x, right.y + right.height - tl_h, right.width, tl_h),
+        )
+    } else {
+        (
+            right,
+            Rect::new(right.x, right.y + right.height, right.width, 0),
+        )
+    };
+    Layout {
+        header,
+        tree,
+        detail,
+        timeline,
+        footer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panes_fit_inside_the_screen_at_every_size() {
+        for w in 0..200 {
+            for h in 0..60 {
+                let area = Rect::new(0, 0, w, h);
+                for focus in [Pane::Tree, Pane::Detail] {
+                    let l = compute(area, focus);
+                    for r in [l.header, l.tree, l.detail, l.timeline, l.footer] {
+                        assert!(
+                            r.right() <= area.right() && r.bottom() <= area.bottom(),
+                            "{w}x{h} {r:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
