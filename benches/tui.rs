@@ -45,7 +45,6 @@ fn main() {
         "--config",
         dir.path().join("none.toml").to_str().unwrap(),
     ]);
-    let today = chrono::Local::now().date_naive();
 
     let cache_dir = dir.path().join("cache");
     let mut first_frame = Vec::new();
@@ -57,7 +56,7 @@ fn main() {
         // Start to first frame.
         let start = Instant::now();
         let _ = std::fs::remove_dir_all(&cache_dir);
-        let (mut app, mut session, fx) = ward::tui::prepare(&cli, Instant::now(), today).unwrap();
+        let (mut app, mut session, fx) = ward::tui::prepare(&cli, ward::tui::read_clock()).unwrap();
         session.cache_dir = Some(cache_dir.clone());
         let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
         app::update(&mut app, Msg::Resize(160, 48));
@@ -77,7 +76,7 @@ fn main() {
         // A second start, with the encrypted metadata cache warm.
         {
             let (mut app2, mut session2, fx2) =
-                ward::tui::prepare(&cli, Instant::now(), today).unwrap();
+                ward::tui::prepare(&cli, ward::tui::read_clock()).unwrap();
             session2.cache_dir = Some(cache_dir.clone());
             let start = Instant::now();
             run(&mut app2, &mut session2, fx2);

@@ -395,8 +395,9 @@ impl Form {
     }
 
     /// Checks every field and builds the change; on error, focuses the field.
-    pub fn validate(&mut self) -> Option<SaveOp> {
-        match self.try_build() {
+    /// `today` anchors relative dates ("+90d").
+    pub fn validate(&mut self, today: NaiveDate) -> Option<SaveOp> {
+        match self.try_build(today) {
             Ok(op) => {
                 self.error = None;
                 Some(op)
@@ -409,7 +410,7 @@ impl Form {
         }
     }
 
-    fn try_build(&self) -> Result<SaveOp, (FieldKey, String)> {
+    fn try_build(&self, today: NaiveDate) -> Result<SaveOp, (FieldKey, String)> {
         let text = |k| self.get(k).unwrap_or("").trim().to_string();
         let opt = |k| Some(text(k)).filter(|s: &String| !s.is_empty());
         let path =
@@ -426,7 +427,6 @@ impl Form {
             }
         };
         let meta = || -> Result<MetaEdit, (FieldKey, String)> {
-            let today = chrono::Local::now().date_naive();
             let tags: Vec<String> = text(FieldKey::Tags)
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .map(|t| t.trim().to_string())
@@ -524,21 +524,25 @@ pub fn parse_generator(text: &str) -> Result<GeneratorSpec, String> {
 mod tests {
     use super::*;
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
     #[test]
     fn new_form_validates_and_focuses_the_bad_field() {
         let mut f = Form::new_secret(Some("acme"));
-        assert!(f.validate().is_none());
+        assert!(f.validate(today()).is_none());
         assert_eq!(f.focused_key(), FieldKey::Path);
         f.fields[0].input.set("acme/KEY");
-        assert!(f.validate().is_none());
+        assert!(f.validate(today()).is_none());
         assert_eq!(f.focused_key(), FieldKey::Value);
         f.generate();
         let exp = f.index_of(FieldKey::Expires);
         f.fields[exp].input.set("tomorrow");
-        assert!(f.validate().is_none());
+        assert!(f.validate(today()).is_none());
         assert_eq!(f.focused_key(), FieldKey::Expires);
         f.fields[exp].input.set("+30d");
-        match f.validate() {
+        match f.validate(today()) {
             Some(SaveOp::Create {
                 name,
                 value,

@@ -4,6 +4,7 @@
 
 pub mod audit_view;
 pub mod catalog;
+pub mod clock;
 pub mod detail;
 pub mod form;
 pub mod input;
@@ -14,6 +15,7 @@ use crate::keymap::{self, Action, Scope};
 use crate::store::{Listing, SecretDoc, SecretMeta, SecretPath};
 use age::secrecy::SecretString;
 use catalog::{Catalog, MetaState};
+pub use clock::Clock;
 use detail::Detail;
 use form::{Form, SaveOp};
 use input::TextInput;
@@ -37,7 +39,8 @@ pub enum Msg {
     Paste(Pasted),
     Mouse(MouseEvent),
     Resize(u16, u16),
-    Tick(Instant),
+    /// Time passes: the front end's clock, read there (the app never reads one).
+    Tick(Clock),
     /// Names from the file system.
     Listed(Listing),
     /// The store changed on disk (another process, a git pull): names again,
@@ -244,7 +247,8 @@ pub struct App {
     pub notice: Option<Notice>,
     pub timings: Timings,
     pub viewport: Rect,
-    pub now: Instant,
+    /// The time as of the last tick.
+    pub clock: Clock,
     last_input: Instant,
     /// When the store was last checked for changes on disk.
     last_check: Instant,
@@ -263,10 +267,11 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store_label: String, timings: Timings, now: Instant) -> App {
+    pub fn new(store_label: String, timings: Timings, clock: Clock) -> App {
+        let now = clock.now;
         App {
             store_label,
-            catalog: Catalog::default(),
+            catalog: Catalog::empty(clock.today()),
             tree: TreeView::default(),
             detail: Detail::default(),
             focus: Pane::Tree,
@@ -274,7 +279,7 @@ impl App {
             notice: None,
             timings,
             viewport: Rect::new(0, 0, 80, 24),
-            now,
+            clock,
             last_input: now,
             last_check: now,
             quit: false,
@@ -312,7 +317,7 @@ impl App {
         self.notice = Some(Notice {
             text: text.into(),
             kind: NoticeKind::Info,
-            until: self.now + Duration::from_secs(5),
+            until: self.clock.now + Duration::from_secs(5),
         });
     }
 
@@ -320,7 +325,7 @@ impl App {
         self.notice = Some(Notice {
             text: text.into(),
             kind: NoticeKind::Error,
-            until: self.now + Duration::from_secs(10),
+            until: self.clock.now + Duration::from_secs(10),
         });
     }
 
@@ -332,14 +337,10 @@ impl App {
             .map(|e| &e.name)
     }
 
-    /// Starts the app on a listing (names only).
-    pub fn start(
-        &mut self,
-        listing: Listing,
-        lead: crate::policy::Interval,
-        today: chrono::NaiveDate,
-    ) -> Vec<Effect> {
-        self.catalog = Catalog::from_listing(listing, lead, today);
+    /// Starts the app on a listing (names only), with statuses for the
+    /// clock's day.
+    pub fn start(&mut self, listing: Listing, lead: crate::policy::Interval) -> Vec<Effect> {
+        self.catalog = Catalog::from_listing(listing, lead, self.clock.today());
         self.tree.rebuild(&self.catalog);
         // Open on the first secret, so the detail has something to show.
         self.tree.select_first_secret();
@@ -398,21 +399,21 @@ fn tree_height(app: &App) -> usize {
 /// Applies one message; returns the work the runtime must do.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let fx = match msg {
-        Msg::Tick(now) => on_tick(app, now),
+        Msg::Tick(clock) => on_tick(app, clock),
         Msg::Resize(w, h) => {
             app.viewport = Rect::new(0, 0, w, h);
             Vec::new()
         }
         Msg::Key(key) => {
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             on_key(app, key)
         }
         Msg::Paste(text) => {
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             on_paste(app, text)
         }
         Msg::Mouse(m) => {
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             on_mouse(app, m)
         }
         Msg::StoreChanged(listing) => {
@@ -432,10 +433,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Listed(listing) => {
             let lead = app.catalog.lead;
-            let today = app
-                .catalog
-                .today
-                .unwrap_or_else(|| chrono::Local::now().date_naive());
+            let today = app.catalog.today;
             let old = std::mem::take(&mut app.catalog);
             app.catalog = Catalog::from_listing(listing, lead, today);
             // Keep metadata we already have for names that are still there.
@@ -466,7 +464,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
                 let mut fx = Vec::new();
                 if let (Ok(doc), true) = (&result, std::mem::take(&mut app.detail.reveal_pending)) {
-                    app.detail.revealed_until = Some(app.now + app.timings.reveal);
+                    app.detail.revealed_until = Some(app.clock.now + app.timings.reveal);
                     fx.push(Effect::Record(
                         crate::audit::Event::new(crate::audit::Action::Reveal)
                             .path(name.as_str())
@@ -563,8 +561,9 @@ fn after_update(app: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
     fx
 }
 
-fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
-    app.now = now;
+fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {
+    app.clock = clock;
+    let now = clock.now;
     if app.detail.revealed_until.is_some_and(|t| now >= t) {
         app.detail.revealed_until = None;
     }
@@ -610,7 +609,7 @@ fn on_unlocked(app: &mut App, result: Result<(), UnlockFailure>) -> Vec<Effect> 
     match result {
         Ok(()) => {
             app.mode = Mode::Normal;
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             let mut fx = vec![Effect::VerifyAudit];
             fx.extend(app.pending_loads());
             fx.extend(app.follow_selection());
@@ -789,10 +788,10 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             }
         }
         Action::Reveal => {
-            if app.detail.is_revealed(app.now) {
+            if app.detail.is_revealed(app.clock.now) {
                 app.detail.revealed_until = None;
             } else if let Some(version) = app.detail.loaded().map(|d| d.version) {
-                app.detail.revealed_until = Some(app.now + app.timings.reveal);
+                app.detail.revealed_until = Some(app.clock.now + app.timings.reveal);
                 let event = crate::audit::Event::new(crate::audit::Action::Reveal)
                     .path(doc_path(app))
                     .version(Some(version));
@@ -953,7 +952,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
             // Enter moves on until the last field; Ctrl-S saves from anywhere.
             if is_enter && !form.is_last() {
                 form.next();
-            } else if let Some(op) = form.validate() {
+            } else if let Some(op) = form.validate(app.catalog.today) {
                 form.busy = true;
                 return vec![Effect::Save(op)];
             }
@@ -1139,7 +1138,7 @@ fn pick_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
 }
 
 fn audit_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-    let now = chrono::Utc::now();
+    let now = app.clock.utc();
     if app.audit.typing {
         use ratatui::crossterm::event::KeyCode;
         match key.code {

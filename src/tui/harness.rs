@@ -2,7 +2,7 @@
 //! inline: what the tests and benchmarks use instead of a terminal.
 
 use super::session::{Event, Job, Session};
-use crate::app::{self, App, Effect, Msg};
+use crate::app::{self, App, Clock, Effect, Msg};
 use crate::cli::Cli;
 use crate::clipboard::{AutoClear, FakeClipboard};
 use crate::error::Result;
@@ -16,8 +16,9 @@ pub struct Harness {
     pub app: App,
     pub session: Session,
     pub terminal: Terminal<TestBackend>,
-    /// The harness's clock: advanced by `advance`, never by real time.
-    pub now: Instant,
+    /// The harness's clock: advanced by `advance`, never by real time. It
+    /// starts at noon (UTC) on the day given to `open`.
+    pub clock: Clock,
     /// The fake clipboard the app copies to.
     pub clipboard: FakeClipboard,
 }
@@ -37,8 +38,15 @@ impl Harness {
         today: chrono::NaiveDate,
         cache_dir: Option<std::path::PathBuf>,
     ) -> Result<Harness> {
-        let now = Instant::now();
-        let (app, mut session, fx) = super::prepare(cli, now, today)?;
+        let clock = Clock {
+            now: Instant::now(),
+            wall: today
+                .and_hms_opt(12, 0, 0)
+                .expect("noon exists")
+                .and_utc()
+                .with_timezone(&chrono::Local),
+        };
+        let (app, mut session, fx) = super::prepare(cli, clock)?;
         session.cache_dir = cache_dir;
         // A fake clipboard: tests see what was copied and when it clears.
         let clipboard = FakeClipboard::new();
@@ -48,7 +56,7 @@ impl Harness {
             app,
             session,
             terminal,
-            now,
+            clock,
             clipboard,
         };
         h.send(Msg::Resize(width, height));
@@ -74,7 +82,7 @@ impl Harness {
                 }
             }
             // Records queued by synchronous work (copies) are written now.
-            let (jobs, msgs) = self.session.tick(self.now);
+            let (jobs, msgs) = self.session.tick(self.clock.now);
             for job in jobs {
                 next.extend(self.run_job(job));
             }
@@ -128,11 +136,11 @@ impl Harness {
         self
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock (timers and the wall clock) forward, and ticks.
     pub fn advance(&mut self, by: Duration) -> &mut Self {
-        self.now += by;
-        self.send(Msg::Tick(self.now));
-        let (jobs, msgs) = self.session.tick(self.now);
+        self.clock = self.clock.advanced(by);
+        self.send(Msg::Tick(self.clock));
+        let (jobs, msgs) = self.session.tick(self.clock.now);
         let mut fx = Vec::new();
         for job in jobs {
             fx.extend(self.run_job(job));

@@ -5,7 +5,7 @@ pub mod harness;
 pub mod session;
 pub mod terminal;
 
-use crate::app::{self, App, Effect, FirstRun, LockScreen, Mode, Msg, Timings};
+use crate::app::{self, App, Clock, Effect, FirstRun, LockScreen, Mode, Msg, Timings};
 use crate::cli::context::identity_paths;
 use crate::cli::Cli;
 use crate::config::{self, Config};
@@ -53,12 +53,16 @@ fn terminal_hung_up(tty: &std::fs::File, timeout: Duration) -> bool {
 /// How often time-driven state (reveal, countdowns, idle lock) is refreshed.
 const TICK: Duration = Duration::from_millis(100);
 
+/// The real clock: read here (and only here) and fed to the app in ticks.
+pub fn read_clock() -> Clock {
+    Clock {
+        now: Instant::now(),
+        wall: chrono::Local::now(),
+    }
+}
+
 /// Builds the session and the app for a store, without touching the terminal.
-pub fn prepare(
-    cli: &Cli,
-    now: Instant,
-    today: chrono::NaiveDate,
-) -> Result<(App, Session, Vec<Effect>)> {
+pub fn prepare(cli: &Cli, clock: Clock) -> Result<(App, Session, Vec<Effect>)> {
     let config_path = cli.config.clone().unwrap_or_else(Config::default_path);
     let config = Config::load(&config_path)?;
     let store_root = cli.store.clone().unwrap_or_else(config::default_store);
@@ -72,11 +76,10 @@ pub fn prepare(
         reveal: Duration::from_secs(config.reveal_timeout.max(1)),
         idle_lock: Duration::from_secs(config.idle_lock),
     };
-    let mut app = App::new(store_root.display().to_string(), timings, now);
+    let mut app = App::new(store_root.display().to_string(), timings, clock);
     app.mono =
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || config.theme == "mono";
     app.catalog.lead = config.lead_time;
-    app.catalog.today = Some(today);
     let copier = crate::clipboard::SystemCopier::new(crate::clipboard::CopyOptions::new(
         config.clipboard_backend,
         config.clipboard_timeout,
@@ -120,15 +123,15 @@ pub fn prepare(
             ..Default::default()
         });
         // Names show only after unlocking; metadata loads then.
-        let _ = app.start(listing, lead, today);
+        let _ = app.start(listing, lead);
         return Ok((app, session, Vec::new()));
     }
     session.keys = Some(Arc::new(keys));
     session.open_audit();
     session
         .pending_records
-        .push(crate::audit::Event::new(crate::audit::Action::Unlock));
-    let fx = app.start(listing, lead, today);
+        .push(crate::audit::Event::new(crate::audit::Action::Unlock).at(clock.utc()));
+    let fx = app.start(listing, lead);
     Ok((app, session, fx))
 }
 
@@ -142,8 +145,7 @@ pub fn run(cli: &Cli) -> Result<()> {
                 .into(),
         ));
     }
-    let (mut app, mut session, initial) =
-        prepare(cli, Instant::now(), chrono::Local::now().date_naive())?;
+    let (mut app, mut session, initial) = prepare(cli, read_clock())?;
     let mut guard = terminal::TerminalGuard::new()
         .map_err(|e| WardError::Other(format!("cannot set up the terminal: {e}")))?;
     let size = guard
@@ -221,9 +223,9 @@ pub fn run(cli: &Cli) -> Result<()> {
                 pending.extend(app::update(&mut app, msg));
             }
         }
-        let now = Instant::now();
-        pending.extend(app::update(&mut app, Msg::Tick(now)));
-        let (jobs, msgs) = session.tick(now);
+        let clock = read_clock();
+        pending.extend(app::update(&mut app, Msg::Tick(clock)));
+        let (jobs, msgs) = session.tick(clock.now);
         for job in jobs {
             let tx = tx.clone();
             std::thread::spawn(move || job(tx));

@@ -42,7 +42,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         ],
         (Some(name), Some(Ok(doc))) => {
             let loaded = app.catalog.get(name).and_then(|e| e.loaded());
-            let lines = doc_lines(doc, loaded, app.detail.is_revealed(app.now), app, theme);
+            let lines = doc_lines(
+                doc,
+                loaded,
+                app.detail.is_revealed(app.clock.now),
+                app,
+                theme,
+            );
             hang(lines, area.width.saturating_sub(2) as usize)
         }
     };
@@ -83,7 +89,7 @@ fn doc_lines<'a>(
         let left = app
             .detail
             .revealed_until
-            .map(|t| t.saturating_duration_since(app.now).as_secs())
+            .map(|t| t.saturating_duration_since(app.clock.now).as_secs())
             .unwrap_or(0);
         let mut first = true;
         for part in shown.split('\n') {
@@ -174,10 +180,7 @@ fn doc_lines<'a>(
         (None, _) => "none".to_string(),
     };
     lines.push(text("Policy", policy, theme));
-    let today = app
-        .catalog
-        .today
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = app.catalog.today;
     let expires = match doc.expires {
         Some(d) => {
             let left = (d - today).num_days();

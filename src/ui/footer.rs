@@ -14,7 +14,7 @@ pub fn countdown(app: &App) -> Option<String> {
     let clip = app.clip.as_ref()?;
     Some(match clip.clears_at {
         Some(t) => {
-            let left = t.saturating_duration_since(app.now).as_secs();
+            let left = t.saturating_duration_since(app.clock.now).as_secs();
             format!("clipboard clears in {left} s")
         }
         None => "clipboard: never cleared".to_string(),
