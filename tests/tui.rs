@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ward::app::{Mode, Msg};
 use ward::cli::Cli;
+use ward::policy::Status;
 use ward::store::{Encoding, Keyring, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
 use ward::tui::harness::Harness;
 
@@ -977,6 +978,48 @@ fn a_tampered_audit_log_shows_a_warning_in_the_header() {
     let mut app = f.open(160, 40);
     let s = app.screen();
     assert!(s.contains("⚠ audit log: chain broken"), "{s}");
+}
+
+#[test]
+fn statuses_roll_over_at_midnight_in_a_running_tui() {
+    let f = Fixture::demo();
+    // No idle lock: the test waits half a day.
+    std::fs::write(&f.config, "actor = \"tester@host\"\nidle_lock = 0\n").unwrap();
+    // Rotated on 2026-11-01 every 26 days: due on 2026-11-27, today.
+    f.put("zeta/DUE_TODAY", "v", |d| {
+        d.rotate_every = Some(ward::policy::Interval::days(26))
+    });
+    let mut app = f.open(120, 40);
+    select(&mut app, "zeta/DUE_TODAY");
+    let name = SecretPath::parse("zeta/DUE_TODAY").unwrap();
+    let status = |app: &Harness| app.app.catalog.get(&name).and_then(|e| e.status());
+    assert_eq!(status(&app), Some(Status::DueSoon));
+    assert!(app.screen().contains("rotation due today"));
+    let overdue_before = app.app.catalog.counts().get(Status::Overdue);
+    // A minute before midnight: still today.
+    let midnight = (today() + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .unwrap();
+    let left = (midnight - app.clock.wall).to_std().unwrap();
+    app.advance(left - Duration::from_secs(60));
+    assert_eq!(status(&app), Some(Status::DueSoon));
+    // A minute after: the TUI, still open, shows tomorrow's statuses.
+    app.advance(Duration::from_secs(120));
+    assert_eq!(app.app.catalog.today, today() + chrono::Days::new(1));
+    assert_eq!(status(&app), Some(Status::Overdue));
+    let s = app.screen();
+    assert!(s.contains("rotation overdue by 1 day"), "{s}");
+    assert_eq!(
+        app.app.catalog.counts().get(Status::Overdue),
+        overdue_before + 1
+    );
+    assert!(
+        s.contains(&format!("> {} overdue", overdue_before + 1)),
+        "{s}"
+    );
 }
 
 // ---- review screen -----------------------------------------------------------

@@ -180,6 +180,26 @@ impl Catalog {
         }
     }
 
+    /// Moves to another day (a running TUI passing midnight): every loaded
+    /// secret's status is computed again for `today`.
+    pub fn set_today(&mut self, today: NaiveDate) {
+        if today == self.today {
+            return;
+        }
+        self.today = today;
+        for e in &mut self.entries {
+            if let MetaState::Loaded(l) = &mut e.state {
+                (l.assessment, l.source) = assess_secret(
+                    e.name.as_str(),
+                    &l.meta,
+                    &self.folder_policies,
+                    self.lead,
+                    today,
+                );
+            }
+        }
+    }
+
     /// Adds a name (after a create or move); keeps the order.
     pub fn insert(&mut self, name: SecretPath) {
         if self.index.contains_key(&name) {

@@ -564,6 +564,14 @@ fn after_update(app: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
 fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {
     app.clock = clock;
     let now = clock.now;
+    // Past midnight, statuses are those of the new day.
+    if clock.today() != app.catalog.today {
+        app.catalog.set_today(clock.today());
+        app.tree.rebuild(&app.catalog);
+        if app.in_review {
+            app.review.rebuild(&app.catalog);
+        }
+    }
     if app.detail.revealed_until.is_some_and(|t| now >= t) {
         app.detail.revealed_until = None;
     }
