@@ -956,6 +956,33 @@ fn audit_screen_filters_and_charts() {
     assert!(matches!(app.app.mode, Mode::Normal));
 }
 
+/// The audit screen on the demo store and one more secret, after a view and
+/// a reveal two and a half minutes in. Every record's time is fixed: the demo's
+/// and `put`'s by the fixture, the session's unlock and the app's view and
+/// reveal by the harness's clock.
+fn audit_screen(w: u16, h: u16) -> String {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "v", |d| d.owner = Some("ann".into()));
+    let mut app = f.open(w, h);
+    app.advance(Duration::from_secs(150));
+    // The last secret, without viewing every one on the way.
+    app.key(KeyCode::Char('G'));
+    assert_eq!(app.app.selected_name().unwrap().as_str(), "zeta/KEY");
+    app.key(KeyCode::Char('r')).key(KeyCode::Char('r'));
+    app.key(KeyCode::Char('a'));
+    app.screen()
+}
+
+#[test]
+fn snapshot_audit_screen_80x24() {
+    assert_snapshot!("audit_80x24", audit_screen(80, 24));
+}
+
+#[test]
+fn snapshot_audit_screen_160x48() {
+    assert_snapshot!("audit_160x48", audit_screen(160, 48));
+}
+
 #[test]
 fn a_tampered_audit_log_shows_a_warning_in_the_header() {
     let f = Fixture::demo();

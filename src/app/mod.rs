@@ -396,6 +396,12 @@ fn tree_height(app: &App) -> usize {
         .saturating_sub(2) as usize
 }
 
+/// An audit event for something the user did now: it carries the app's
+/// clock (the last tick's), like everything else the app knows of time.
+fn event(app: &App, action: crate::audit::Action) -> crate::audit::Event {
+    crate::audit::Event::new(action).at(app.clock.utc())
+}
+
 /// Applies one message; returns the work the runtime must do.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let fx = match msg {
@@ -466,7 +472,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 if let (Ok(doc), true) = (&result, std::mem::take(&mut app.detail.reveal_pending)) {
                     app.detail.revealed_until = Some(app.clock.now + app.timings.reveal);
                     fx.push(Effect::Record(
-                        crate::audit::Event::new(crate::audit::Action::Reveal)
+                        event(app, crate::audit::Action::Reveal)
                             .path(name.as_str())
                             .version(Some(doc.version)),
                     ));
@@ -480,7 +486,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     fx.insert(
                         0,
                         Effect::Record(
-                            crate::audit::Event::new(crate::audit::Action::View)
+                            event(app, crate::audit::Action::View)
                                 .path(name.as_str())
                                 .version(Some(version)),
                         ),
@@ -800,10 +806,10 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
                 app.detail.revealed_until = None;
             } else if let Some(version) = app.detail.loaded().map(|d| d.version) {
                 app.detail.revealed_until = Some(app.clock.now + app.timings.reveal);
-                let event = crate::audit::Event::new(crate::audit::Action::Reveal)
+                let record = event(app, crate::audit::Action::Reveal)
                     .path(doc_path(app))
                     .version(Some(version));
-                let mut fx = vec![Effect::Record(event)];
+                let mut fx = vec![Effect::Record(record)];
                 fx.extend(app.follow_selection());
                 return fx;
             } else if let Some(Err(e)) = &app.detail.doc {
