@@ -11,7 +11,7 @@ pub mod input;
 pub mod review_view;
 pub mod tree;
 
-use crate::keymap::{self, Action, Scope};
+use crate::keymap::{Action, Keymap, Scope};
 use crate::store::{Listing, SecretDoc, SecretMeta, SecretPath};
 use age::secrecy::SecretString;
 use catalog::{Catalog, MetaState};
@@ -249,6 +249,8 @@ pub struct App {
     pub viewport: Rect,
     /// The time as of the last tick.
     pub clock: Clock,
+    /// The key bindings in force (defaults and config.toml's `[keys]`).
+    pub keymap: Keymap,
     last_input: Instant,
     /// When the store was last checked for changes on disk.
     last_check: Instant,
@@ -267,7 +269,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store_label: String, timings: Timings, clock: Clock) -> App {
+    pub fn new(store_label: String, timings: Timings, keymap: Keymap, clock: Clock) -> App {
         let now = clock.now;
         App {
             store_label,
@@ -280,6 +282,7 @@ impl App {
             timings,
             viewport: Rect::new(0, 0, 80, 24),
             clock,
+            keymap,
             last_input: now,
             last_check: now,
             quit: false,
@@ -713,7 +716,7 @@ fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let scope = app.scope();
-    let action = keymap::lookup(scope, &key);
+    let action = app.keymap.lookup(scope, &key);
     match scope {
         Scope::Main => main_key(app, action),
         Scope::Filter => filter_key(app, action, key),
@@ -939,7 +942,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
         return Vec::new();
     }
     let in_value = form.focused_key() == form::FieldKey::Value;
-    if keymap::lookup(Scope::Form, &key) != Some(Action::Cancel) {
+    if action != Some(Action::Cancel) {
         form.disarm();
     }
     match action {

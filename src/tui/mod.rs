@@ -67,16 +67,18 @@ pub fn prepare(cli: &Cli, clock: Clock) -> Result<(App, Session, Vec<Effect>)> {
     let config = Config::load(&config_path)?;
     let store_root = cli.store.clone().unwrap_or_else(config::default_store);
     let ids = identity_paths(cli);
-    crate::keymap::apply_overrides(&config.keys).map_err(|message| WardError::Config {
-        path: config_path.clone(),
-        line: None,
-        message,
+    let keymap = crate::keymap::Keymap::with_overrides(&config.keys).map_err(|message| {
+        WardError::Config {
+            path: config_path.clone(),
+            line: None,
+            message,
+        }
     })?;
     let timings = Timings {
         reveal: Duration::from_secs(config.reveal_timeout.max(1)),
         idle_lock: Duration::from_secs(config.idle_lock),
     };
-    let mut app = App::new(store_root.display().to_string(), timings, clock);
+    let mut app = App::new(store_root.display().to_string(), timings, keymap, clock);
     app.mono =
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || config.theme == "mono";
     app.catalog.lead = config.lead_time;

@@ -3,6 +3,7 @@
 use super::layout::centered;
 use super::theme::Theme;
 use crate::app::form::Form;
+use crate::keymap::{key_labels, Keymap, Scope};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -132,22 +133,18 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme
 }
 
 /// "Copy which field?" — keys from the key map's Pick scope.
-pub fn draw_pick(frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn draw_pick(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
     let rect = centered(area, 40, 10);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(" Copy which field? ", theme.title()));
-    let lines: Vec<Line> = crate::keymap::bindings()
-        .iter()
-        .filter(|b| b.scope == crate::keymap::Scope::Pick)
+    let lines: Vec<Line> = keymap
+        .in_scope(Scope::Pick)
         .map(|b| {
             Line::from(vec![
-                Span::styled(
-                    format!(" {:<14}", crate::keymap::key_labels(b)),
-                    theme.key(),
-                ),
+                Span::styled(format!(" {:<14}", key_labels(b)), theme.key()),
                 Span::raw(b.help),
             ])
         })

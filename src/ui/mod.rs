@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         footer::draw(frame, l.footer, app, &theme);
         match &app.mode {
             Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
-            Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
+            Mode::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
             _ => {}
         }
         return;
@@ -64,8 +64,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
         Mode::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &theme),
-        Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
-        Mode::PickField => dialog::draw_pick(frame, area, &theme),
+        Mode::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
+        Mode::PickField => dialog::draw_pick(frame, area, &app.keymap, &theme),
         _ => {}
     }
 }
