@@ -14,11 +14,11 @@
 
 use clap::Parser;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
 use ward::app::{self, Effect, Msg};
 use ward::cli::Cli;
+use ward::keymap::{KeyCode, KeyPress};
 use ward::store::Store;
 use ward::tui::session::{Event, Session};
 
@@ -90,10 +90,7 @@ fn main() {
         term.draw(|f| ward::ui::draw(f, &app)).unwrap();
         review_open.push(start.elapsed());
         assert_eq!(app.review.rows.len(), app.catalog.len());
-        app::update(
-            &mut app,
-            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-        );
+        app::update(&mut app, Msg::Key(KeyPress::plain(KeyCode::Esc)));
 
         // Filter keystrokes on the loaded catalogue.
         app::update(&mut app, key('/'));
@@ -133,7 +130,7 @@ fn main() {
 }
 
 fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    Msg::Key(KeyPress::plain(KeyCode::Char(c)))
 }
 
 /// Runs effects to completion the way the real loop does, on this thread.

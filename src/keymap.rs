@@ -1,7 +1,77 @@
 //! One action vocabulary for the TUI: the same table drives key dispatch, the
-//! footer hints, the `?` help overlay and docs/KEYBINDINGS.md.
+//! footer hints, dialogs' key names, the `?` help overlay and
+//! docs/KEYBINDINGS.md. Keys are ward's own small types; the terminal layer
+//! (`tui`) converts crossterm's events to them.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+/// A key, without its modifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyCode {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Insert,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    F(u8),
+    /// A key ward has no use for (still counts as activity).
+    Other,
+}
+
+/// Modifier keys held with a key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Mods(u8);
+
+impl Mods {
+    pub const NONE: Mods = Mods(0);
+    pub const SHIFT: Mods = Mods(1);
+    pub const CONTROL: Mods = Mods(2);
+    pub const ALT: Mods = Mods(4);
+    /// Super, Hyper or Meta: ward binds none, so a key with one is no binding.
+    pub const SUPER: Mods = Mods(8);
+
+    pub const fn contains(self, other: Mods) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub const fn without(self, other: Mods) -> Mods {
+        Mods(self.0 & !other.0)
+    }
+}
+
+impl std::ops::BitOr for Mods {
+    type Output = Mods;
+    fn bitor(self, other: Mods) -> Mods {
+        Mods(self.0 | other.0)
+    }
+}
+
+/// A key press as the app receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyPress {
+    pub code: KeyCode,
+    pub mods: Mods,
+}
+
+impl KeyPress {
+    pub const fn new(code: KeyCode, mods: Mods) -> KeyPress {
+        KeyPress { code, mods }
+    }
+
+    /// A key without modifiers.
+    pub const fn plain(code: KeyCode) -> KeyPress {
+        KeyPress::new(code, Mods::NONE)
+    }
+}
 
 /// Where the keyboard focus is; each has its own bindings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -106,7 +176,7 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
     pub code: KeyCode,
-    pub mods: KeyModifiers,
+    pub mods: Mods,
     /// "Ctrl-S", "↑", or the text the user wrote in config.toml.
     pub label: String,
 }
@@ -247,12 +317,10 @@ impl Default for Keymap {
 }
 
 /// The text shown for a key: `Ctrl-S`, `↑`, `PgDn`, `F5`, `G`.
-pub fn label(code: KeyCode, mods: KeyModifiers) -> String {
+pub fn label(code: KeyCode, mods: Mods) -> String {
     let base = match code {
         KeyCode::Char(' ') => "Space".to_string(),
-        KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
-            c.to_ascii_uppercase().to_string()
-        }
+        KeyCode::Char(c) if mods.contains(Mods::CONTROL) => c.to_ascii_uppercase().to_string(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Up => "↑".into(),
         KeyCode::Down => "↓".into(),
@@ -271,9 +339,9 @@ pub fn label(code: KeyCode, mods: KeyModifiers) -> String {
         KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     };
-    if mods.contains(KeyModifiers::CONTROL) {
+    if mods.contains(Mods::CONTROL) {
         format!("Ctrl-{base}")
-    } else if mods.contains(KeyModifiers::ALT) {
+    } else if mods.contains(Mods::ALT) {
         format!("Alt-{base}")
     } else {
         base
@@ -314,13 +382,13 @@ pub fn scope_name(scope: Scope) -> &'static str {
 /// Parses a key as written in config.toml: `r`, `R`, `?`, `ctrl-r`, `f5`,
 /// `enter`, `esc`, `tab`, `backtab`, `up`, `down`, `left`, `right`, `home`,
 /// `end`, `pgup`, `pgdn`, `delete`, `backspace`, `space`.
-pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
+pub fn parse_key(text: &str) -> Result<(KeyCode, Mods), String> {
     let t = text.trim();
     let (mods, rest) = match t.strip_prefix("ctrl-").or_else(|| t.strip_prefix("C-")) {
-        Some(r) => (KeyModifiers::CONTROL, r),
+        Some(r) => (Mods::CONTROL, r),
         None => match t.strip_prefix("alt-").or_else(|| t.strip_prefix("M-")) {
-            Some(r) => (KeyModifiers::ALT, r),
-            None => (KeyModifiers::NONE, t),
+            Some(r) => (Mods::ALT, r),
+            None => (Mods::NONE, t),
         },
     };
     let mut chars = rest.chars();
@@ -396,7 +464,7 @@ impl Keymap {
     /// Refuses a key bound twice in one scope.
     fn check(&self) -> Result<(), String> {
         for scope in SCOPES {
-            let mut seen: Vec<((KeyCode, KeyModifiers), Action)> = Vec::new();
+            let mut seen: Vec<((KeyCode, Mods), Action)> = Vec::new();
             for b in self.in_scope(scope) {
                 for k in &b.keys {
                     if let Some((_, other)) = seen.iter().find(|(id, _)| *id == (k.code, k.mods)) {
@@ -430,12 +498,12 @@ impl Keymap {
     }
 
     /// The action bound to `key` in `scope`, if any.
-    pub fn lookup(&self, scope: Scope, key: &KeyEvent) -> Option<Action> {
+    pub fn lookup(&self, scope: Scope, key: &KeyPress) -> Option<Action> {
         // Shift is implied by the character itself ('G', '!', '?').
         let mods = if matches!(key.code, KeyCode::Char(_) | KeyCode::BackTab) {
-            key.modifiers - KeyModifiers::SHIFT
+            key.mods.without(Mods::SHIFT)
         } else {
-            key.modifiers
+            key.mods
         };
         self.in_scope(scope)
             .find(|b| {
@@ -583,7 +651,7 @@ mod tests {
         assert_eq!(map.keys(Scope::Main, Action::Reveal, 9), "space / ctrl-v");
         assert_eq!(map.key(Scope::Main, Action::Reveal), "space");
         assert_eq!(reveal[0].code, KeyCode::Char(' '));
-        assert_eq!(reveal[1].mods, KeyModifiers::CONTROL);
+        assert_eq!(reveal[1].mods, Mods::CONTROL);
         let sort = map.keys_of(Scope::Review, Action::SortNext);
         assert_eq!(sort[0].code, KeyCode::Char('x'));
         // The defaults are untouched by another map's overrides.
@@ -604,9 +672,9 @@ mod tests {
     #[test]
     fn shifted_characters_match() {
         let map = Keymap::default();
-        let key = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        let key = KeyPress::new(KeyCode::Char('G'), Mods::SHIFT);
         assert_eq!(map.lookup(Scope::Main, &key), Some(Action::Bottom));
-        let key = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        let key = KeyPress::new(KeyCode::Char('c'), Mods::CONTROL);
         assert_eq!(map.lookup(Scope::Main, &key), Some(Action::Quit));
     }
 

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind
 use ratatui::style::Color;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use ward::app::{Mode, Msg};
+use ward::app::Mode;
 use ward::cli::Cli;
 use ward::policy::Status;
 use ward::store::{Encoding, Keyring, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
@@ -696,27 +696,25 @@ fn every_size_draws_without_panicking() {
 fn mouse_selects_and_scrolls() {
     let f = Fixture::demo();
     let mut app = f.open(100, 30);
-    let click = |row| {
-        Msg::Mouse(MouseEvent {
-            kind: MouseEventKind::Down(MouseButton::Left),
-            column: 5,
-            row,
-            modifiers: KeyModifiers::NONE,
-        })
+    let click = |row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row,
+        modifiers: KeyModifiers::NONE,
     };
     // Header row 0, tree border row 1, first tree row at 2: acme/ (folder).
     // Row 5 is the 4th visible row: GITHUB_TOKEN.
-    app.send(click(5));
+    app.mouse(click(5));
     assert_eq!(
         app.app.selected_name().unwrap().as_str(),
         "acme/api/prod/GITHUB_TOKEN"
     );
-    app.send(Msg::Mouse(MouseEvent {
+    app.mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: 5,
         row: 10,
         modifiers: KeyModifiers::NONE,
-    }));
+    });
     assert_eq!(app.app.tree.selected, 6);
 }
 

@@ -11,7 +11,7 @@ pub mod input;
 pub mod review_view;
 pub mod tree;
 
-use crate::keymap::{Action, Keymap, Scope};
+use crate::keymap::{Action, KeyPress, Keymap, Mods, Scope};
 use crate::store::{Listing, SecretDoc, SecretMeta, SecretPath};
 use age::secrecy::SecretString;
 use catalog::{Catalog, MetaState};
@@ -19,7 +19,6 @@ pub use clock::Clock;
 use detail::Detail;
 use form::{Form, SaveOp};
 use input::TextInput;
-use ratatui::crossterm::event::{KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -34,10 +33,10 @@ pub const META_BATCH: usize = 256;
 /// Messages into the app: input, time, and results of background work.
 #[derive(Debug)]
 pub enum Msg {
-    Key(KeyEvent),
+    Key(KeyPress),
     /// Bracketed paste: often a secret, so never shown by `Debug`.
     Paste(Pasted),
-    Mouse(MouseEvent),
+    Mouse(Mouse),
     Resize(u16, u16),
     /// Time passes: the front end's clock, read there (the app never reads one).
     Tick(Clock),
@@ -68,6 +67,24 @@ pub enum Msg {
     AuditLoaded(crate::audit::Timeline),
     AuditAppended(Box<crate::audit::Entry>),
     AuditVerified(audit_view::Integrity),
+}
+
+/// A mouse event as the app sees it (the tui converts crossterm's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    /// The left button went down.
+    LeftDown,
+    ScrollUp,
+    ScrollDown,
+    /// Anything else (moves, other buttons): still counts as activity.
+    Other,
 }
 
 /// Pasted text: zeroized on drop and redacted in `Debug`, since a paste is
@@ -714,7 +731,7 @@ fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
     let scope = app.scope();
     let action = app.keymap.lookup(scope, &key);
     match scope {
@@ -895,7 +912,7 @@ fn open_rotate(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
-fn filter_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     if matches!(app.mode, Mode::Review) {
         match action {
             Some(Action::AcceptFilter) => app.review.typing = false,
@@ -934,7 +951,7 @@ fn filter_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effec
     app.follow_selection()
 }
 
-fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+fn form_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     let Mode::Form(form) = &mut app.mode else {
         return Vec::new();
     };
@@ -965,7 +982,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
             form.focused().input.insert_char('\n');
         }
         Some(Action::Submit) => {
-            let is_enter = key.modifiers == KeyModifiers::NONE;
+            let is_enter = key.mods == Mods::NONE;
             // Enter moves on until the last field; Ctrl-S saves from anywhere.
             if is_enter && !form.is_last() {
                 form.next();
@@ -999,7 +1016,7 @@ fn confirm_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     Vec::new()
 }
 
-fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+fn lock_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     if action == Some(Action::Quit) {
         app.quit = true;
         return vec![Effect::Quit];
@@ -1023,7 +1040,7 @@ fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
             if fr.busy {
                 return Vec::new();
             }
-            use ratatui::crossterm::event::KeyCode;
+            use crate::keymap::KeyCode;
             match key.code {
                 KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
                     // An existing identity has one field: its own passphrase.
@@ -1064,7 +1081,7 @@ fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
     Vec::new()
 }
 
-fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+fn on_mouse(app: &mut App, m: Mouse) -> Vec<Effect> {
     if !matches!(app.mode, Mode::Normal) {
         return Vec::new();
     }
@@ -1072,15 +1089,15 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     let pos = Position::new(m.column, m.row);
     let in_tree = layout.tree.contains(pos);
     match m.kind {
-        MouseEventKind::ScrollUp if in_tree => app.tree.move_by(-3),
-        MouseEventKind::ScrollDown if in_tree => app.tree.move_by(3),
-        MouseEventKind::ScrollUp if layout.detail.contains(pos) => {
+        MouseKind::ScrollUp if in_tree => app.tree.move_by(-3),
+        MouseKind::ScrollDown if in_tree => app.tree.move_by(3),
+        MouseKind::ScrollUp if layout.detail.contains(pos) => {
             app.detail.scroll = app.detail.scroll.saturating_sub(3)
         }
-        MouseEventKind::ScrollDown if layout.detail.contains(pos) => {
+        MouseKind::ScrollDown if layout.detail.contains(pos) => {
             app.detail.scroll = app.detail.scroll.saturating_add(3)
         }
-        MouseEventKind::Down(MouseButton::Left) if in_tree => {
+        MouseKind::LeftDown if in_tree => {
             app.focus = Pane::Tree;
             // One row of border at the top.
             let row = m.row.saturating_sub(layout.tree.y + 1) as usize + app.tree.offset;
@@ -1092,9 +1109,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                 }
             }
         }
-        MouseEventKind::Down(MouseButton::Left) if layout.detail.contains(pos) => {
-            app.focus = Pane::Detail
-        }
+        MouseKind::LeftDown if layout.detail.contains(pos) => app.focus = Pane::Detail,
         _ => {}
     }
     app.follow_selection()
@@ -1154,10 +1169,10 @@ fn pick_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     copy(app, Some(field))
 }
 
-fn audit_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+fn audit_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     let now = app.clock.utc();
     if app.audit.typing {
-        use ratatui::crossterm::event::KeyCode;
+        use crate::keymap::KeyCode;
         match key.code {
             KeyCode::Esc => {
                 app.audit.typing = false;

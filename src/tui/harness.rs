@@ -7,7 +7,7 @@ use crate::cli::Cli;
 use crate::clipboard::{AutoClear, FakeClipboard};
 use crate::error::Result;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 use ratatui::Terminal;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -105,16 +105,23 @@ impl Harness {
         fx
     }
 
-    pub fn key(&mut self, code: KeyCode) -> &mut Self {
-        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    /// A key press, as the terminal loop passes it on.
+    pub fn press(&mut self, key: KeyEvent) -> &mut Self {
+        self.send(Msg::Key(super::events::key(&key)));
         self
     }
 
+    pub fn key(&mut self, code: KeyCode) -> &mut Self {
+        self.press(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
     pub fn ctrl(&mut self, c: char) -> &mut Self {
-        self.send(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::CONTROL,
-        )));
+        self.press(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    }
+
+    /// A mouse event, as the terminal loop passes it on.
+    pub fn mouse(&mut self, ev: MouseEvent) -> &mut Self {
+        self.send(Msg::Mouse(super::events::mouse(&ev)));
         self
     }
 
@@ -126,7 +133,7 @@ impl Harness {
             } else {
                 KeyModifiers::NONE
             };
-            self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), mods)));
+            self.press(KeyEvent::new(KeyCode::Char(c), mods));
         }
         self
     }

@@ -1,6 +1,7 @@
 //! The only user of the terminal: sets it up, runs the event loop, performs
 //! effects on worker threads and feeds their results back to the app.
 
+pub mod events;
 pub mod harness;
 pub mod session;
 pub mod terminal;
@@ -210,9 +211,11 @@ pub fn run(cli: &Cli) -> Result<()> {
             }
             let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
             let msg = match ev {
-                TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+                TermEvent::Key(k) if k.kind == KeyEventKind::Press => {
+                    Some(Msg::Key(events::key(&k)))
+                }
                 TermEvent::Paste(p) => Some(Msg::Paste(p.into())),
-                TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
+                TermEvent::Mouse(m) => Some(Msg::Mouse(events::mouse(&m))),
                 TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
                 _ => None,
             };
