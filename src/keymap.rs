@@ -94,6 +94,8 @@ pub enum Scope {
     Help,
     /// The lock screen.
     Lock,
+    /// The first run's screen: no store yet.
+    FirstRun,
 }
 
 impl Scope {
@@ -108,6 +110,7 @@ impl Scope {
             Scope::Pick => "Copy a field",
             Scope::Help => "Help",
             Scope::Lock => "Lock screen",
+            Scope::FirstRun => "First run",
         }
     }
 }
@@ -278,6 +281,9 @@ const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
     (S::Help, A::Down, "down j", "Scroll down", None),
     (S::Lock, A::Unlock, "enter", "Unlock", Some("unlock")),
     (S::Lock, A::Quit, "ctrl-c", "Quit", Some("quit")),
+    (S::FirstRun, A::Submit, "enter", "Create the store (and the identity)", Some("create")),
+    (S::FirstRun, A::NextField, "tab backtab up down", "The other passphrase field", Some("next field")),
+    (S::FirstRun, A::Quit, "esc ctrl-c", "Quit without creating anything", Some("quit without creating anything")),
 ];
 
 /// The key bindings in force: the defaults with the user's `[keys]` from
@@ -376,6 +382,7 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::Help => "help",
         Scope::Lock => "lock",
         Scope::Pick => "pick",
+        Scope::FirstRun => "first-run",
     }
 }
 
@@ -553,7 +560,7 @@ impl Keymap {
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 9] = [
+pub const SCOPES: [Scope; 10] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
@@ -563,6 +570,7 @@ pub const SCOPES: [Scope; 9] = [
     Scope::Audit,
     Scope::Help,
     Scope::Lock,
+    Scope::FirstRun,
 ];
 
 /// Key labels for a binding: "↑ / k".

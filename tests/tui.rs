@@ -1283,3 +1283,25 @@ fn changes_made_by_another_process_show_up_by_themselves() {
         "personal/HOME_WIFI"
     );
 }
+
+// ---- key bindings ------------------------------------------------------------
+
+#[test]
+fn typing_an_audit_filter_uses_the_filter_keys() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 36);
+    app.key(KeyCode::Char('a'));
+    app.key(KeyCode::Char('/')).type_text("demo");
+    assert!(app.app.audit.typing);
+    app.key(KeyCode::Enter);
+    assert!(!app.app.audit.typing);
+    assert_eq!(app.app.audit.text, "demo");
+    app.key(KeyCode::Char('/')).type_text("x");
+    app.key(KeyCode::Esc);
+    assert!(!app.app.audit.typing);
+    assert_eq!(app.app.audit.text, "", "Esc clears");
+    assert!(
+        matches!(app.app.mode, Mode::Audit),
+        "and stays on the screen"
+    );
+}

@@ -325,7 +325,8 @@ impl App {
             Mode::Audit => Scope::Audit,
             Mode::Review if self.review.typing => Scope::Filter,
             Mode::Review => Scope::Review,
-            Mode::Locked(_) | Mode::FirstRun(_) => Scope::Lock,
+            Mode::Locked(_) => Scope::Lock,
+            Mode::FirstRun(_) => Scope::FirstRun,
         }
     }
 
@@ -750,7 +751,7 @@ fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Scope::Lock => lock_key(app, action, key),
+        Scope::Lock | Scope::FirstRun => lock_key(app, action, key),
         Scope::Pick => pick_key(app, action),
         Scope::Audit => audit_key(app, action, key),
         Scope::Review => review_key(app, action),
@@ -982,6 +983,8 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect>
             form.focused().input.insert_char('\n');
         }
         Some(Action::Submit) => {
+            // Not a key match: a Submit key without modifiers (Enter by
+            // default) is the "next field, then save" one.
             let is_enter = key.mods == Mods::NONE;
             // Enter moves on until the last field; Ctrl-S saves from anywhere.
             if is_enter && !form.is_last() {
@@ -1040,19 +1043,14 @@ fn lock_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect>
             if fr.busy {
                 return Vec::new();
             }
-            use crate::keymap::KeyCode;
-            match key.code {
-                KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+            match action {
+                Some(Action::NextField) => {
                     // An existing identity has one field: its own passphrase.
                     if !fr.identity_exists {
                         fr.focus = 1 - fr.focus
                     }
                 }
-                KeyCode::Esc => {
-                    app.quit = true;
-                    return vec![Effect::Quit];
-                }
-                KeyCode::Enter => {
+                Some(Action::Submit) => {
                     if !fr.identity_exists && fr.passphrase.text() != fr.confirm.text() {
                         fr.error = Some("The two passphrases differ.".into());
                         fr.focus = 1;
@@ -1172,14 +1170,16 @@ fn pick_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
 fn audit_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     let now = app.clock.utc();
     if app.audit.typing {
-        use crate::keymap::KeyCode;
-        match key.code {
-            KeyCode::Esc => {
+        // Typing a filter: the filter line's keys (the footer keeps the
+        // audit screen's hints).
+        match app.keymap.lookup(Scope::Filter, &key) {
+            Some(Action::ClearFilter) => {
                 app.audit.typing = false;
                 app.audit.text.clear();
             }
-            KeyCode::Enter => app.audit.typing = false,
-            _ => {
+            Some(Action::AcceptFilter) => app.audit.typing = false,
+            Some(_) => {}
+            None => {
                 let mut input = TextInput::new(&app.audit.text);
                 if input.handle_key(&key) {
                     app.audit.text = input.text().to_string();
