@@ -1286,6 +1286,130 @@ fn changes_made_by_another_process_show_up_by_themselves() {
 
 // ---- key bindings ------------------------------------------------------------
 
+/// A line of the screen that contains `text`, for assertion messages.
+fn line_with<'a>(screen: &'a str, text: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(text))
+}
+
+#[test]
+fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
+    let f = Fixture::demo();
+    std::fs::write(
+        &f.config,
+        "actor = \"tester@host\"\nidle_lock = 0\n\
+         [keys]\nnew = [\"+\"]\nreveal = [\"space\"]\n\
+         \"form.cancel\" = [\"ctrl-q\"]\n\"confirm.no\" = [\"x\", \"esc\"]\n",
+    )
+    .unwrap();
+    let mut app = f.open(120, 60);
+    // The footer names the new keys.
+    let s = app.screen();
+    let footer = s.lines().last().unwrap();
+    assert!(
+        footer.contains("+ new") && footer.contains("space reveal"),
+        "{footer}"
+    );
+    // Dispatch: the old key does nothing, the new one acts, and the detail's
+    // hint names it.
+    select(&mut app, "acme/db/DATABASE_URL");
+    app.key(KeyCode::Char('r'));
+    assert!(!app.screen().contains("hides now"));
+    app.key(KeyCode::Char(' '));
+    let s = app.screen();
+    assert!(s.contains("s · space hides now"), "{s}");
+    // The form: footer, the keys line, and the discard question.
+    app.key(KeyCode::Char('n'));
+    assert!(
+        matches!(app.app.mode, Mode::Normal),
+        "n no longer opens a form"
+    );
+    app.key(KeyCode::Char('+'));
+    assert!(matches!(app.app.mode, Mode::Form(_)));
+    let s = app.screen();
+    assert!(
+        line_with(&s, "next/save").is_some_and(|l| l.contains("Ctrl-S save · ctrl-q cancel")),
+        "{s}"
+    );
+    assert!(s.lines().last().unwrap().contains("ctrl-q cancel"), "{s}");
+    app.type_text("x");
+    app.key(KeyCode::Esc);
+    assert!(
+        matches!(app.app.mode, Mode::Form(_)),
+        "Esc is no longer cancel"
+    );
+    app.ctrl('q');
+    let s = app.screen();
+    assert!(
+        s.contains("Press ctrl-q again to discard what you typed."),
+        "{s}"
+    );
+    app.ctrl('q');
+    assert!(matches!(app.app.mode, Mode::Normal));
+    // The confirmation names the new "no" keys.
+    app.key(KeyCode::Char('d'));
+    let s = app.screen();
+    assert!(
+        line_with(&s, " yes ").is_some_and(|l| l.contains("y yes   x / esc no")),
+        "{s}"
+    );
+    app.key(KeyCode::Char('x'));
+    assert!(matches!(app.app.mode, Mode::Normal));
+    // The help lists the new keys.
+    app.key(KeyCode::Char('?'));
+    let s = app.screen();
+    for (keys, what) in [
+        ("+", "New secret"),
+        ("space", "Reveal or hide"),
+        ("ctrl-q", "Cancel"),
+        ("x / esc", "No"),
+    ] {
+        assert!(
+            s.lines()
+                .any(|l| l.contains(&format!("  {keys:<18}{what}"))),
+            "{keys} {what}: {s}"
+        );
+    }
+}
+
+#[test]
+fn the_first_run_screen_takes_its_keys_from_the_keymap() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[keys]\n\"first-run.quit\" = [\"ctrl-q\"]\n\"first-run.next-field\" = [\"ctrl-n\"]\n",
+    )
+    .unwrap();
+    let cli = Cli::parse_from([
+        "ward",
+        "--store",
+        dir.path().join("store").to_str().unwrap(),
+        "--identity",
+        dir.path().join("id.txt").to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let mut app = Harness::open(&cli, 100, 30, today()).unwrap();
+    let s = app.screen();
+    assert!(
+        s.contains("Enter create   ctrl-n next field   ctrl-q quit without creating anything"),
+        "{s}"
+    );
+    let focus = |app: &Harness| match &app.app.mode {
+        Mode::FirstRun(fr) => fr.focus,
+        other => panic!("{other:?}"),
+    };
+    app.key(KeyCode::Tab);
+    assert_eq!(focus(&app), 0, "Tab no longer moves");
+    app.ctrl('n');
+    assert_eq!(focus(&app), 1);
+    app.key(KeyCode::Esc);
+    assert!(!app.app.quit, "Esc no longer quits");
+    app.ctrl('q');
+    assert!(app.app.quit);
+    assert!(!dir.path().join("store").exists());
+}
+
 #[test]
 fn typing_an_audit_filter_uses_the_filter_keys() {
     let f = Fixture::demo();

@@ -523,7 +523,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(()) => {
                     app.mode = Mode::Normal;
-                    app.info("Store created. Press n to add your first secret.");
+                    let new = app.keymap.key(Scope::Main, Action::New);
+                    app.info(format!(
+                        "Store created. Press {new} to add your first secret."
+                    ));
                 }
                 Err(e) => {
                     if let Mode::FirstRun(fr) = &mut app.mode {
@@ -965,7 +968,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect>
     }
     match action {
         Some(Action::Cancel) => {
-            if form.request_cancel() {
+            if form.request_cancel(&app.keymap) {
                 app.mode = back_mode(app);
             }
             return Vec::new();
@@ -989,7 +992,7 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect>
             // Enter moves on until the last field; Ctrl-S saves from anywhere.
             if is_enter && !form.is_last() {
                 form.next();
-            } else if let Some(op) = form.validate(app.catalog.today) {
+            } else if let Some(op) = form.validate(app.catalog.today, &app.keymap) {
                 form.busy = true;
                 return vec![Effect::Save(op)];
             }

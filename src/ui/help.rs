@@ -2,7 +2,7 @@
 
 use super::layout::centered;
 use super::theme::Theme;
-use crate::keymap::{key_labels, Keymap, SCOPES};
+use crate::keymap::{key_labels, Action, Keymap, Scope, SCOPES};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -28,7 +28,12 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: 
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(
-            " Help — Esc closes, ↑/↓ scroll ",
+            format!(
+                " Help — {} closes, {}/{} scroll ",
+                keymap.key(Scope::Help, Action::Back),
+                keymap.key(Scope::Help, Action::Up),
+                keymap.key(Scope::Help, Action::Down)
+            ),
             theme.title(),
         ));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
