@@ -13,10 +13,10 @@
 //! `--bench` argument) it only does a smoke run on 300 secrets.
 
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
 use ward::app::{self, Effect, Msg};
+use ward::keymap::{KeyCode, KeyPress};
 use ward::store::Store;
 use ward::tui::session::{Event, Session};
 use ward::tui::Settings;
@@ -41,7 +41,6 @@ fn main() {
         identities_given: true,
         config: dir.path().join("none.toml"),
     };
-    let today = chrono::Local::now().date_naive();
 
     let cache_dir = dir.path().join("cache");
     let mut first_frame = Vec::new();
@@ -54,7 +53,7 @@ fn main() {
         let start = Instant::now();
         let _ = std::fs::remove_dir_all(&cache_dir);
         let (mut app, mut session, fx) =
-            ward::tui::prepare(&settings, Instant::now(), today).unwrap();
+            ward::tui::prepare(&settings, ward::tui::read_clock()).unwrap();
         session.cache_dir = Some(cache_dir.clone());
         let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
         app::update(&mut app, Msg::Resize(160, 48));
@@ -74,7 +73,7 @@ fn main() {
         // A second start, with the encrypted metadata cache warm.
         {
             let (mut app2, mut session2, fx2) =
-                ward::tui::prepare(&settings, Instant::now(), today).unwrap();
+                ward::tui::prepare(&settings, ward::tui::read_clock()).unwrap();
             session2.cache_dir = Some(cache_dir.clone());
             let start = Instant::now();
             run(&mut app2, &mut session2, fx2);
@@ -88,10 +87,7 @@ fn main() {
         term.draw(|f| ward::ui::draw(f, &app)).unwrap();
         review_open.push(start.elapsed());
         assert_eq!(app.review.rows.len(), app.catalog.len());
-        app::update(
-            &mut app,
-            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-        );
+        app::update(&mut app, Msg::Key(KeyPress::plain(KeyCode::Esc)));
 
         // Filter keystrokes on the loaded catalogue.
         app::update(&mut app, key('/'));
@@ -131,7 +127,7 @@ fn main() {
 }
 
 fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    Msg::Key(KeyPress::plain(KeyCode::Char(c)))
 }
 
 /// Runs effects to completion the way the real loop does, on this thread.

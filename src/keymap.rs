@@ -1,7 +1,77 @@
 //! One action vocabulary for the TUI: the same table drives key dispatch, the
-//! footer hints, the `?` help overlay and docs/KEYBINDINGS.md.
+//! footer hints, dialogs' key names, the `?` help overlay and
+//! docs/KEYBINDINGS.md. Keys are ward's own small types; the terminal layer
+//! (`tui`) converts crossterm's events to them.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+/// A key, without its modifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyCode {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Insert,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    F(u8),
+    /// A key ward has no use for (still counts as activity).
+    Other,
+}
+
+/// Modifier keys held with a key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Mods(u8);
+
+impl Mods {
+    pub const NONE: Mods = Mods(0);
+    pub const SHIFT: Mods = Mods(1);
+    pub const CONTROL: Mods = Mods(2);
+    pub const ALT: Mods = Mods(4);
+    /// Super, Hyper or Meta: ward binds none, so a key with one is no binding.
+    pub const SUPER: Mods = Mods(8);
+
+    pub const fn contains(self, other: Mods) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub const fn without(self, other: Mods) -> Mods {
+        Mods(self.0 & !other.0)
+    }
+}
+
+impl std::ops::BitOr for Mods {
+    type Output = Mods;
+    fn bitor(self, other: Mods) -> Mods {
+        Mods(self.0 | other.0)
+    }
+}
+
+/// A key press as the app receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyPress {
+    pub code: KeyCode,
+    pub mods: Mods,
+}
+
+impl KeyPress {
+    pub const fn new(code: KeyCode, mods: Mods) -> KeyPress {
+        KeyPress { code, mods }
+    }
+
+    /// A key without modifiers.
+    pub const fn plain(code: KeyCode) -> KeyPress {
+        KeyPress::new(code, Mods::NONE)
+    }
+}
 
 /// Where the keyboard focus is; each has its own bindings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,6 +94,8 @@ pub enum Scope {
     Help,
     /// The lock screen.
     Lock,
+    /// The first run's screen: no store yet.
+    FirstRun,
 }
 
 impl Scope {
@@ -38,6 +110,7 @@ impl Scope {
             Scope::Pick => "Copy a field",
             Scope::Help => "Help",
             Scope::Lock => "Lock screen",
+            Scope::FirstRun => "First run",
         }
     }
 }
@@ -103,582 +176,182 @@ pub enum Action {
 }
 
 /// A key as the user presses it, with the text shown for it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
     pub code: KeyCode,
-    pub mods: KeyModifiers,
-    pub label: &'static str,
+    pub mods: Mods,
+    /// "Ctrl-S", "↑", or the text the user wrote in config.toml.
+    pub label: String,
 }
 
-const fn k(code: KeyCode, label: &'static str) -> Key {
-    Key {
-        code,
-        mods: KeyModifiers::NONE,
-        label,
-    }
-}
-const fn c(ch: char, label: &'static str) -> Key {
-    Key {
-        code: KeyCode::Char(ch),
-        mods: KeyModifiers::NONE,
-        label,
-    }
-}
-const fn ctrl(ch: char, label: &'static str) -> Key {
-    Key {
-        code: KeyCode::Char(ch),
-        mods: KeyModifiers::CONTROL,
-        label,
-    }
-}
-
+/// One line of the key map: what the keys do in a scope.
+#[derive(Clone, Debug)]
 pub struct Binding {
     pub scope: Scope,
     pub action: Action,
-    pub keys: &'static [Key],
+    pub keys: Vec<Key>,
     /// Full description for the help overlay and docs.
     pub help: &'static str,
     /// Short label for the footer; None keeps it out of the footer.
     pub hint: Option<&'static str>,
 }
 
-const fn b(
-    scope: Scope,
-    action: Action,
-    keys: &'static [Key],
-    help: &'static str,
-    hint: Option<&'static str>,
-) -> Binding {
-    Binding {
-        scope,
-        action,
-        keys,
-        help,
-        hint,
+use Action as A;
+use Scope as S;
+
+/// Every default binding, one a line, in the order the help shows them:
+/// scope, action, keys (written as in config.toml, space-separated), help,
+/// footer hint. The first key is the one hints and dialogs name.
+#[rustfmt::skip]
+const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
+    (S::Main, A::Up, "up k", "Move up", None),
+    (S::Main, A::Down, "down j", "Move down", None),
+    (S::Main, A::Collapse, "left h", "Collapse folder / go to parent", None),
+    (S::Main, A::Expand, "right l", "Expand folder", None),
+    (S::Main, A::Top, "g home", "First item", None),
+    (S::Main, A::Bottom, "G end", "Last item", None),
+    (S::Main, A::PageUp, "pgup", "Page up", None),
+    (S::Main, A::PageDown, "pgdn", "Page down", None),
+    (S::Main, A::Open, "enter", "Open folder / focus the detail pane", None),
+    (S::Main, A::SwitchPane, "tab", "Switch between tree and detail", None),
+    (S::Main, A::Filter, "/", "Fuzzy filter over paths, tags and owners", Some("filter")),
+    (S::Main, A::ClearFilter, "esc", "Clear the filter", None),
+    (S::Main, A::Reveal, "r", "Reveal or hide the value (hides itself again)", Some("reveal")),
+    (S::Main, A::Copy, "c", "Copy the value to the clipboard (clears itself)", Some("copy")),
+    (S::Main, A::New, "n", "New secret", Some("new")),
+    (S::Main, A::Edit, "e", "Edit metadata", Some("edit")),
+    (S::Main, A::Rotate, "R", "Rotate: set a new value, keep the old one", Some("rotate")),
+    (S::Main, A::Review, "v", "Review screen: every secret's status", Some("review")),
+    (S::Main, A::Audit, "a", "Audit timeline of the whole store", Some("audit")),
+    (S::Main, A::CopyField, "y", "Copy a field (url, owner, …) to the clipboard", Some("field")),
+    (S::Main, A::Rename, "m", "Rename or move", Some("move")),
+    (S::Main, A::Delete, "d delete", "Delete (asks first)", Some("delete")),
+    (S::Main, A::Compromise, "!", "Mark compromised (until rotated)", Some("compromised")),
+    (S::Main, A::Lock, "L", "Lock now", Some("lock")),
+    (S::Main, A::Refresh, "f5", "Reload the store from disk", None),
+    (S::Main, A::Suspend, "ctrl-z", "Suspend to the shell", None),
+    (S::Main, A::Help, "?", "Help", Some("help")),
+    (S::Main, A::Quit, "q ctrl-c", "Quit", Some("quit")),
+    (S::Filter, A::AcceptFilter, "enter", "Keep the filter and go back to the tree", Some("keep")),
+    (S::Filter, A::ClearFilter, "esc ctrl-c", "Clear the filter", Some("clear")),
+    (S::Filter, A::Up, "up", "Move up", None),
+    (S::Filter, A::Down, "down", "Move down", None),
+    (S::Form, A::NextField, "tab down", "Next field", Some("next")),
+    (S::Form, A::PrevField, "backtab up", "Previous field", None),
+    (S::Form, A::Submit, "ctrl-s enter", "Save (Enter on a single-line field)", Some("save")),
+    (S::Form, A::Generate, "ctrl-g", "Generate a value", Some("generate")),
+    (S::Form, A::ToggleMask, "ctrl-r", "Show or hide the value being typed", Some("show")),
+    (S::Form, A::Newline, "ctrl-j", "New line inside a multi-line value", None),
+    (S::Form, A::Cancel, "esc ctrl-c", "Cancel", Some("cancel")),
+    (S::Confirm, A::Yes, "y", "Yes", Some("yes")),
+    (S::Confirm, A::No, "n esc ctrl-c", "No", Some("no")),
+    (S::Review, A::Up, "up k", "Move up", None),
+    (S::Review, A::Down, "down j", "Move down", None),
+    (S::Review, A::Top, "g home", "First row", None),
+    (S::Review, A::Bottom, "G end", "Last row", None),
+    (S::Review, A::PageUp, "pgup", "Page up", None),
+    (S::Review, A::PageDown, "pgdn", "Page down", None),
+    (S::Review, A::SortNext, "s", "Sort by the next column", Some("sort")),
+    (S::Review, A::SortReverse, "S", "Reverse the sort", None),
+    (S::Review, A::StatusFilter, "f", "Cycle the status filter", Some("status")),
+    (S::Review, A::ProjectFilter, "p", "Cycle the project filter", Some("project")),
+    (S::Review, A::OwnerFilter, "o", "Cycle the owner filter", None),
+    (S::Review, A::Filter, "/", "Fuzzy filter", Some("filter")),
+    (S::Review, A::Open, "enter", "Jump to the secret", Some("open")),
+    (S::Review, A::Rotate, "R", "Rotate the selected secret", Some("rotate")),
+    (S::Review, A::Back, "esc v q ctrl-c", "Back", Some("back")),
+    (S::Audit, A::Up, "up k", "Move up", None),
+    (S::Audit, A::Down, "down j", "Move down", None),
+    (S::Audit, A::PageUp, "pgup", "Page up", None),
+    (S::Audit, A::PageDown, "pgdn", "Page down", None),
+    (S::Audit, A::Filter, "/", "Filter by actor, action or path", Some("filter")),
+    (S::Audit, A::StatusFilter, "f", "Cycle the action filter", Some("action")),
+    (S::Audit, A::TimeRange, "t", "Cycle the time range", Some("range")),
+    (S::Audit, A::Open, "enter", "Jump to the record's secret", Some("open")),
+    (S::Audit, A::Review, "v", "Review screen", None),
+    (S::Audit, A::Back, "esc a q ctrl-c", "Back", Some("back")),
+    (S::Pick, A::PickUrl, "u", "Copy the URL", Some("url")),
+    (S::Pick, A::PickOwner, "o", "Copy the owner", Some("owner")),
+    (S::Pick, A::PickTags, "t", "Copy the tags", Some("tags")),
+    (S::Pick, A::PickNotes, "n", "Copy the notes", Some("notes")),
+    (S::Pick, A::PickKind, "k", "Copy the kind", Some("kind")),
+    (S::Pick, A::Back, "esc ctrl-c", "Cancel", Some("cancel")),
+    (S::Help, A::Back, "esc ? q ctrl-c", "Close help", Some("close")),
+    (S::Help, A::Up, "up k", "Scroll up", None),
+    (S::Help, A::Down, "down j", "Scroll down", None),
+    (S::Lock, A::Unlock, "enter", "Unlock", Some("unlock")),
+    (S::Lock, A::Quit, "ctrl-c", "Quit", Some("quit")),
+    (S::FirstRun, A::Submit, "enter", "Create the store (and the identity)", Some("create")),
+    (S::FirstRun, A::NextField, "tab backtab up down", "The other passphrase field", Some("next field")),
+    (S::FirstRun, A::Quit, "esc ctrl-c", "Quit without creating anything", Some("quit without creating anything")),
+];
+
+/// The key bindings in force: the defaults with the user's `[keys]` from
+/// config.toml applied. A value the app owns (built by the front end and
+/// handed to `App::new`); dispatch, the footer, dialogs' key names, the `?`
+/// help and docs/KEYBINDINGS.md all read it.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    /// The built-in bindings.
+    fn default() -> Keymap {
+        let bindings = DEFAULTS
+            .iter()
+            .map(|&(scope, action, keys, help, hint)| Binding {
+                scope,
+                action,
+                keys: keys
+                    .split_whitespace()
+                    .map(|spec| {
+                        let (code, mods) = parse_key(spec).expect("a valid default key");
+                        Key {
+                            code,
+                            mods,
+                            label: label(code, mods),
+                        }
+                    })
+                    .collect(),
+                help,
+                hint,
+            })
+            .collect();
+        Keymap { bindings }
     }
 }
 
-use Action as A;
-use KeyCode as K;
-use Scope as S;
-
-/// Every binding, in the order the help shows them.
-pub static BINDINGS: &[Binding] = &[
-    b(
-        S::Main,
-        A::Up,
-        &[k(K::Up, "↑"), c('k', "k")],
-        "Move up",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Down,
-        &[k(K::Down, "↓"), c('j', "j")],
-        "Move down",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Collapse,
-        &[k(K::Left, "←"), c('h', "h")],
-        "Collapse folder / go to parent",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Expand,
-        &[k(K::Right, "→"), c('l', "l")],
-        "Expand folder",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Top,
-        &[c('g', "g"), k(K::Home, "Home")],
-        "First item",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Bottom,
-        &[c('G', "G"), k(K::End, "End")],
-        "Last item",
-        None,
-    ),
-    b(S::Main, A::PageUp, &[k(K::PageUp, "PgUp")], "Page up", None),
-    b(
-        S::Main,
-        A::PageDown,
-        &[k(K::PageDown, "PgDn")],
-        "Page down",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Open,
-        &[k(K::Enter, "Enter")],
-        "Open folder / focus the detail pane",
-        None,
-    ),
-    b(
-        S::Main,
-        A::SwitchPane,
-        &[k(K::Tab, "Tab")],
-        "Switch between tree and detail",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Filter,
-        &[c('/', "/")],
-        "Fuzzy filter over paths, tags and owners",
-        Some("filter"),
-    ),
-    b(
-        S::Main,
-        A::ClearFilter,
-        &[k(K::Esc, "Esc")],
-        "Clear the filter",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Reveal,
-        &[c('r', "r")],
-        "Reveal or hide the value (hides itself again)",
-        Some("reveal"),
-    ),
-    b(
-        S::Main,
-        A::Copy,
-        &[c('c', "c")],
-        "Copy the value to the clipboard (clears itself)",
-        Some("copy"),
-    ),
-    b(S::Main, A::New, &[c('n', "n")], "New secret", Some("new")),
-    b(
-        S::Main,
-        A::Edit,
-        &[c('e', "e")],
-        "Edit metadata",
-        Some("edit"),
-    ),
-    b(
-        S::Main,
-        A::Rotate,
-        &[c('R', "R")],
-        "Rotate: set a new value, keep the old one",
-        Some("rotate"),
-    ),
-    b(
-        S::Main,
-        A::Review,
-        &[c('v', "v")],
-        "Review screen: every secret's status",
-        Some("review"),
-    ),
-    b(
-        S::Main,
-        A::Audit,
-        &[c('a', "a")],
-        "Audit timeline of the whole store",
-        Some("audit"),
-    ),
-    b(
-        S::Main,
-        A::CopyField,
-        &[c('y', "y")],
-        "Copy a field (url, owner, …) to the clipboard",
-        Some("field"),
-    ),
-    b(
-        S::Main,
-        A::Rename,
-        &[c('m', "m")],
-        "Rename or move",
-        Some("move"),
-    ),
-    b(
-        S::Main,
-        A::Delete,
-        &[c('d', "d"), k(K::Delete, "Del")],
-        "Delete (asks first)",
-        Some("delete"),
-    ),
-    b(
-        S::Main,
-        A::Compromise,
-        &[c('!', "!")],
-        "Mark compromised (until rotated)",
-        Some("compromised"),
-    ),
-    b(S::Main, A::Lock, &[c('L', "L")], "Lock now", Some("lock")),
-    b(
-        S::Main,
-        A::Refresh,
-        &[k(K::F(5), "F5")],
-        "Reload the store from disk",
-        None,
-    ),
-    b(
-        S::Main,
-        A::Suspend,
-        &[ctrl('z', "Ctrl-Z")],
-        "Suspend to the shell",
-        None,
-    ),
-    b(S::Main, A::Help, &[c('?', "?")], "Help", Some("help")),
-    b(
-        S::Main,
-        A::Quit,
-        &[c('q', "q"), ctrl('c', "Ctrl-C")],
-        "Quit",
-        Some("quit"),
-    ),
-    b(
-        S::Filter,
-        A::AcceptFilter,
-        &[k(K::Enter, "Enter")],
-        "Keep the filter and go back to the tree",
-        Some("keep"),
-    ),
-    b(
-        S::Filter,
-        A::ClearFilter,
-        &[k(K::Esc, "Esc"), ctrl('c', "Ctrl-C")],
-        "Clear the filter",
-        Some("clear"),
-    ),
-    b(S::Filter, A::Up, &[k(K::Up, "↑")], "Move up", None),
-    b(S::Filter, A::Down, &[k(K::Down, "↓")], "Move down", None),
-    b(
-        S::Form,
-        A::NextField,
-        &[k(K::Tab, "Tab"), k(K::Down, "↓")],
-        "Next field",
-        Some("next"),
-    ),
-    b(
-        S::Form,
-        A::PrevField,
-        &[k(K::BackTab, "Shift-Tab"), k(K::Up, "↑")],
-        "Previous field",
-        None,
-    ),
-    b(
-        S::Form,
-        A::Submit,
-        &[ctrl('s', "Ctrl-S"), k(K::Enter, "Enter")],
-        "Save (Enter on a single-line field)",
-        Some("save"),
-    ),
-    b(
-        S::Form,
-        A::Generate,
-        &[ctrl('g', "Ctrl-G")],
-        "Generate a value",
-        Some("generate"),
-    ),
-    b(
-        S::Form,
-        A::ToggleMask,
-        &[ctrl('r', "Ctrl-R")],
-        "Show or hide the value being typed",
-        Some("show"),
-    ),
-    b(
-        S::Form,
-        A::Newline,
-        &[ctrl('j', "Ctrl-J")],
-        "New line inside a multi-line value",
-        None,
-    ),
-    b(
-        S::Form,
-        A::Cancel,
-        &[k(K::Esc, "Esc"), ctrl('c', "Ctrl-C")],
-        "Cancel",
-        Some("cancel"),
-    ),
-    b(S::Confirm, A::Yes, &[c('y', "y")], "Yes", Some("yes")),
-    b(
-        S::Confirm,
-        A::No,
-        &[c('n', "n"), k(K::Esc, "Esc"), ctrl('c', "Ctrl-C")],
-        "No",
-        Some("no"),
-    ),
-    b(
-        S::Review,
-        A::Up,
-        &[k(K::Up, "↑"), c('k', "k")],
-        "Move up",
-        None,
-    ),
-    b(
-        S::Review,
-        A::Down,
-        &[k(K::Down, "↓"), c('j', "j")],
-        "Move down",
-        None,
-    ),
-    b(
-        S::Review,
-        A::Top,
-        &[c('g', "g"), k(K::Home, "Home")],
-        "First row",
-        None,
-    ),
-    b(
-        S::Review,
-        A::Bottom,
-        &[c('G', "G"), k(K::End, "End")],
-        "Last row",
-        None,
-    ),
-    b(
-        S::Review,
-        A::PageUp,
-        &[k(K::PageUp, "PgUp")],
-        "Page up",
-        None,
-    ),
-    b(
-        S::Review,
-        A::PageDown,
-        &[k(K::PageDown, "PgDn")],
-        "Page down",
-        None,
-    ),
-    b(
-        S::Review,
-        A::SortNext,
-        &[c('s', "s")],
-        "Sort by the next column",
-        Some("sort"),
-    ),
-    b(
-        S::Review,
-        A::SortReverse,
-        &[c('S', "S")],
-        "Reverse the sort",
-        None,
-    ),
-    b(
-        S::Review,
-        A::StatusFilter,
-        &[c('f', "f")],
-        "Cycle the status filter",
-        Some("status"),
-    ),
-    b(
-        S::Review,
-        A::ProjectFilter,
-        &[c('p', "p")],
-        "Cycle the project filter",
-        Some("project"),
-    ),
-    b(
-        S::Review,
-        A::OwnerFilter,
-        &[c('o', "o")],
-        "Cycle the owner filter",
-        None,
-    ),
-    b(
-        S::Review,
-        A::Filter,
-        &[c('/', "/")],
-        "Fuzzy filter",
-        Some("filter"),
-    ),
-    b(
-        S::Review,
-        A::Open,
-        &[k(K::Enter, "Enter")],
-        "Jump to the secret",
-        Some("open"),
-    ),
-    b(
-        S::Review,
-        A::Rotate,
-        &[c('R', "R")],
-        "Rotate the selected secret",
-        Some("rotate"),
-    ),
-    b(
-        S::Review,
-        A::Back,
-        &[
-            k(K::Esc, "Esc"),
-            c('v', "v"),
-            c('q', "q"),
-            ctrl('c', "Ctrl-C"),
-        ],
-        "Back",
-        Some("back"),
-    ),
-    b(
-        S::Audit,
-        A::Up,
-        &[k(K::Up, "↑"), c('k', "k")],
-        "Move up",
-        None,
-    ),
-    b(
-        S::Audit,
-        A::Down,
-        &[k(K::Down, "↓"), c('j', "j")],
-        "Move down",
-        None,
-    ),
-    b(
-        S::Audit,
-        A::PageUp,
-        &[k(K::PageUp, "PgUp")],
-        "Page up",
-        None,
-    ),
-    b(
-        S::Audit,
-        A::PageDown,
-        &[k(K::PageDown, "PgDn")],
-        "Page down",
-        None,
-    ),
-    b(
-        S::Audit,
-        A::Filter,
-        &[c('/', "/")],
-        "Filter by actor, action or path",
-        Some("filter"),
-    ),
-    b(
-        S::Audit,
-        A::StatusFilter,
-        &[c('f', "f")],
-        "Cycle the action filter",
-        Some("action"),
-    ),
-    b(
-        S::Audit,
-        A::TimeRange,
-        &[c('t', "t")],
-        "Cycle the time range",
-        Some("range"),
-    ),
-    b(
-        S::Audit,
-        A::Open,
-        &[k(K::Enter, "Enter")],
-        "Jump to the record's secret",
-        Some("open"),
-    ),
-    b(S::Audit, A::Review, &[c('v', "v")], "Review screen", None),
-    b(
-        S::Audit,
-        A::Back,
-        &[
-            k(K::Esc, "Esc"),
-            c('a', "a"),
-            c('q', "q"),
-            ctrl('c', "Ctrl-C"),
-        ],
-        "Back",
-        Some("back"),
-    ),
-    b(
-        S::Pick,
-        A::PickUrl,
-        &[c('u', "u")],
-        "Copy the URL",
-        Some("url"),
-    ),
-    b(
-        S::Pick,
-        A::PickOwner,
-        &[c('o', "o")],
-        "Copy the owner",
-        Some("owner"),
-    ),
-    b(
-        S::Pick,
-        A::PickTags,
-        &[c('t', "t")],
-        "Copy the tags",
-        Some("tags"),
-    ),
-    b(
-        S::Pick,
-        A::PickNotes,
-        &[c('n', "n")],
-        "Copy the notes",
-        Some("notes"),
-    ),
-    b(
-        S::Pick,
-        A::PickKind,
-        &[c('k', "k")],
-        "Copy the kind",
-        Some("kind"),
-    ),
-    b(
-        S::Pick,
-        A::Back,
-        &[k(K::Esc, "Esc"), ctrl('c', "Ctrl-C")],
-        "Cancel",
-        Some("cancel"),
-    ),
-    b(
-        S::Help,
-        A::Back,
-        &[
-            k(K::Esc, "Esc"),
-            c('?', "?"),
-            c('q', "q"),
-            ctrl('c', "Ctrl-C"),
-        ],
-        "Close help",
-        Some("close"),
-    ),
-    b(
-        S::Help,
-        A::Up,
-        &[k(K::Up, "↑"), c('k', "k")],
-        "Scroll up",
-        None,
-    ),
-    b(
-        S::Help,
-        A::Down,
-        &[k(K::Down, "↓"), c('j', "j")],
-        "Scroll down",
-        None,
-    ),
-    b(
-        S::Lock,
-        A::Unlock,
-        &[k(K::Enter, "Enter")],
-        "Unlock",
-        Some("unlock"),
-    ),
-    b(
-        S::Lock,
-        A::Quit,
-        &[ctrl('c', "Ctrl-C")],
-        "Quit",
-        Some("quit"),
-    ),
-];
-
-/// The bindings in force: the table above with the user's `[keys]` from
-/// config.toml applied (see [`apply_overrides`]).
-static ACTIVE: std::sync::OnceLock<Vec<Binding>> = std::sync::OnceLock::new();
-
-/// Every binding in force, in help order.
-pub fn bindings() -> &'static [Binding] {
-    ACTIVE.get().map(Vec::as_slice).unwrap_or(BINDINGS)
+/// The text shown for a key: `Ctrl-S`, `↑`, `PgDn`, `F5`, `G`.
+pub fn label(code: KeyCode, mods: Mods) -> String {
+    let base = match code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) if mods.contains(Mods::CONTROL) => c.to_ascii_uppercase().to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if mods.contains(Mods::CONTROL) {
+        format!("Ctrl-{base}")
+    } else if mods.contains(Mods::ALT) {
+        format!("Alt-{base}")
+    } else {
+        base
+    }
 }
 
 /// The name of an action in config.toml: `Reveal` → `reveal`, `SortNext` → `sort-next`.
@@ -709,19 +382,20 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::Help => "help",
         Scope::Lock => "lock",
         Scope::Pick => "pick",
+        Scope::FirstRun => "first-run",
     }
 }
 
 /// Parses a key as written in config.toml: `r`, `R`, `?`, `ctrl-r`, `f5`,
 /// `enter`, `esc`, `tab`, `backtab`, `up`, `down`, `left`, `right`, `home`,
 /// `end`, `pgup`, `pgdn`, `delete`, `backspace`, `space`.
-pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
+pub fn parse_key(text: &str) -> Result<(KeyCode, Mods), String> {
     let t = text.trim();
     let (mods, rest) = match t.strip_prefix("ctrl-").or_else(|| t.strip_prefix("C-")) {
-        Some(r) => (KeyModifiers::CONTROL, r),
+        Some(r) => (Mods::CONTROL, r),
         None => match t.strip_prefix("alt-").or_else(|| t.strip_prefix("M-")) {
-            Some(r) => (KeyModifiers::ALT, r),
-            None => (KeyModifiers::NONE, t),
+            Some(r) => (Mods::ALT, r),
+            None => (Mods::NONE, t),
         },
     };
     let mut chars = rest.chars();
@@ -758,106 +432,135 @@ pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
     Ok((code, mods))
 }
 
-/// Applies `[keys]` from config.toml: `reveal = ["space"]` (main screen) or
-/// `"review.sort-next" = ["x"]` replaces the keys of that action. Refuses
-/// unknown actions, unknown keys, and a key bound twice in one scope. Call
-/// once, before the TUI starts; later calls are ignored.
-pub fn apply_overrides(
-    keys: &std::collections::BTreeMap<String, Vec<String>>,
-) -> Result<(), String> {
-    if keys.is_empty() || ACTIVE.get().is_some() {
-        return Ok(());
+impl Keymap {
+    /// The defaults with `[keys]` from config.toml applied: `reveal =
+    /// ["space"]` (main screen) or `"review.sort-next" = ["x"]` replaces the
+    /// keys of that action. Refuses unknown actions, unknown keys, and a key
+    /// bound twice in one scope.
+    pub fn with_overrides(
+        keys: &std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Result<Keymap, String> {
+        let mut map = Keymap::default();
+        for (name, specs) in keys {
+            let (scope, action) = name.split_once('.').unwrap_or(("main", name));
+            let binding = map
+                .bindings
+                .iter_mut()
+                .find(|b| scope_name(b.scope) == scope && action_name(b.action) == action)
+                .ok_or_else(|| {
+                    format!(
+                        "[keys] {name:?}: no such action (see docs/KEYBINDINGS.md for the names)"
+                    )
+                })?;
+            let mut new = Vec::new();
+            for spec in specs {
+                let (code, mods) = parse_key(spec).map_err(|e| format!("[keys] {name:?}: {e}"))?;
+                // Shown as the user wrote it.
+                let label = spec.trim().to_string();
+                new.push(Key { code, mods, label });
+            }
+            if new.is_empty() {
+                return Err(format!("[keys] {name:?}: give at least one key"));
+            }
+            binding.keys = new;
+        }
+        map.check()?;
+        Ok(map)
     }
-    let table = with_overrides(keys)?;
-    let _ = ACTIVE.set(table);
-    Ok(())
-}
 
-/// The default table with `keys` applied, checked (pure: used by
-/// [`apply_overrides`] and the tests).
-pub fn with_overrides(
-    keys: &std::collections::BTreeMap<String, Vec<String>>,
-) -> Result<Vec<Binding>, String> {
-    let mut table: Vec<Binding> = BINDINGS
-        .iter()
-        .map(|b| Binding {
-            scope: b.scope,
-            action: b.action,
-            keys: b.keys,
-            help: b.help,
-            hint: b.hint,
-        })
-        .collect();
-    for (name, specs) in keys {
-        let (scope, action) = name.split_once('.').unwrap_or(("main", name));
-        let binding = table
-            .iter_mut()
-            .find(|b| scope_name(b.scope) == scope && action_name(b.action) == action)
-            .ok_or_else(|| {
-                format!("[keys] {name:?}: no such action (see docs/KEYBINDINGS.md for the names)")
-            })?;
-        let mut new = Vec::new();
-        for spec in specs {
-            let (code, mods) = parse_key(spec).map_err(|e| format!("[keys] {name:?}: {e}"))?;
-            // Labels live as long as the program: the table is built once.
-            let label: &'static str = Box::leak(spec.trim().to_string().into_boxed_str());
-            new.push(Key { code, mods, label });
-        }
-        if new.is_empty() {
-            return Err(format!("[keys] {name:?}: give at least one key"));
-        }
-        binding.keys = Box::leak(new.into_boxed_slice());
-    }
-    for scope in SCOPES {
-        let mut seen: Vec<((KeyCode, KeyModifiers), Action)> = Vec::new();
-        for b in table.iter().filter(|b| b.scope == scope) {
-            for k in b.keys {
-                if let Some((_, other)) = seen.iter().find(|(id, _)| *id == (k.code, k.mods)) {
-                    return Err(format!(
-                        "[keys]: {} is bound to both {} and {} in the {} scope",
-                        k.label,
-                        action_name(*other),
-                        action_name(b.action),
-                        scope_name(scope)
-                    ));
+    /// Refuses a key bound twice in one scope.
+    fn check(&self) -> Result<(), String> {
+        for scope in SCOPES {
+            let mut seen: Vec<((KeyCode, Mods), Action)> = Vec::new();
+            for b in self.in_scope(scope) {
+                for k in &b.keys {
+                    if let Some((_, other)) = seen.iter().find(|(id, _)| *id == (k.code, k.mods)) {
+                        return Err(format!(
+                            "[keys]: {} is bound to both {} and {} in the {} scope",
+                            k.label,
+                            action_name(*other),
+                            action_name(b.action),
+                            scope_name(scope)
+                        ));
+                    }
+                    seen.push(((k.code, k.mods), b.action));
                 }
-                seen.push(((k.code, k.mods), b.action));
             }
         }
+        Ok(())
     }
-    Ok(table)
-}
 
-/// The action bound to `key` in `scope`, if any.
-pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Action> {
-    // Shift is implied by the character itself ('G', '!', '?').
-    let mods = if matches!(key.code, KeyCode::Char(_) | KeyCode::BackTab) {
-        key.modifiers - KeyModifiers::SHIFT
-    } else {
-        key.modifiers
-    };
-    bindings()
-        .iter()
-        .filter(|b| b.scope == scope)
-        .find(|b| {
-            b.keys
-                .iter()
-                .any(|kk| kk.code == key.code && kk.mods == mods)
-        })
-        .map(|b| b.action)
-}
+    /// Every binding, in help order.
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
 
-/// Footer hints for a scope: (key label, short label).
-pub fn hints(scope: Scope) -> Vec<(&'static str, &'static str)> {
-    bindings()
-        .iter()
-        .filter(|b| b.scope == scope)
-        .filter_map(|b| b.hint.map(|h| (b.keys[0].label, h)))
-        .collect()
+    /// The bindings of one scope, in help order.
+    pub fn in_scope(&self, scope: Scope) -> impl Iterator<Item = &Binding> + '_ {
+        self.bindings.iter().filter(move |b| b.scope == scope)
+    }
+
+    fn binding(&self, scope: Scope, action: Action) -> Option<&Binding> {
+        self.in_scope(scope).find(|b| b.action == action)
+    }
+
+    /// The action bound to `key` in `scope`, if any.
+    pub fn lookup(&self, scope: Scope, key: &KeyPress) -> Option<Action> {
+        // Shift is implied by the character itself ('G', '!', '?').
+        let mods = if matches!(key.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            key.mods.without(Mods::SHIFT)
+        } else {
+            key.mods
+        };
+        self.in_scope(scope)
+            .find(|b| {
+                b.keys
+                    .iter()
+                    .any(|kk| kk.code == key.code && kk.mods == mods)
+            })
+            .map(|b| b.action)
+    }
+
+    /// Footer hints for a scope: (key label, short label).
+    pub fn hints(&self, scope: Scope) -> Vec<(&str, &'static str)> {
+        self.in_scope(scope)
+            .filter_map(|b| b.hint.map(|h| (b.keys[0].label.as_str(), h)))
+            .collect()
+    }
+
+    /// The label of the first key bound to `action` in `scope`: what a hint
+    /// names ("press n to add…"). Empty if the action has no binding there.
+    pub fn key(&self, scope: Scope, action: Action) -> &str {
+        self.binding(scope, action)
+            .and_then(|b| b.keys.first())
+            .map(|k| k.label.as_str())
+            .unwrap_or("")
+    }
+
+    /// The labels of the first `n` keys bound to `action`: "n / Esc".
+    pub fn keys(&self, scope: Scope, action: Action, n: usize) -> String {
+        self.binding(scope, action)
+            .map(|b| {
+                b.keys
+                    .iter()
+                    .take(n)
+                    .map(|k| k.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// The keys bound to `action` in `scope`.
+    pub fn keys_of(&self, scope: Scope, action: Action) -> &[Key] {
+        self.binding(scope, action)
+            .map(|b| b.keys.as_slice())
+            .unwrap_or(&[])
+    }
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 9] = [
+pub const SCOPES: [Scope; 10] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
@@ -867,6 +570,7 @@ pub const SCOPES: [Scope; 9] = [
     Scope::Audit,
     Scope::Help,
     Scope::Lock,
+    Scope::FirstRun,
 ];
 
 /// Key labels for a binding: "↑ / k".
@@ -874,13 +578,14 @@ pub fn key_labels(binding: &Binding) -> String {
     binding
         .keys
         .iter()
-        .map(|k| k.label)
+        .map(|k| k.label.as_str())
         .collect::<Vec<_>>()
         .join(" / ")
 }
 
-/// docs/KEYBINDINGS.md, generated from the table above.
+/// docs/KEYBINDINGS.md, generated from the default table.
 pub fn markdown() -> String {
+    let defaults = Keymap::default();
     let mut out = String::from(
         "# Key bindings\n\nGenerated from `src/keymap.rs` (a test keeps this file in step with it). \
          Press `?` in ward to see them in place.\n\n\
@@ -898,7 +603,7 @@ pub fn markdown() -> String {
             "\n## {}\n\n| Keys | Action | Name in config.toml |\n|---|---|---|\n",
             scope.title()
         ));
-        for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for binding in defaults.in_scope(scope) {
             out.push_str(&format!(
                 "| {} | {} | `{}.{}` |\n",
                 key_labels(binding).replace('|', "\\|"),
@@ -916,17 +621,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_key_is_bound_twice_in_one_scope() {
-        for scope in SCOPES {
-            let mut seen = Vec::new();
-            for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
-                for key in binding.keys {
-                    let id = (key.code, key.mods);
-                    assert!(!seen.contains(&id), "{scope:?}: {} bound twice", key.label);
-                    seen.push(id);
-                }
-            }
-        }
+    fn the_defaults_parse_and_no_key_is_bound_twice_in_one_scope() {
+        let defaults = Keymap::default();
+        assert!(defaults.check().is_ok(), "{:?}", defaults.check());
+        assert!(defaults.bindings().iter().all(|b| !b.keys.is_empty()));
+    }
+
+    #[test]
+    fn default_labels_are_the_familiar_names() {
+        let map = Keymap::default();
+        let labels = |scope, action| map.keys(scope, action, 9);
+        assert_eq!(labels(Scope::Main, Action::Up), "↑ / k");
+        assert_eq!(labels(Scope::Main, Action::Delete), "d / Del");
+        assert_eq!(labels(Scope::Main, Action::Suspend), "Ctrl-Z");
+        assert_eq!(labels(Scope::Main, Action::Refresh), "F5");
+        assert_eq!(labels(Scope::Form, Action::PrevField), "Shift-Tab / ↑");
+        assert_eq!(labels(Scope::Review, Action::PageDown), "PgDn");
+        assert_eq!(map.key(Scope::Confirm, Action::No), "n");
+        assert_eq!(map.keys(Scope::Confirm, Action::No, 2), "n / Esc");
+        assert_eq!(map.key(Scope::Main, Action::Unlock), "", "not bound there");
     }
 
     #[test]
@@ -937,29 +650,28 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
                 .collect()
         };
-        let table = with_overrides(&keys(&[
+        let map = Keymap::with_overrides(&keys(&[
             ("reveal", &["space", "ctrl-v"]),
             ("review.sort-next", &["x"]),
         ]))
         .unwrap();
-        let reveal = table
-            .iter()
-            .find(|b| b.scope == Scope::Main && b.action == Action::Reveal)
-            .unwrap();
-        assert_eq!(key_labels(reveal), "space / ctrl-v");
-        assert_eq!(reveal.keys[0].code, KeyCode::Char(' '));
-        assert_eq!(reveal.keys[1].mods, KeyModifiers::CONTROL);
-        let sort = table
-            .iter()
-            .find(|b| b.scope == Scope::Review && b.action == Action::SortNext)
-            .unwrap();
-        assert_eq!(sort.keys[0].code, KeyCode::Char('x'));
+        let reveal = map.keys_of(Scope::Main, Action::Reveal);
+        assert_eq!(map.keys(Scope::Main, Action::Reveal, 9), "space / ctrl-v");
+        assert_eq!(map.key(Scope::Main, Action::Reveal), "space");
+        assert_eq!(reveal[0].code, KeyCode::Char(' '));
+        assert_eq!(reveal[1].mods, Mods::CONTROL);
+        let sort = map.keys_of(Scope::Review, Action::SortNext);
+        assert_eq!(sort[0].code, KeyCode::Char('x'));
+        // The defaults are untouched by another map's overrides.
+        assert_eq!(Keymap::default().key(Scope::Main, Action::Reveal), "r");
         // 'v' is the review key on the main screen: binding reveal to it clashes.
-        let err = with_overrides(&keys(&[("reveal", &["v"])])).err().unwrap();
+        let err = Keymap::with_overrides(&keys(&[("reveal", &["v"])]))
+            .err()
+            .unwrap();
         assert!(err.contains("bound to both"), "{err}");
-        assert!(with_overrides(&keys(&[("no-such-action", &["x"])])).is_err());
-        assert!(with_overrides(&keys(&[("reveal", &["hyper-x"])])).is_err());
-        assert!(with_overrides(&keys(&[("reveal", &[])])).is_err());
+        assert!(Keymap::with_overrides(&keys(&[("no-such-action", &["x"])])).is_err());
+        assert!(Keymap::with_overrides(&keys(&[("reveal", &["hyper-x"])])).is_err());
+        assert!(Keymap::with_overrides(&keys(&[("reveal", &[])])).is_err());
         assert_eq!(action_name(Action::SortNext), "sort-next");
         assert_eq!(parse_key("f5").unwrap().0, KeyCode::F(5));
         assert_eq!(parse_key("pgdn").unwrap().0, KeyCode::PageDown);
@@ -967,10 +679,11 @@ mod tests {
 
     #[test]
     fn shifted_characters_match() {
-        let key = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(lookup(Scope::Main, &key), Some(Action::Bottom));
-        let key = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(lookup(Scope::Main, &key), Some(Action::Quit));
+        let map = Keymap::default();
+        let key = KeyPress::new(KeyCode::Char('G'), Mods::SHIFT);
+        assert_eq!(map.lookup(Scope::Main, &key), Some(Action::Bottom));
+        let key = KeyPress::new(KeyCode::Char('c'), Mods::CONTROL);
+        assert_eq!(map.lookup(Scope::Main, &key), Some(Action::Quit));
     }
 
     #[test]

@@ -9,7 +9,8 @@ use ratatui::crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind
 use ratatui::style::Color;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use ward::app::{Mode, Msg};
+use ward::app::Mode;
+use ward::policy::Status;
 use ward::store::{Encoding, Keyring, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
 use ward::tui::harness::Harness;
 use ward::tui::Settings;
@@ -684,27 +685,25 @@ fn every_size_draws_without_panicking() {
 fn mouse_selects_and_scrolls() {
     let f = Fixture::demo();
     let mut app = f.open(100, 30);
-    let click = |row| {
-        Msg::Mouse(MouseEvent {
-            kind: MouseEventKind::Down(MouseButton::Left),
-            column: 5,
-            row,
-            modifiers: KeyModifiers::NONE,
-        })
+    let click = |row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row,
+        modifiers: KeyModifiers::NONE,
     };
     // Header row 0, tree border row 1, first tree row at 2: acme/ (folder).
     // Row 5 is the 4th visible row: GITHUB_TOKEN.
-    app.send(click(5));
+    app.mouse(click(5));
     assert_eq!(
         app.app.selected_name().unwrap().as_str(),
         "acme/api/prod/GITHUB_TOKEN"
     );
-    app.send(Msg::Mouse(MouseEvent {
+    app.mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: 5,
         row: 10,
         modifiers: KeyModifiers::NONE,
-    }));
+    });
     assert_eq!(app.app.tree.selected, 6);
 }
 
@@ -944,6 +943,33 @@ fn audit_screen_filters_and_charts() {
     assert!(matches!(app.app.mode, Mode::Normal));
 }
 
+/// The audit screen on the demo store and one more secret, after a view and
+/// a reveal two and a half minutes in. Every record's time is fixed: the demo's
+/// and `put`'s by the fixture, the session's unlock and the app's view and
+/// reveal by the harness's clock.
+fn audit_screen(w: u16, h: u16) -> String {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "v", |d| d.owner = Some("ann".into()));
+    let mut app = f.open(w, h);
+    app.advance(Duration::from_secs(150));
+    // The last secret, without viewing every one on the way.
+    app.key(KeyCode::Char('G'));
+    assert_eq!(app.app.selected_name().unwrap().as_str(), "zeta/KEY");
+    app.key(KeyCode::Char('r')).key(KeyCode::Char('r'));
+    app.key(KeyCode::Char('a'));
+    app.screen()
+}
+
+#[test]
+fn snapshot_audit_screen_80x24() {
+    assert_snapshot!("audit_80x24", audit_screen(80, 24));
+}
+
+#[test]
+fn snapshot_audit_screen_160x48() {
+    assert_snapshot!("audit_160x48", audit_screen(160, 48));
+}
+
 #[test]
 fn a_tampered_audit_log_shows_a_warning_in_the_header() {
     let f = Fixture::demo();
@@ -966,6 +992,48 @@ fn a_tampered_audit_log_shows_a_warning_in_the_header() {
     let mut app = f.open(160, 40);
     let s = app.screen();
     assert!(s.contains("⚠ audit log: chain broken"), "{s}");
+}
+
+#[test]
+fn statuses_roll_over_at_midnight_in_a_running_tui() {
+    let f = Fixture::demo();
+    // No idle lock: the test waits half a day.
+    std::fs::write(&f.config, "actor = \"tester@host\"\nidle_lock = 0\n").unwrap();
+    // Rotated on 2026-11-01 every 26 days: due on 2026-11-27, today.
+    f.put("zeta/DUE_TODAY", "v", |d| {
+        d.rotate_every = Some(ward::policy::Interval::days(26))
+    });
+    let mut app = f.open(120, 40);
+    select(&mut app, "zeta/DUE_TODAY");
+    let name = SecretPath::parse("zeta/DUE_TODAY").unwrap();
+    let status = |app: &Harness| app.app.catalog.get(&name).and_then(|e| e.status());
+    assert_eq!(status(&app), Some(Status::DueSoon));
+    assert!(app.screen().contains("rotation due today"));
+    let overdue_before = app.app.catalog.counts().get(Status::Overdue);
+    // A minute before midnight: still today.
+    let midnight = (today() + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .unwrap();
+    let left = (midnight - app.clock.wall).to_std().unwrap();
+    app.advance(left - Duration::from_secs(60));
+    assert_eq!(status(&app), Some(Status::DueSoon));
+    // A minute after: the TUI, still open, shows tomorrow's statuses.
+    app.advance(Duration::from_secs(120));
+    assert_eq!(app.app.catalog.today, today() + chrono::Days::new(1));
+    assert_eq!(status(&app), Some(Status::Overdue));
+    let s = app.screen();
+    assert!(s.contains("rotation overdue by 1 day"), "{s}");
+    assert_eq!(
+        app.app.catalog.counts().get(Status::Overdue),
+        overdue_before + 1
+    );
+    assert!(
+        s.contains(&format!("> {} overdue", overdue_before + 1)),
+        "{s}"
+    );
 }
 
 // ---- review screen -----------------------------------------------------------
@@ -1194,5 +1262,147 @@ fn changes_made_by_another_process_show_up_by_themselves() {
     assert_eq!(
         app.app.selected_name().unwrap().as_str(),
         "personal/HOME_WIFI"
+    );
+}
+
+// ---- key bindings ------------------------------------------------------------
+
+/// A line of the screen that contains `text`, for assertion messages.
+fn line_with<'a>(screen: &'a str, text: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(text))
+}
+
+#[test]
+fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
+    let f = Fixture::demo();
+    std::fs::write(
+        &f.config,
+        "actor = \"tester@host\"\nidle_lock = 0\n\
+         [keys]\nnew = [\"+\"]\nreveal = [\"space\"]\n\
+         \"form.cancel\" = [\"ctrl-q\"]\n\"confirm.no\" = [\"x\", \"esc\"]\n",
+    )
+    .unwrap();
+    let mut app = f.open(120, 60);
+    // The footer names the new keys.
+    let s = app.screen();
+    let footer = s.lines().last().unwrap();
+    assert!(
+        footer.contains("+ new") && footer.contains("space reveal"),
+        "{footer}"
+    );
+    // Dispatch: the old key does nothing, the new one acts, and the detail's
+    // hint names it.
+    select(&mut app, "acme/db/DATABASE_URL");
+    app.key(KeyCode::Char('r'));
+    assert!(!app.screen().contains("hides now"));
+    app.key(KeyCode::Char(' '));
+    let s = app.screen();
+    assert!(s.contains("s · space hides now"), "{s}");
+    // The form: footer, the keys line, and the discard question.
+    app.key(KeyCode::Char('n'));
+    assert!(
+        matches!(app.app.mode, Mode::Normal),
+        "n no longer opens a form"
+    );
+    app.key(KeyCode::Char('+'));
+    assert!(matches!(app.app.mode, Mode::Form(_)));
+    let s = app.screen();
+    assert!(
+        line_with(&s, "next/save").is_some_and(|l| l.contains("Ctrl-S save · ctrl-q cancel")),
+        "{s}"
+    );
+    assert!(s.lines().last().unwrap().contains("ctrl-q cancel"), "{s}");
+    app.type_text("x");
+    app.key(KeyCode::Esc);
+    assert!(
+        matches!(app.app.mode, Mode::Form(_)),
+        "Esc is no longer cancel"
+    );
+    app.ctrl('q');
+    let s = app.screen();
+    assert!(
+        s.contains("Press ctrl-q again to discard what you typed."),
+        "{s}"
+    );
+    app.ctrl('q');
+    assert!(matches!(app.app.mode, Mode::Normal));
+    // The confirmation names the new "no" keys.
+    app.key(KeyCode::Char('d'));
+    let s = app.screen();
+    assert!(
+        line_with(&s, " yes ").is_some_and(|l| l.contains("y yes   x / esc no")),
+        "{s}"
+    );
+    app.key(KeyCode::Char('x'));
+    assert!(matches!(app.app.mode, Mode::Normal));
+    // The help lists the new keys.
+    app.key(KeyCode::Char('?'));
+    let s = app.screen();
+    for (keys, what) in [
+        ("+", "New secret"),
+        ("space", "Reveal or hide"),
+        ("ctrl-q", "Cancel"),
+        ("x / esc", "No"),
+    ] {
+        assert!(
+            s.lines()
+                .any(|l| l.contains(&format!("  {keys:<18}{what}"))),
+            "{keys} {what}: {s}"
+        );
+    }
+}
+
+#[test]
+fn the_first_run_screen_takes_its_keys_from_the_keymap() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[keys]\n\"first-run.quit\" = [\"ctrl-q\"]\n\"first-run.next-field\" = [\"ctrl-n\"]\n",
+    )
+    .unwrap();
+    let settings = settings(
+        &dir.path().join("store"),
+        &dir.path().join("id.txt"),
+        &config,
+    );
+    let mut app = Harness::open(&settings, 100, 30, today()).unwrap();
+    let s = app.screen();
+    assert!(
+        s.contains("Enter create   ctrl-n next field   ctrl-q quit without creating anything"),
+        "{s}"
+    );
+    let focus = |app: &Harness| match &app.app.mode {
+        Mode::FirstRun(fr) => fr.focus,
+        other => panic!("{other:?}"),
+    };
+    app.key(KeyCode::Tab);
+    assert_eq!(focus(&app), 0, "Tab no longer moves");
+    app.ctrl('n');
+    assert_eq!(focus(&app), 1);
+    app.key(KeyCode::Esc);
+    assert!(!app.app.quit, "Esc no longer quits");
+    app.ctrl('q');
+    assert!(app.app.quit);
+    assert!(!dir.path().join("store").exists());
+}
+
+#[test]
+fn typing_an_audit_filter_uses_the_filter_keys() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 36);
+    app.key(KeyCode::Char('a'));
+    app.key(KeyCode::Char('/')).type_text("demo");
+    assert!(app.app.audit.typing);
+    app.key(KeyCode::Enter);
+    assert!(!app.app.audit.typing);
+    assert_eq!(app.app.audit.text, "demo");
+    app.key(KeyCode::Char('/')).type_text("x");
+    app.key(KeyCode::Esc);
+    assert!(!app.app.audit.typing);
+    assert_eq!(app.app.audit.text, "", "Esc clears");
+    assert!(
+        matches!(app.app.mode, Mode::Audit),
+        "and stays on the screen"
     );
 }

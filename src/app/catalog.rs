@@ -68,7 +68,8 @@ pub struct Catalog {
     pub folder_policies: BTreeMap<String, FolderPolicy>,
     pub problems: Vec<Problem>,
     pub lead: Interval,
-    pub today: Option<NaiveDate>,
+    /// The day statuses are computed for (from the app's clock).
+    pub today: NaiveDate,
 }
 
 /// Segment-wise order: `a/b` < `a/b/c` < `a/b-x`.
@@ -93,6 +94,14 @@ pub fn tree_key(p: &SecretPath) -> Vec<(String, String)> {
 }
 
 impl Catalog {
+    /// No secrets yet; statuses will be computed for `today`.
+    pub fn empty(today: NaiveDate) -> Catalog {
+        Catalog {
+            today,
+            ..Default::default()
+        }
+    }
+
     pub fn from_listing(listing: Listing, lead: Interval, today: NaiveDate) -> Catalog {
         let mut names = listing.secrets;
         names.sort_by_cached_key(tree_key);
@@ -115,7 +124,7 @@ impl Catalog {
             folder_policies: listing.folder_policies,
             problems: listing.problems,
             lead,
-            today: Some(today),
+            today,
         }
     }
 
@@ -140,9 +149,7 @@ impl Catalog {
         let Some(i) = self.position(name) else {
             return;
         };
-        let today = self
-            .today
-            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        let today = self.today;
         let entry = &mut self.entries[i];
         match result {
             Ok(meta) => {
@@ -170,6 +177,26 @@ impl Catalog {
                 }));
             }
             Err(e) => entry.state = MetaState::Failed(e),
+        }
+    }
+
+    /// Moves to another day (a running TUI passing midnight): every loaded
+    /// secret's status is computed again for `today`.
+    pub fn set_today(&mut self, today: NaiveDate) {
+        if today == self.today {
+            return;
+        }
+        self.today = today;
+        for e in &mut self.entries {
+            if let MetaState::Loaded(l) = &mut e.state {
+                (l.assessment, l.source) = assess_secret(
+                    e.name.as_str(),
+                    &l.meta,
+                    &self.folder_policies,
+                    self.lead,
+                    today,
+                );
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! ever reaches a temp file.
 
 use super::input::TextInput;
+use crate::keymap::{Action, Keymap, Mods, Scope};
 use crate::policy::{parse_date, Interval};
 use crate::store::document::GeneratorSpec;
 use crate::store::generate::{self, Charset};
@@ -41,21 +42,28 @@ impl FieldKey {
         }
     }
 
-    pub fn help(self) -> &'static str {
+    /// The line under the form for this field; keys named from `keys`.
+    pub fn help(self, keys: &Keymap) -> String {
+        let key = |action| keys.key(Scope::Form, action);
         match self {
-            FieldKey::Path => "project/…/NAME",
-            FieldKey::Value => "type or paste; Ctrl-G generates, Ctrl-R shows, Ctrl-J new line",
-            FieldKey::Generator => "LENGTH CHARSET [PREFIX], e.g. 32 strong sk_live_",
+            FieldKey::Path => "project/…/NAME".into(),
+            FieldKey::Value => format!(
+                "type or paste; {} generates, {} shows, {} new line",
+                key(Action::Generate),
+                key(Action::ToggleMask),
+                key(Action::Newline)
+            ),
+            FieldKey::Generator => "LENGTH CHARSET [PREFIX], e.g. 32 strong sk_live_".into(),
             FieldKey::Kind => {
-                "password, api-key, token, certificate, ssh-key, connection-string, other"
+                "password, api-key, token, certificate, ssh-key, connection-string, other".into()
             }
-            FieldKey::Owner => "who is responsible",
-            FieldKey::Tags => "separated by commas or spaces",
-            FieldKey::Url => "where the key is managed",
-            FieldKey::Notes => "free text; Ctrl-J starts a new line",
-            FieldKey::Expires => "YYYY-MM-DD or +90d; empty for none",
-            FieldKey::RotateEvery => "90d, 6w, 3m, 1y; empty for none",
-            FieldKey::Reason => "why (kept in history and the audit log)",
+            FieldKey::Owner => "who is responsible".into(),
+            FieldKey::Tags => "separated by commas or spaces".into(),
+            FieldKey::Url => "where the key is managed".into(),
+            FieldKey::Notes => format!("free text; {} starts a new line", key(Action::Newline)),
+            FieldKey::Expires => "YYYY-MM-DD or +90d; empty for none".into(),
+            FieldKey::RotateEvery => "90d, 6w, 3m, 1y; empty for none".into(),
+            FieldKey::Reason => "why (kept in history and the audit log)".into(),
         }
     }
 }
@@ -285,12 +293,15 @@ impl Form {
 
     /// Esc: true when the form may close. A form with typing in it asks for a
     /// second Esc, so a pasted key is not lost to one stray keypress.
-    pub fn request_cancel(&mut self) -> bool {
+    pub fn request_cancel(&mut self, keys: &Keymap) -> bool {
         if !self.is_dirty() || self.discard_armed {
             return true;
         }
         self.discard_armed = true;
-        self.error = Some("Press Esc again to discard what you typed.".into());
+        self.error = Some(format!(
+            "Press {} again to discard what you typed.",
+            keys.key(Scope::Form, Action::Cancel)
+        ));
         false
     }
 
@@ -395,8 +406,9 @@ impl Form {
     }
 
     /// Checks every field and builds the change; on error, focuses the field.
-    pub fn validate(&mut self) -> Option<SaveOp> {
-        match self.try_build() {
+    /// `today` anchors relative dates ("+90d"); `keys` names keys in advice.
+    pub fn validate(&mut self, today: NaiveDate, keys: &Keymap) -> Option<SaveOp> {
+        match self.try_build(today, keys) {
             Ok(op) => {
                 self.error = None;
                 Some(op)
@@ -409,7 +421,7 @@ impl Form {
         }
     }
 
-    fn try_build(&self) -> Result<SaveOp, (FieldKey, String)> {
+    fn try_build(&self, today: NaiveDate, keys: &Keymap) -> Result<SaveOp, (FieldKey, String)> {
         let text = |k| self.get(k).unwrap_or("").trim().to_string();
         let opt = |k| Some(text(k)).filter(|s: &String| !s.is_empty());
         let path =
@@ -419,14 +431,16 @@ impl Form {
             if v.is_empty() {
                 Err((
                     FieldKey::Value,
-                    "empty: type or paste a value, or press Ctrl-G".to_string(),
+                    format!(
+                        "empty: type or paste a value, or press {}",
+                        keys.key(Scope::Form, Action::Generate)
+                    ),
                 ))
             } else {
                 Ok(SecretValue::new(v.to_string()))
             }
         };
         let meta = || -> Result<MetaEdit, (FieldKey, String)> {
-            let today = chrono::Local::now().date_naive();
             let tags: Vec<String> = text(FieldKey::Tags)
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .map(|t| t.trim().to_string())
@@ -491,6 +505,31 @@ impl Form {
     }
 }
 
+/// The keys line under a form: "Enter next/save · Ctrl-S save · Esc cancel".
+/// A Submit key without modifiers moves to the next field until the last
+/// (see `app::form_key`), one with modifiers saves from anywhere.
+pub fn keys_hint(keys: &Keymap) -> String {
+    let submit = keys.keys_of(Scope::Form, Action::Submit);
+    let labels = |plain: bool| {
+        submit
+            .iter()
+            .filter(|k| (k.mods == Mods::NONE) == plain)
+            .map(|k| k.label.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut parts = Vec::new();
+    let (plain, chorded) = (labels(true), labels(false));
+    if !plain.is_empty() {
+        parts.push(format!("{plain} next/save"));
+    }
+    if !chorded.is_empty() {
+        parts.push(format!("{chorded} save"));
+    }
+    parts.push(format!("{} cancel", keys.key(Scope::Form, Action::Cancel)));
+    parts.join(" · ")
+}
+
 fn strip_name_prefix(msg: &str) -> String {
     msg.split_once(": ")
         .map(|(_, r)| r.to_string())
@@ -524,21 +563,25 @@ pub fn parse_generator(text: &str) -> Result<GeneratorSpec, String> {
 mod tests {
     use super::*;
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
     #[test]
     fn new_form_validates_and_focuses_the_bad_field() {
         let mut f = Form::new_secret(Some("acme"));
-        assert!(f.validate().is_none());
+        assert!(f.validate(today(), &Keymap::default()).is_none());
         assert_eq!(f.focused_key(), FieldKey::Path);
         f.fields[0].input.set("acme/KEY");
-        assert!(f.validate().is_none());
+        assert!(f.validate(today(), &Keymap::default()).is_none());
         assert_eq!(f.focused_key(), FieldKey::Value);
         f.generate();
         let exp = f.index_of(FieldKey::Expires);
         f.fields[exp].input.set("tomorrow");
-        assert!(f.validate().is_none());
+        assert!(f.validate(today(), &Keymap::default()).is_none());
         assert_eq!(f.focused_key(), FieldKey::Expires);
         f.fields[exp].input.set("+30d");
-        match f.validate() {
+        match f.validate(today(), &Keymap::default()) {
             Some(SaveOp::Create {
                 name,
                 value,
@@ -551,6 +594,35 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn key_names_come_from_the_keymap() {
+        let defaults = Keymap::default();
+        assert_eq!(
+            keys_hint(&defaults),
+            "Enter next/save · Ctrl-S save · Esc cancel"
+        );
+        assert_eq!(
+            FieldKey::Value.help(&defaults),
+            "type or paste; Ctrl-G generates, Ctrl-R shows, Ctrl-J new line"
+        );
+        let keys = [
+            ("form.submit".to_string(), vec!["ctrl-x".to_string()]),
+            ("form.generate".to_string(), vec!["f2".to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        let rebound = Keymap::with_overrides(&keys).unwrap();
+        assert_eq!(keys_hint(&rebound), "ctrl-x save · Esc cancel");
+        assert!(FieldKey::Value.help(&rebound).contains("f2 generates"));
+        let mut f = Form::new_secret(None);
+        f.fields[0].input.set("acme/KEY");
+        assert!(f.validate(today(), &rebound).is_none());
+        assert_eq!(
+            f.error.as_deref(),
+            Some("Value: empty: type or paste a value, or press f2")
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A small text field: single- or multi-line, optionally masked. Its text is
 //! zeroized when dropped or cleared, since it may hold a secret being typed.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::keymap::{KeyCode, KeyPress, Mods};
 use zeroize::Zeroize;
 
 #[derive(Default)]
@@ -90,9 +90,12 @@ impl TextInput {
         self.cursor += 1;
     }
 
-    /// Handles an editing key; returns whether it was used.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    /// Handles an editing key; returns whether it was used. These editing
+    /// keys (characters, Backspace, Delete, ←/→, Home/End, Ctrl-A/E/U) are
+    /// the text field's own, like any text box's, and not in the keymap:
+    /// the keymap's actions are looked up first and the rest come here.
+    pub fn handle_key(&mut self, key: &KeyPress) -> bool {
+        let ctrl = key.mods.contains(Mods::CONTROL);
         match key.code {
             KeyCode::Char('u') if ctrl => {
                 let at = self.byte_at(self.cursor);
@@ -142,8 +145,8 @@ impl TextInput {
 mod tests {
     use super::*;
 
-    fn key(c: KeyCode) -> KeyEvent {
-        KeyEvent::new(c, KeyModifiers::NONE)
+    fn key(c: KeyCode) -> KeyPress {
+        KeyPress::plain(c)
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod audit_view;
 pub mod catalog;
+pub mod clock;
 pub mod detail;
 pub mod form;
 pub mod input;
@@ -11,14 +12,14 @@ pub mod layout;
 pub mod review_view;
 pub mod tree;
 
-use crate::keymap::{self, Action, Scope};
+use crate::keymap::{Action, KeyPress, Keymap, Mods, Scope};
 use crate::store::{Listing, SecretDoc, SecretMeta, SecretPath};
 use age::secrecy::SecretString;
 use catalog::{Catalog, MetaState};
+pub use clock::Clock;
 use detail::Detail;
 use form::{Form, SaveOp};
 use input::TextInput;
-use ratatui::crossterm::event::{KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -33,12 +34,13 @@ pub const META_BATCH: usize = 256;
 /// Messages into the app: input, time, and results of background work.
 #[derive(Debug)]
 pub enum Msg {
-    Key(KeyEvent),
+    Key(KeyPress),
     /// Bracketed paste: often a secret, so never shown by `Debug`.
     Paste(Pasted),
-    Mouse(MouseEvent),
+    Mouse(Mouse),
     Resize(u16, u16),
-    Tick(Instant),
+    /// Time passes: the front end's clock, read there (the app never reads one).
+    Tick(Clock),
     /// Names from the file system.
     Listed(Listing),
     /// The store changed on disk (another process, a git pull): names again,
@@ -66,6 +68,24 @@ pub enum Msg {
     AuditLoaded(crate::audit::Timeline),
     AuditAppended(Box<crate::audit::Entry>),
     AuditVerified(audit_view::Integrity),
+}
+
+/// A mouse event as the app sees it (the tui converts crossterm's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    /// The left button went down.
+    LeftDown,
+    ScrollUp,
+    ScrollDown,
+    /// Anything else (moves, other buttons): still counts as activity.
+    Other,
 }
 
 /// Pasted text: zeroized on drop and redacted in `Debug`, since a paste is
@@ -245,7 +265,10 @@ pub struct App {
     pub notice: Option<Notice>,
     pub timings: Timings,
     pub viewport: Rect,
-    pub now: Instant,
+    /// The time as of the last tick.
+    pub clock: Clock,
+    /// The key bindings in force (defaults and config.toml's `[keys]`).
+    pub keymap: Keymap,
     last_input: Instant,
     /// When the store was last checked for changes on disk.
     last_check: Instant,
@@ -264,10 +287,11 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store_label: String, timings: Timings, now: Instant) -> App {
+    pub fn new(store_label: String, timings: Timings, keymap: Keymap, clock: Clock) -> App {
+        let now = clock.now;
         App {
             store_label,
-            catalog: Catalog::default(),
+            catalog: Catalog::empty(clock.today()),
             tree: TreeView::default(),
             detail: Detail::default(),
             focus: Pane::Tree,
@@ -275,7 +299,8 @@ impl App {
             notice: None,
             timings,
             viewport: Rect::new(0, 0, 80, 24),
-            now,
+            clock,
+            keymap,
             last_input: now,
             last_check: now,
             quit: false,
@@ -301,7 +326,8 @@ impl App {
             Mode::Audit => Scope::Audit,
             Mode::Review if self.review.typing => Scope::Filter,
             Mode::Review => Scope::Review,
-            Mode::Locked(_) | Mode::FirstRun(_) => Scope::Lock,
+            Mode::Locked(_) => Scope::Lock,
+            Mode::FirstRun(_) => Scope::FirstRun,
         }
     }
 
@@ -313,7 +339,7 @@ impl App {
         self.notice = Some(Notice {
             text: text.into(),
             kind: NoticeKind::Info,
-            until: self.now + Duration::from_secs(5),
+            until: self.clock.now + Duration::from_secs(5),
         });
     }
 
@@ -321,7 +347,7 @@ impl App {
         self.notice = Some(Notice {
             text: text.into(),
             kind: NoticeKind::Error,
-            until: self.now + Duration::from_secs(10),
+            until: self.clock.now + Duration::from_secs(10),
         });
     }
 
@@ -333,14 +359,10 @@ impl App {
             .map(|e| &e.name)
     }
 
-    /// Starts the app on a listing (names only).
-    pub fn start(
-        &mut self,
-        listing: Listing,
-        lead: crate::policy::Interval,
-        today: chrono::NaiveDate,
-    ) -> Vec<Effect> {
-        self.catalog = Catalog::from_listing(listing, lead, today);
+    /// Starts the app on a listing (names only), with statuses for the
+    /// clock's day.
+    pub fn start(&mut self, listing: Listing, lead: crate::policy::Interval) -> Vec<Effect> {
+        self.catalog = Catalog::from_listing(listing, lead, self.clock.today());
         self.tree.rebuild(&self.catalog);
         // Open on the first secret, so the detail has something to show.
         self.tree.select_first_secret();
@@ -396,24 +418,30 @@ fn tree_height(app: &App) -> usize {
         .saturating_sub(2) as usize
 }
 
+/// An audit event for something the user did now: it carries the app's
+/// clock (the last tick's), like everything else the app knows of time.
+fn event(app: &App, action: crate::audit::Action) -> crate::audit::Event {
+    crate::audit::Event::new(action).at(app.clock.utc())
+}
+
 /// Applies one message; returns the work the runtime must do.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let fx = match msg {
-        Msg::Tick(now) => on_tick(app, now),
+        Msg::Tick(clock) => on_tick(app, clock),
         Msg::Resize(w, h) => {
             app.viewport = Rect::new(0, 0, w, h);
             Vec::new()
         }
         Msg::Key(key) => {
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             on_key(app, key)
         }
         Msg::Paste(text) => {
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             on_paste(app, text)
         }
         Msg::Mouse(m) => {
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             on_mouse(app, m)
         }
         Msg::StoreChanged(listing) => {
@@ -433,10 +461,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Listed(listing) => {
             let lead = app.catalog.lead;
-            let today = app
-                .catalog
-                .today
-                .unwrap_or_else(|| chrono::Local::now().date_naive());
+            let today = app.catalog.today;
             let old = std::mem::take(&mut app.catalog);
             app.catalog = Catalog::from_listing(listing, lead, today);
             // Keep metadata we already have for names that are still there.
@@ -467,9 +492,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
                 let mut fx = Vec::new();
                 if let (Ok(doc), true) = (&result, std::mem::take(&mut app.detail.reveal_pending)) {
-                    app.detail.revealed_until = Some(app.now + app.timings.reveal);
+                    app.detail.revealed_until = Some(app.clock.now + app.timings.reveal);
                     fx.push(Effect::Record(
-                        crate::audit::Event::new(crate::audit::Action::Reveal)
+                        event(app, crate::audit::Action::Reveal)
                             .path(name.as_str())
                             .version(Some(doc.version)),
                     ));
@@ -483,7 +508,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     fx.insert(
                         0,
                         Effect::Record(
-                            crate::audit::Event::new(crate::audit::Action::View)
+                            event(app, crate::audit::Action::View)
                                 .path(name.as_str())
                                 .version(Some(version)),
                         ),
@@ -499,7 +524,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(()) => {
                     app.mode = Mode::Normal;
-                    app.info("Store created. Press n to add your first secret.");
+                    let new = app.keymap.key(Scope::Main, Action::New);
+                    app.info(format!(
+                        "Store created. Press {new} to add your first secret."
+                    ));
                 }
                 Err(e) => {
                     if let Mode::FirstRun(fr) = &mut app.mode {
@@ -564,8 +592,17 @@ fn after_update(app: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
     fx
 }
 
-fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
-    app.now = now;
+fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {
+    app.clock = clock;
+    let now = clock.now;
+    // Past midnight, statuses are those of the new day.
+    if clock.today() != app.catalog.today {
+        app.catalog.set_today(clock.today());
+        app.tree.rebuild(&app.catalog);
+        if app.in_review {
+            app.review.rebuild(&app.catalog);
+        }
+    }
     if app.detail.revealed_until.is_some_and(|t| now >= t) {
         app.detail.revealed_until = None;
     }
@@ -611,7 +648,7 @@ fn on_unlocked(app: &mut App, result: Result<(), UnlockFailure>) -> Vec<Effect> 
     match result {
         Ok(()) => {
             app.mode = Mode::Normal;
-            app.last_input = app.now;
+            app.last_input = app.clock.now;
             let mut fx = vec![Effect::VerifyAudit];
             fx.extend(app.pending_loads());
             fx.extend(app.follow_selection());
@@ -699,9 +736,9 @@ fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
     let scope = app.scope();
-    let action = keymap::lookup(scope, &key);
+    let action = app.keymap.lookup(scope, &key);
     match scope {
         Scope::Main => main_key(app, action),
         Scope::Filter => filter_key(app, action, key),
@@ -718,7 +755,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Scope::Lock => lock_key(app, action, key),
+        Scope::Lock | Scope::FirstRun => lock_key(app, action, key),
         Scope::Pick => pick_key(app, action),
         Scope::Audit => audit_key(app, action, key),
         Scope::Review => review_key(app, action),
@@ -790,14 +827,14 @@ fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             }
         }
         Action::Reveal => {
-            if app.detail.is_revealed(app.now) {
+            if app.detail.is_revealed(app.clock.now) {
                 app.detail.revealed_until = None;
             } else if let Some(version) = app.detail.loaded().map(|d| d.version) {
-                app.detail.revealed_until = Some(app.now + app.timings.reveal);
-                let event = crate::audit::Event::new(crate::audit::Action::Reveal)
+                app.detail.revealed_until = Some(app.clock.now + app.timings.reveal);
+                let record = event(app, crate::audit::Action::Reveal)
                     .path(doc_path(app))
                     .version(Some(version));
-                let mut fx = vec![Effect::Record(event)];
+                let mut fx = vec![Effect::Record(record)];
                 fx.extend(app.follow_selection());
                 return fx;
             } else if let Some(Err(e)) = &app.detail.doc {
@@ -880,7 +917,7 @@ fn open_rotate(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
-fn filter_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     if matches!(app.mode, Mode::Review) {
         match action {
             Some(Action::AcceptFilter) => app.review.typing = false,
@@ -919,7 +956,7 @@ fn filter_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effec
     app.follow_selection()
 }
 
-fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+fn form_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     let Mode::Form(form) = &mut app.mode else {
         return Vec::new();
     };
@@ -927,12 +964,12 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
         return Vec::new();
     }
     let in_value = form.focused_key() == form::FieldKey::Value;
-    if keymap::lookup(Scope::Form, &key) != Some(Action::Cancel) {
+    if action != Some(Action::Cancel) {
         form.disarm();
     }
     match action {
         Some(Action::Cancel) => {
-            if form.request_cancel() {
+            if form.request_cancel(&app.keymap) {
                 app.mode = back_mode(app);
             }
             return Vec::new();
@@ -950,11 +987,13 @@ fn form_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
             form.focused().input.insert_char('\n');
         }
         Some(Action::Submit) => {
-            let is_enter = key.modifiers == KeyModifiers::NONE;
+            // Not a key match: a Submit key without modifiers (Enter by
+            // default) is the "next field, then save" one.
+            let is_enter = key.mods == Mods::NONE;
             // Enter moves on until the last field; Ctrl-S saves from anywhere.
             if is_enter && !form.is_last() {
                 form.next();
-            } else if let Some(op) = form.validate() {
+            } else if let Some(op) = form.validate(app.catalog.today, &app.keymap) {
                 form.busy = true;
                 return vec![Effect::Save(op)];
             }
@@ -984,7 +1023,7 @@ fn confirm_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     Vec::new()
 }
 
-fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+fn lock_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     if action == Some(Action::Quit) {
         app.quit = true;
         return vec![Effect::Quit];
@@ -1008,19 +1047,14 @@ fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
             if fr.busy {
                 return Vec::new();
             }
-            use ratatui::crossterm::event::KeyCode;
-            match key.code {
-                KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+            match action {
+                Some(Action::NextField) => {
                     // An existing identity has one field: its own passphrase.
                     if !fr.identity_exists {
                         fr.focus = 1 - fr.focus
                     }
                 }
-                KeyCode::Esc => {
-                    app.quit = true;
-                    return vec![Effect::Quit];
-                }
-                KeyCode::Enter => {
+                Some(Action::Submit) => {
                     if !fr.identity_exists && fr.passphrase.text() != fr.confirm.text() {
                         fr.error = Some("The two passphrases differ.".into());
                         fr.focus = 1;
@@ -1049,7 +1083,7 @@ fn lock_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect>
     Vec::new()
 }
 
-fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+fn on_mouse(app: &mut App, m: Mouse) -> Vec<Effect> {
     if !matches!(app.mode, Mode::Normal) {
         return Vec::new();
     }
@@ -1057,15 +1091,15 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     let pos = Position::new(m.column, m.row);
     let in_tree = layout.tree.contains(pos);
     match m.kind {
-        MouseEventKind::ScrollUp if in_tree => app.tree.move_by(-3),
-        MouseEventKind::ScrollDown if in_tree => app.tree.move_by(3),
-        MouseEventKind::ScrollUp if layout.detail.contains(pos) => {
+        MouseKind::ScrollUp if in_tree => app.tree.move_by(-3),
+        MouseKind::ScrollDown if in_tree => app.tree.move_by(3),
+        MouseKind::ScrollUp if layout.detail.contains(pos) => {
             app.detail.scroll = app.detail.scroll.saturating_sub(3)
         }
-        MouseEventKind::ScrollDown if layout.detail.contains(pos) => {
+        MouseKind::ScrollDown if layout.detail.contains(pos) => {
             app.detail.scroll = app.detail.scroll.saturating_add(3)
         }
-        MouseEventKind::Down(MouseButton::Left) if in_tree => {
+        MouseKind::LeftDown if in_tree => {
             app.focus = Pane::Tree;
             // One row of border at the top.
             let row = m.row.saturating_sub(layout.tree.y + 1) as usize + app.tree.offset;
@@ -1077,9 +1111,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                 }
             }
         }
-        MouseEventKind::Down(MouseButton::Left) if layout.detail.contains(pos) => {
-            app.focus = Pane::Detail
-        }
+        MouseKind::LeftDown if layout.detail.contains(pos) => app.focus = Pane::Detail,
         _ => {}
     }
     app.follow_selection()
@@ -1139,17 +1171,19 @@ fn pick_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     copy(app, Some(field))
 }
 
-fn audit_key(app: &mut App, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-    let now = chrono::Utc::now();
+fn audit_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
+    let now = app.clock.utc();
     if app.audit.typing {
-        use ratatui::crossterm::event::KeyCode;
-        match key.code {
-            KeyCode::Esc => {
+        // Typing a filter: the filter line's keys (the footer keeps the
+        // audit screen's hints).
+        match app.keymap.lookup(Scope::Filter, &key) {
+            Some(Action::ClearFilter) => {
                 app.audit.typing = false;
                 app.audit.text.clear();
             }
-            KeyCode::Enter => app.audit.typing = false,
-            _ => {
+            Some(Action::AcceptFilter) => app.audit.typing = false,
+            Some(_) => {}
+            None => {
                 let mut input = TextInput::new(&app.audit.text);
                 if input.handle_key(&key) {
                     app.audit.text = input.text().to_string();

@@ -73,9 +73,7 @@ impl ReviewState {
             folder_policies: catalog.folder_policies.clone(),
             ..Default::default()
         };
-        let today = catalog
-            .today
-            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        let today = catalog.today;
         self.rows = catalog
             .entries
             .iter()

@@ -3,11 +3,11 @@
 
 use super::session::{Event, Job, Session};
 use super::Settings;
-use crate::app::{self, App, Effect, Msg};
+use crate::app::{self, App, Clock, Effect, Msg};
 use crate::clipboard::{AutoClear, FakeClipboard};
 use crate::error::Result;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 use ratatui::Terminal;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -16,8 +16,9 @@ pub struct Harness {
     pub app: App,
     pub session: Session,
     pub terminal: Terminal<TestBackend>,
-    /// The harness's clock: advanced by `advance`, never by real time.
-    pub now: Instant,
+    /// The harness's clock: advanced by `advance`, never by real time. It
+    /// starts at noon (UTC) on the day given to `open`.
+    pub clock: Clock,
     /// The fake clipboard the app copies to.
     pub clipboard: FakeClipboard,
 }
@@ -42,8 +43,15 @@ impl Harness {
         today: chrono::NaiveDate,
         cache_dir: Option<std::path::PathBuf>,
     ) -> Result<Harness> {
-        let now = Instant::now();
-        let (app, mut session, fx) = super::prepare(settings, now, today)?;
+        let clock = Clock {
+            now: Instant::now(),
+            wall: today
+                .and_hms_opt(12, 0, 0)
+                .expect("noon exists")
+                .and_utc()
+                .with_timezone(&chrono::Local),
+        };
+        let (app, mut session, fx) = super::prepare(settings, clock)?;
         session.cache_dir = cache_dir;
         // A fake clipboard: tests see what was copied and when it clears.
         let clipboard = FakeClipboard::new();
@@ -53,7 +61,7 @@ impl Harness {
             app,
             session,
             terminal,
-            now,
+            clock,
             clipboard,
         };
         h.send(Msg::Resize(width, height));
@@ -79,7 +87,7 @@ impl Harness {
                 }
             }
             // Records queued by synchronous work (copies) are written now.
-            let (jobs, msgs) = self.session.tick(self.now);
+            let (jobs, msgs) = self.session.tick(self.clock.now);
             for job in jobs {
                 next.extend(self.run_job(job));
             }
@@ -102,16 +110,23 @@ impl Harness {
         fx
     }
 
-    pub fn key(&mut self, code: KeyCode) -> &mut Self {
-        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    /// A key press, as the terminal loop passes it on.
+    pub fn press(&mut self, key: KeyEvent) -> &mut Self {
+        self.send(Msg::Key(super::events::key(&key)));
         self
     }
 
+    pub fn key(&mut self, code: KeyCode) -> &mut Self {
+        self.press(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
     pub fn ctrl(&mut self, c: char) -> &mut Self {
-        self.send(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::CONTROL,
-        )));
+        self.press(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    }
+
+    /// A mouse event, as the terminal loop passes it on.
+    pub fn mouse(&mut self, ev: MouseEvent) -> &mut Self {
+        self.send(Msg::Mouse(super::events::mouse(&ev)));
         self
     }
 
@@ -123,7 +138,7 @@ impl Harness {
             } else {
                 KeyModifiers::NONE
             };
-            self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), mods)));
+            self.press(KeyEvent::new(KeyCode::Char(c), mods));
         }
         self
     }
@@ -133,11 +148,11 @@ impl Harness {
         self
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock (timers and the wall clock) forward, and ticks.
     pub fn advance(&mut self, by: Duration) -> &mut Self {
-        self.now += by;
-        self.send(Msg::Tick(self.now));
-        let (jobs, msgs) = self.session.tick(self.now);
+        self.clock = self.clock.advanced(by);
+        self.send(Msg::Tick(self.clock));
+        let (jobs, msgs) = self.session.tick(self.clock.now);
         let mut fx = Vec::new();
         for job in jobs {
             fx.extend(self.run_job(job));

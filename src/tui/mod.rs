@@ -1,11 +1,12 @@
 //! The only user of the terminal: sets it up, runs the event loop, performs
 //! effects on worker threads and feeds their results back to the app.
 
+pub mod events;
 pub mod harness;
 pub mod session;
 pub mod terminal;
 
-use crate::app::{self, App, Effect, FirstRun, LockScreen, Mode, Msg, Timings};
+use crate::app::{self, App, Clock, Effect, FirstRun, LockScreen, Mode, Msg, Timings};
 use crate::config::Config;
 use crate::error::{Result, WardError};
 use crate::store::crypto::Keyring;
@@ -69,30 +70,35 @@ fn terminal_hung_up(tty: &std::fs::File, timeout: Duration) -> bool {
 /// How often time-driven state (reveal, countdowns, idle lock) is refreshed.
 const TICK: Duration = Duration::from_millis(100);
 
+/// The real clock: read here (and only here) and fed to the app in ticks.
+pub fn read_clock() -> Clock {
+    Clock {
+        now: Instant::now(),
+        wall: chrono::Local::now(),
+    }
+}
+
 /// Builds the session and the app for a store, without touching the terminal.
-pub fn prepare(
-    settings: &Settings,
-    now: Instant,
-    today: chrono::NaiveDate,
-) -> Result<(App, Session, Vec<Effect>)> {
+pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<Effect>)> {
     let config_path = settings.config.clone();
     let config = Config::load(&config_path)?;
     let store_root = settings.store.clone();
     let ids = settings.identities.clone();
-    crate::keymap::apply_overrides(&config.keys).map_err(|message| WardError::Config {
-        path: config_path.clone(),
-        line: None,
-        message,
+    let keymap = crate::keymap::Keymap::with_overrides(&config.keys).map_err(|message| {
+        WardError::Config {
+            path: config_path.clone(),
+            line: None,
+            message,
+        }
     })?;
     let timings = Timings {
         reveal: Duration::from_secs(config.reveal_timeout.max(1)),
         idle_lock: Duration::from_secs(config.idle_lock),
     };
-    let mut app = App::new(store_root.display().to_string(), timings, now);
+    let mut app = App::new(store_root.display().to_string(), timings, keymap, clock);
     app.mono =
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || config.theme == "mono";
     app.catalog.lead = config.lead_time;
-    app.catalog.today = Some(today);
     let copier = crate::clipboard::SystemCopier::new(crate::clipboard::CopyOptions::new(
         config.clipboard_backend,
         config.clipboard_timeout,
@@ -135,15 +141,15 @@ pub fn prepare(
             ..Default::default()
         });
         // Names show only after unlocking; metadata loads then.
-        let _ = app.start(listing, lead, today);
+        let _ = app.start(listing, lead);
         return Ok((app, session, Vec::new()));
     }
     session.keys = Some(Arc::new(keys));
     session.open_audit();
     session
         .pending_records
-        .push(crate::audit::Event::new(crate::audit::Action::Unlock));
-    let fx = app.start(listing, lead, today);
+        .push(crate::audit::Event::new(crate::audit::Action::Unlock).at(clock.utc()));
+    let fx = app.start(listing, lead);
     Ok((app, session, fx))
 }
 
@@ -157,8 +163,7 @@ pub fn run(settings: &Settings) -> Result<()> {
                 .into(),
         ));
     }
-    let (mut app, mut session, initial) =
-        prepare(settings, Instant::now(), chrono::Local::now().date_naive())?;
+    let (mut app, mut session, initial) = prepare(settings, read_clock())?;
     let mut guard = terminal::TerminalGuard::new()
         .map_err(|e| WardError::Other(format!("cannot set up the terminal: {e}")))?;
     let size = guard
@@ -221,9 +226,11 @@ pub fn run(settings: &Settings) -> Result<()> {
             }
             let ev = event::read().map_err(|e| WardError::Other(e.to_string()))?;
             let msg = match ev {
-                TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+                TermEvent::Key(k) if k.kind == KeyEventKind::Press => {
+                    Some(Msg::Key(events::key(&k)))
+                }
                 TermEvent::Paste(p) => Some(Msg::Paste(p.into())),
-                TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
+                TermEvent::Mouse(m) => Some(Msg::Mouse(events::mouse(&m))),
                 TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
                 _ => None,
             };
@@ -236,9 +243,9 @@ pub fn run(settings: &Settings) -> Result<()> {
                 pending.extend(app::update(&mut app, msg));
             }
         }
-        let now = Instant::now();
-        pending.extend(app::update(&mut app, Msg::Tick(now)));
-        let (jobs, msgs) = session.tick(now);
+        let clock = read_clock();
+        pending.extend(app::update(&mut app, Msg::Tick(clock)));
+        let (jobs, msgs) = session.tick(clock.now);
         for job in jobs {
             let tx = tx.clone();
             std::thread::spawn(move || job(tx));

@@ -4,7 +4,7 @@
 use super::theme::Theme;
 use crate::app::App;
 use crate::sanitize::escape;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
@@ -14,7 +14,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.height < 6 || area.width < 20 {
         return;
     }
-    let now = Utc::now();
+    let now = app.clock.utc();
     let rows = app.audit.visible(now);
     let chart_h = if area.height >= 20 { 9 } else { 0 };
     let [filters, chart, table] = Layout::vertical([

@@ -4,6 +4,7 @@
 use super::theme::Theme;
 use crate::app::catalog::Loaded;
 use crate::app::App;
+use crate::keymap::{Action, Scope};
 use crate::policy::{age_words, PolicySource};
 use crate::sanitize::{escape, escape_multiline};
 use crate::store::{Encoding, SecretDoc};
@@ -28,11 +29,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         .title(Span::styled(title, theme.title()));
     let lines = match (&app.detail.name, &app.detail.doc) {
         (None, _) if app.catalog.is_empty() => vec![Line::styled(
-            "This store has no secrets yet. Press n to add the first one.",
+            format!(
+                "This store has no secrets yet. Press {} to add the first one.",
+                key(app, Action::New)
+            ),
             theme.dim(),
         )],
         (None, _) => vec![Line::styled(
-            "Select a secret to see it here. Folders: Enter or → opens, ← closes.",
+            format!(
+                "Select a secret to see it here. Folders: {} or {} opens, {} closes.",
+                key(app, Action::Open),
+                key(app, Action::Expand),
+                key(app, Action::Collapse)
+            ),
             theme.dim(),
         )],
         (Some(_), None) => vec![Line::styled("Decrypting…", theme.dim())],
@@ -42,7 +51,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         ],
         (Some(name), Some(Ok(doc))) => {
             let loaded = app.catalog.get(name).and_then(|e| e.loaded());
-            let lines = doc_lines(doc, loaded, app.detail.is_revealed(app.now), app, theme);
+            let lines = doc_lines(
+                doc,
+                loaded,
+                app.detail.is_revealed(app.clock.now),
+                app,
+                theme,
+            );
             hang(lines, area.width.saturating_sub(2) as usize)
         }
     };
@@ -53,6 +68,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             .scroll((app.detail.scroll, 0)),
         area,
     );
+}
+
+/// The main screen's first key for `action`.
+fn key(app: &App, action: Action) -> &str {
+    app.keymap.key(Scope::Main, action)
 }
 
 fn row<'a>(label: &'a str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
@@ -83,7 +103,7 @@ fn doc_lines<'a>(
         let left = app
             .detail
             .revealed_until
-            .map(|t| t.saturating_duration_since(app.now).as_secs())
+            .map(|t| t.saturating_duration_since(app.clock.now).as_secs())
             .unwrap_or(0);
         let mut first = true;
         for part in shown.split('\n') {
@@ -98,7 +118,7 @@ fn doc_lines<'a>(
         lines.push(row(
             "",
             vec![Span::styled(
-                format!("hides in {left} s · r hides now"),
+                format!("hides in {left} s · {} hides now", key(app, Action::Reveal)),
                 theme.dim(),
             )],
             theme,
@@ -174,10 +194,7 @@ fn doc_lines<'a>(
         (None, _) => "none".to_string(),
     };
     lines.push(text("Policy", policy, theme));
-    let today = app
-        .catalog
-        .today
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = app.catalog.today;
     let expires = match doc.expires {
         Some(d) => {
             let left = (d - today).num_days();

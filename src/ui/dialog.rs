@@ -2,13 +2,14 @@
 
 use super::layout::centered;
 use super::theme::Theme;
-use crate::app::form::Form;
+use crate::app::form::{keys_hint, Form};
+use crate::keymap::{key_labels, Action, Keymap, Scope};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
+pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, keymap: &Keymap, theme: &Theme) {
     let value_lines: usize = form
         .fields
         .iter()
@@ -71,16 +72,13 @@ pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     let focused = &form.fields[form.focus];
-    lines.push(Line::styled(focused.key.help(), theme.dim()));
+    lines.push(Line::styled(focused.key.help(keymap), theme.dim()));
     if form.busy {
         lines.push(Line::styled("Saving…", theme.dim()));
     } else if let Some(e) = &form.error {
         lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
     } else {
-        lines.push(Line::styled(
-            "Enter next/save · Ctrl-S save · Esc cancel",
-            theme.dim(),
-        ));
+        lines.push(Line::styled(keys_hint(keymap), theme.dim()));
     }
     frame.render_widget(
         Paragraph::new(lines)
@@ -104,24 +102,34 @@ fn with_cursor(line: &str, field: &crate::app::form::Field, single: bool) -> Str
     out
 }
 
-pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
+pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, keymap: &Keymap, theme: &Theme) {
     let rect = centered(area, 60, 7);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.error())
         .title(Span::styled(" Confirm ", theme.title()));
+    // "y yes   n / Esc no": the first key of yes, the first two of no.
+    let mut keys = vec![
+        Span::styled(keymap.key(Scope::Confirm, Action::Yes), theme.key()),
+        Span::raw(" yes   "),
+    ];
+    for (i, k) in keymap
+        .keys_of(Scope::Confirm, Action::No)
+        .iter()
+        .take(2)
+        .enumerate()
+    {
+        if i > 0 {
+            keys.push(Span::raw(" / "));
+        }
+        keys.push(Span::styled(k.label.as_str(), theme.key()));
+    }
+    keys.push(Span::raw(" no"));
     let lines = vec![
         Line::raw(question.to_string()),
         Line::raw(""),
-        Line::from(vec![
-            Span::styled("y", theme.key()),
-            Span::raw(" yes   "),
-            Span::styled("n", theme.key()),
-            Span::raw(" / "),
-            Span::styled("Esc", theme.key()),
-            Span::raw(" no"),
-        ]),
+        Line::from(keys),
     ];
     frame.render_widget(
         Paragraph::new(lines)
@@ -132,22 +140,18 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme
 }
 
 /// "Copy which field?" — keys from the key map's Pick scope.
-pub fn draw_pick(frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn draw_pick(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
     let rect = centered(area, 40, 10);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(" Copy which field? ", theme.title()));
-    let lines: Vec<Line> = crate::keymap::bindings()
-        .iter()
-        .filter(|b| b.scope == crate::keymap::Scope::Pick)
+    let lines: Vec<Line> = keymap
+        .in_scope(Scope::Pick)
         .map(|b| {
             Line::from(vec![
-                Span::styled(
-                    format!(" {:<14}", crate::keymap::key_labels(b)),
-                    theme.key(),
-                ),
+                Span::styled(format!(" {:<14}", key_labels(b)), theme.key()),
                 Span::raw(b.help),
             ])
         })

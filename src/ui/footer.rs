@@ -3,7 +3,6 @@
 
 use super::theme::Theme;
 use crate::app::{App, NoticeKind};
-use crate::keymap;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -14,7 +13,7 @@ pub fn countdown(app: &App) -> Option<String> {
     let clip = app.clip.as_ref()?;
     Some(match clip.clears_at {
         Some(t) => {
-            let left = t.saturating_duration_since(app.now).as_secs();
+            let left = t.saturating_duration_since(app.clock.now).as_secs();
             format!("clipboard clears in {left} s")
         }
         None => "clipboard: never cleared".to_string(),
@@ -65,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     // As many hints as fit, whole; help and quit (the last ones) always.
-    let hints = keymap::hints(app.scope());
+    let hints = app.keymap.hints(app.scope());
     let cost = |(k, l): &(&str, &str)| k.chars().count() + l.chars().count() + 3;
     let tail = hints.len().saturating_sub(2);
     let mut room = width.saturating_sub(hints[tail..].iter().map(cost).sum());

@@ -2,13 +2,13 @@
 
 use super::layout::centered;
 use super::theme::Theme;
-use crate::keymap::{bindings, key_labels, SCOPES};
+use crate::keymap::{key_labels, Action, Keymap, Scope, SCOPES};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-pub fn draw(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: &Theme) {
     let rect = centered(area, 76, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
     let mut lines = Vec::new();
@@ -17,7 +17,7 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
             lines.push(Line::raw(""));
         }
         lines.push(Line::from(Span::styled(scope.title(), theme.title())));
-        for b in bindings().iter().filter(|b| b.scope == scope) {
+        for b in keymap.in_scope(scope) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", key_labels(b)), theme.key()),
                 Span::raw(b.help),
@@ -28,7 +28,12 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(
-            " Help — Esc closes, ↑/↓ scroll ",
+            format!(
+                " Help — {} closes, {}/{} scroll ",
+                keymap.key(Scope::Help, Action::Back),
+                keymap.key(Scope::Help, Action::Up),
+                keymap.key(Scope::Help, Action::Down)
+            ),
             theme.title(),
         ));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);

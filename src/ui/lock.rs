@@ -3,6 +3,7 @@
 use super::layout::centered;
 use super::theme::Theme;
 use crate::app::{App, FirstRun, LockScreen};
+use crate::keymap::{Action, Keymap, Scope};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -27,17 +28,27 @@ pub fn draw_lock(frame: &mut Frame, area: Rect, app: &App, lock: &LockScreen, th
         Line::styled(crate::sanitize::escape(&app.store_label), theme.dim()),
         Line::raw(""),
     ];
+    let unlock = app.keymap.key(Scope::Lock, Action::Unlock);
+    let quit = app.keymap.key(Scope::Lock, Action::Quit);
     if lock.needs_passphrase {
         lines.push(Line::from(vec![
             Span::styled("Passphrase ", theme.label()),
             Span::raw(masked(lock.passphrase.text().chars().count(), true)),
         ]));
-        lines.push(Line::styled("Enter unlocks · Ctrl-C quits", theme.dim()));
-    } else {
-        lines.push(Line::raw("Press Enter to unlock · Ctrl-C quits"));
         lines.push(Line::styled(
-            "This identity has no passphrase: the lock hides the screen and drops values \
-             from memory, but Enter alone unlocks. Protect it with a passphrase for a real lock.",
+            format!("{unlock} unlocks · {quit} quits"),
+            theme.dim(),
+        ));
+    } else {
+        lines.push(Line::raw(format!(
+            "Press {unlock} to unlock · {quit} quits"
+        )));
+        lines.push(Line::styled(
+            format!(
+                "This identity has no passphrase: the lock hides the screen and drops values \
+                 from memory, but {unlock} alone unlocks. Protect it with a passphrase for a \
+                 real lock."
+            ),
             theme.dim(),
         ));
     }
@@ -60,7 +71,13 @@ pub fn draw_lock(frame: &mut Frame, area: Rect, app: &App, lock: &LockScreen, th
     );
 }
 
-pub fn draw_first_run(frame: &mut Frame, area: Rect, fr: &FirstRun, theme: &Theme) {
+pub fn draw_first_run(
+    frame: &mut Frame,
+    area: Rect,
+    fr: &FirstRun,
+    keymap: &Keymap,
+    theme: &Theme,
+) {
     frame.render_widget(Clear, area);
     let rect = centered(area, 76, 18);
     let block = Block::default()
@@ -127,17 +144,21 @@ pub fn draw_first_run(frame: &mut Frame, area: Rect, fr: &FirstRun, theme: &Them
         ]));
         lines.push(Line::raw(""));
     }
-    let mut keys = vec![Span::styled("Enter", theme.key()), Span::raw(" create   ")];
-    if !fr.identity_exists {
-        keys.extend([
-            Span::styled("Tab", theme.key()),
-            Span::raw(" next field   "),
-        ]);
+    // "Enter create   Tab next field   Esc quit without creating anything".
+    let mut keys = Vec::new();
+    for b in keymap.in_scope(Scope::FirstRun) {
+        // An existing identity has one field: nothing to move between.
+        if b.action == Action::NextField && fr.identity_exists {
+            continue;
+        }
+        if let (Some(k), Some(hint)) = (b.keys.first(), b.hint) {
+            if !keys.is_empty() {
+                keys.push(Span::raw("   "));
+            }
+            keys.push(Span::styled(k.label.as_str(), theme.key()));
+            keys.push(Span::raw(format!(" {hint}")));
+        }
     }
-    keys.extend([
-        Span::styled("Esc", theme.key()),
-        Span::raw(" quit without creating anything"),
-    ]);
     lines.push(Line::from(keys));
     if fr.busy {
         lines.push(Line::styled("Creating…", theme.dim()));

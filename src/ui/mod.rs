@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             return;
         }
         Mode::FirstRun(fr) => {
-            lock::draw_first_run(frame, area, fr, &theme);
+            lock::draw_first_run(frame, area, fr, &app.keymap, &theme);
             return;
         }
         _ => {}
@@ -50,8 +50,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         footer::draw(frame, l.footer, app, &theme);
         match &app.mode {
-            Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
-            Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
+            Mode::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
+            Mode::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
             _ => {}
         }
         return;
@@ -62,10 +62,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     timeline::draw(frame, l.timeline, app, &theme);
     footer::draw(frame, l.footer, app, &theme);
     match &app.mode {
-        Mode::Form(form) => dialog::draw_form(frame, area, form, &theme),
-        Mode::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &theme),
-        Mode::Help { scroll } => help::draw(frame, area, *scroll, &theme),
-        Mode::PickField => dialog::draw_pick(frame, area, &theme),
+        Mode::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
+        Mode::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, &theme),
+        Mode::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
+        Mode::PickField => dialog::draw_pick(frame, area, &app.keymap, &theme),
         _ => {}
     }
 }

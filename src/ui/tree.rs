@@ -4,6 +4,7 @@ use super::theme::Theme;
 use crate::app::catalog::MetaState;
 use crate::app::tree::RowKind;
 use crate::app::App;
+use crate::keymap::{Action, Scope};
 use crate::sanitize::escape;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -29,9 +30,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
 
     if app.catalog.is_empty() {
         let text = if app.tree.filter.is_empty() {
-            "Empty. Press n to add a secret."
+            format!(
+                "Empty. Press {} to add a secret.",
+                app.keymap.key(Scope::Main, Action::New)
+            )
         } else {
-            "Nothing matches."
+            "Nothing matches.".to_string()
         };
         frame.render_widget(Paragraph::new(text).style(theme.dim()), inner);
         return;
