@@ -6,7 +6,13 @@
 //! - loading every secret's metadata in parallel (`Store::read_meta_all`) and
 //!   assessing expiry/rotation for all of them: "find what is expiring",
 //! - `ward ls --long --json` of the real binary: the same, end to end,
-//! - one `ward get` of the real binary (process wall time).
+//! - one `ward get` of the real binary (process wall time),
+//! - one `ward set` (a rotation: lock, temp sweep, checks, encryption, the
+//!   write-ahead audit record, fsyncs),
+//! - `ward audit verify --json` (the chains and the store against the log).
+//!
+//! `WARD_BENCH_BIN=path/to/ward` runs the binary measures with another build
+//! (a baseline) against the same stores.
 //!
 //! Plain `fn main`, no bench framework: medians of repeated runs. Pass
 //! `--quick` (`cargo bench --bench store -- --quick`) for fewer repetitions
@@ -38,8 +44,15 @@ fn main() {
         rayon::current_num_threads()
     );
     println!(
-        "{:>7}  {:>12}  {:>22}  {:>22}  {:>20}  {:>14}",
-        "secrets", "list names", "load all (lib)", "ls --long (bin)", "ward get", "identity load"
+        "{:>7}  {:>12}  {:>22}  {:>22}  {:>20}  {:>14}  {:>20}  {:>22}",
+        "secrets",
+        "list names",
+        "load all (lib)",
+        "ls --long (bin)",
+        "ward get",
+        "identity load",
+        "ward set",
+        "audit verify (bin)"
     );
     for &n in sizes {
         bench_size(n, quick);
@@ -109,19 +122,63 @@ fn bench_size(n: usize, quick: bool) {
         assert!(!out.stdout.is_empty());
     });
 
+    // One write: the store lock, the whole-store temp sweep, the lock-out
+    // and name checks, encryption, the write-ahead audit record and the
+    // fsyncs (the value changes each run, so each is a rotation).
+    let mut round = 0;
+    let set_t = median(if quick { 5 } else { 11 }, || {
+        round += 1;
+        let mut child = ward(&world, &["set", &name])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            input
+                .write_all(format!("bench-value-{round}").as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+
+    // Every chain, then every secret's version against the log (through the
+    // warm metadata cache). The store was written without records, so the
+    // cross-check reports them: exit 10, the full cost either way.
+    let verify_t = median(3, || {
+        let out = ward(&world, &["audit", "verify", "--json"])
+            .stdout(Stdio::piped())
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 10)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+
     println!(
-        "{:>7}  {:>12}  {:>22}  {:>22}  {:>20}  {:>14}",
+        "{:>7}  {:>12}  {:>22}  {:>22}  {:>20}  {:>14}  {:>20}  {:>22}",
         n,
         ms(list_t.wall),
         both(load_t),
         both(ls_t),
         both(get_t),
-        ms(id_t.wall)
+        ms(id_t.wall),
+        both(set_t),
+        both(verify_t)
     );
 }
 
 fn ward(world: &World, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
+    // WARD_BENCH_BIN: another build of ward (a baseline) against the same store.
+    let bin = std::env::var_os("WARD_BENCH_BIN").unwrap_or_else(|| BIN.into());
+    let mut c = Command::new(bin);
     c.args(args)
         .arg("--store")
         .arg(&world.store)
