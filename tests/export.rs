@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{have, mode, stderr, stdout, Ward};
+use common::{mode, require, stderr, stdout, Ward};
 use std::path::Path;
 use std::time::Duration;
 use ward::error::exit;
@@ -439,20 +439,6 @@ fn every_exported_secret_is_audited_without_its_value() {
     w.assert_no_plaintext(&[b"alpha-value-1234", b"bravo-value-9999"]);
     let text = audit_text(&w);
     assert!(!text.contains("alpha-value"), "{text}");
-}
-
-/// Like `have`, but on CI a missing tool fails the test instead of
-/// skipping it (as in tests/interop.rs).
-fn require(tool: &str) -> bool {
-    if have(tool) {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{tool} is required on CI (.ci/run installs it)"
-    );
-    eprintln!("skipping: {tool} is not installed");
-    false
 }
 
 /// The trust file of the default store of `w`.

@@ -5,25 +5,13 @@
 
 mod common;
 
-use common::{have, pty, run_detached, stderr, stdout, write_private, Ward};
+use common::{pty, require, run_detached, stderr, stdout, write_private, Ward};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 use ward::error::exit;
 
 const T: Duration = Duration::from_secs(60);
-
-fn require(tool: &str) -> bool {
-    if have(tool) {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{tool} is required on CI (.ci/run installs it)"
-    );
-    eprintln!("skipping: {tool} is not installed");
-    false
-}
 
 /// `age -d -i IDENTITY FILE` without a terminal; returns the plaintext.
 fn age_decrypt(w: &Ward, identity: &Path, file: &Path) -> Vec<u8> {

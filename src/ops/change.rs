@@ -179,32 +179,26 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
                 read_back,
                 |current| {
                     let (mut doc, action) = match current {
-                        None => (
-                            SecretDoc::new(value.value, value.encoding, w.actor, w.now),
-                            Action::Create,
-                        ),
+                        None => {
+                            let mut doc =
+                                SecretDoc::new(value.value, value.encoding, w.actor, w.now);
+                            doc.generator = value.generator;
+                            (doc, Action::Create)
+                        }
                         Some(mut doc) => {
-                            let action =
-                                if doc.value != value.value || doc.encoding != value.encoding {
-                                    doc.set_value(
-                                        value.value,
-                                        value.encoding,
-                                        w.actor,
-                                        reason.clone(),
-                                        w.now,
-                                        w.history_limit,
-                                    );
-                                    Action::Rotate
-                                } else {
-                                    doc.touch(w.actor, w.now);
-                                    Action::Edit
-                                };
+                            let action = if is_new_value(&doc, &value) {
+                                put_value(w, &mut doc, value, reason.clone());
+                                Action::Rotate
+                            } else {
+                                if value.generator.is_some() {
+                                    doc.generator = value.generator;
+                                }
+                                doc.touch(w.actor, w.now);
+                                Action::Edit
+                            };
                             (doc, action)
                         }
                     };
-                    if value.generator.is_some() {
-                        doc.generator = value.generator;
-                    }
                     meta.apply(&mut doc);
                     let version = doc.version;
                     Ok((doc, (action, version)))
@@ -264,20 +258,10 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
                 &name,
                 read_back,
                 |doc| {
-                    if doc.value == value.value && doc.encoding == value.encoding {
+                    if !is_new_value(doc, &value) {
                         return Err(same_value());
                     }
-                    doc.set_value(
-                        value.value,
-                        value.encoding,
-                        w.actor,
-                        reason.clone(),
-                        w.now,
-                        w.history_limit,
-                    );
-                    if value.generator.is_some() {
-                        doc.generator = value.generator;
-                    }
+                    put_value(w, doc, value, reason.clone());
                     Ok(doc.version)
                 },
                 |&version, _| {
@@ -305,6 +289,27 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
             })?;
             Ok(outcome(Action::Delete, name, None))
         }
+    }
+}
+
+/// Whether `value` differs from the secret's current value.
+fn is_new_value(doc: &SecretDoc, value: &NewValue) -> bool {
+    doc.value != value.value || doc.encoding != value.encoding
+}
+
+/// Makes `value` the current one (the old one goes to history with
+/// `reason`), keeping its generator settings when it has them.
+fn put_value(w: &Writer, doc: &mut SecretDoc, value: NewValue, reason: Option<String>) {
+    doc.set_value(
+        value.value,
+        value.encoding,
+        w.actor,
+        reason,
+        w.now,
+        w.history_limit,
+    );
+    if value.generator.is_some() {
+        doc.generator = value.generator;
     }
 }
 

@@ -362,6 +362,16 @@ pub fn have(tool: &str) -> bool {
     found
 }
 
+/// Like [`have`], for a test that needs the tool: skips (with a note) where
+/// it is missing, and on CI fails, since .ci/run installs it.
+pub fn require(tool: &str) -> bool {
+    if have(tool) {
+        return true;
+    }
+    eprintln!("skipping: {tool} is not installed");
+    false
+}
+
 /// Makes a fresh age X25519 identity file (mode 0600) with ward's library;
 /// returns its public key.
 pub fn make_identity(path: &Path) -> String {
