@@ -1,0 +1,90 @@
+//! The review screen's keys: moving, sorting, the filters, opening a row's
+//! secret and rotating it from here.
+
+use crate::app::form::Form;
+use crate::app::input::TextInput;
+use crate::app::{App, Effect, Overlay, Screen};
+use crate::keymap::{Action, KeyPress};
+
+pub(crate) fn review_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let rows = app.review.visible().len();
+    let page = app.viewport.height.saturating_sub(16).max(1) as usize;
+    let sel = &mut app.review.selected;
+    match action {
+        Some(Action::Back) => app.screen = Screen::Main,
+        Some(Action::Up) => *sel = sel.saturating_sub(1),
+        Some(Action::Down) => *sel = (*sel + 1).min(rows.saturating_sub(1)),
+        Some(Action::PageUp) => *sel = sel.saturating_sub(page),
+        Some(Action::PageDown) => *sel = (*sel + page).min(rows.saturating_sub(1)),
+        Some(Action::Top) => *sel = 0,
+        Some(Action::Bottom) => *sel = rows.saturating_sub(1),
+        Some(Action::SortNext) => {
+            app.review.sort = app.review.sort.next();
+            app.review.resort();
+        }
+        Some(Action::SortReverse) => {
+            app.review.reverse = !app.review.reverse;
+            app.review.resort();
+        }
+        Some(Action::StatusFilter) => {
+            app.review.status = app.review.status.next();
+            app.review.selected = 0;
+        }
+        Some(Action::ProjectFilter) => app.review.next_project(),
+        Some(Action::OwnerFilter) => app.review.next_owner(),
+        Some(Action::Filter) => app.review.typing = true,
+        Some(Action::Open) => return open(app),
+        Some(Action::Rotate) => rotate(app),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The selected row's secret, on the main screen.
+fn open(app: &mut App) -> Vec<Effect> {
+    let name = app
+        .review
+        .visible()
+        .get(app.review.selected)
+        .map(|r| r.name.clone());
+    match name.and_then(|n| app.catalog.position(&n)) {
+        Some(i) => app.open_on_main(i),
+        None => Vec::new(),
+    }
+}
+
+/// The rotation form over the review: saving or cancelling comes back here.
+fn rotate(app: &mut App) {
+    let row = app
+        .review
+        .visible()
+        .get(app.review.selected)
+        .map(|r| r.name.clone());
+    if let Some(name) = row {
+        let generator = app
+            .catalog
+            .get(&name)
+            .and_then(|e| e.loaded())
+            .and_then(|l| l.meta.generator.clone());
+        app.overlay = Overlay::Form(Box::new(Form::rotate(name, generator.as_ref())));
+    }
+}
+
+/// Keys while typing the review's filter.
+pub(crate) fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
+    match action {
+        Some(Action::AcceptFilter) => app.review.typing = false,
+        Some(Action::ClearFilter) => {
+            app.review.typing = false;
+            app.review.text.clear();
+        }
+        _ => {
+            let mut input = TextInput::new(&app.review.text);
+            if input.handle_key(&key) {
+                app.review.text = input.text().to_string();
+                app.review.selected = 0;
+            }
+        }
+    }
+    Vec::new()
+}

@@ -1,0 +1,1 @@
+//! Pure tests of `update`: an `App` built directly, messages in, state and effects out.
