@@ -343,7 +343,7 @@ fn filter_narrows_by_path_tag_and_owner_and_esc_clears() {
         "owner match: {s}"
     );
     app.key(KeyCode::Enter);
-    assert!(!app.app.tree.filtering);
+    assert!(!app.app.tree.filter.active);
     assert!(app.screen().contains("/hank"));
     app.key(KeyCode::Esc);
     assert!(app.app.tree.filter.is_empty());
@@ -726,7 +726,7 @@ fn mouse_selects_and_scrolls() {
         row: 10,
         modifiers: KeyModifiers::NONE,
     });
-    assert_eq!(app.app.tree.selected, 6);
+    assert_eq!(app.app.tree.list.selected, 6);
 }
 
 // ---- clipboard and audit -----------------------------------------------------
@@ -1446,14 +1446,14 @@ fn typing_an_audit_filter_uses_the_filter_keys() {
     let mut app = f.open(120, 36);
     app.key(KeyCode::Char('a'));
     app.key(KeyCode::Char('/')).type_text("demo");
-    assert!(app.app.audit.typing);
+    assert!(app.app.audit.filter.active);
     app.key(KeyCode::Enter);
-    assert!(!app.app.audit.typing);
-    assert_eq!(app.app.audit.text, "demo");
+    assert!(!app.app.audit.filter.active);
+    assert_eq!(app.app.audit.filter.text(), "demo");
     app.key(KeyCode::Char('/')).type_text("x");
     app.key(KeyCode::Esc);
-    assert!(!app.app.audit.typing);
-    assert_eq!(app.app.audit.text, "", "Esc clears");
+    assert!(!app.app.audit.filter.active);
+    assert_eq!(app.app.audit.filter.text(), "", "Esc clears");
     assert!(
         matches!(
             (&app.app.screen, &app.app.overlay),

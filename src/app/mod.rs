@@ -12,11 +12,13 @@ pub mod audit_view;
 pub mod catalog;
 pub mod clock;
 pub mod detail;
+pub mod filter;
 pub mod form;
 pub mod input;
 mod jobs;
 mod keys;
 pub mod layout;
+pub mod list;
 pub mod msg;
 pub mod review_view;
 pub mod screen;
@@ -148,10 +150,10 @@ impl App {
             (_, Overlay::Confirm(_)) => Scope::Confirm,
             (_, Overlay::Help { .. }) => Scope::Help,
             (_, Overlay::PickField) => Scope::Pick,
-            (Screen::Main, Overlay::None) if self.tree.filtering => Scope::Filter,
+            (Screen::Main, Overlay::None) if self.tree.filter.active => Scope::Filter,
             (Screen::Main, Overlay::None) => Scope::Main,
             (Screen::Audit, Overlay::None) => Scope::Audit,
-            (Screen::Review, Overlay::None) if self.review.typing => Scope::Filter,
+            (Screen::Review, Overlay::None) if self.review.filter.active => Scope::Filter,
             (Screen::Review, Overlay::None) => Scope::Review,
         }
     }
@@ -242,7 +244,7 @@ impl App {
     /// Opens the review screen, rebuilt from the catalog, at its top.
     fn open_review(&mut self) {
         self.review.rebuild(&self.catalog);
-        self.review.selected = 0;
+        self.review.list.first();
         self.screen = Screen::Review;
     }
 
@@ -294,9 +296,29 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         result => jobs::on_result(app, result),
     };
+    fit_lists(app);
+    fx
+}
+
+/// Gives each list shown its height from the viewport, and keeps its
+/// selection in view.
+fn fit_lists(app: &mut App) {
     let h = app.tree_height();
     app.tree.scroll_to(h);
-    fx
+    let body = layout::body(app.viewport);
+    match app.screen {
+        Screen::Review => {
+            let rows = app.review.visible().len();
+            let h = layout::table_rows(layout::review(body).table);
+            app.review.list.fit(h, rows);
+        }
+        Screen::Audit => {
+            let rows = app.audit.visible(app.clock.utc()).len();
+            let h = layout::table_rows(layout::audit(body).table);
+            app.audit.list.fit(h, rows);
+        }
+        _ => {}
+    }
 }
 
 fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {

@@ -37,12 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     // Full screens: the review (with forms over it) and the audit timeline.
     if matches!(app.screen, Screen::Audit | Screen::Review) {
         header::draw(frame, l.header, app, &theme);
-        let body = ratatui::layout::Rect::new(
-            area.x,
-            l.header.bottom(),
-            area.width,
-            l.footer.y.saturating_sub(l.header.bottom()),
-        );
+        let body = crate::app::layout::body(area);
         if matches!(app.screen, Screen::Audit) {
             audit::draw(frame, body, app, &theme);
         } else {

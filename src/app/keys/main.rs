@@ -2,7 +2,6 @@
 //! and the mouse.
 
 use crate::app::form::{Form, SaveOp};
-use crate::app::input::TextInput;
 use crate::app::tree::RowKind;
 use crate::app::{layout, lock, App, Confirm, CopyRequest, Effect, Mouse, MouseKind, Overlay};
 use crate::app::{Pane, Screen};
@@ -33,7 +32,7 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         }
         Action::Audit => {
             app.screen = Screen::Audit;
-            app.audit.selected = 0;
+            app.audit.list.first();
             return vec![Effect::LoadAudit];
         }
         Action::Review => app.open_review(),
@@ -46,7 +45,7 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
 
 /// Moving in the tree and the detail, and the tree's filter.
 fn navigate(app: &mut App, action: Action) {
-    let page = app.tree_height().max(2) as isize - 1;
+    let page = app.tree.list.page();
     let in_detail = app.focus == Pane::Detail;
     match action {
         Action::Up if in_detail => app.detail.scroll = app.detail.scroll.saturating_sub(1),
@@ -73,7 +72,7 @@ fn navigate(app: &mut App, action: Action) {
             }
         }
         Action::Filter => {
-            app.tree.filtering = true;
+            app.tree.filter.start();
             app.focus = Pane::Tree;
         }
         Action::ClearFilter => {
@@ -206,18 +205,15 @@ pub(crate) fn copy(app: &mut App, field: Option<&'static str>) -> Vec<Effect> {
 /// Keys while typing the tree's filter.
 pub(crate) fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     match action {
-        Some(Action::AcceptFilter) => app.tree.filtering = false,
+        Some(Action::AcceptFilter) => app.tree.filter.accept(),
         Some(Action::ClearFilter) => {
-            app.tree.filtering = false;
-            app.tree.filter.clear();
+            app.tree.filter.cancel();
             app.tree.rebuild(&app.catalog);
         }
         Some(Action::Up) => app.tree.move_by(-1),
         Some(Action::Down) => app.tree.move_by(1),
         _ => {
-            let mut input = TextInput::new(&app.tree.filter);
-            if input.handle_key(&key) {
-                app.tree.filter = input.text().to_string();
+            if app.tree.filter.edit(&key) {
                 app.tree.rebuild(&app.catalog);
                 app.tree.select_first_secret();
             }
@@ -244,10 +240,10 @@ pub(crate) fn on_mouse(app: &mut App, m: Mouse) -> Vec<Effect> {
         MouseKind::LeftDown if in_tree => {
             app.focus = Pane::Tree;
             // One row of border at the top.
-            let row = m.row.saturating_sub(layout.tree.y + 1) as usize + app.tree.offset;
+            let row = m.row.saturating_sub(layout.tree.y + 1) as usize + app.tree.list.offset;
             if m.row > layout.tree.y && row < app.tree.rows.len() {
-                let same = app.tree.selected == row;
-                app.tree.selected = row;
+                let same = app.tree.list.selected == row;
+                app.tree.list.selected = row;
                 if same || matches!(app.tree.rows[row].kind, RowKind::Folder { .. }) {
                     app.tree.toggle(&app.catalog);
                 }

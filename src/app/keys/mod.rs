@@ -47,8 +47,8 @@ pub(super) fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
     }
     match &mut app.screen {
         Screen::Locked(lock) => lock.passphrase.insert_str(text),
-        Screen::Main if matches!(app.overlay, Overlay::None) && app.tree.filtering => {
-            app.tree.filter.push_str(text.lines().next().unwrap_or(""));
+        Screen::Main if matches!(app.overlay, Overlay::None) && app.tree.filter.active => {
+            app.tree.filter.insert_str(text);
             app.tree.rebuild(&app.catalog);
             return app.follow_selection();
         }

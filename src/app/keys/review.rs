@@ -2,22 +2,20 @@
 //! secret and rotating it from here.
 
 use crate::app::form::Form;
-use crate::app::input::TextInput;
 use crate::app::{App, Effect, Overlay, Screen};
 use crate::keymap::{Action, KeyPress};
 
 pub(crate) fn review_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     let rows = app.review.visible().len();
-    let page = app.viewport.height.saturating_sub(16).max(1) as usize;
-    let sel = &mut app.review.selected;
+    let list = &mut app.review.list;
     match action {
         Some(Action::Back) => app.screen = Screen::Main,
-        Some(Action::Up) => *sel = sel.saturating_sub(1),
-        Some(Action::Down) => *sel = (*sel + 1).min(rows.saturating_sub(1)),
-        Some(Action::PageUp) => *sel = sel.saturating_sub(page),
-        Some(Action::PageDown) => *sel = (*sel + page).min(rows.saturating_sub(1)),
-        Some(Action::Top) => *sel = 0,
-        Some(Action::Bottom) => *sel = rows.saturating_sub(1),
+        Some(Action::Up) => list.move_by(-1, rows),
+        Some(Action::Down) => list.move_by(1, rows),
+        Some(Action::PageUp) => list.page_up(rows),
+        Some(Action::PageDown) => list.page_down(rows),
+        Some(Action::Top) => list.first(),
+        Some(Action::Bottom) => list.last(rows),
         Some(Action::SortNext) => {
             app.review.sort = app.review.sort.next();
             app.review.resort();
@@ -28,11 +26,11 @@ pub(crate) fn review_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         }
         Some(Action::StatusFilter) => {
             app.review.status = app.review.status.next();
-            app.review.selected = 0;
+            app.review.list.first();
         }
         Some(Action::ProjectFilter) => app.review.next_project(),
         Some(Action::OwnerFilter) => app.review.next_owner(),
-        Some(Action::Filter) => app.review.typing = true,
+        Some(Action::Filter) => app.review.filter.start(),
         Some(Action::Open) => return open(app),
         Some(Action::Rotate) => rotate(app),
         _ => {}
@@ -45,7 +43,7 @@ fn open(app: &mut App) -> Vec<Effect> {
     let name = app
         .review
         .visible()
-        .get(app.review.selected)
+        .get(app.review.list.selected)
         .map(|r| r.name.clone());
     match name.and_then(|n| app.catalog.position(&n)) {
         Some(i) => app.open_on_main(i),
@@ -58,7 +56,7 @@ fn rotate(app: &mut App) {
     let row = app
         .review
         .visible()
-        .get(app.review.selected)
+        .get(app.review.list.selected)
         .map(|r| r.name.clone());
     if let Some(name) = row {
         let generator = app
@@ -73,16 +71,11 @@ fn rotate(app: &mut App) {
 /// Keys while typing the review's filter.
 pub(crate) fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     match action {
-        Some(Action::AcceptFilter) => app.review.typing = false,
-        Some(Action::ClearFilter) => {
-            app.review.typing = false;
-            app.review.text.clear();
-        }
+        Some(Action::AcceptFilter) => app.review.filter.accept(),
+        Some(Action::ClearFilter) => app.review.filter.cancel(),
         _ => {
-            let mut input = TextInput::new(&app.review.text);
-            if input.handle_key(&key) {
-                app.review.text = input.text().to_string();
-                app.review.selected = 0;
+            if app.review.filter.edit(&key) {
+                app.review.list.first();
             }
         }
     }
