@@ -68,26 +68,7 @@ impl TreeView {
         let matches = self.matches(catalog);
         let filtering = matches.is_some();
 
-        // Totals and worst status per folder.
-        let mut folder_stats: HashMap<String, (usize, Option<Status>)> = HashMap::new();
-        for (i, e) in catalog.entries.iter().enumerate() {
-            if matches.as_ref().is_some_and(|m| !m[i]) {
-                continue;
-            }
-            let mut prefix = String::new();
-            let segs: Vec<&str> = e.name.segments().collect();
-            for seg in &segs[..segs.len() - 1] {
-                if !prefix.is_empty() {
-                    prefix.push('/');
-                }
-                prefix.push_str(seg);
-                let stat = folder_stats.entry(prefix.clone()).or_insert((0, None));
-                stat.0 += 1;
-                if let Some(s) = e.status() {
-                    stat.1 = Some(stat.1.map_or(s, |w| w.min(s)));
-                }
-            }
-        }
+        let folder_stats = folder_stats(catalog, matches.as_deref());
 
         let mut rows = Vec::new();
         let mut open: Vec<String> = Vec::new(); // folder segments currently emitted
@@ -343,4 +324,31 @@ impl TreeView {
     pub fn scroll_to(&mut self, height: usize) {
         self.list.fit(height, self.rows.len());
     }
+}
+
+/// Totals and worst status per folder, of the entries the filter keeps.
+fn folder_stats(
+    catalog: &Catalog,
+    matches: Option<&[bool]>,
+) -> HashMap<String, (usize, Option<Status>)> {
+    let mut folder_stats: HashMap<String, (usize, Option<Status>)> = HashMap::new();
+    for (i, e) in catalog.entries.iter().enumerate() {
+        if matches.is_some_and(|m| !m[i]) {
+            continue;
+        }
+        let mut prefix = String::new();
+        let segs: Vec<&str> = e.name.segments().collect();
+        for seg in &segs[..segs.len() - 1] {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(seg);
+            let stat = folder_stats.entry(prefix.clone()).or_insert((0, None));
+            stat.0 += 1;
+            if let Some(s) = e.status() {
+                stat.1 = Some(stat.1.map_or(s, |w| w.min(s)));
+            }
+        }
+    }
+    folder_stats
 }
