@@ -649,3 +649,49 @@ fn a_click_selects_a_tree_row_only_on_the_bare_main_screen() {
     assert_eq!(selected(&app), Some("acme/web/TLS"));
     assert_eq!(loads(&fx), ["acme/web/TLS"]);
 }
+
+#[test]
+fn a_save_finishing_after_the_idle_lock_keeps_the_lock() {
+    let (mut app, _) = app();
+    ch(&mut app, 'd');
+    ch(&mut app, 'y');
+    tick(&mut app, 301);
+    assert!(app.is_locked());
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: Some(path("acme/api/KEY")),
+    };
+    let fx = update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert!(app.is_locked(), "the result does not open the main screen");
+    assert!(loads(&fx).is_empty(), "nothing decrypted while locked");
+    let result = Err("disk full".to_string());
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: None,
+    };
+    update(&mut app, Msg::Saved { op, result });
+    assert!(app.is_locked());
+}
+
+#[test]
+fn the_audit_table_keeps_its_window_while_the_selection_is_in_it() {
+    let (mut app, _) = app();
+    ch(&mut app, 'a');
+    let entries = (0..30).map(|_| entry("alice", "zeta/KEY")).collect();
+    let timeline = Timeline {
+        entries,
+        problems: Vec::new(),
+    };
+    update(&mut app, Msg::AuditLoaded(timeline));
+    // 100×30: a body of 28, the filter line, 9 of chart: 15 rows show.
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Down);
+    }
+    assert_eq!((app.audit.list.selected, app.audit.list.offset), (20, 6));
+    press(&mut app, KeyCode::Up);
+    assert_eq!((app.audit.list.selected, app.audit.list.offset), (19, 6));
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!((app.audit.list.selected, app.audit.list.offset), (5, 5));
+}
