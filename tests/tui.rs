@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind
 use ratatui::style::Color;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use ward::app::Mode;
+use ward::app::{Overlay, Screen};
 use ward::policy::Status;
 use ward::store::{Encoding, Keyring, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
 use ward::tui::harness::Harness;
@@ -343,7 +343,7 @@ fn filter_narrows_by_path_tag_and_owner_and_esc_clears() {
         "owner match: {s}"
     );
     app.key(KeyCode::Enter);
-    assert!(!app.app.tree.filtering);
+    assert!(!app.app.tree.filter.active);
     assert!(app.screen().contains("/hank"));
     app.key(KeyCode::Esc);
     assert!(app.app.tree.filter.is_empty());
@@ -399,7 +399,13 @@ fn create_a_secret_with_a_pasted_multiline_value() {
     app.key(KeyCode::Tab).type_text("ops");
     app.key(KeyCode::Tab).type_text("tls, prod");
     app.ctrl('s');
-    assert!(matches!(app.app.mode, Mode::Normal), "form closed");
+    assert!(
+        matches!(
+            (&app.app.screen, &app.app.overlay),
+            (Screen::Main, Overlay::None)
+        ),
+        "form closed"
+    );
     assert!(app.screen().contains("Created acme/db/NEW_CERT"));
     let doc = f.read("acme/db/NEW_CERT");
     assert_eq!(
@@ -430,7 +436,13 @@ fn a_new_secret_the_user_could_not_read_back_is_refused_in_the_form() {
     app.ctrl('s');
     let s = app.screen();
     assert!(s.contains("refusing to write team/DB_PASSWORD"), "{s}");
-    assert!(!matches!(app.app.mode, Mode::Normal), "the form stays open");
+    assert!(
+        !matches!(
+            (&app.app.screen, &app.app.overlay),
+            (Screen::Main, Overlay::None)
+        ),
+        "the form stays open"
+    );
     assert!(!f.store.join("team/DB_PASSWORD.age").exists());
 }
 
@@ -456,7 +468,7 @@ fn form_errors_keep_what_was_typed() {
         s.contains("already exists"),
         "store error shown in the form: {s}"
     );
-    let Mode::Form(form) = &app.app.mode else {
+    let Overlay::Form(form) = &app.app.overlay else {
         panic!("the form stays open")
     };
     assert_eq!(form.fields[0].input.text(), "acme/db/DATABASE_URL");
@@ -550,7 +562,10 @@ fn idle_lock_drops_values_and_unlocks_with_enter() {
     assert!(app.app.detail.doc.is_none(), "the value left memory");
     assert!(app.session.keys.is_none(), "identities dropped");
     app.key(KeyCode::Enter);
-    assert!(matches!(app.app.mode, Mode::Normal));
+    assert!(matches!(
+        (&app.app.screen, &app.app.overlay),
+        (Screen::Main, Overlay::None)
+    ));
     assert!(app.screen().contains("zeta/KNOWN"));
 }
 
@@ -593,7 +608,14 @@ fn first_run_creates_identity_and_store() {
     app.key(KeyCode::Backspace)
         .type_text("w")
         .key(KeyCode::Enter);
-    assert!(matches!(app.app.mode, Mode::Normal), "{}", app.screen());
+    assert!(
+        matches!(
+            (&app.app.screen, &app.app.overlay),
+            (Screen::Main, Overlay::None)
+        ),
+        "{}",
+        app.screen()
+    );
     assert!(app.screen().contains("no secrets yet"));
     assert!(store.join(".ward/store.toml").exists());
     let head = std::fs::read(&id).unwrap();
@@ -704,7 +726,7 @@ fn mouse_selects_and_scrolls() {
         row: 10,
         modifiers: KeyModifiers::NONE,
     });
-    assert_eq!(app.app.tree.selected, 6);
+    assert_eq!(app.app.tree.list.selected, 6);
 }
 
 // ---- clipboard and audit -----------------------------------------------------
@@ -940,7 +962,10 @@ fn audit_screen_filters_and_charts() {
         .key(KeyCode::Enter);
     assert!(app.screen().contains("No records match."));
     app.key(KeyCode::Esc);
-    assert!(matches!(app.app.mode, Mode::Normal));
+    assert!(matches!(
+        (&app.app.screen, &app.app.overlay),
+        (Screen::Main, Overlay::None)
+    ));
 }
 
 /// The audit screen on the demo store and one more secret, after a view and
@@ -1104,7 +1129,13 @@ fn review_sorts_filters_jumps_and_rotates() {
         .key(KeyCode::Tab)
         .type_text("from review")
         .key(KeyCode::Enter);
-    assert!(matches!(app.app.mode, Mode::Review), "back on the review");
+    assert!(
+        matches!(
+            (&app.app.screen, &app.app.overlay),
+            (Screen::Review, Overlay::None)
+        ),
+        "back on the review"
+    );
     let doc = f.read("acme/api/prod/STRIPE_SECRET_KEY");
     assert_eq!(doc.history[0].reason.as_deref(), Some("from review"));
     assert!(
@@ -1127,7 +1158,10 @@ fn review_sorts_filters_jumps_and_rotates() {
     );
     // Enter jumps to the secret in the tree.
     app.key(KeyCode::Enter);
-    assert!(matches!(app.app.mode, Mode::Normal));
+    assert!(matches!(
+        (&app.app.screen, &app.app.overlay),
+        (Screen::Main, Overlay::None)
+    ));
     assert_eq!(
         app.app.selected_name().unwrap().as_str(),
         "acme/api/prod/STRIPE_SECRET_KEY"
@@ -1188,7 +1222,10 @@ fn enter_on_an_audit_record_jumps_to_its_secret() {
     app.key(KeyCode::Char('a'));
     // Newest first: the reveal of zeta/KEY.
     app.key(KeyCode::Enter);
-    assert!(matches!(app.app.mode, Mode::Normal));
+    assert!(matches!(
+        (&app.app.screen, &app.app.overlay),
+        (Screen::Main, Overlay::None)
+    ));
     assert_eq!(app.app.selected_name().unwrap().as_str(), "zeta/KEY");
 }
 
@@ -1226,7 +1263,14 @@ fn first_run_with_an_existing_protected_identity_asks_for_its_passphrase() {
         app.key(KeyCode::Backspace);
     }
     app.type_text("correct horse").key(KeyCode::Enter);
-    assert!(matches!(app.app.mode, Mode::Normal), "{}", app.screen());
+    assert!(
+        matches!(
+            (&app.app.screen, &app.app.overlay),
+            (Screen::Main, Overlay::None)
+        ),
+        "{}",
+        app.screen()
+    );
     assert!(store.join(".ward/store.toml").exists());
     assert!(
         app.app.protected,
@@ -1301,11 +1345,14 @@ fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
     // The form: footer, the keys line, and the discard question.
     app.key(KeyCode::Char('n'));
     assert!(
-        matches!(app.app.mode, Mode::Normal),
+        matches!(
+            (&app.app.screen, &app.app.overlay),
+            (Screen::Main, Overlay::None)
+        ),
         "n no longer opens a form"
     );
     app.key(KeyCode::Char('+'));
-    assert!(matches!(app.app.mode, Mode::Form(_)));
+    assert!(matches!(app.app.overlay, Overlay::Form(_)));
     let s = app.screen();
     assert!(
         line_with(&s, "next/save").is_some_and(|l| l.contains("Ctrl-S save · ctrl-q cancel")),
@@ -1315,7 +1362,7 @@ fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
     app.type_text("x");
     app.key(KeyCode::Esc);
     assert!(
-        matches!(app.app.mode, Mode::Form(_)),
+        matches!(app.app.overlay, Overlay::Form(_)),
         "Esc is no longer cancel"
     );
     app.ctrl('q');
@@ -1325,7 +1372,10 @@ fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
         "{s}"
     );
     app.ctrl('q');
-    assert!(matches!(app.app.mode, Mode::Normal));
+    assert!(matches!(
+        (&app.app.screen, &app.app.overlay),
+        (Screen::Main, Overlay::None)
+    ));
     // The confirmation names the new "no" keys.
     app.key(KeyCode::Char('d'));
     let s = app.screen();
@@ -1334,7 +1384,10 @@ fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
         "{s}"
     );
     app.key(KeyCode::Char('x'));
-    assert!(matches!(app.app.mode, Mode::Normal));
+    assert!(matches!(
+        (&app.app.screen, &app.app.overlay),
+        (Screen::Main, Overlay::None)
+    ));
     // The help lists the new keys.
     app.key(KeyCode::Char('?'));
     let s = app.screen();
@@ -1372,8 +1425,8 @@ fn the_first_run_screen_takes_its_keys_from_the_keymap() {
         s.contains("Enter create   ctrl-n next field   ctrl-q quit without creating anything"),
         "{s}"
     );
-    let focus = |app: &Harness| match &app.app.mode {
-        Mode::FirstRun(fr) => fr.focus,
+    let focus = |app: &Harness| match &app.app.screen {
+        Screen::FirstRun(fr) => fr.focus,
         other => panic!("{other:?}"),
     };
     app.key(KeyCode::Tab);
@@ -1393,16 +1446,19 @@ fn typing_an_audit_filter_uses_the_filter_keys() {
     let mut app = f.open(120, 36);
     app.key(KeyCode::Char('a'));
     app.key(KeyCode::Char('/')).type_text("demo");
-    assert!(app.app.audit.typing);
+    assert!(app.app.audit.filter.active);
     app.key(KeyCode::Enter);
-    assert!(!app.app.audit.typing);
-    assert_eq!(app.app.audit.text, "demo");
+    assert!(!app.app.audit.filter.active);
+    assert_eq!(app.app.audit.filter.text(), "demo");
     app.key(KeyCode::Char('/')).type_text("x");
     app.key(KeyCode::Esc);
-    assert!(!app.app.audit.typing);
-    assert_eq!(app.app.audit.text, "", "Esc clears");
+    assert!(!app.app.audit.filter.active);
+    assert_eq!(app.app.audit.filter.text(), "", "Esc clears");
     assert!(
-        matches!(app.app.mode, Mode::Audit),
+        matches!(
+            (&app.app.screen, &app.app.overlay),
+            (Screen::Audit, Overlay::None)
+        ),
         "and stays on the screen"
     );
 }

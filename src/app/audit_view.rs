@@ -2,6 +2,8 @@
 //! (newest first), the verification result, and the full-screen view's
 //! filters and selection.
 
+use super::filter::FilterLine;
+use super::list::ListState;
 use crate::audit::{Action, Entry, Filter};
 use chrono::{DateTime, Duration, Utc};
 
@@ -65,9 +67,10 @@ pub struct AuditState {
     /// Problems reading the files (torn lines and the like).
     pub problems: Vec<String>,
     // Full-screen view.
-    pub selected: usize,
-    pub text: String,
-    pub typing: bool,
+    /// The table's selection and scroll.
+    pub list: ListState,
+    /// Text matched against actor, action and paths.
+    pub filter: FilterLine,
     pub action: Option<Action>,
     pub range: Range,
 }
@@ -81,7 +84,8 @@ impl AuditState {
     /// Adds a record this session just wrote.
     pub fn push_front(&mut self, entry: Entry) {
         self.entries.insert(0, entry);
-        self.selected = self.selected.saturating_add(usize::from(self.selected > 0));
+        let sel = &mut self.list.selected;
+        *sel = sel.saturating_add(usize::from(*sel > 0));
     }
 
     /// The full-screen view's rows under the current filters.
@@ -91,7 +95,7 @@ impl AuditState {
             since: self.range.since(now),
             ..Default::default()
         };
-        let text = self.text.trim().to_lowercase();
+        let text = self.filter.text().trim().to_lowercase();
         self.entries
             .iter()
             .filter(|e| filter.matches(&e.record))
@@ -120,6 +124,6 @@ impl AuditState {
                 .position(|x| *x == a)
                 .and_then(|i| Action::ALL.get(i + 1).copied()),
         };
-        self.selected = 0;
+        self.list.first();
     }
 }

@@ -421,6 +421,34 @@ impl Form {
         }
     }
 
+    /// The metadata fields as an edit, or the first field in error.
+    fn meta_edit(&self, today: NaiveDate) -> Result<MetaEdit, (FieldKey, String)> {
+        let text = |k| self.get(k).unwrap_or("").trim().to_string();
+        let opt = |k| Some(text(k)).filter(|s: &String| !s.is_empty());
+        let tags: Vec<String> = text(FieldKey::Tags)
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        Ok(MetaEdit {
+            kind: text(FieldKey::Kind)
+                .parse()
+                .map_err(|e| (FieldKey::Kind, e))?,
+            owner: opt(FieldKey::Owner),
+            tags,
+            url: opt(FieldKey::Url),
+            notes: opt(FieldKey::Notes),
+            expires: opt(FieldKey::Expires)
+                .map(|d| parse_date(&d, today))
+                .transpose()
+                .map_err(|e| (FieldKey::Expires, e))?,
+            rotate_every: opt(FieldKey::RotateEvery)
+                .map(|i| i.parse())
+                .transpose()
+                .map_err(|e| (FieldKey::RotateEvery, e))?,
+        })
+    }
+
     fn try_build(&self, today: NaiveDate, keys: &Keymap) -> Result<SaveOp, (FieldKey, String)> {
         let text = |k| self.get(k).unwrap_or("").trim().to_string();
         let opt = |k| Some(text(k)).filter(|s: &String| !s.is_empty());
@@ -440,30 +468,7 @@ impl Form {
                 Ok(SecretValue::new(v.to_string()))
             }
         };
-        let meta = || -> Result<MetaEdit, (FieldKey, String)> {
-            let tags: Vec<String> = text(FieldKey::Tags)
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty())
-                .collect();
-            Ok(MetaEdit {
-                kind: text(FieldKey::Kind)
-                    .parse()
-                    .map_err(|e| (FieldKey::Kind, e))?,
-                owner: opt(FieldKey::Owner),
-                tags,
-                url: opt(FieldKey::Url),
-                notes: opt(FieldKey::Notes),
-                expires: opt(FieldKey::Expires)
-                    .map(|d| parse_date(&d, today))
-                    .transpose()
-                    .map_err(|e| (FieldKey::Expires, e))?,
-                rotate_every: opt(FieldKey::RotateEvery)
-                    .map(|i| i.parse())
-                    .transpose()
-                    .map_err(|e| (FieldKey::RotateEvery, e))?,
-            })
-        };
+        let meta = || self.meta_edit(today);
         Ok(match &self.kind {
             FormKind::New => SaveOp::Create {
                 name: path(FieldKey::Path)?,
@@ -507,7 +512,7 @@ impl Form {
 
 /// The keys line under a form: "Enter next/save · Ctrl-S save · Esc cancel".
 /// A Submit key without modifiers moves to the next field until the last
-/// (see `app::form_key`), one with modifiers saves from anywhere.
+/// (see `app::keys::overlay::form_key`), one with modifiers saves from anywhere.
 pub fn keys_hint(keys: &Keymap) -> String {
     let submit = keys.keys_of(Scope::Form, Action::Submit);
     let labels = |plain: bool| {

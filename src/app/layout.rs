@@ -3,7 +3,7 @@
 //! on what was drawn.
 
 use super::Pane;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Layout {
@@ -78,6 +78,69 @@ pub fn compute(area: Rect, focus: Pane) -> Layout {
         timeline,
         footer,
     }
+}
+
+/// A full screen's body (the review, the audit timeline): between the
+/// header and the footer.
+pub fn body(area: Rect) -> Rect {
+    let l = compute(area, Pane::Tree);
+    Rect::new(
+        area.x,
+        l.header.bottom(),
+        area.width,
+        l.footer.y.saturating_sub(l.header.bottom()),
+    )
+}
+
+/// The review screen's parts, in its body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Review {
+    pub charts: Rect,
+    pub filters: Rect,
+    pub table: Rect,
+}
+
+pub fn review(body: Rect) -> Review {
+    let charts_h = if body.height >= 22 { 9 } else { 0 };
+    let [charts, filters, table] = ratatui::layout::Layout::vertical([
+        Constraint::Length(charts_h),
+        Constraint::Length(1),
+        Constraint::Min(3),
+    ])
+    .areas(body);
+    Review {
+        charts,
+        filters,
+        table,
+    }
+}
+
+/// The audit screen's parts, in its body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Audit {
+    pub filters: Rect,
+    pub chart: Rect,
+    pub table: Rect,
+}
+
+pub fn audit(body: Rect) -> Audit {
+    let chart_h = if body.height >= 20 { 9 } else { 0 };
+    let [filters, chart, table] = ratatui::layout::Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(chart_h),
+        Constraint::Min(3),
+    ])
+    .areas(body);
+    Audit {
+        filters,
+        chart,
+        table,
+    }
+}
+
+/// The rows a bordered table with a header line shows.
+pub fn table_rows(table: Rect) -> usize {
+    table.height.saturating_sub(3) as usize
 }
 
 #[cfg(test)]

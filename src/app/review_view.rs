@@ -3,6 +3,8 @@
 //! model (`crate::review`), the same one `ward report` prints.
 
 use super::catalog::Catalog;
+use super::filter::FilterLine;
+use super::list::ListState;
 use crate::policy::Status;
 use crate::review::{self, ReviewRow, SortKey};
 use crate::store::Listing;
@@ -61,9 +63,10 @@ pub struct ReviewState {
     pub project: Option<String>,
     /// Only this owner (cycled with `o`).
     pub owner: Option<String>,
-    pub text: String,
-    pub typing: bool,
-    pub selected: usize,
+    /// The fuzzy filter over paths and owners.
+    pub filter: FilterLine,
+    /// The table's selection and scroll.
+    pub list: ListState,
 }
 
 impl ReviewState {
@@ -92,7 +95,7 @@ impl ReviewState {
 
     /// The rows under the filters, in order.
     pub fn visible(&self) -> Vec<&ReviewRow> {
-        let text = self.text.trim();
+        let text = self.filter.text().trim();
         let pattern = (!text.is_empty())
             .then(|| Pattern::parse(text, CaseMatching::Smart, Normalization::Smart));
         let mut matcher = Matcher::new(Config::DEFAULT.match_paths());
@@ -134,7 +137,7 @@ impl ReviewState {
             &self.project,
             self.rows.iter().map(|r| r.project.clone()).collect(),
         );
-        self.selected = 0;
+        self.list.first();
     }
 
     pub fn next_owner(&mut self) {
@@ -142,6 +145,6 @@ impl ReviewState {
             &self.owner,
             self.rows.iter().filter_map(|r| r.owner.clone()).collect(),
         );
-        self.selected = 0;
+        self.list.first();
     }
 }

@@ -2,6 +2,8 @@
 //! the fuzzy filter that narrows it.
 
 use super::catalog::Catalog;
+use super::filter::FilterLine;
+use super::list::ListState;
 use crate::policy::Status;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -42,12 +44,9 @@ enum RowKey {
 pub struct TreeView {
     collapsed: HashSet<String>,
     pub rows: Vec<Row>,
-    pub selected: usize,
-    /// First visible row (kept by the renderer's height through `scroll_to`).
-    pub offset: usize,
-    pub filter: String,
-    /// Whether keys go to the filter line.
-    pub filtering: bool,
+    /// The selected row and the first row shown.
+    pub list: ListState,
+    pub filter: FilterLine,
     initialised: bool,
     /// Catalog index of the best match of the current filter.
     best_match: Option<usize>,
@@ -69,26 +68,7 @@ impl TreeView {
         let matches = self.matches(catalog);
         let filtering = matches.is_some();
 
-        // Totals and worst status per folder.
-        let mut folder_stats: HashMap<String, (usize, Option<Status>)> = HashMap::new();
-        for (i, e) in catalog.entries.iter().enumerate() {
-            if matches.as_ref().is_some_and(|m| !m[i]) {
-                continue;
-            }
-            let mut prefix = String::new();
-            let segs: Vec<&str> = e.name.segments().collect();
-            for seg in &segs[..segs.len() - 1] {
-                if !prefix.is_empty() {
-                    prefix.push('/');
-                }
-                prefix.push_str(seg);
-                let stat = folder_stats.entry(prefix.clone()).or_insert((0, None));
-                stat.0 += 1;
-                if let Some(s) = e.status() {
-                    stat.1 = Some(stat.1.map_or(s, |w| w.min(s)));
-                }
-            }
-        }
+        let folder_stats = folder_stats(catalog, matches.as_deref());
 
         let mut rows = Vec::new();
         let mut open: Vec<String> = Vec::new(); // folder segments currently emitted
@@ -130,9 +110,9 @@ impl TreeView {
             }
         }
         self.rows = rows;
-        self.selected = keep
+        self.list.selected = keep
             .and_then(|k| self.find(catalog, &k))
-            .unwrap_or(self.selected)
+            .unwrap_or(self.list.selected)
             .min(self.rows.len().saturating_sub(1));
     }
 
@@ -150,11 +130,10 @@ impl TreeView {
         true
     }
 
-    /// Which entries the filter keeps; None when there is no filter.
     /// Which entries the filter keeps (None: no filter), and remembers the
     /// best-scoring one so the selection can go there.
     fn matches(&mut self, catalog: &Catalog) -> Option<Vec<bool>> {
-        let query = self.filter.trim();
+        let query = self.filter.text().trim();
         if query.is_empty() {
             return None;
         }
@@ -190,7 +169,7 @@ impl TreeView {
     }
 
     fn selected_key(&self, catalog: &Catalog) -> Option<RowKey> {
-        self.rows.get(self.selected).map(|r| match &r.kind {
+        self.rows.get(self.list.selected).map(|r| match &r.kind {
             RowKind::Folder { path, .. } => RowKey::Folder(path.clone()),
             RowKind::Secret { index } => RowKey::Secret(
                 catalog
@@ -214,7 +193,7 @@ impl TreeView {
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
-        self.rows.get(self.selected)
+        self.rows.get(self.list.selected)
     }
 
     /// The catalog index of the selected secret, if a secret is selected.
@@ -239,18 +218,13 @@ impl TreeView {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        if self.rows.is_empty() {
-            return;
-        }
-        let last = self.rows.len() as isize - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+        self.list.move_by(delta, self.rows.len());
     }
 
-    /// After the filter changes: the first matching secret.
     /// After the filter changes: the best match (else the first secret).
     pub fn select_first_secret(&mut self) {
         let best = self.best_match;
-        self.selected = self
+        self.list.selected = self
             .rows
             .iter()
             .position(|r| matches!(r.kind, RowKind::Secret { index } if Some(index) == best))
@@ -263,11 +237,11 @@ impl TreeView {
     }
 
     pub fn select_first(&mut self) {
-        self.selected = 0;
+        self.list.first();
     }
 
     pub fn select_last(&mut self) {
-        self.selected = self.rows.len().saturating_sub(1);
+        self.list.last(self.rows.len());
     }
 
     /// Selects the secret at catalog index `index`, expanding its folders.
@@ -285,7 +259,7 @@ impl TreeView {
             let name = e.name.to_string();
             self.rebuild(catalog);
             if let Some(i) = self.find(catalog, &RowKey::Secret(name)) {
-                self.selected = i;
+                self.list.selected = i;
             }
         }
     }
@@ -301,7 +275,7 @@ impl TreeView {
             ..
         } = &row.kind
         {
-            if self.filter.trim().is_empty() {
+            if self.filter.text().trim().is_empty() {
                 self.collapsed.insert(path.clone());
                 self.rebuild(catalog);
             }
@@ -309,11 +283,11 @@ impl TreeView {
         }
         // Go to the parent folder row.
         if row.depth > 0 {
-            if let Some(parent) = self.rows[..self.selected]
+            if let Some(parent) = self.rows[..self.list.selected]
                 .iter()
                 .rposition(|r| r.depth < row.depth && matches!(r.kind, RowKind::Folder { .. }))
             {
-                self.selected = parent;
+                self.list.selected = parent;
             }
         }
     }
@@ -348,12 +322,33 @@ impl TreeView {
 
     /// Keeps the selection inside a window of `height` rows.
     pub fn scroll_to(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        self.offset = self.offset.min(self.rows.len().saturating_sub(1));
+        self.list.fit(height, self.rows.len());
     }
+}
+
+/// Totals and worst status per folder, of the entries the filter keeps.
+fn folder_stats(
+    catalog: &Catalog,
+    matches: Option<&[bool]>,
+) -> HashMap<String, (usize, Option<Status>)> {
+    let mut folder_stats: HashMap<String, (usize, Option<Status>)> = HashMap::new();
+    for (i, e) in catalog.entries.iter().enumerate() {
+        if matches.is_some_and(|m| !m[i]) {
+            continue;
+        }
+        let mut prefix = String::new();
+        let segs: Vec<&str> = e.name.segments().collect();
+        for seg in &segs[..segs.len() - 1] {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(seg);
+            let stat = folder_stats.entry(prefix.clone()).or_insert((0, None));
+            stat.0 += 1;
+            if let Some(s) = e.status() {
+                stat.1 = Some(stat.1.map_or(s, |w| w.min(s)));
+            }
+        }
+    }
+    folder_stats
 }

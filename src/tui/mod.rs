@@ -6,7 +6,7 @@ pub mod harness;
 pub mod session;
 pub mod terminal;
 
-use crate::app::{self, App, Clock, Effect, FirstRun, LockScreen, Mode, Msg, Timings};
+use crate::app::{self, App, Clock, Effect, FirstRun, LockScreen, Msg, Screen, Timings};
 use crate::config::Config;
 use crate::error::{Result, WardError};
 use crate::store::crypto::Keyring;
@@ -107,7 +107,7 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
     let store = match Store::open(&store_root) {
         Ok(s) => s,
         Err(WardError::NoStore(_)) => {
-            app.mode = Mode::FirstRun(Box::new(FirstRun {
+            app.screen = Screen::FirstRun(Box::new(FirstRun {
                 store_path: store_root,
                 identity_exists: ids[0].exists(),
                 identity_path: ids[0].clone(),
@@ -131,7 +131,7 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
     let lead = session.config.lead_time;
     app.protected = locked;
     if locked {
-        app.mode = Mode::Locked(LockScreen {
+        app.screen = Screen::Locked(LockScreen {
             needs_passphrase: true,
             identity: ids
                 .iter()

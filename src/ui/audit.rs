@@ -5,7 +5,7 @@ use super::theme::Theme;
 use crate::app::App;
 use crate::sanitize::escape;
 use chrono::Duration;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
@@ -16,22 +16,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let now = app.clock.utc();
     let rows = app.audit.visible(now);
-    let chart_h = if area.height >= 20 { 9 } else { 0 };
-    let [filters, chart, table] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(chart_h),
-        Constraint::Min(3),
-    ])
-    .areas(area);
+    let crate::app::layout::Audit {
+        filters,
+        chart,
+        table,
+    } = crate::app::layout::audit(area);
+    let chart_h = chart.height;
 
     // Filters.
     let action = app.audit.action.map(|a| a.label()).unwrap_or("all actions");
-    let text = if app.audit.typing {
-        format!("/{}▏", escape(&app.audit.text))
-    } else if app.audit.text.is_empty() {
+    let filter = &app.audit.filter;
+    let text = if filter.active {
+        let (before, after) = filter.parts();
+        format!("/{}▏{}", escape(before), escape(after))
+    } else if filter.is_empty() {
         "no text filter".to_string()
     } else {
-        format!("/{}", escape(&app.audit.text))
+        format!("/{}", escape(filter.text()))
     };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
@@ -95,9 +96,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(" Records, newest first ", theme.title()));
-    let inner_h = table.height.saturating_sub(3) as usize;
-    let selected = app.audit.selected.min(rows.len().saturating_sub(1));
-    let offset = selected.saturating_sub(inner_h.saturating_sub(1));
+    let inner_h = crate::app::layout::table_rows(table);
+    let selected = app.audit.list.selected.min(rows.len().saturating_sub(1));
+    let offset = app.audit.list.offset;
     if rows.is_empty() {
         let mut lines = vec![Line::styled(
             if app.audit.loaded {

@@ -14,7 +14,7 @@ pub mod theme;
 pub mod timeline;
 pub mod tree;
 
-use crate::app::{App, Mode, Pane};
+use crate::app::{App, Overlay, Pane, Screen};
 use ratatui::Frame;
 use theme::Theme;
 
@@ -22,12 +22,12 @@ use theme::Theme;
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme::new(app.mono);
     let area = frame.area();
-    match &app.mode {
-        Mode::Locked(lock) => {
+    match &app.screen {
+        Screen::Locked(lock) => {
             lock::draw_lock(frame, area, app, lock, &theme);
             return;
         }
-        Mode::FirstRun(fr) => {
+        Screen::FirstRun(fr) => {
             lock::draw_first_run(frame, area, fr, &app.keymap, &theme);
             return;
         }
@@ -35,23 +35,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     let l = crate::app::layout::compute(area, app.focus);
     // Full screens: the review (with forms over it) and the audit timeline.
-    if matches!(app.mode, Mode::Audit) || app.in_review {
+    if matches!(app.screen, Screen::Audit | Screen::Review) {
         header::draw(frame, l.header, app, &theme);
-        let body = ratatui::layout::Rect::new(
-            area.x,
-            l.header.bottom(),
-            area.width,
-            l.footer.y.saturating_sub(l.header.bottom()),
-        );
-        if matches!(app.mode, Mode::Audit) {
+        let body = crate::app::layout::body(area);
+        if matches!(app.screen, Screen::Audit) {
             audit::draw(frame, body, app, &theme);
         } else {
             review::draw(frame, body, app, &theme);
         }
         footer::draw(frame, l.footer, app, &theme);
-        match &app.mode {
-            Mode::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
-            Mode::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
+        match &app.overlay {
+            Overlay::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
+            Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
             _ => {}
         }
         return;
@@ -61,11 +56,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     detail::draw(frame, l.detail, app, &theme, app.focus == Pane::Detail);
     timeline::draw(frame, l.timeline, app, &theme);
     footer::draw(frame, l.footer, app, &theme);
-    match &app.mode {
-        Mode::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
-        Mode::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, &theme),
-        Mode::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
-        Mode::PickField => dialog::draw_pick(frame, area, &app.keymap, &theme),
-        _ => {}
+    match &app.overlay {
+        Overlay::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
+        Overlay::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, &theme),
+        Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
+        Overlay::PickField => dialog::draw_pick(frame, area, &app.keymap, &theme),
+        Overlay::None => {}
     }
 }

@@ -18,13 +18,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let st = &app.review;
     let rows = st.visible();
-    let charts_h = if area.height >= 22 { 9 } else { 0 };
-    let [charts, filters, table] = Layout::vertical([
-        Constraint::Length(charts_h),
-        Constraint::Length(1),
-        Constraint::Min(3),
-    ])
-    .areas(area);
+    let crate::app::layout::Review {
+        charts,
+        filters,
+        table,
+    } = crate::app::layout::review(area);
+    let charts_h = charts.height;
 
     if charts_h > 0 {
         let hist_w = if area.width >= 100 { 44 } else { 32 };
@@ -36,12 +35,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // Filter and sort line.
     let arrow = if st.reverse { "▲" } else { "▼" };
-    let text = if st.typing {
-        format!(" · /{}▏", escape(&st.text))
-    } else if st.text.is_empty() {
+    let text = if st.filter.active {
+        let (before, after) = st.filter.parts();
+        format!(" · /{}▏{}", escape(before), escape(after))
+    } else if st.filter.is_empty() {
         String::new()
     } else {
-        format!(" · /{}", escape(&st.text))
+        format!(" · /{}", escape(st.filter.text()))
     };
     let mut spans = vec![
         Span::styled(" Review ", theme.title()),
@@ -242,7 +242,7 @@ fn draw_table(
             Cell::from(format!("{h}{mark}")).style(theme.title())
         })
         .collect();
-    let inner_h = area.height.saturating_sub(3) as usize;
+    let inner_h = crate::app::layout::table_rows(area);
     // What the PATH column gets: the width left by the fixed columns.
     let fixed: u16 = widths
         .iter()
@@ -252,8 +252,8 @@ fn draw_table(
         })
         .sum();
     let path_w = area.width.saturating_sub(2 + fixed) as usize;
-    let selected = st.selected.min(rows.len().saturating_sub(1));
-    let offset = selected.saturating_sub(inner_h.saturating_sub(1));
+    let selected = st.list.selected.min(rows.len().saturating_sub(1));
+    let offset = st.list.offset;
     let date =
         |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
     let body: Vec<Row> = rows

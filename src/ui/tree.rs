@@ -15,9 +15,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     if area.width < 4 || area.height < 3 {
         return;
     }
-    let title = if app.tree.filtering || !app.tree.filter.is_empty() {
-        let cursor = if app.tree.filtering { "▏" } else { "" };
-        format!(" /{}{cursor} ", escape(&app.tree.filter))
+    let filter = &app.tree.filter;
+    let title = if filter.active || !filter.is_empty() {
+        let cursor = if filter.active { "▏" } else { "" };
+        let (before, after) = filter.parts();
+        format!(" /{}{cursor}{} ", escape(before), escape(after))
     } else {
         " Secrets ".to_string()
     };
@@ -53,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         .rows
         .iter()
         .enumerate()
-        .skip(app.tree.offset)
+        .skip(app.tree.list.offset)
         .take(height)
         .map(|(i, row)| {
             let indent = "  ".repeat(row.depth);
@@ -106,7 +108,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
                     Line::from(spans)
                 }
             };
-            if i == app.tree.selected {
+            if i == app.tree.list.selected {
                 line = line.style(theme.selected(focused));
             }
             line

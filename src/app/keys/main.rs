@@ -1,0 +1,256 @@
+//! The main screen's input: the tree, the detail, the tree's filter line,
+//! and the mouse.
+
+use crate::app::form::{Form, SaveOp};
+use crate::app::tree::RowKind;
+use crate::app::{layout, lock, App, Confirm, CopyRequest, Effect, Mouse, MouseKind, Overlay};
+use crate::app::{Pane, Screen};
+use crate::keymap::{Action, KeyPress};
+use ratatui::layout::Position;
+
+pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let Some(action) = action else {
+        return Vec::new();
+    };
+    match action {
+        Action::Quit => {
+            app.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => app.overlay = Overlay::Help { scroll: 0 },
+        Action::Lock => return lock(app, "Locked."),
+        Action::Refresh => return vec![Effect::Refresh],
+        Action::Suspend => return vec![Effect::Suspend],
+        Action::Reveal => return reveal(app),
+        Action::Copy => return copy(app, None),
+        Action::CopyField => {
+            if app.detail.loaded().is_some() {
+                app.overlay = Overlay::PickField;
+            } else {
+                app.info("Select a secret (and wait for it to load) to copy a field.");
+            }
+        }
+        Action::Audit => {
+            app.screen = Screen::Audit;
+            app.audit.list.first();
+            return vec![Effect::LoadAudit];
+        }
+        Action::Review => app.open_review(),
+        Action::New | Action::Edit | Action::Rotate | Action::Rename => open_form(app, action),
+        Action::Compromise | Action::Delete => open_form(app, action),
+        other => navigate(app, other),
+    }
+    app.follow_selection()
+}
+
+/// Moving in the tree and the detail, and the tree's filter.
+fn navigate(app: &mut App, action: Action) {
+    let page = app.tree.list.page();
+    let in_detail = app.focus == Pane::Detail;
+    match action {
+        Action::Up if in_detail => app.detail.scroll = app.detail.scroll.saturating_sub(1),
+        Action::Up => app.tree.move_by(-1),
+        Action::Down if in_detail => app.detail.scroll = app.detail.scroll.saturating_add(1),
+        Action::Down => app.tree.move_by(1),
+        Action::PageUp => app.tree.move_by(-page),
+        Action::PageDown => app.tree.move_by(page),
+        Action::Top => app.tree.select_first(),
+        Action::Bottom => app.tree.select_last(),
+        Action::Collapse if in_detail => app.focus = Pane::Tree,
+        Action::Collapse => app.tree.collapse(&app.catalog),
+        Action::Expand | Action::Open => {
+            // A folder opens; on a secret, focus moves to its detail.
+            let opened_folder = app.tree.expand(&app.catalog);
+            if !opened_folder && app.tree.selected_secret().is_some() {
+                app.focus = Pane::Detail;
+            }
+        }
+        Action::SwitchPane => {
+            app.focus = match app.focus {
+                Pane::Tree => Pane::Detail,
+                Pane::Detail => Pane::Tree,
+            }
+        }
+        Action::Filter => {
+            app.tree.filter.start();
+            app.focus = Pane::Tree;
+        }
+        Action::ClearFilter => {
+            if !app.tree.filter.is_empty() {
+                app.tree.filter.clear();
+                app.tree.rebuild(&app.catalog);
+            } else if in_detail {
+                app.focus = Pane::Tree;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The forms and the delete confirmation, on the selected secret.
+fn open_form(app: &mut App, action: Action) {
+    if action == Action::Rotate {
+        return open_rotate(app);
+    }
+    if action == Action::New {
+        let folder = app.tree.selected_folder(&app.catalog);
+        app.overlay = Overlay::Form(Box::new(Form::new_secret(folder.as_deref())));
+        return;
+    }
+    if action == Action::Edit {
+        match app.detail.loaded() {
+            Some(doc) => {
+                let name = app.detail.name.clone().expect("a loaded doc has a name");
+                app.overlay = Overlay::Form(Box::new(Form::edit(name, &doc.meta())));
+            }
+            None => app.info("Select a secret (and wait for it to load) to edit it."),
+        }
+        return;
+    }
+    let Some(name) = app.selected_name().cloned() else {
+        app.info(match action {
+            Action::Rename => "Select a secret to rename it.",
+            Action::Compromise => "Select a secret to mark it compromised.",
+            _ => "Select a secret to delete it.",
+        });
+        return;
+    };
+    app.overlay = match action {
+        Action::Rename => Overlay::Form(Box::new(Form::rename(name))),
+        Action::Compromise => Overlay::Form(Box::new(Form::compromise(name))),
+        _ => Overlay::Confirm(Box::new(Confirm {
+            question: format!(
+                "Delete {}? Its value and history are removed from the store.",
+                crate::sanitize::escape(name.as_str())
+            ),
+            op: SaveOp::Delete { name },
+        })),
+    };
+}
+
+fn open_rotate(app: &mut App) {
+    match (app.detail.name.clone(), app.detail.loaded()) {
+        (Some(name), Some(doc)) => {
+            let generator = doc.generator.clone();
+            app.overlay = Overlay::Form(Box::new(Form::rotate(name, generator.as_ref())));
+        }
+        _ => app.info("Select a secret (and wait for it to load) to rotate it."),
+    }
+}
+
+/// Shows the value (recorded in the audit log), or hides it again.
+fn reveal(app: &mut App) -> Vec<Effect> {
+    if app.detail.is_revealed(app.clock.now) {
+        app.detail.revealed_until = None;
+    } else if let Some(version) = app.detail.loaded().map(|d| d.version) {
+        app.detail.revealed_until = Some(app.clock.now + app.timings.reveal);
+        let path = app
+            .detail
+            .name
+            .as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        let record = app
+            .event(crate::audit::Action::Reveal)
+            .path(path)
+            .version(Some(version));
+        let mut fx = vec![Effect::Record(record)];
+        fx.extend(app.follow_selection());
+        return fx;
+    } else if let Some(Err(e)) = &app.detail.doc {
+        let e = e.clone();
+        app.error(e);
+    } else if app.detail.name.is_some() {
+        // Still decrypting: reveal as soon as it arrives.
+        app.detail.reveal_pending = true;
+    } else {
+        app.info("Select a secret to reveal its value.");
+    }
+    app.follow_selection()
+}
+
+/// Copies the value (`field` None) or a metadata field of the shown secret.
+pub(crate) fn copy(app: &mut App, field: Option<&'static str>) -> Vec<Effect> {
+    let (Some(name), Some(doc)) = (app.detail.name.clone(), app.detail.loaded()) else {
+        app.info("Select a secret (and wait for it to load) to copy it.");
+        return Vec::new();
+    };
+    let text = match field {
+        None => {
+            if doc.encoding != crate::store::Encoding::Utf8 {
+                app.error("This value is binary; use `ward get` to write it to a file.");
+                return Vec::new();
+            }
+            doc.value.expose().to_string()
+        }
+        Some(f) => match doc.field(f).filter(|v| !v.is_empty()) {
+            Some(v) => v,
+            None => {
+                app.info(format!(
+                    "{} has no {f}.",
+                    crate::sanitize::escape(name.as_str())
+                ));
+                return Vec::new();
+            }
+        },
+    };
+    vec![Effect::Copy(CopyRequest {
+        version: doc.version,
+        name,
+        text: zeroize::Zeroizing::new(text),
+        field,
+    })]
+}
+
+/// Keys while typing the tree's filter.
+pub(crate) fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
+    match action {
+        Some(Action::AcceptFilter) => app.tree.filter.accept(),
+        Some(Action::ClearFilter) => {
+            app.tree.filter.cancel();
+            app.tree.rebuild(&app.catalog);
+        }
+        Some(Action::Up) => app.tree.move_by(-1),
+        Some(Action::Down) => app.tree.move_by(1),
+        _ => {
+            if app.tree.filter.edit(&key) {
+                app.tree.rebuild(&app.catalog);
+                app.tree.select_first_secret();
+            }
+        }
+    }
+    app.follow_selection()
+}
+
+pub(crate) fn on_mouse(app: &mut App, m: Mouse) -> Vec<Effect> {
+    if !app.on_bare_main() {
+        return Vec::new();
+    }
+    let layout = layout::compute(app.viewport, app.focus);
+    let pos = Position::new(m.column, m.row);
+    let in_tree = layout.tree.contains(pos);
+    let in_detail = layout.detail.contains(pos);
+    match m.kind {
+        MouseKind::ScrollUp if in_tree => app.tree.move_by(-3),
+        MouseKind::ScrollDown if in_tree => app.tree.move_by(3),
+        MouseKind::ScrollUp if in_detail => app.detail.scroll = app.detail.scroll.saturating_sub(3),
+        MouseKind::ScrollDown if in_detail => {
+            app.detail.scroll = app.detail.scroll.saturating_add(3)
+        }
+        MouseKind::LeftDown if in_tree => {
+            app.focus = Pane::Tree;
+            // One row of border at the top.
+            let row = m.row.saturating_sub(layout.tree.y + 1) as usize + app.tree.list.offset;
+            if m.row > layout.tree.y && row < app.tree.rows.len() {
+                let same = app.tree.list.selected == row;
+                app.tree.list.selected = row;
+                if same || matches!(app.tree.rows[row].kind, RowKind::Folder { .. }) {
+                    app.tree.toggle(&app.catalog);
+                }
+            }
+        }
+        MouseKind::LeftDown if in_detail => app.focus = Pane::Detail,
+        _ => {}
+    }
+    app.follow_selection()
+}

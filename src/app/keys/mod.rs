@@ -1,0 +1,60 @@
+//! Input: each key goes to the handler of the scope in force, one file a
+//! screen (`main` for the tree, the detail and the tree's filter; `review`;
+//! `audit`; `lock` for the lock and first-run screens; `overlay` for forms,
+//! confirmations, the help and the field picker). Pastes go to the focused
+//! text field, if any.
+
+pub(super) mod audit;
+pub(super) mod lock;
+pub(super) mod main;
+pub(super) mod overlay;
+pub(super) mod review;
+
+use super::form::FieldKey;
+use super::{App, Effect, Overlay, Pasted, Screen};
+use crate::keymap::{KeyPress, Scope};
+
+pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
+    let scope = app.scope();
+    let action = app.keymap.lookup(scope, &key);
+    match scope {
+        Scope::Main => main::main_key(app, action),
+        Scope::Filter if matches!(app.screen, Screen::Review) => {
+            review::filter_key(app, action, key)
+        }
+        Scope::Filter => main::filter_key(app, action, key),
+        Scope::Form => overlay::form_key(app, action, key),
+        Scope::Confirm => overlay::confirm_key(app, action),
+        Scope::Help => overlay::help_key(app, action),
+        Scope::Pick => overlay::pick_key(app, action),
+        Scope::Lock => lock::lock_key(app, action, key),
+        Scope::FirstRun => lock::first_run_key(app, action, key),
+        Scope::Audit => audit::audit_key(app, action, key),
+        Scope::Review => review::review_key(app, action),
+    }
+}
+
+pub(super) fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
+    let text: &str = &text.0;
+    if let Overlay::Form(form) = &mut app.overlay {
+        if !form.busy {
+            if form.focused_key() == FieldKey::Value {
+                form.value_edited();
+            }
+            form.focused().input.insert_str(text);
+        }
+        return Vec::new();
+    }
+    match &mut app.screen {
+        Screen::Locked(lock) => lock.passphrase.insert_str(text),
+        Screen::Main if matches!(app.overlay, Overlay::None) && app.tree.filter.active => {
+            app.tree.filter.insert_str(text);
+            app.tree.rebuild(&app.catalog);
+            return app.follow_selection();
+        }
+        _ => {}
+    }
+    // A paste anywhere else is dropped: it may be a secret and must not land
+    // somewhere visible by accident.
+    Vec::new()
+}

@@ -1,0 +1,99 @@
+//! Keys of what opens over a screen: forms, the confirmation, the help and
+//! the field picker. Closing one goes back to the screen under it.
+
+use super::main::copy;
+use crate::app::form::FieldKey;
+use crate::app::{App, Effect, Overlay};
+use crate::keymap::{Action, KeyPress, Mods};
+
+pub(crate) fn form_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
+    let Overlay::Form(form) = &mut app.overlay else {
+        return Vec::new();
+    };
+    if form.busy {
+        return Vec::new();
+    }
+    let in_value = form.focused_key() == FieldKey::Value;
+    if action != Some(Action::Cancel) {
+        form.disarm();
+    }
+    match action {
+        Some(Action::Cancel) => {
+            if form.request_cancel(&app.keymap) {
+                app.overlay = Overlay::None;
+            }
+        }
+        Some(Action::NextField) => form.next(),
+        Some(Action::PrevField) => form.prev(),
+        Some(Action::Generate) => form.generate(),
+        Some(Action::ToggleMask) => {
+            for f in form.fields.iter_mut().filter(|f| f.input.secret) {
+                f.input.shown = !f.input.shown;
+            }
+        }
+        Some(Action::Newline) if form.focused().input.multiline => {
+            form.value_edited();
+            form.focused().input.insert_char('\n');
+        }
+        Some(Action::Submit) => {
+            // Not a key match: a Submit key without modifiers (Enter by
+            // default) is the "next field, then save" one.
+            let is_enter = key.mods == Mods::NONE;
+            // Enter moves on until the last field; Ctrl-S saves from anywhere.
+            if is_enter && !form.is_last() {
+                form.next();
+            } else if let Some(op) = form.validate(app.catalog.today, &app.keymap) {
+                form.busy = true;
+                return vec![Effect::Save(op)];
+            }
+        }
+        _ => {
+            if in_value {
+                form.value_edited();
+            }
+            if form.focused().input.handle_key(&key) {
+                form.error = None;
+            }
+        }
+    }
+    Vec::new()
+}
+
+pub(crate) fn confirm_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    match action {
+        Some(Action::Yes) => {
+            if let Overlay::Confirm(c) = std::mem::take(&mut app.overlay) {
+                return vec![Effect::Save(c.op)];
+            }
+        }
+        Some(Action::No) => app.overlay = Overlay::None,
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub(crate) fn help_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    if let Overlay::Help { scroll } = &mut app.overlay {
+        match action {
+            Some(Action::Back) => app.overlay = Overlay::None,
+            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+            Some(Action::Down) => *scroll = scroll.saturating_add(1),
+            _ => {}
+        }
+    }
+    Vec::new()
+}
+
+/// Which field to copy: one key a field; any other key closes the picker.
+pub(crate) fn pick_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    app.overlay = Overlay::None;
+    let field = match action {
+        Some(Action::PickUrl) => "url",
+        Some(Action::PickOwner) => "owner",
+        Some(Action::PickTags) => "tags",
+        Some(Action::PickNotes) => "notes",
+        Some(Action::PickKind) => "kind",
+        _ => return Vec::new(),
+    };
+    copy(app, Some(field))
+}

@@ -1,0 +1,697 @@
+//! Pure tests of `update`, one group a screen: an `App` built directly (no
+//! terminal, no store), messages in, state and effects out.
+
+use super::form::SaveOp;
+use super::*;
+use crate::audit::{Entry, Record, Timeline};
+use crate::keymap::{KeyCode, KeyPress, Mods};
+use crate::store::{Encoding, SecretDoc, SecretValue};
+use chrono::{TimeZone, Utc};
+
+const NAMES: [&str; 3] = ["acme/api/KEY", "acme/web/TLS", "zeta/KEY"];
+
+fn clock() -> Clock {
+    Clock {
+        now: Instant::now(),
+        wall: Utc
+            .with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Local),
+    }
+}
+
+fn path(s: &str) -> SecretPath {
+    SecretPath::parse(s).unwrap()
+}
+
+fn doc(value: &str) -> Box<SecretDoc> {
+    let now = clock().utc();
+    Box::new(SecretDoc::new(
+        SecretValue::new(value.into()),
+        Encoding::Utf8,
+        "tester",
+        now,
+    ))
+}
+
+/// An app on three secrets, 100×30, started (names only, nothing loaded).
+fn app() -> (App, Vec<Effect>) {
+    let timings = Timings {
+        reveal: Duration::from_secs(30),
+        idle_lock: Duration::from_secs(300),
+    };
+    let mut app = App::new("test".into(), timings, Keymap::default(), clock());
+    let listing = Listing {
+        secrets: NAMES.iter().map(|n| path(n)).collect(),
+        ..Default::default()
+    };
+    let lead = app.catalog.lead;
+    let fx = app.start(listing, lead);
+    update(&mut app, Msg::Resize(100, 30));
+    (app, fx)
+}
+
+/// Every secret's metadata loaded.
+fn loaded_app() -> App {
+    let (mut app, _) = app();
+    let metas = NAMES.iter().map(|n| (path(n), Ok(doc(n).meta()))).collect();
+    update(&mut app, Msg::Metas(metas));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Msg::Key(KeyPress::plain(code)))
+}
+
+fn ch(app: &mut App, c: char) -> Vec<Effect> {
+    press(app, KeyCode::Char(c))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        ch(app, c);
+    }
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    update(
+        app,
+        Msg::Key(KeyPress::new(KeyCode::Char(c), Mods::CONTROL)),
+    )
+}
+
+fn tick(app: &mut App, secs: u64) -> Vec<Effect> {
+    let clock = app.clock.advanced(Duration::from_secs(secs));
+    update(app, Msg::Tick(clock))
+}
+
+fn selected(app: &App) -> Option<&str> {
+    app.selected_name().map(|n| n.as_str())
+}
+
+fn loads(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::LoadSecret(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn records(fx: &[Effect]) -> Vec<crate::audit::Action> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Record(ev) => Some(ev.action),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The selected secret's document arrives.
+fn load_selected(app: &mut App) -> Vec<Effect> {
+    let name = app.detail.name.clone().expect("a secret is shown");
+    let result = Ok(doc("s3cret"));
+    update(app, Msg::SecretLoaded { name, result })
+}
+
+fn on(app: &App, screen: fn(&Screen) -> bool) -> bool {
+    screen(&app.screen) && matches!(app.overlay, Overlay::None)
+}
+
+// The main screen.
+
+#[test]
+fn start_loads_metadata_and_the_first_secret() {
+    let (app, fx) = app();
+    assert!(matches!(&fx[0], Effect::LoadMetas(names) if names.len() == 3));
+    assert_eq!(loads(&fx), ["acme/api/KEY"]);
+    assert!(matches!(fx.last(), Some(Effect::VerifyAudit)));
+    assert_eq!(selected(&app), Some("acme/api/KEY"));
+    assert_eq!(app.scope(), Scope::Main);
+}
+
+#[test]
+fn moving_in_the_tree_follows_with_the_detail() {
+    let (mut app, _) = app();
+    // acme/ api/ KEY web/ TLS zeta/ KEY
+    assert_eq!(app.tree.list.selected, 2);
+    let fx = press(&mut app, KeyCode::Down);
+    assert_eq!(selected(&app), None, "a folder row");
+    assert!(fx.is_empty() && app.detail.name.is_none());
+    let fx = press(&mut app, KeyCode::Down);
+    assert_eq!(loads(&fx), ["acme/web/TLS"]);
+    let fx = ch(&mut app, 'G');
+    assert_eq!(loads(&fx), ["zeta/KEY"]);
+    ch(&mut app, 'g');
+    assert_eq!(app.tree.list.selected, 0);
+    // Left on a folder collapses it, and Right opens it again.
+    let rows = app.tree.rows.len();
+    press(&mut app, KeyCode::Left);
+    assert_eq!(app.tree.rows.len(), 3, "acme/ folded, zeta/ and its KEY");
+    press(&mut app, KeyCode::Right);
+    assert_eq!(app.tree.rows.len(), rows);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Detail);
+}
+
+#[test]
+fn the_filter_line_narrows_the_tree_and_edits_at_its_cursor() {
+    let (mut app, _) = app();
+    ch(&mut app, '/');
+    assert_eq!(app.scope(), Scope::Filter);
+    typed(&mut app, "zta");
+    assert_eq!(selected(&app), Some("zeta/KEY"), "the best match");
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    ch(&mut app, 'e');
+    assert_eq!(app.tree.filter.text(), "zeta");
+    assert_eq!(app.tree.filter.parts(), ("ze", "ta"));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.scope(), Scope::Main);
+    assert_eq!(app.tree.filter.text(), "zeta", "Enter keeps the filter");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.tree.filter.is_empty(), "Esc on the tree clears it");
+    ch(&mut app, '/');
+    update(
+        &mut app,
+        Msg::Paste("acme/web\nsecond line".to_string().into()),
+    );
+    assert_eq!(app.tree.filter.text(), "acme/web");
+}
+
+#[test]
+fn reveal_records_once_and_hides_itself() {
+    let (mut app, _) = app();
+    let fx = load_selected(&mut app);
+    assert_eq!(records(&fx), [crate::audit::Action::View]);
+    let fx = ch(&mut app, 'r');
+    assert_eq!(records(&fx), [crate::audit::Action::Reveal]);
+    assert!(app.detail.is_revealed(app.clock.now));
+    tick(&mut app, 31);
+    assert!(!app.detail.is_revealed(app.clock.now), "re-masked");
+    // A second load of the same secret is no second "view".
+    assert!(records(&load_selected(&mut app)).is_empty());
+}
+
+#[test]
+fn reveal_before_the_document_arrives_waits_for_it() {
+    let (mut app, _) = app();
+    let fx = ch(&mut app, 'r');
+    assert!(fx.is_empty() && app.detail.reveal_pending);
+    let fx = load_selected(&mut app);
+    assert_eq!(
+        records(&fx),
+        [crate::audit::Action::View, crate::audit::Action::Reveal]
+    );
+    assert!(app.detail.is_revealed(app.clock.now));
+}
+
+#[test]
+fn copy_asks_the_runtime_and_the_field_picker_closes() {
+    let (mut app, _) = app();
+    assert!(ch(&mut app, 'c').is_empty(), "nothing loaded yet");
+    assert!(app.notice.is_some());
+    load_selected(&mut app);
+    let fx = ch(&mut app, 'c');
+    assert!(matches!(&fx[..], [Effect::Copy(r)] if r.field.is_none() && &*r.text == "s3cret"));
+    ch(&mut app, 'y');
+    assert_eq!(app.scope(), Scope::Pick);
+    let fx = ch(&mut app, 'o');
+    assert!(fx.is_empty(), "no owner: nothing to copy");
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+}
+
+#[test]
+fn a_new_secret_form_submits_a_save_and_the_result_selects_it() {
+    let (mut app, _) = app();
+    ch(&mut app, 'n');
+    let Overlay::Form(form) = &app.overlay else {
+        panic!("a form")
+    };
+    assert_eq!(
+        form.fields[0].input.text(),
+        "acme/api/",
+        "in the selected folder"
+    );
+    assert_eq!(app.scope(), Scope::Form);
+    typed(&mut app, "NEW");
+    press(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::Paste("v4lue".to_string().into()));
+    let fx = ctrl(&mut app, 's');
+    let [Effect::Save(SaveOp::Create { name, value, .. })] = &fx[..] else {
+        panic!("a save: {fx:?}")
+    };
+    assert_eq!((name.as_str(), value.expose()), ("acme/api/NEW", "v4lue"));
+    let Overlay::Form(form) = &app.overlay else {
+        panic!("the form waits for the save")
+    };
+    assert!(form.busy);
+    assert!(ch(&mut app, 'x').is_empty(), "keys wait too");
+    let op = SaveSummary {
+        verb: "Created",
+        target: Some(path("acme/api/NEW")),
+        removed: None,
+    };
+    let fx = update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    assert_eq!(selected(&app), Some("acme/api/NEW"));
+    assert!(matches!(&fx[0], Effect::LoadMetas(n) if n == &[path("acme/api/NEW")]));
+    assert_eq!(loads(&fx), ["acme/api/NEW"]);
+}
+
+#[test]
+fn a_failed_save_keeps_the_form_with_the_error() {
+    let (mut app, _) = app();
+    ch(&mut app, 'm');
+    ch(&mut app, '2');
+    let fx = ctrl(&mut app, 's');
+    assert!(
+        matches!(&fx[..], [Effect::Save(SaveOp::Rename { .. })]),
+        "{fx:?}"
+    );
+    let op = SaveSummary {
+        verb: "Moved",
+        target: None,
+        removed: None,
+    };
+    let result = Err("no space left".to_string());
+    update(&mut app, Msg::Saved { op, result });
+    let Overlay::Form(form) = &app.overlay else {
+        panic!("the form stays")
+    };
+    assert!(!form.busy);
+    assert_eq!(form.error.as_deref(), Some("no space left"));
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        matches!(app.overlay, Overlay::Form(_)),
+        "typed: Esc asks first"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(on(&app, |s| matches!(s, Screen::Main)), "twice: discarded");
+}
+
+#[test]
+fn delete_asks_first_and_yes_saves() {
+    let (mut app, _) = app();
+    ch(&mut app, 'd');
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("a question")
+    };
+    assert!(c.question.contains("acme/api/KEY"));
+    assert!(ch(&mut app, 'n').is_empty());
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    ch(&mut app, 'd');
+    let fx = ch(&mut app, 'y');
+    assert!(
+        matches!(&fx[..], [Effect::Save(SaveOp::Delete { name })] if name.as_str() == "acme/api/KEY")
+    );
+    assert!(matches!(app.overlay, Overlay::None));
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: Some(path("acme/api/KEY")),
+    };
+    update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert!(app.catalog.position(&path("acme/api/KEY")).is_none());
+}
+
+#[test]
+fn help_opens_over_the_main_screen_and_scrolls() {
+    let (mut app, _) = app();
+    ch(&mut app, '?');
+    press(&mut app, KeyCode::Down);
+    assert!(matches!(app.overlay, Overlay::Help { scroll: 1 }));
+    ch(&mut app, 'q');
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    assert!(!app.quit, "q closed the help, not the app");
+}
+
+// The review screen.
+
+#[test]
+fn review_sorts_filters_and_opens_a_secret() {
+    let mut app = loaded_app();
+    ch(&mut app, 'v');
+    assert!(on(&app, |s| matches!(s, Screen::Review)));
+    assert_eq!(app.review.rows.len(), 3);
+    let sort = app.review.sort;
+    ch(&mut app, 's');
+    assert_ne!(app.review.sort, sort);
+    ch(&mut app, 'S');
+    assert!(app.review.reverse);
+    ch(&mut app, 'G');
+    assert_eq!(app.review.list.selected, 2);
+    ch(&mut app, '/');
+    assert_eq!(app.scope(), Scope::Filter);
+    typed(&mut app, "zeta");
+    assert_eq!(app.review.visible().len(), 1);
+    assert_eq!(
+        app.review.list.selected, 0,
+        "a new filter starts at the top"
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.scope(), Scope::Review);
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    assert_eq!(selected(&app), Some("zeta/KEY"));
+    assert_eq!(app.focus, Pane::Detail);
+    assert_eq!(loads(&fx), ["zeta/KEY"]);
+}
+
+#[test]
+fn review_status_filter_and_esc_on_its_filter_line() {
+    let mut app = loaded_app();
+    ch(&mut app, 'v');
+    ch(&mut app, '/');
+    typed(&mut app, "nothing-like-this");
+    assert!(app.review.visible().is_empty());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.review.filter.is_empty() && !app.review.filter.active);
+    assert_eq!(app.review.visible().len(), 3);
+    ch(&mut app, 'f');
+    assert_eq!(app.review.status.label(), "needs action");
+    ch(&mut app, 'q');
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+}
+
+#[test]
+fn a_rotation_from_the_review_returns_to_it() {
+    let mut app = loaded_app();
+    ch(&mut app, 'v');
+    ch(&mut app, 'R');
+    assert!(matches!(app.screen, Screen::Review));
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+    assert_eq!(app.scope(), Scope::Form);
+    press(&mut app, KeyCode::Esc);
+    assert!(on(&app, |s| matches!(s, Screen::Review)), "cancel: back");
+    ch(&mut app, 'R');
+    ctrl(&mut app, 'g');
+    let fx = ctrl(&mut app, 's');
+    assert!(
+        matches!(&fx[..], [Effect::Save(SaveOp::Rotate { .. })]),
+        "{fx:?}"
+    );
+    let op = SaveSummary {
+        verb: "Rotated",
+        target: Some(path(NAMES[0])),
+        removed: None,
+    };
+    update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert!(on(&app, |s| matches!(s, Screen::Review)), "saved: back");
+}
+
+#[test]
+fn review_pages_by_the_table_height() {
+    let mut app = App::new(
+        "test".into(),
+        Timings {
+            reveal: Duration::from_secs(30),
+            idle_lock: Duration::ZERO,
+        },
+        Keymap::default(),
+        clock(),
+    );
+    let names: Vec<SecretPath> = (0..40).map(|i| path(&format!("p/K{i:02}"))).collect();
+    let listing = Listing {
+        secrets: names.clone(),
+        ..Default::default()
+    };
+    let lead = app.catalog.lead;
+    app.start(listing, lead);
+    update(&mut app, Msg::Resize(100, 30));
+    let metas = names
+        .iter()
+        .map(|n| (n.clone(), Ok(doc("x").meta())))
+        .collect();
+    update(&mut app, Msg::Metas(metas));
+    ch(&mut app, 'v');
+    // 30 rows: header and footer, 9 of charts, the filter line, then the
+    // table's border and header: 15 rows show, a page is 14.
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.review.list.selected, 14);
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.review.list.selected, 28);
+    assert_eq!(app.review.list.offset, 14, "the selection stays in view");
+}
+
+// The audit screen.
+
+fn entry(actor: &str, path: &str) -> Entry {
+    Entry {
+        record: Record {
+            v: 1,
+            seq: 1,
+            time: clock().utc(),
+            actor: actor.into(),
+            key: None,
+            host: "h".into(),
+            action: crate::audit::Action::View,
+            path: Some(path.into()),
+            version: Some(1),
+            to: None,
+            reason: None,
+            late: false,
+            prev_mac: None,
+            mac: String::new(),
+        },
+        chain: actor.into(),
+        line: 1,
+        sealed: true,
+    }
+}
+
+#[test]
+fn audit_filters_by_text_and_opens_a_records_secret() {
+    let (mut app, _) = app();
+    let fx = ch(&mut app, 'a');
+    assert!(matches!(&fx[..], [Effect::LoadAudit]));
+    assert!(on(&app, |s| matches!(s, Screen::Audit)));
+    let timeline = Timeline {
+        entries: vec![entry("alice", "acme/web/TLS"), entry("bob", "zeta/KEY")],
+        problems: Vec::new(),
+    };
+    update(&mut app, Msg::AuditLoaded(timeline));
+    assert_eq!(app.audit.visible(app.clock.utc()).len(), 2);
+    ch(&mut app, '/');
+    assert!(app.audit.filter.active);
+    assert_eq!(
+        app.scope(),
+        Scope::Audit,
+        "the footer keeps the audit hints"
+    );
+    typed(&mut app, "bob");
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.audit.filter.active);
+    assert_eq!(app.audit.visible(app.clock.utc()).len(), 1);
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    assert_eq!(selected(&app), Some("zeta/KEY"));
+    assert_eq!(loads(&fx), ["zeta/KEY"]);
+}
+
+#[test]
+fn audit_esc_clears_its_filter_then_leaves() {
+    let (mut app, _) = app();
+    ch(&mut app, 'a');
+    ch(&mut app, '/');
+    typed(&mut app, "x");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.audit.filter.is_empty() && !app.audit.filter.active);
+    assert!(matches!(app.screen, Screen::Audit));
+    ch(&mut app, 'v');
+    assert!(on(&app, |s| matches!(s, Screen::Review)), "v: the review");
+    press(&mut app, KeyCode::Esc);
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+}
+
+// Locking and unlocking.
+
+#[test]
+fn lock_forgets_the_value_and_unlock_comes_back() {
+    let (mut app, _) = app();
+    app.protected = true;
+    load_selected(&mut app);
+    let fx = ch(&mut app, 'L');
+    assert!(matches!(&fx[..], [Effect::Lock]));
+    assert!(app.is_locked() && app.detail.doc.is_none());
+    assert_eq!(app.scope(), Scope::Lock);
+    typed(&mut app, "pw");
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(matches!(&fx[..], [Effect::Unlock(Some(_))]));
+    assert!(ch(&mut app, 'x').is_empty(), "busy: keys wait");
+    update(&mut app, Msg::Unlocked(Err(UnlockFailure::WrongPassphrase)));
+    let Screen::Locked(lock) = &app.screen else {
+        panic!("still locked")
+    };
+    assert!(!lock.busy && lock.passphrase.text().is_empty());
+    assert_eq!(lock.error.as_deref(), Some("Wrong passphrase, try again."));
+    typed(&mut app, "pw");
+    press(&mut app, KeyCode::Enter);
+    let fx = update(&mut app, Msg::Unlocked(Ok(())));
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    assert!(matches!(fx[0], Effect::VerifyAudit));
+    assert_eq!(loads(&fx), ["acme/api/KEY"], "the shown secret again");
+}
+
+#[test]
+fn idle_lock_closes_what_was_open() {
+    let (mut app, _) = app();
+    ch(&mut app, 'v');
+    ch(&mut app, 'R');
+    let fx = tick(&mut app, 301);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Lock)));
+    assert!(app.is_locked() && matches!(app.overlay, Overlay::None));
+    assert!(
+        tick(&mut app, 301).is_empty(),
+        "no store checks while locked"
+    );
+    update(&mut app, Msg::Unlocked(Ok(())));
+    assert!(
+        on(&app, |s| matches!(s, Screen::Main)),
+        "unlocks to the main screen"
+    );
+}
+
+#[test]
+fn ticks_check_the_store_every_few_seconds() {
+    let (mut app, _) = app();
+    assert!(tick(&mut app, 1).is_empty());
+    let fx = tick(&mut app, 3);
+    assert!(matches!(&fx[..], [Effect::CheckChanges]));
+}
+
+// The first run.
+
+fn first_run(identity_exists: bool) -> App {
+    let (mut app, _) = app();
+    app.screen = Screen::FirstRun(Box::new(FirstRun {
+        identity_exists,
+        ..Default::default()
+    }));
+    app
+}
+
+#[test]
+fn first_run_checks_the_two_passphrases_then_creates() {
+    let mut app = first_run(false);
+    assert_eq!(app.scope(), Scope::FirstRun);
+    typed(&mut app, "ab");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "ac");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let Screen::FirstRun(fr) = &app.screen else {
+        panic!("still the first run")
+    };
+    assert_eq!(fr.error.as_deref(), Some("The two passphrases differ."));
+    assert_eq!(fr.focus, 1);
+    press(&mut app, KeyCode::Backspace);
+    ch(&mut app, 'b');
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(matches!(&fx[..], [Effect::CreateStore(Some(_))]));
+    assert!(app.protected);
+    update(&mut app, Msg::StoreCreated(Ok(())));
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    let notice = app.notice.as_ref().map(|n| n.text.as_str());
+    assert_eq!(
+        notice,
+        Some("Store created. Press n to add your first secret.")
+    );
+}
+
+#[test]
+fn first_run_with_an_identity_has_one_field_and_shows_failures() {
+    let mut app = first_run(true);
+    press(&mut app, KeyCode::Tab);
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(matches!(&fx[..], [Effect::CreateStore(None)]));
+    assert!(!app.protected);
+    update(&mut app, Msg::StoreCreated(Err("disk full".into())));
+    let Screen::FirstRun(fr) = &app.screen else {
+        panic!("still the first run")
+    };
+    assert_eq!((fr.focus, fr.busy), (0, false));
+    assert_eq!(fr.error.as_deref(), Some("disk full"));
+    let fx = ctrl(&mut app, 'c');
+    assert!(matches!(&fx[..], [Effect::Quit]) && app.quit);
+}
+
+// Mouse and paste.
+
+#[test]
+fn a_paste_goes_to_the_focused_field_or_nowhere() {
+    let (mut app, _) = app();
+    update(&mut app, Msg::Paste("hunter2".to_string().into()));
+    assert!(app.tree.filter.is_empty(), "dropped on the main screen");
+    ch(&mut app, 'L');
+    update(&mut app, Msg::Paste("hunter2".to_string().into()));
+    let Screen::Locked(lock) = &app.screen else {
+        panic!("locked")
+    };
+    assert_eq!(lock.passphrase.text(), "hunter2");
+}
+
+#[test]
+fn a_click_selects_a_tree_row_only_on_the_bare_main_screen() {
+    let (mut app, _) = app();
+    let tree = layout::compute(app.viewport, app.focus).tree;
+    let click = |row| {
+        Msg::Mouse(Mouse {
+            kind: MouseKind::LeftDown,
+            column: tree.x + 2,
+            row,
+        })
+    };
+    ch(&mut app, '?');
+    update(&mut app, click(tree.y + 5));
+    assert_eq!(app.tree.list.selected, 2, "the help is in the way");
+    ch(&mut app, 'q');
+    let fx = update(&mut app, click(tree.y + 5));
+    assert_eq!(selected(&app), Some("acme/web/TLS"));
+    assert_eq!(loads(&fx), ["acme/web/TLS"]);
+}
+
+#[test]
+fn a_save_finishing_after_the_idle_lock_keeps_the_lock() {
+    let (mut app, _) = app();
+    ch(&mut app, 'd');
+    ch(&mut app, 'y');
+    tick(&mut app, 301);
+    assert!(app.is_locked());
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: Some(path("acme/api/KEY")),
+    };
+    let fx = update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert!(app.is_locked(), "the result does not open the main screen");
+    assert!(loads(&fx).is_empty(), "nothing decrypted while locked");
+    let result = Err("disk full".to_string());
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: None,
+    };
+    update(&mut app, Msg::Saved { op, result });
+    assert!(app.is_locked());
+}
+
+#[test]
+fn the_audit_table_keeps_its_window_while_the_selection_is_in_it() {
+    let (mut app, _) = app();
+    ch(&mut app, 'a');
+    let entries = (0..30).map(|_| entry("alice", "zeta/KEY")).collect();
+    let timeline = Timeline {
+        entries,
+        problems: Vec::new(),
+    };
+    update(&mut app, Msg::AuditLoaded(timeline));
+    // 100×30: a body of 28, the filter line, 9 of chart: 15 rows show.
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Down);
+    }
+    assert_eq!((app.audit.list.selected, app.audit.list.offset), (20, 6));
+    press(&mut app, KeyCode::Up);
+    assert_eq!((app.audit.list.selected, app.audit.list.offset), (19, 6));
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!((app.audit.list.selected, app.audit.list.offset), (5, 5));
+}
