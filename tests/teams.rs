@@ -351,3 +351,27 @@ fn in_a_git_store_the_refusal_names_the_commit_and_author() {
     let out = a.expect_code(&["recipients", "trust"], None, 2);
     assert!(stdout(&out).contains("Mallory"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_non_member_gets_one_line_not_one_per_file() {
+    let a = Ward::init();
+    for i in 0..5 {
+        a.set(&format!("acme/K{i}"), b"v", &[]);
+    }
+    let b = Member::new(a.store());
+    b.ok(&["init"], None);
+    for args in [&["ls", "--long"][..], &["report"], &["check"]] {
+        let out = b.run(args, None);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("not a member of this store"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("5 secrets"), "{args:?}: {err}");
+        assert!(err.contains(&b.w.public_key()), "{args:?}: {err}");
+    }
+    // A member reads everything and gets no such line.
+    let out = a.run(&["ls", "--long"], None);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
