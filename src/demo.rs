@@ -7,7 +7,7 @@ use crate::policy::{Compromised, Interval};
 use crate::store::crypto::{self, Keyring};
 use crate::store::document::GeneratorSpec;
 use crate::store::generate::{generate, Charset};
-use crate::store::{fsio, Encoding, Kind, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
+use crate::store::{fsio, Encoding, Guard, Kind, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, Duration, Utc};
 use std::path::{Path, PathBuf};
 
@@ -216,14 +216,20 @@ pub fn create_at(dir: &Path, now: DateTime<Utc>) -> Result<Demo> {
     let (text, public) = crypto::generate_identity(now);
     fsio::atomic_write(&identity, text.as_bytes())?;
     let root = dir.join("store");
-    let store = Store::create(&root, &[public], now)?;
+    let store = Store::create(&root, std::slice::from_ref(&public), now)?;
+    // Its one key is approved on this machine, as `ward init` approves the
+    // keys of a store it creates (docs/TEAMS.md, "Trust").
+    crate::trust::TrustBook::open(&store.info().id)?.approve(
+        crate::trust::RECIPIENTS_SCOPE,
+        [crate::store::crypto::key_id(&public)],
+    )?;
     let policy = root.join("infra").join(crate::store::FOLDER_POLICY);
     fsio::atomic_write(&policy, b"# default policy for everything under infra/\nrotate_every = \"30d\"\nlead_time = \"7d\"\n")?;
     let mut created = Vec::new();
     for spec in specs() {
         let name = SecretPath::parse(spec.path)?;
         let doc = doc_for(&spec, now);
-        store.create_secret(&name, &doc, ReadBack::Unchecked, || {})?;
+        store.create_secret(&name, &doc, Guard::unchecked(), || {})?;
         created.push((name, doc.version));
     }
     let demo = Demo {
@@ -272,7 +278,7 @@ pub fn populate(store: &Store, count: usize) -> Result<()> {
         ))?;
         let mut doc = doc_for(spec, now - Duration::days((i % 200) as i64));
         doc.rotate_every = doc.rotate_every.or(Some(Interval::days(90)));
-        store.write_locked(&lock, &name, &doc, ReadBack::Unchecked, || {})
+        store.write_locked(&lock, &name, &doc, Guard::unchecked(), || {})
     })
 }
 

@@ -19,6 +19,8 @@ pub mod exit {
     pub const AUDIT_BROKEN: i32 = 9;
     /// The chains are intact, but the store and the log disagree.
     pub const AUDIT_MISMATCH: i32 = 10;
+    /// A recipients file in force holds a key this machine has not approved.
+    pub const UNTRUSTED: i32 = 11;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +80,24 @@ pub enum WardError {
     )]
     LockOut { name: String, recipients: PathBuf },
 
+    /// A write encrypted to a recipients file holding a key this machine
+    /// has not approved (`key` is its short form).
+    #[error(
+        "refusing to write {name}: {} holds the key {key}{} that this machine has not \
+         approved{}; nothing was changed. Check who added it, then approve it with \
+         `ward recipients trust`",
+        recipients.display(),
+        label.as_ref().map(|l| format!(" ({})", crate::sanitize::escape(l))).unwrap_or_default(),
+        if *more > 0 { format!(" (and {more} more)") } else { String::new() }
+    )]
+    Untrusted {
+        name: String,
+        key: String,
+        label: Option<String>,
+        recipients: PathBuf,
+        more: usize,
+    },
+
     #[error("recipients {path}: {cause}")]
     Recipients { path: PathBuf, cause: String },
 
@@ -105,6 +125,7 @@ impl WardError {
             WardError::Identity { .. }
             | WardError::NoIdentity { .. }
             | WardError::LockOut { .. } => exit::IDENTITY,
+            WardError::Untrusted { .. } => exit::UNTRUSTED,
             WardError::Hinted { error, .. } => error.exit_code(),
             WardError::Recipients { .. } | WardError::Io { .. } | WardError::Other(_) => {
                 exit::FAILURE

@@ -15,7 +15,7 @@
 //! | scope            | items                          | user                     |
 //! |------------------|--------------------------------|--------------------------|
 //! | `env:PREFIX`     | variable names (`STRIPE_KEY`)  | `ward exec`, `ward export` (`env:` alone: `--all`) |
-//! | `recipients`     | public keys (`age1…`)          | recipients trust (next)  |
+//! | `recipients`     | public keys (`age1…`)          | every write (`ops::trust`), `ward recipients trust` |
 //!
 //! ```no_run
 //! # fn demo(store_id: &str) -> ward::error::Result<()> {
@@ -50,6 +50,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The scope of approved recipient keys (items: `store::crypto::key_id`).
+pub const RECIPIENTS_SCOPE: &str = "recipients";
 
 /// Folder of the trust files inside `<data dir>/ward`.
 pub const TRUST_DIR: &str = "trust";

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ward::error::exit;
 
 #[test]
-fn missing_identity_with_a_store_says_restore_not_init() {
+fn missing_identity_with_a_store_says_join_or_restore() {
     let w = Ward::init();
     w.set("p/K", b"v", &[]);
     std::fs::remove_file(w.identity()).unwrap();
@@ -20,19 +20,27 @@ fn missing_identity_with_a_store_says_restore_not_init() {
         "{err}"
     );
     assert!(
-        err.contains("this store needs the identity it was created with"),
+        err.contains("run `ward init` to create your own key and ask a member to add it"),
         "{err}"
     );
-    assert!(err.contains("restore it from your backup"), "{err}");
+    assert!(err.contains("restore it"), "{err}");
     assert!(err.contains("--identity/-i FILE"), "{err}");
-    assert!(err.contains("(ward init only creates new stores)"), "{err}");
-    assert!(!err.contains("run `ward init`"), "{err}");
 
-    // `ward init` is no way out either, and says what is.
+    // `ward init` is the way in: a new identity of one's own, and the
+    // command a member runs to add it (the store itself is left alone).
+    let recipients = std::fs::read(w.store().join(".ward/recipients")).unwrap();
+    let out = w.ok(&["init"], None);
+    let text = stdout(&out);
+    assert!(text.contains("A store already exists"), "{text}");
+    assert!(text.contains("ward recipients add age1"), "{text}");
+    assert!(w.identity().exists());
+    assert_eq!(
+        std::fs::read(w.store().join(".ward/recipients")).unwrap(),
+        recipients
+    );
+    // With an identity here, a second `ward init` is refused.
     let out = w.expect_code(&["init"], None, exit::EXISTS);
-    let err = stderr(&out);
-    assert!(err.contains("a store already exists"), "{err}");
-    assert!(err.contains("restore it from your backup"), "{err}");
+    assert!(stderr(&out).contains("ward identity"), "{}", stderr(&out));
 
     // A path given with -i that is not there: check the path, not init.
     let missing = w.root().join("nowhere/key.txt");

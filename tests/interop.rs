@@ -397,6 +397,9 @@ fn folder_recipients_file_redirects_a_subtree() {
         format!("# the team\n{team_pub}\n"),
     )
     .unwrap();
+    // A key written there by hand is refused until approved here, even forced.
+    w.expect_code(&["set", "team/deep/KEY", "--force"], Some(b"team-only"), 11);
+    w.ok(&["recipients", "trust", "--yes"], None);
     // Not a recipient there myself: the write must be forced.
     w.expect_code(&["set", "team/deep/KEY"], Some(b"team-only"), 7);
     w.set("team/deep/KEY", b"team-only", &["--force"]);

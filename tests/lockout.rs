@@ -14,7 +14,8 @@ fn stranger_key() -> String {
     other.public_key()
 }
 
-/// Makes `folder/.recipients` hold only a stranger's key.
+/// Makes `folder/.recipients` hold only a stranger's key, approved on this
+/// machine (so that what is tested is the lock-out, not the trust check).
 fn foreign_folder(w: &Ward, folder: &str) {
     let dir = w.store().join(folder);
     std::fs::create_dir_all(&dir).unwrap();
@@ -22,6 +23,7 @@ fn foreign_folder(w: &Ward, folder: &str) {
         &dir.join(".recipients"),
         format!("{}\n", stranger_key()).as_bytes(),
     );
+    w.ok(&["recipients", "trust", "--yes"], None);
 }
 
 #[test]
@@ -113,6 +115,7 @@ fn writes_where_i_am_a_recipient_still_work() {
         &dir.join(".recipients"),
         format!("{}\n{}\n", stranger_key(), w.public_key()).as_bytes(),
     );
+    w.ok(&["recipients", "trust", "--yes"], None);
     w.set("shared/KEY", b"readable", &[]);
     assert_eq!(w.get("shared/KEY"), b"readable");
     w.ok(&["mv", "shared/KEY", "shared/KEY2"], None);

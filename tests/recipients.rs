@@ -297,6 +297,9 @@ fn reencrypt_follows_a_hand_edited_file() {
     text.push_str(&format!("{key}\n"));
     common::write_private(&rfile, text.as_bytes());
     assert_eq!(get_as(&w, &second, "acme/KEY").status.code(), Some(4));
+    // A key added by hand is not approved on this machine yet.
+    w.expect_code(&["recipients", "reencrypt"], None, 11);
+    w.ok(&["recipients", "trust", "--yes"], None);
     let out = w.ok(&["recipients", "reencrypt"], None);
     assert!(
         stdout(&out).contains("Re-encrypted 1 secret"),

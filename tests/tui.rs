@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ward::app::{Overlay, Screen};
 use ward::policy::Status;
-use ward::store::{Encoding, Keyring, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
+use ward::store::{Encoding, Guard, Keyring, SecretDoc, SecretPath, SecretValue, Store};
 use ward::tui::harness::Harness;
 use ward::tui::Settings;
 
@@ -110,7 +110,7 @@ impl Fixture {
             .create_secret(
                 &SecretPath::parse(name).unwrap(),
                 &doc,
-                ReadBack::Unchecked,
+                Guard::unchecked(),
                 || {
                     log.append(&keys, event).unwrap();
                 },
@@ -1194,7 +1194,7 @@ fn the_metadata_cache_is_used_and_never_wrong() {
         .update(
             &f.keys(),
             &name,
-            ReadBack::Unchecked,
+            Guard::unchecked(),
             |d| {
                 d.owner = Some("changed-owner".into());
                 Ok(())
@@ -1290,7 +1290,7 @@ fn changes_made_by_another_process_show_up_by_themselves() {
         .update(
             &f.keys(),
             &name,
-            ReadBack::Unchecked,
+            Guard::unchecked(),
             |d| {
                 d.owner = Some("someone-else".into());
                 Ok(())

@@ -79,6 +79,9 @@ pub enum Command {
     Exec(ExecArgs),
     /// Show or change who secrets are encrypted to, re-encrypting them
     Recipients(RecipientsArgs),
+    /// Print your public key(s) and which folders of the store you can read
+    #[command(visible_alias = "whoami")]
+    Identity(IdentityArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -471,6 +474,13 @@ pub enum AuditCommand {
 }
 
 #[derive(Clone, Debug, Args)]
+pub struct IdentityArgs {
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct RecipientsArgs {
     #[command(subcommand)]
@@ -502,6 +512,17 @@ pub enum RecipientsCommand {
         /// Change FOLDER/.recipients (created from the list in force) instead of .ward/recipients
         #[arg(long, value_name = "FOLDER")]
         folder: Option<String>,
+        /// Who the key is (dan@laptop), written as a `# label: NAME` line above it
+        #[arg(long, value_name = "NAME")]
+        label: Option<String>,
+    },
+    /// Show the keys this machine has not approved (under FOLDER) and approve them
+    Trust {
+        #[arg(long, value_name = "FOLDER")]
+        folder: Option<String>,
+        /// Approve without asking (needed without a terminal)
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Remove public keys and re-encrypt every secret they could read
     Rm {

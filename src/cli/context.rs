@@ -66,8 +66,9 @@ impl Context {
         let advice = if self.identity_given {
             "no such file; check the --identity/-i path (or WARD_IDENTITY)".to_string()
         } else {
-            "this store needs the identity it was created with — restore it from your \
-             backup, or pass --identity/-i FILE (ward init only creates new stores)"
+            "to join this store, run `ward init` to create your own key and ask a member to add \
+             it (`ward recipients add KEY`); if you had an identity, restore it or pass \
+             --identity/-i FILE"
                 .to_string()
         };
         WardError::NoIdentity { path, advice }

@@ -352,7 +352,7 @@ fn approve(
         "{report}Set {} and remember the approval for this store and prefix? [y/N] ",
         if missing.len() == 1 { "it" } else { "them" }
     );
-    match ask_on_terminal(&question) {
+    match super::prompt::ask_on_terminal(&question) {
         Some(answer) => {
             if answer? {
                 book.approve(&scope, &pending)?;
@@ -374,33 +374,6 @@ fn approve(
             )))
         }
     }
-}
-
-/// Asks a yes/no question on the controlling terminal; `None` when there
-/// is none (cron, CI, a detached session), so the caller refuses.
-fn ask_on_terminal(question: &str) -> Option<Result<bool>> {
-    use std::io::BufRead;
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .ok()?;
-    let ask = || -> Result<bool> {
-        let mut writer = &tty;
-        writer
-            .write_all(question.as_bytes())
-            .and_then(|_| writer.flush())
-            .at("/dev/tty")?;
-        let mut line = String::new();
-        std::io::BufReader::new(&tty)
-            .read_line(&mut line)
-            .at("/dev/tty")?;
-        Ok(matches!(
-            line.trim().to_ascii_lowercase().as_str(),
-            "y" | "yes"
-        ))
-    };
-    Some(ask())
 }
 
 /// The value of each planned variable, sorted by name. `what` names the

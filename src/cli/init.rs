@@ -14,20 +14,19 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
     let store_root = cli.store.clone().unwrap_or_else(config::default_store);
     match Store::open(&store_root) {
         Ok(_) => {
-            let exists = WardError::Exists {
+            let identity = config::identity_paths(&cli.identities).remove(0);
+            if std::fs::symlink_metadata(&identity).is_err() {
+                return join(cli, &args, &store_root, &identity);
+            }
+            return Err(WardError::Exists {
                 what: "a store".into(),
                 path: store_root,
-            };
-            let identity = config::identity_paths(&cli.identities).remove(0);
-            return Err(if identity.exists() {
-                exists
-            } else {
-                exists.hint(format!(
-                    "ward init only creates new stores; this one needs the identity it was \
-                     created with at {}: restore it from your backup, or pass --identity/-i FILE",
-                    identity.display()
-                ))
-            });
+            }
+            .hint(format!(
+                "ward init only creates new stores, and you have an identity ({}); \
+                 `ward identity` shows its key and what you can read",
+                identity.display()
+            )));
         }
         Err(e @ WardError::NotAFolder { .. }) => return Err(e),
         Err(_) => {}
@@ -50,13 +49,7 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
             passphrase: passphrase.as_ref(),
         }
     };
-    let config_path = cli
-        .config
-        .clone()
-        .unwrap_or_else(config::Config::default_path);
-    let actor = config::Config::load(&config_path)
-        .map(|c| c.actor())
-        .unwrap_or_else(|_| config::Config::default().actor());
+    let actor = actor(cli);
     let created = init::create_store(init::NewStore {
         root: &store_root,
         identity: choice,
@@ -82,6 +75,88 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
         super::output::plural(recipients, "recipient")
     );
     Ok(exit::OK)
+}
+
+/// `ward init` in a store that exists, with no identity here: a new
+/// identity for this user, and the command a member runs to add it.
+fn join(
+    cli: &Cli,
+    args: &InitArgs,
+    root: &std::path::Path,
+    identity: &std::path::Path,
+) -> Result<i32> {
+    use crate::sanitize::escape;
+    if !args.recipients.is_empty() {
+        return Err(WardError::Usage(
+            "--recipient is for a new store; a store that exists changes its recipients with \
+             `ward recipients add`"
+                .into(),
+        ));
+    }
+    let passphrase = args.passphrase.then(new_passphrase).transpose()?;
+    let joined = init::join_store(root, identity, passphrase.as_ref())?;
+    let actor = actor(cli);
+    println!(
+        "A store already exists at {}; created your own identity {} to join it.",
+        root.display(),
+        identity.display()
+    );
+    if args.passphrase {
+        println!("It is protected by your passphrase; ward asks for it once per run.");
+    }
+    println!("Your public key: {}", joined.public);
+    if !joined.approved.is_empty() {
+        println!(
+            "Trust on first use: this machine now approves the {} the store holds today (check \
+             them with the team); a key added later is refused until `ward recipients trust`:",
+            super::output::plural(joined.approved.len(), "recipient key")
+        );
+        for p in &joined.approved {
+            let file = p.file.strip_prefix(root).unwrap_or(&p.file);
+            println!(
+                "  {}  {}  in {}",
+                escape(&crate::store::recipients::short_key(&p.entry.key)),
+                p.entry
+                    .label
+                    .as_deref()
+                    .map(escape)
+                    .unwrap_or_else(|| "(no label)".into()),
+                escape(&file.display().to_string())
+            );
+        }
+    }
+    println!("Ask a member of the store to run:");
+    println!(
+        "  ward recipients add {} --label {}",
+        joined.public,
+        shell_word(&actor)
+    );
+    println!("Then you can read what they re-encrypt for you.");
+    Ok(exit::OK)
+}
+
+/// The actor from config.toml (or the default), for labels and records.
+fn actor(cli: &Cli) -> String {
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(config::Config::default_path);
+    config::Config::load(&config_path)
+        .map(|c| c.actor())
+        .unwrap_or_else(|_| config::Config::default().actor())
+}
+
+/// `word` as one shell word: as it is when it is plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@._-+:/=,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", crate::sanitize::escape(word).replace('\'', "'\\''"))
+    }
 }
 
 /// A passphrase for a new identity, typed twice on the terminal.

@@ -67,6 +67,9 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
 
     let today = chrono::Local::now().date_naive();
     let loaded = super::report::load_metas(ctx, &listing.secrets, args.no_cache)?;
+    // A non-member gets one line for everything, not one per secret.
+    let member = crate::ops::identity::is_member(&ctx.store, ctx.keys()?);
+    let mut unreadable = 0;
     let mut rows = Vec::new();
     let mut items = Vec::new();
     for (name, result) in loaded {
@@ -110,7 +113,10 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
             }
             Err(e) => {
                 failed = true;
-                output::warn_line(&e.to_string());
+                unreadable += 1;
+                if member {
+                    output::warn_line(&e.to_string());
+                }
                 if args.json {
                     items.push(json!({ "name": name.as_str(), "error": e.to_string() }));
                 } else {
@@ -125,6 +131,12 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
                 }
             }
         }
+    }
+    if !member && unreadable > 0 {
+        output::warn_line(&crate::ops::identity::not_a_member_line(
+            ctx.keys()?,
+            unreadable,
+        ));
     }
     if args.json {
         output::json(&json!(items));

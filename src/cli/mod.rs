@@ -6,6 +6,7 @@ mod audit;
 pub mod context;
 mod copy;
 mod export;
+mod identity;
 mod init;
 mod list;
 mod output;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> i32 {
 fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
     match command {
         Command::Init(a) => init::run(cli, a),
+        Command::Identity(a) => identity::run(cli, a),
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(exit::OK)
@@ -65,6 +67,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Exec(a) => export::exec(&ctx, a),
                 Command::Recipients(a) => recipients::run(&ctx, a),
                 Command::Init(_)
+                | Command::Identity(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)
                 | Command::Demo
@@ -72,8 +75,24 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                     unreachable!("handled above")
                 }
             };
-            result.map_err(|e| explain_not_found(&ctx, e))
+            result
+                .map_err(|e| explain_not_found(&ctx, e))
+                .map_err(|e| explain_untrusted(&ctx, e))
         }
+    }
+}
+
+/// A key not approved here: in a git store, also who committed it.
+fn explain_untrusted(ctx: &Context, e: WardError) -> WardError {
+    let WardError::Untrusted { recipients, .. } = &e else {
+        return e;
+    };
+    match recipients::added_by(&ctx.store, recipients) {
+        Some(commit) => {
+            let hint = format!("{} {commit}", recipients.display());
+            e.hint(hint)
+        }
+        None => e,
     }
 }
 
@@ -120,12 +139,19 @@ fn demo(cli: &Cli) -> Result<i32> {
             .map_err(|e| crate::error::WardError::io(dir.path(), e))?;
     }
     let demo = crate::demo::create(dir.path())?;
-    crate::tui::run(&Settings {
+    let result = crate::tui::run(&Settings {
         store: demo.store.clone(),
         identities: vec![demo.identity.clone()],
         identities_given: true,
         ..tui_settings(cli)
-    })?;
+    });
+    // The approval of the demo's key goes with the demo store.
+    if let Ok(store) = crate::store::Store::open(&demo.store) {
+        if let Ok(book) = crate::trust::TrustBook::open(&store.info().id) {
+            let _ = std::fs::remove_file(book.path());
+        }
+    }
+    result?;
     eprintln!(
         "The demo store in {} has been removed.",
         dir.path().display()

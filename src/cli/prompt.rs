@@ -2,8 +2,9 @@
 //! operations layer take what is typed as data, and the TUI asks in its own
 //! dialogs.
 
-use crate::error::{Result, WardError};
+use crate::error::{IoContext, Result, WardError};
 use age::secrecy::SecretString;
+use std::io::Write;
 use zeroize::Zeroize;
 
 /// Reads a passphrase (or a secret value) from the controlling terminal
@@ -15,4 +16,31 @@ pub fn hidden(prompt: &str) -> Result<SecretString> {
     let secret = SecretString::from(s.clone());
     s.zeroize();
     Ok(secret)
+}
+
+/// Asks a yes/no question on the controlling terminal; `None` when there
+/// is none (cron, CI, a detached session), so the caller refuses.
+pub fn ask_on_terminal(question: &str) -> Option<Result<bool>> {
+    use std::io::BufRead;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let ask = || -> Result<bool> {
+        let mut writer = &tty;
+        writer
+            .write_all(question.as_bytes())
+            .and_then(|_| writer.flush())
+            .at("/dev/tty")?;
+        let mut line = String::new();
+        std::io::BufReader::new(&tty)
+            .read_line(&mut line)
+            .at("/dev/tty")?;
+        Ok(matches!(
+            line.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    };
+    Some(ask())
 }

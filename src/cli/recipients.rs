@@ -6,9 +6,10 @@ use super::context::Context;
 use super::output::{self, plural};
 use crate::audit::{Action, AuditKey, Event};
 use crate::error::{exit, Result, WardError};
+use crate::ops::trust as approvals;
 use crate::sanitize::escape;
 use crate::store::recipients::{self as recip, key_id, short_key};
-use crate::store::{fsio, Keyring, ReadBack, SecretPath, Store, FOLDER_RECIPIENTS};
+use crate::store::{fsio, Approved, Guard, Keyring, SecretPath, Store, FOLDER_RECIPIENTS};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -26,12 +27,17 @@ pub fn run(ctx: &Context, args: RecipientsArgs) -> Result<i32> {
         Some(RecipientsCommand::List { folder, json }) => {
             list(ctx, folder.or(args.folder), json || args.json)
         }
-        Some(RecipientsCommand::Add { keys, folder }) => change(ctx, folder, keys, Change::Add),
+        Some(RecipientsCommand::Add {
+            keys,
+            folder,
+            label,
+        }) => change(ctx, folder, keys, label, Change::Add),
         Some(RecipientsCommand::Rm {
             keys,
             folder,
             force,
-        }) => change(ctx, folder, keys, Change::Rm { force }),
+        }) => change(ctx, folder, keys, None, Change::Rm { force }),
+        Some(RecipientsCommand::Trust { folder, yes }) => trust(ctx, folder, yes),
         Some(RecipientsCommand::Reencrypt { folder, force }) => reencrypt(ctx, folder, force),
     }
 }
@@ -94,6 +100,7 @@ fn list(ctx: &Context, folder: Option<String>, as_json: bool) -> Result<i32> {
             "file": file,
             "from_folder": in_force.owner,
             "recipients": in_force.keys,
+            "labels": in_force.entries.iter().map(|e| e.label.as_deref()).collect::<Vec<_>>(),
             "overridden": others
                 .iter()
                 .map(|(p, n)| json!({"file": rel(&ctx.store, p), "secrets": n}))
@@ -114,8 +121,8 @@ fn list(ctx: &Context, folder: Option<String>, as_json: bool) -> Result<i32> {
         "{} for {what}, from {file}{inherited}:",
         plural(in_force.keys.len(), "recipient")
     ))?;
-    for k in &in_force.keys {
-        output::print_line(&format!("  {}", escape(k)))?;
+    for e in &in_force.entries {
+        output::print_line(&format!("  {}", labelled(&e.key, e.label.as_deref())))?;
     }
     if !others.is_empty() {
         output::print_line("Under it, these folders have their own recipients:")?;
@@ -130,6 +137,16 @@ fn list(ctx: &Context, folder: Option<String>, as_json: bool) -> Result<i32> {
     Ok(exit::OK)
 }
 
+/// A key for a list: `age1…  (dan@laptop)`; an SSH key's comment is
+/// already on its line.
+fn labelled(key: &str, label: Option<&str>) -> String {
+    let own = key.starts_with("ssh-") && key.split_whitespace().nth(2).is_some();
+    match label {
+        Some(l) if !own => format!("{}  ({})", escape(key), escape(l)),
+        _ => escape(key),
+    }
+}
+
 fn validate_all(keys: &[String]) -> Result<Vec<String>> {
     keys.iter()
         .map(|k| {
@@ -139,9 +156,18 @@ fn validate_all(keys: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-fn change(ctx: &Context, folder: Option<String>, raw: Vec<String>, how: Change) -> Result<i32> {
+fn change(
+    ctx: &Context,
+    folder: Option<String>,
+    raw: Vec<String>,
+    label: Option<String>,
+    how: Change,
+) -> Result<i32> {
     let folder = parse_folder(ctx, folder.as_deref())?;
     let asked = validate_all(&raw)?;
+    let label = label
+        .map(|l| recip::validate_label(&l).map_err(|c| WardError::Usage(format!("--label: {c}"))))
+        .transpose()?;
     // Identities first: a passphrase prompt must not hold the store lock.
     let keys = ctx.keys()?;
     let store = &ctx.store;
@@ -167,7 +193,7 @@ fn change(ctx: &Context, folder: Option<String>, raw: Vec<String>, how: Change) 
     };
     let old_keys = recip::key_lines(&old_text);
     let edit = match how {
-        Change::Add => recip::add_keys(&old_text, &asked),
+        Change::Add => recip::add_labelled_keys(&old_text, &asked, label.as_deref()),
         Change::Rm { .. } => recip::remove_keys(&old_text, &asked),
     };
     let file = rel(store, &target);
@@ -218,6 +244,15 @@ fn change(ctx: &Context, folder: Option<String>, raw: Vec<String>, how: Change) 
         )));
     }
 
+    // Trust: the keys added now are approved by adding them; every other
+    // key of the new file must have been approved here already, checked
+    // before the file changes.
+    let mut approved = approvals::approved_with_mine(store, keys)?;
+    approved.extend(edit.added.iter().map(|k| key_id(k)));
+    let guard = approvals::guard(keys, forced, Approved::Keys(&approved));
+    guard.check_approved(&file, &target, &edit.text)?;
+    approvals::approve(store, &edit.added)?;
+
     // The file first: it states the intent. If this is interrupted below,
     // `ward recipients reencrypt` finishes the job.
     store.write_recipients_locked(&lock, &target, &edit.text)?;
@@ -237,8 +272,7 @@ fn change(ctx: &Context, folder: Option<String>, raw: Vec<String>, how: Change) 
     }
 
     let (names, problems) = store.governed_by(folder.as_ref(), &target);
-    let read_back = ReadBack::unless_forced(keys, forced);
-    let outcome = reencrypt_with_progress(store, &lock, keys, &names, &target, read_back)?;
+    let outcome = reencrypt_with_progress(store, &lock, keys, &names, &target, guard)?;
     let mut failed = report_failures(store, &outcome, &problems);
     let audit_key = if folder.is_none() {
         Some(reencrypt_audit_key(store, keys))
@@ -302,7 +336,7 @@ fn reencrypt_with_progress(
     keys: &Keyring,
     names: &[SecretPath],
     file: &Path,
-    read_back: ReadBack<'_>,
+    guard: Guard<'_>,
 ) -> Result<recip::Reencrypted> {
     let total = names.len();
     let show = total >= PROGRESS_FROM;
@@ -327,7 +361,7 @@ fn reencrypt_with_progress(
             eprintln!("ward: re-encrypted {done}/{total}");
         }
     };
-    store.reencrypt_locked(lock, keys, names, file, read_back, &progress)
+    store.reencrypt_locked(lock, keys, names, file, guard, &progress)
 }
 
 /// Warns about every secret left as it was and every file not listed.
@@ -436,16 +470,21 @@ fn reencrypt(ctx: &Context, folder: Option<String>, force: bool) -> Result<i32> 
             .push(name);
     }
     // Every file is checked before any secret changes: a hand-edited
-    // recipients file without the user's key is refused as a whole.
-    let read_back = ReadBack::unless_forced(keys, force);
+    // recipients file without the user's key, or with a key not approved
+    // here, is refused as a whole.
+    let approved = approvals::approved_with_mine(store, keys)?;
+    let read_back = approvals::guard(keys, force, Approved::Keys(&approved));
     for (file, names) in &groups {
         // Other problems of a group are reported with it below.
-        if let Err(e @ WardError::LockOut { .. }) =
-            store.check_read_back(file, names.len(), read_back)
-        {
-            return Err(e.hint(
-                "add one of your keys to that file first, or pass --force to re-encrypt anyway",
-            ));
+        match store.check_read_back(file, names.len(), read_back) {
+            Err(e @ WardError::LockOut { .. }) => {
+                return Err(e.hint(
+                    "add one of your keys to that file first, or pass --force to re-encrypt \
+                     anyway",
+                ))
+            }
+            Err(e @ WardError::Untrusted { .. }) => return Err(e),
+            _ => {}
         }
     }
     let mut total = recip::Reencrypted::default();
@@ -492,4 +531,87 @@ fn reencrypt(ctx: &Context, folder: Option<String>, force: bool) -> Result<i32> 
         plural(total.done.len(), "secret")
     ))?;
     Ok(if failed { exit::CORRUPT } else { exit::OK })
+}
+
+/// `ward recipients trust`: the keys in the recipients files under the
+/// folder that this machine has not approved, and their approval (asked on
+/// the terminal, or `--yes`).
+fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
+    let folder = parse_folder(ctx, folder.as_deref())?;
+    let store = &ctx.store;
+    let pending = approvals::pending(store, folder.as_ref())?;
+    if pending.is_empty() {
+        output::print_line("Every recipient key here is approved on this machine.")?;
+        return Ok(exit::OK);
+    }
+    output::print_line(&format!(
+        "{} not approved on this machine (new secrets would be encrypted to {}):",
+        if pending.len() == 1 {
+            "1 key is".to_string()
+        } else {
+            format!("{} keys are", pending.len())
+        },
+        if pending.len() == 1 { "it" } else { "them" }
+    ))?;
+    for p in &pending {
+        output::print_line(&format!(
+            "  {}  {}  in {}{}",
+            escape(&short_key(&p.entry.key)),
+            p.entry
+                .label
+                .as_deref()
+                .map(escape)
+                .unwrap_or_else(|| "(no label)".into()),
+            rel(store, &p.file),
+            added_by(store, &p.file)
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default()
+        ))?;
+    }
+    if !yes {
+        let question = "Approve these keys for this store on this machine? [y/N] ";
+        match super::prompt::ask_on_terminal(question) {
+            Some(Ok(true)) => {}
+            Some(Ok(false)) => {
+                output::print_line("Nothing was approved.")?;
+                return Ok(exit::UNTRUSTED);
+            }
+            Some(Err(e)) => return Err(e),
+            None => {
+                return Err(WardError::Usage(
+                    "there is no terminal to ask on: check the keys above, then run `ward \
+                     recipients trust --yes`; nothing was approved"
+                        .into(),
+                ))
+            }
+        }
+    }
+    let keys: Vec<&str> = pending.iter().map(|p| p.entry.key.as_str()).collect();
+    approvals::approve(store, &keys)?;
+    output::print_line(&format!(
+        "Approved {} for this store on this machine.",
+        plural(keys.len(), "key")
+    ))?;
+    Ok(exit::OK)
+}
+
+/// In a git store, the last commit that changed `file` and its author
+/// (`commit 1a2b3c4d by Dan <dan@example.com>`), else None.
+pub fn added_by(store: &Store, file: &Path) -> Option<String> {
+    if std::fs::symlink_metadata(store.root().join(".git")).is_err() {
+        return None;
+    }
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(store.root())
+        .args(["log", "-n1", "--format=%h by %an <%ae>", "--"])
+        .arg(file)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let text = text.trim();
+    (out.status.success() && !text.is_empty())
+        .then(|| format!("last changed in commit {}", escape(text)))
 }

@@ -46,8 +46,17 @@ fn load_review(
     }
     let loaded = load_metas(ctx, &listing.secrets, no_cache)?;
     let review = Review::build(&listing, loaded, ctx.config.lead_time, today);
-    for u in &review.unreadable {
-        output::warn_line(&u.error);
+    let keys = ctx.keys()?;
+    if !review.unreadable.is_empty() && !crate::ops::identity::is_member(&ctx.store, keys) {
+        // One line, not one per secret.
+        output::warn_line(&crate::ops::identity::not_a_member_line(
+            keys,
+            review.unreadable.len(),
+        ));
+    } else {
+        for u in &review.unreadable {
+            output::warn_line(&u.error);
+        }
     }
     let failed = !listing.problems.is_empty() || !review.unreadable.is_empty();
     Ok((review, failed))

@@ -7,7 +7,7 @@ use crate::audit::{Action, Event};
 use crate::error::{Result, WardError};
 use crate::policy::{Compromised, Interval};
 use crate::store::document::GeneratorSpec;
-use crate::store::{Encoding, Keyring, Kind, ReadBack, SecretDoc, SecretPath, SecretValue, Store};
+use crate::store::{Approved, Encoding, Keyring, Kind, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Who changes what, where, and how it is recorded.
@@ -154,7 +154,11 @@ fn same_value() -> WardError {
 /// Performs `change`: checks it, writes it (refusing a result the user could
 /// not read back unless forced), and records it ahead of the write.
 pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
-    let read_back = ReadBack::unless_forced(w.keys, w.force);
+    // Trust on first use: every key the result is encrypted to must have
+    // been approved on this machine (`--force` does not skip this).
+    // Read when the store checks it, under the store lock.
+    let approved = || super::trust::approved_with_mine(w.store, w.keys);
+    let guard = super::trust::guard(w.keys, w.force, Approved::Load(&approved));
     let record = |event: Event| w.journal.record(event);
     match change {
         Change::Create { name, value, meta } => {
@@ -162,7 +166,7 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
             doc.generator = value.generator;
             meta.apply(&mut doc);
             let version = doc.version;
-            w.store.create_secret(&name, &doc, read_back, || {
+            w.store.create_secret(&name, &doc, guard, || {
                 record(event(Action::Create, &name, version))
             })?;
             Ok(outcome(Action::Create, name, Some(version)))
@@ -176,7 +180,7 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
             let (action, version) = w.store.upsert(
                 w.keys,
                 &name,
-                read_back,
+                guard,
                 |current| {
                     let (mut doc, action) = match current {
                         None => {
@@ -228,7 +232,7 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
             let version = w.store.update(
                 w.keys,
                 &name,
-                read_back,
+                guard,
                 |doc| {
                     meta.apply(doc);
                     if let Some(reason) = &compromised {
@@ -256,7 +260,7 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
             let version = w.store.update(
                 w.keys,
                 &name,
-                read_back,
+                guard,
                 |doc| {
                     if !is_new_value(doc, &value) {
                         return Err(same_value());
@@ -273,7 +277,7 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
         Change::Move { from, to } => {
             let version = w
                 .store
-                .rename(w.keys, &from, &to, w.actor, read_back, |version| {
+                .rename(w.keys, &from, &to, w.actor, guard, |version| {
                     record(event(Action::Move, &from, version).to(to.as_str()))
                 })?;
             Ok(Outcome {

@@ -138,3 +138,37 @@ pub fn record_failed_unlock(store_root: &Path, actor: &str) -> Result<()> {
         .append_unsealed(Event::new(Action::UnlockFailed).reason(Some("wrong passphrase")))
         .map(drop)
 }
+
+/// Whether `keys` hold a key of any recipients file of `store` (the store's
+/// or a folder's): a non-member gets one line instead of one error per
+/// secret.
+pub fn is_member(store: &crate::store::Store, keys: &Keyring) -> bool {
+    let mine: Vec<String> = keys
+        .public_keys()
+        .iter()
+        .map(|k| crypto::key_id(k))
+        .collect();
+    let mut files = vec![store.recipients_file(None)];
+    files.extend(store.folder_recipients_files(None));
+    files.iter().any(|f| {
+        store.read_recipients_text(f).is_ok_and(|t| {
+            crate::store::recipients::key_lines(&t)
+                .iter()
+                .any(|k| mine.contains(&crypto::key_id(k)))
+        })
+    })
+}
+
+/// The one line a non-member gets from a listing command, for `count`
+/// secrets it could not read.
+pub fn not_a_member_line(keys: &Keyring, count: usize) -> String {
+    format!(
+        "you are not a member of this store: none of your keys is a recipient, so {} cannot \
+         be read; ask a member to run `ward recipients add {}` (see `ward identity`)",
+        crate::words::plural(count, "secret"),
+        keys.public_keys()
+            .first()
+            .map(String::as_str)
+            .unwrap_or("KEY")
+    )
+}

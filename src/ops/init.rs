@@ -68,6 +68,13 @@ pub fn create_store(new: NewStore) -> Result<Created> {
     recipients.extend(new.recipients.iter().cloned());
     let store = Store::create(new.root, &recipients, chrono::Utc::now())?;
     let mut warnings = Vec::new();
+    // Trust on first use: the keys the store is created for are approved
+    // on this machine, since their creator chose them.
+    if let Err(e) = super::trust::approve(&store, &recipients) {
+        warnings.push(format!(
+            "the recipients were not approved on this machine (run `ward recipients trust`): {e}"
+        ));
+    }
     // A new store in this folder: what this machine pinned for an earlier
     // store here no longer applies.
     if let Err(e) = audit::Local::default().forget_root(new.root) {
@@ -89,5 +96,35 @@ pub fn create_store(new: NewStore) -> Result<Created> {
         new_identity,
         recipients: recipients.len(),
         warnings,
+    })
+}
+
+/// Joining an existing store: this user's new identity, and the keys that
+/// were in the store when it was made (approved here at that moment).
+pub struct Joined {
+    pub store: Store,
+    /// The new identity's public key, for a member to add.
+    pub public: String,
+    /// Every key of the store's recipients files that was not approved here
+    /// yet, now approved: the trust-on-first-use point.
+    pub approved: Vec<super::trust::Pending>,
+}
+
+/// `ward init` against a store that exists, with no identity here: makes
+/// this user's identity at `path` (protected by `passphrase` when given)
+/// and approves the recipient keys present now. Nothing in the store
+/// changes: a member adds the new key (`ward recipients add`).
+pub fn join_store(root: &Path, path: &Path, passphrase: Option<&SecretString>) -> Result<Joined> {
+    let store = Store::open(root)?;
+    // Read before anything is created: a broken recipients file stops here.
+    let approved = super::trust::pending(&store, None)?;
+    let public = identity::create(path, passphrase)?;
+    let mut keys: Vec<&str> = approved.iter().map(|p| p.entry.key.as_str()).collect();
+    keys.push(&public);
+    super::trust::approve(&store, &keys)?;
+    Ok(Joined {
+        store,
+        public,
+        approved,
     })
 }

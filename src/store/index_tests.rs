@@ -1,6 +1,6 @@
 use super::*;
 use crate::demo;
-use crate::store::{Encoding, ReadBack, SecretValue};
+use crate::store::{Approved, Encoding, Guard, ReadBack, SecretValue};
 use chrono::Utc;
 
 const VALUE: &str = "sk_test_NEVER_IN_THE_CACHE_4242";
@@ -26,7 +26,7 @@ fn fixture() -> Fixture {
     );
     doc.notes = Some("notes are metadata".into());
     store
-        .create_secret(&name, &doc, ReadBack::Unchecked, || {})
+        .create_secret(&name, &doc, Guard::unchecked(), || {})
         .unwrap();
     let cache = dir.path().join("cache/ward");
     Fixture {
@@ -112,7 +112,7 @@ fn notices_edit_add_and_remove() {
         .update(
             keys,
             &edited,
-            ReadBack::By(keys),
+            Guard::new(ReadBack::By(keys), Approved::Unchecked),
             |d| {
                 d.owner = Some("zed".into());
                 Ok(())
@@ -130,7 +130,7 @@ fn notices_edit_add_and_remove() {
                 "a",
                 Utc::now(),
             ),
-            ReadBack::Unchecked,
+            Guard::unchecked(),
             || {},
         )
         .unwrap();

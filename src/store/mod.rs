@@ -492,8 +492,9 @@ impl Store {
     }
 
     /// Encrypts and writes `doc` as `name`. The caller holds the lock.
-    /// `read_back` refuses, before anything is written, a result that none
-    /// of the user's identities could decrypt; `before_commit` runs once the
+    /// `guard` refuses, before anything is written, a result that none
+    /// of the user's identities could decrypt, or one encrypted to a key
+    /// this machine has not approved; `before_commit` runs once the
     /// new file is durable and just before it takes the name (the
     /// write-ahead audit record goes there).
     pub fn write_locked(
@@ -501,12 +502,14 @@ impl Store {
         _lock: &fsio::StoreLock,
         name: &SecretPath,
         doc: &SecretDoc,
-        read_back: ReadBack<'_>,
+        guard: Guard<'_>,
         before_commit: impl FnOnce(),
     ) -> Result<()> {
         let path = self.secret_file(name)?;
-        let (recipients_path, recipients) = self.recipients_for(name)?;
-        read_back.check(name.as_str(), &recipients_path, &recipients)?;
+        let recipients_path = self.recipients_path_for(name);
+        let text = self.read_recipients_text(&recipients_path)?;
+        let recipients = crypto::parse_recipients(&recipients_path, &text)?;
+        guard.check(name.as_str(), &recipients_path, &text, &recipients)?;
         let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let cipher = crypto::encrypt(&recipients, &plain)?;
         // Never write a file that every reader would then refuse.
@@ -604,7 +607,7 @@ impl Store {
         &self,
         name: &SecretPath,
         doc: &SecretDoc,
-        read_back: ReadBack<'_>,
+        guard: Guard<'_>,
         before_commit: impl FnOnce(),
     ) -> Result<()> {
         let lock = self.lock()?;
@@ -615,7 +618,7 @@ impl Store {
             });
         }
         self.check_new_name(name, None)?;
-        self.write_locked(&lock, name, doc, read_back, before_commit)
+        self.write_locked(&lock, name, doc, guard, before_commit)
     }
 
     /// Read-modify-write under the lock, so that concurrent writers never lose
@@ -627,7 +630,7 @@ impl Store {
         &self,
         keys: &Keyring,
         name: &SecretPath,
-        read_back: ReadBack<'_>,
+        guard: Guard<'_>,
         change: impl FnOnce(Option<SecretDoc>) -> Result<(SecretDoc, T)>,
         journal: impl FnOnce(&T, &SecretDoc),
     ) -> Result<T> {
@@ -641,7 +644,7 @@ impl Store {
             Err(e) => return Err(e),
         };
         let (doc, out) = change(current)?;
-        self.write_locked(&lock, name, &doc, read_back, || journal(&out, &doc))?;
+        self.write_locked(&lock, name, &doc, guard, || journal(&out, &doc))?;
         Ok(out)
     }
 
@@ -651,14 +654,14 @@ impl Store {
         &self,
         keys: &Keyring,
         name: &SecretPath,
-        read_back: ReadBack<'_>,
+        guard: Guard<'_>,
         change: impl FnOnce(&mut SecretDoc) -> Result<T>,
         journal: impl FnOnce(&T, &SecretDoc),
     ) -> Result<T> {
         self.upsert(
             keys,
             name,
-            read_back,
+            guard,
             |current| {
                 let mut doc = current.ok_or_else(|| WardError::NotFound {
                     name: name.to_string(),
@@ -705,7 +708,7 @@ impl Store {
         from: &SecretPath,
         to: &SecretPath,
         actor: &str,
-        read_back: ReadBack<'_>,
+        guard: Guard<'_>,
         journal: impl FnOnce(u32),
     ) -> Result<u32> {
         let lock = self.lock()?;
@@ -719,7 +722,7 @@ impl Store {
         self.check_new_name(to, Some(from))?;
         doc.touch(actor, chrono::Utc::now());
         let version = doc.version;
-        self.write_locked(&lock, to, &doc, read_back, || journal(version))?;
+        self.write_locked(&lock, to, &doc, guard, || journal(version))?;
         let old = self.secret_file(from)?;
         fs::remove_file(&old).at(&old)?;
         if let Some(dir) = old.parent() {
@@ -786,6 +789,91 @@ impl<'a> ReadBack<'a> {
         Err(WardError::LockOut {
             name: what.to_string(),
             recipients: recipients_path.to_path_buf(),
+        })
+    }
+}
+
+/// The recipient keys this machine approved for the store (trust on first
+/// use: `crate::trust`, scope `recipients`), by [`crypto::key_id`]. The
+/// store knows nothing of where approvals are kept; the operations layer
+/// opens the trust book and hands the set in.
+#[derive(Clone, Copy)]
+pub enum Approved<'a> {
+    /// Every key of the recipients file in force must be in the set.
+    Keys(&'a std::collections::BTreeSet<String>),
+    /// The same, with the set read when the write checks it, under the
+    /// store lock: a `ward recipients add` running at the same time
+    /// approves its key before it writes the file, under that lock.
+    Load(&'a (dyn Fn() -> Result<std::collections::BTreeSet<String>> + Sync)),
+    /// No check: the writer creates a store for others (the demo, tests).
+    Unchecked,
+}
+
+/// Everything a write checks before it changes anything: that the user can
+/// read the result back ([`ReadBack`]) and that every key it is encrypted
+/// to was approved on this machine ([`Approved`]). Every write of a secret
+/// (`create_secret`, `upsert`, `update`, `rename`, re-encryption) takes one,
+/// so no write can forget either check.
+#[derive(Clone, Copy)]
+pub struct Guard<'a> {
+    pub read_back: ReadBack<'a>,
+    pub approved: Approved<'a>,
+}
+
+impl<'a> Guard<'a> {
+    pub fn new(read_back: ReadBack<'a>, approved: Approved<'a>) -> Guard<'a> {
+        Guard {
+            read_back,
+            approved,
+        }
+    }
+
+    /// No checks at all: for the demo and tests that build stores for others.
+    pub fn unchecked() -> Guard<'static> {
+        Guard {
+            read_back: ReadBack::Unchecked,
+            approved: Approved::Unchecked,
+        }
+    }
+
+    /// Refuses a write of `what` encrypted to `recipients` (read from the
+    /// file `recipients_path`, whose text is `text`): a key there that this
+    /// machine did not approve, then a result the user could not read.
+    pub fn check(
+        self,
+        what: &str,
+        recipients_path: &Path,
+        text: &str,
+        recipients: &[crypto::Recipient],
+    ) -> Result<()> {
+        self.check_approved(what, recipients_path, text)?;
+        self.read_back.check(what, recipients_path, recipients)
+    }
+
+    /// The approval half of [`Guard::check`].
+    pub fn check_approved(self, what: &str, recipients_path: &Path, text: &str) -> Result<()> {
+        let loaded;
+        let approved = match self.approved {
+            Approved::Keys(set) => set,
+            Approved::Load(load) => {
+                loaded = load()?;
+                &loaded
+            }
+            Approved::Unchecked => return Ok(()),
+        };
+        let new: Vec<recipients::Entry> = recipients::entries(text)
+            .into_iter()
+            .filter(|e| !approved.contains(&crypto::key_id(&e.key)))
+            .collect();
+        let Some(first) = new.first() else {
+            return Ok(());
+        };
+        Err(WardError::Untrusted {
+            name: what.to_string(),
+            key: recipients::short_key(&first.key),
+            label: first.label.clone(),
+            recipients: recipients_path.to_path_buf(),
+            more: new.len() - 1,
         })
     }
 }
@@ -982,10 +1070,10 @@ mod tests {
         let (_dir, store) = store();
         let name = |s: &str| SecretPath::parse(s).unwrap();
         store
-            .create_secret(&name("acme/api/KEY"), &doc("v"), ReadBack::Unchecked, || {})
+            .create_secret(&name("acme/api/KEY"), &doc("v"), Guard::unchecked(), || {})
             .unwrap();
         store
-            .create_secret(&name("acme/clé"), &doc("v"), ReadBack::Unchecked, || {})
+            .create_secret(&name("acme/clé"), &doc("v"), Guard::unchecked(), || {})
             .unwrap();
         for (twin, existing) in [
             (
@@ -1008,7 +1096,7 @@ mod tests {
             ("acme/CON", "device name on Windows"),
         ] {
             let err = store
-                .create_secret(&name(twin), &doc("v"), ReadBack::Unchecked, || {})
+                .create_secret(&name(twin), &doc("v"), Guard::unchecked(), || {})
                 .unwrap_err();
             let msg = err.to_string();
             assert!(msg.contains(existing), "{twin:?}: {msg}");
@@ -1018,15 +1106,10 @@ mod tests {
         // Unrelated and merely similar names are fine, and a move may change
         // a secret's own case.
         store
-            .create_secret(
-                &name("acme/api/KEYS"),
-                &doc("v"),
-                ReadBack::Unchecked,
-                || {},
-            )
+            .create_secret(&name("acme/api/KEYS"), &doc("v"), Guard::unchecked(), || {})
             .unwrap();
         store
-            .create_secret(&name("acme/cle"), &doc("v"), ReadBack::Unchecked, || {})
+            .create_secret(&name("acme/cle"), &doc("v"), Guard::unchecked(), || {})
             .unwrap();
         let keys = Keyring::default();
         let err = store.rename(
@@ -1034,7 +1117,7 @@ mod tests {
             &name("acme/api/KEYS"),
             &name("acme/api/key"),
             "ann",
-            ReadBack::Unchecked,
+            Guard::unchecked(),
             |_| {},
         );
         assert!(err.unwrap_err().to_string().contains("acme/api/KEY"));
@@ -1049,12 +1132,12 @@ mod tests {
         let name = SecretPath::parse("p/BIG").unwrap();
         let big = doc(&"x".repeat(MAX_SECRET_FILE_BYTES as usize));
         let err = store
-            .create_secret(&name, &big, ReadBack::Unchecked, || {})
+            .create_secret(&name, &big, Guard::unchecked(), || {})
             .unwrap_err();
         assert!(err.to_string().contains("limit of a secret file"), "{err}");
         assert!(!store.file_of(&name).exists());
         store
-            .create_secret(&name, &doc("small"), ReadBack::Unchecked, || {})
+            .create_secret(&name, &doc("small"), Guard::unchecked(), || {})
             .unwrap();
     }
 }

@@ -10,7 +10,7 @@
 
 pub use super::crypto::key_id;
 use super::crypto::{self, Keyring, Recipient};
-use super::{fsio, ReadBack, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
+use super::{fsio, Guard, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
 use crate::error::{IoContext, Result, WardError};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -69,6 +69,60 @@ pub fn key_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The comment that labels the key on the next line: `# label: dan@laptop`.
+/// A comment line of its own, since the standard `age -R` refuses anything
+/// after an `age1…` key on its line.
+pub const LABEL_PREFIX: &str = "# label:";
+
+/// One key of a recipients file, with its label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The key line as written (`age1…`, `ssh-ed25519 AAAA… comment`).
+    pub key: String,
+    /// From a `# label: NAME` line directly above the key, else an SSH
+    /// key's own comment.
+    pub label: Option<String>,
+}
+
+/// The keys of a recipients file's text with their labels.
+pub fn entries(text: &str) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut label: Option<String> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix(LABEL_PREFIX) {
+            let rest = rest.trim();
+            label = (!rest.is_empty()).then(|| rest.to_string());
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') {
+            label = None;
+            continue;
+        }
+        let own = t
+            .starts_with("ssh-")
+            .then(|| t.split_whitespace().skip(2).collect::<Vec<_>>().join(" "))
+            .filter(|c| !c.is_empty());
+        out.push(Entry {
+            key: t.to_string(),
+            label: label.take().or(own),
+        });
+    }
+    out
+}
+
+/// Checks a label given with `--label`: one short line, no control characters.
+pub fn validate_label(raw: &str) -> std::result::Result<String, String> {
+    let label = raw.trim();
+    if label.is_empty() {
+        return Err("a label is not empty".into());
+    }
+    if label.chars().any(char::is_control) || label.chars().count() > 100 {
+        return Err("a label is one line of at most 100 characters".into());
+    }
+    Ok(label.to_string())
+}
+
 /// What an edit did to a recipients file's text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Edit {
@@ -97,6 +151,11 @@ impl Edit {
 
 /// Appends `keys` to `text`, skipping those already present.
 pub fn add_keys(text: &str, keys: &[String]) -> Edit {
+    add_labelled_keys(text, keys, None)
+}
+
+/// Like [`add_keys`], with a `# label: NAME` line above each key added.
+pub fn add_labelled_keys(text: &str, keys: &[String], label: Option<&str>) -> Edit {
     let mut present: Vec<String> = key_lines(text).iter().map(|k| key_id(k)).collect();
     let mut edit = Edit {
         text: text.to_string(),
@@ -111,6 +170,9 @@ pub fn add_keys(text: &str, keys: &[String]) -> Edit {
             edit.already.push(k.clone());
         } else {
             present.push(id);
+            if let Some(label) = label {
+                edit.text.push_str(&format!("{LABEL_PREFIX} {label}\n"));
+            }
             edit.text.push_str(k.trim());
             edit.text.push('\n');
             edit.added.push(k.clone());
@@ -124,8 +186,17 @@ pub fn remove_keys(text: &str, keys: &[String]) -> Edit {
     let ids: Vec<String> = keys.iter().map(|k| key_id(k)).collect();
     let mut edit = Edit::default();
     let mut found = vec![false; ids.len()];
+    // A label line waits for the line below it: it goes with a removed key.
+    let mut pending_label: Option<&str> = None;
     for line in text.lines() {
         let t = line.trim();
+        if t.starts_with(LABEL_PREFIX) {
+            if let Some(l) = pending_label.replace(line) {
+                edit.text.push_str(l);
+                edit.text.push('\n');
+            }
+            continue;
+        }
         let is_key = !t.is_empty() && !t.starts_with('#');
         if let Some(i) = is_key
             .then(|| ids.iter().position(|id| *id == key_id(t)))
@@ -133,9 +204,18 @@ pub fn remove_keys(text: &str, keys: &[String]) -> Edit {
         {
             found[i] = true;
             edit.removed.push(t.to_string());
+            pending_label = None;
             continue;
         }
+        if let Some(l) = pending_label.take() {
+            edit.text.push_str(l);
+            edit.text.push('\n');
+        }
         edit.text.push_str(line);
+        edit.text.push('\n');
+    }
+    if let Some(l) = pending_label {
+        edit.text.push_str(l);
         edit.text.push('\n');
     }
     edit.missing = keys
@@ -156,6 +236,8 @@ pub struct InForce {
     pub owner: Option<String>,
     /// Its key lines, as written.
     pub keys: Vec<String>,
+    /// The same keys with their labels.
+    pub entries: Vec<Entry>,
 }
 
 /// Re-encryption outcome.
@@ -201,9 +283,37 @@ impl Store {
         crypto::parse_recipients(&path, &text)?;
         Ok(InForce {
             keys: key_lines(&text),
+            entries: entries(&text),
             path,
             owner,
         })
+    }
+
+    /// Every folder `.recipients` file at or below `folder` (the whole store
+    /// for `None`), sorted. Links and dot folders are not entered.
+    pub fn folder_recipients_files(&self, folder: Option<&SecretPath>) -> Vec<PathBuf> {
+        let start = match folder {
+            Some(f) => self.root().join(f.segments().collect::<PathBuf>()),
+            None => self.root().to_path_buf(),
+        };
+        let mut out = Vec::new();
+        let mut stack = vec![start];
+        while let Some(dir) = stack.pop() {
+            let Ok(read) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in read.flatten() {
+                let name = e.file_name();
+                let Ok(kind) = e.file_type() else { continue };
+                if name == FOLDER_RECIPIENTS {
+                    out.push(e.path());
+                } else if kind.is_dir() && !name.to_string_lossy().starts_with('.') {
+                    stack.push(e.path());
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// Reads a recipients file as text, refusing links.
@@ -257,10 +367,10 @@ impl Store {
         keys: &Keyring,
         names: &[SecretPath],
         file: &Path,
-        read_back: ReadBack<'_>,
+        guard: Guard<'_>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Reencrypted> {
-        let recipients = self.check_read_back(file, names.len(), read_back)?;
+        let recipients = self.check_read_back(file, names.len(), guard)?;
         let count = AtomicUsize::new(0);
         let total = names.len();
         let results: Vec<(SecretPath, Result<()>)> = names
@@ -281,13 +391,14 @@ impl Store {
         Ok(out)
     }
 
-    /// The recipients of `file`, after refusing them when `read_back` could
-    /// not decrypt what is encrypted to them (`count` secrets would be).
+    /// The recipients of `file`, after refusing them when `guard` does (a
+    /// key not approved here, or none of the user's keys) for the `count`
+    /// secrets that would be encrypted to them.
     pub fn check_read_back(
         &self,
         file: &Path,
         count: usize,
-        read_back: ReadBack<'_>,
+        guard: Guard<'_>,
     ) -> Result<Vec<Recipient>> {
         let text = self.read_recipients_text(file)?;
         let recipients = crypto::parse_recipients(file, &text)?;
@@ -296,7 +407,7 @@ impl Store {
         } else {
             format!("{count} secrets")
         };
-        read_back.check(&what, file, &recipients)?;
+        guard.check(&what, file, &text, &recipients)?;
         Ok(recipients)
     }
 
@@ -361,6 +472,31 @@ mod tests {
         assert!(validate_key(A).is_ok());
         assert!(validate_key("age1nope").is_err());
         assert!(validate_key(&format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB7VHtZO4Tsv x\n{A}")).is_err());
+    }
+
+    #[test]
+    fn labels_sit_above_keys_and_go_with_them() {
+        let b = other_key();
+        let ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB7VHtZO4Tsv bob@server";
+        let text = format!("# team\n{A}\n{ssh}\n");
+        let e = add_labelled_keys(&text, std::slice::from_ref(&b), Some("dan@laptop"));
+        assert_eq!(
+            e.text,
+            format!("# team\n{A}\n{ssh}\n# label: dan@laptop\n{b}\n")
+        );
+        let labels: Vec<Option<String>> = entries(&e.text).into_iter().map(|e| e.label).collect();
+        assert_eq!(
+            labels,
+            [None, Some("bob@server".into()), Some("dan@laptop".into())]
+        );
+        let gone = remove_keys(&e.text, std::slice::from_ref(&b));
+        assert_eq!(gone.text, text);
+        // A label over a key that stays, stays.
+        let kept = remove_keys(&e.text, &[A.into()]);
+        assert_eq!(
+            kept.text,
+            format!("# team\n{ssh}\n# label: dan@laptop\n{b}\n")
+        );
     }
 
     #[test]

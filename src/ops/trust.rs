@@ -1,0 +1,83 @@
+//! Which recipient keys this machine approved for a store (trust on first
+//! use, docs/TEAMS.md "Trust"): the approved set every write is checked
+//! against, approving keys, and what waits for approval.
+//!
+//! The approvals are the trust book's scope [`SCOPE`], items compared by
+//! [`key_id`] (an SSH comment does not count). The store's write path gets
+//! the set as an [`Approved`] inside its [`Guard`]; this module is where
+//! both front ends get it from.
+
+use crate::error::Result;
+use crate::store::crypto::key_id;
+use crate::store::recipients::{entries, Entry};
+use crate::store::{Approved, Guard, Keyring, ReadBack, SecretPath, Store};
+use crate::trust::TrustBook;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// The trust book's scope for recipient keys.
+pub const SCOPE: &str = crate::trust::RECIPIENTS_SCOPE;
+
+/// The key ids this machine approved for `store`.
+pub fn approved_keys(store: &Store) -> Result<BTreeSet<String>> {
+    Ok(TrustBook::open(&store.info().id)?.approved(SCOPE))
+}
+
+/// [`approved_keys`] and the user's own keys: a key of mine needs no
+/// approval (its owner is the one writing).
+pub fn approved_with_mine(store: &Store, mine: &Keyring) -> Result<BTreeSet<String>> {
+    let mut set = approved_keys(store)?;
+    set.extend(mine.public_keys().iter().map(|k| key_id(k)));
+    Ok(set)
+}
+
+/// Approves `keys` (recipient lines) for `store` on this machine.
+pub fn approve<S: AsRef<str>>(store: &Store, keys: &[S]) -> Result<()> {
+    let ids: Vec<String> = keys.iter().map(|k| key_id(k.as_ref())).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    TrustBook::open(&store.info().id)?.approve(SCOPE, ids)
+}
+
+/// The guard of a write: `read_back` by `keys` unless forced, and the keys
+/// `approved` here. `--force` never skips the approval.
+pub fn guard<'a>(keys: &'a Keyring, force: bool, approved: Approved<'a>) -> Guard<'a> {
+    Guard::new(ReadBack::unless_forced(keys, force), approved)
+}
+
+/// A key in a recipients file that this machine has not approved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub entry: Entry,
+    /// The recipients file it is in.
+    pub file: PathBuf,
+}
+
+/// Every key not approved here in the recipients files that govern
+/// `folder` and what is below it (the whole store for `None`): the store's
+/// file when it is in force there, and every folder's `.recipients`.
+pub fn pending(store: &Store, folder: Option<&SecretPath>) -> Result<Vec<Pending>> {
+    let approved = approved_keys(store)?;
+    let mut files = vec![store.recipients_in_force(folder)?.path];
+    for f in store.folder_recipients_files(folder) {
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for file in files {
+        let text = store.read_recipients_text(&file)?;
+        for entry in entries(&text) {
+            let id = key_id(&entry.key);
+            if !approved.contains(&id) && seen.insert((id, file.clone())) {
+                out.push(Pending {
+                    entry,
+                    file: file.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
