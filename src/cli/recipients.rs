@@ -578,11 +578,14 @@ fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
             }
             Some(Err(e)) => return Err(e),
             None => {
-                return Err(WardError::Usage(
+                let again = folder
+                    .as_ref()
+                    .map(|f| format!(" --folder {}", escape(f.as_str())))
+                    .unwrap_or_default();
+                return Err(WardError::Usage(format!(
                     "there is no terminal to ask on: check the keys above, then run `ward \
-                     recipients trust --yes`; nothing was approved"
-                        .into(),
-                ))
+                     recipients trust{again} --yes`; nothing was approved"
+                )));
             }
         }
     }
