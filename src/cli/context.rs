@@ -60,18 +60,7 @@ impl Context {
     /// A missing identity while the store exists: `ward init` cannot help
     /// (it only creates new stores), so say what can.
     fn explain_missing_identity(&self, e: WardError) -> WardError {
-        let WardError::NoIdentity { path, .. } = e else {
-            return e;
-        };
-        let advice = if self.identity_given {
-            "no such file; check the --identity/-i path (or WARD_IDENTITY)".to_string()
-        } else {
-            "to join this store, run `ward init` to create your own key and ask a member to add \
-             it (`ward recipients add KEY`); if you had an identity, restore it or pass \
-             --identity/-i FILE"
-                .to_string()
-        };
-        WardError::NoIdentity { path, advice }
+        identity::explain_missing(e, self.identity_given)
     }
 
     /// Records `event` in this actor's audit log. Never fails the command: a

@@ -131,6 +131,23 @@ pub fn create(path: &Path, passphrase: Option<&SecretString>) -> Result<String> 
     Ok(public)
 }
 
+/// The advice for a missing identity file when the store exists: joining
+/// it (or, when the path was named, checking it). For both front ends.
+pub fn explain_missing(e: WardError, path_given: bool) -> WardError {
+    let WardError::NoIdentity { path, .. } = e else {
+        return e;
+    };
+    let advice = if path_given {
+        "no such file; check the --identity/-i path (or WARD_IDENTITY)".to_string()
+    } else {
+        "to join this store, run `ward init` to create your own key and ask a member to add \
+         it (`ward recipients add KEY`); if you had an identity, restore it or pass \
+         --identity/-i FILE"
+            .to_string()
+    };
+    WardError::NoIdentity { path, advice }
+}
+
 /// Records a failed unlock (wrong passphrase) in the store's audit log. No
 /// key is open yet, so it waits on this machine and the next append seals it.
 pub fn record_failed_unlock(store_root: &Path, actor: &str) -> Result<()> {

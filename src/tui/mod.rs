@@ -123,7 +123,13 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
         Err(crate::ops::identity::LoadFailure::NeedsPassphrase { .. }) => {
             (Keyring::default(), true)
         }
-        Err(f) => return Err(f.into_ward()),
+        Err(f) => {
+            let e = f.into_ward();
+            return Err(crate::ops::identity::explain_missing(
+                e,
+                settings.identities_given,
+            ));
+        }
     };
     let listing = store.list(None);
     *session.signature.lock().unwrap_or_else(|p| p.into_inner()) = Some(store.signature());
