@@ -172,26 +172,21 @@ fn doc_lines<'a>(
         format!("{} ({age}) · v{}", day(doc.rotated), doc.version),
         theme,
     ));
-    // Policy and where it came from.
-    let (every, _, source) = crate::policy::resolve(
-        &app.catalog.folder_policies,
-        doc_name(app),
-        doc.rotate_every,
-        app.catalog.lead,
-    );
-    let policy = match (every, source) {
-        (Some(every), source) => {
-            let from = match source {
-                PolicySource::Folder(f) => format!(" (from folder {})", escape(&f)),
+    // Policy and where it came from, as the catalog resolved it.
+    let policy = match loaded.and_then(|l| Some((l.rotate_every?, l))) {
+        Some((every, l)) => {
+            let from = match &l.source {
+                PolicySource::Folder(f) => format!(" (from folder {})", escape(f)),
                 _ => String::new(),
             };
-            let due = loaded
-                .and_then(|l| l.assessment.rotation_due)
+            let due = l
+                .assessment
+                .rotation_due
                 .map(|d| format!(" · due {d}"))
                 .unwrap_or_default();
             format!("rotate every {every}{from}{due}")
         }
-        (None, _) => "none".to_string(),
+        None => "none".to_string(),
     };
     lines.push(text("Policy", policy, theme));
     let today = app.catalog.today;
@@ -261,10 +256,6 @@ fn doc_lines<'a>(
         }
     }
     lines
-}
-
-fn doc_name(app: &App) -> &str {
-    app.detail.name.as_ref().map(|n| n.as_str()).unwrap_or("")
 }
 
 /// Wraps each line at `width`, continuing under its value column (the width
