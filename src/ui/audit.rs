@@ -55,18 +55,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let days = ((chart.width.saturating_sub(2)) / 3).clamp(1, 90) as i64;
         let today = now.date_naive();
         let from = today - Duration::days(days - 1);
-        let mut counts = vec![0u64; days as usize];
-        for e in &rows {
-            let d = e.record.time.date_naive();
-            if d >= from && d <= today {
-                counts[(d - from).num_days() as usize] += 1;
-            }
-        }
+        let counts = crate::audit::activity_per_day(rows.iter().map(|e| &e.record), from, today);
         let bars: Vec<Bar> = counts
             .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let day = from + Duration::days(i as i64);
+            .map(|(day, n)| {
                 Bar::default()
                     .value(*n)
                     .label(Line::from(day.format("%d").to_string()))
