@@ -2,12 +2,13 @@
 //! record newest first.
 
 use super::theme::Theme;
+use super::widgets::{filter_text, pane, selection_table};
 use crate::app::App;
 use crate::sanitize::escape;
 use chrono::Duration;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -26,13 +27,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // Filters.
     let action = app.audit.action.map(|a| a.label()).unwrap_or("all actions");
-    let text = if app.audit.typing {
-        format!("/{}▏", escape(&app.audit.text))
-    } else if app.audit.text.is_empty() {
-        "no text filter".to_string()
-    } else {
-        format!("/{}", escape(&app.audit.text))
-    };
+    let text = filter_text(&app.audit.text, app.audit.typing)
+        .unwrap_or_else(|| "no text filter".to_string());
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(" Audit ", theme.title()),
@@ -65,13 +61,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .style(theme.key())
             })
             .collect();
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border(false))
-            .title(Span::styled(
-                format!(" Activity per day, last {days} days "),
-                theme.title(),
-            ));
+        let block = pane(
+            format!(" Activity per day, last {days} days "),
+            theme.border(false),
+            theme,
+        );
         frame.render_widget(
             BarChart::default()
                 .block(block)
@@ -83,13 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 
     // Records: a table whose path column takes what the others leave.
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Records, newest first ", theme.title()));
-    let inner_h = table.height.saturating_sub(3) as usize;
-    let selected = app.audit.selected.min(rows.len().saturating_sub(1));
-    let offset = selected.saturating_sub(inner_h.saturating_sub(1));
+    let block = pane(" Records, newest first ", theme.border(true), theme);
     if rows.is_empty() {
         let mut lines = vec![Line::styled(
             if app.audit.loaded {
@@ -121,52 +109,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Min(12),
         Constraint::Length(4),
     ];
-    let mut header = vec!["TIME", "ACTOR", "ACTION", "PATH", "VER"];
+    let mut header: Vec<String> = ["TIME", "ACTOR", "ACTION", "PATH", "VER"]
+        .map(String::from)
+        .into();
     if wide {
         widths.push(Constraint::Length(30));
-        header.push("REASON");
+        header.push("REASON".into());
     }
-    let body: Vec<Row> = rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(inner_h)
-        .map(|(i, e)| {
-            let r = &e.record;
-            let mut path = r.path.as_deref().map(escape).unwrap_or_else(|| "-".into());
-            if let Some(to) = &r.to {
-                path.push_str(&format!(" → {}", escape(to)));
-            }
-            let mut cells = vec![
-                Cell::from(r.time.format(time_fmt).to_string()).style(theme.dim()),
-                Cell::from(escape(&r.actor)),
-                Cell::from(r.action.label()),
-                Cell::from(path).style(theme.folder()),
-                Cell::from(r.version.map(|v| format!("v{v}")).unwrap_or_default()),
-            ];
-            if wide {
-                cells.push(Cell::from(
-                    r.reason.as_deref().map(escape).unwrap_or_default(),
-                ));
-            }
-            let row = Row::new(cells);
-            if i == selected {
-                row.style(theme.selected(true))
-            } else {
-                row
-            }
-        })
-        .collect();
-    let header = Row::new(
-        header
-            .into_iter()
-            .map(|h| Cell::from(h).style(theme.title())),
-    );
-    frame.render_widget(
-        Table::new(body, widths)
-            .header(header)
-            .block(block)
-            .column_spacing(1),
-        table,
+    let cells = |e: &&crate::audit::Entry| {
+        let r = &e.record;
+        let mut path = r.path.as_deref().map(escape).unwrap_or_else(|| "-".into());
+        if let Some(to) = &r.to {
+            path.push_str(&format!(" → {}", escape(to)));
+        }
+        let mut cells = vec![
+            Cell::from(r.time.format(time_fmt).to_string()).style(theme.dim()),
+            Cell::from(escape(&r.actor)),
+            Cell::from(r.action.label()),
+            Cell::from(path).style(theme.folder()),
+            Cell::from(r.version.map(|v| format!("v{v}")).unwrap_or_default()),
+        ];
+        if wide {
+            cells.push(Cell::from(
+                r.reason.as_deref().map(escape).unwrap_or_default(),
+            ));
+        }
+        cells
+    };
+    let selected = app.audit.selected;
+    selection_table(
+        frame, table, block, header, widths, &rows, selected, theme, cells,
     );
 }

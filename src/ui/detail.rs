@@ -2,6 +2,7 @@
 //! status, metadata, policy and previous versions.
 
 use super::theme::Theme;
+use super::widgets::pane;
 use crate::app::catalog::Loaded;
 use crate::app::App;
 use crate::keymap::{Action, Scope};
@@ -10,7 +11,7 @@ use crate::sanitize::{escape, escape_multiline};
 use crate::store::{Encoding, SecretDoc};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 const MASK: &str = "••••••••••••";
@@ -23,10 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         Some(n) => format!(" {} ", escape(n.as_str())),
         None => " Detail ".to_string(),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(title, theme.title()));
+    let block = pane(title, theme.border(focused), theme);
     let lines = match (&app.detail.name, &app.detail.doc) {
         (None, _) if app.catalog.is_empty() => vec![Line::styled(
             format!(

@@ -1,12 +1,12 @@
 //! The lock screen and the first-run screen: nothing of the store shows.
 
-use super::layout::centered;
 use super::theme::Theme;
+use super::widgets::{pane, popup};
 use crate::app::{App, FirstRun, LockScreen};
 use crate::keymap::{Action, Keymap, Scope};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 fn masked(n: usize, focused: bool) -> String {
@@ -19,11 +19,8 @@ fn masked(n: usize, focused: bool) -> String {
 
 pub fn draw_lock(frame: &mut Frame, area: Rect, app: &App, lock: &LockScreen, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let rect = centered(area, 64, 10);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" ward is locked ", theme.title()));
+    let rect = popup(frame, area, 64, 10);
+    let block = pane(" ward is locked ", theme.border(true), theme);
     let mut lines = vec![
         Line::styled(crate::sanitize::escape(&app.store_label), theme.dim()),
         Line::raw(""),
@@ -79,11 +76,8 @@ pub fn draw_first_run(
     theme: &Theme,
 ) {
     frame.render_widget(Clear, area);
-    let rect = centered(area, 76, 18);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Welcome to ward ", theme.title()));
+    let rect = popup(frame, area, 76, 18);
+    let block = pane(" Welcome to ward ", theme.border(true), theme);
     let esc = |p: &std::path::Path| crate::sanitize::escape(&p.display().to_string());
     let mut lines = vec![
         Line::raw("There is no store yet. ward will create:"),

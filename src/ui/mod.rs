@@ -13,6 +13,7 @@ pub mod review;
 pub mod theme;
 pub mod timeline;
 pub mod tree;
+pub mod widgets;
 
 use crate::app::{App, Mode, Pane};
 use ratatui::Frame;

@@ -2,6 +2,7 @@
 //! secret in a sortable, filterable table, worst first.
 
 use super::theme::Theme;
+use super::widgets::{filter_text, pane, selection_table, truncate, Keep};
 use crate::app::App;
 use crate::policy::{PolicySource, Status};
 use crate::review::{age_histogram, project_counts, SortKey};
@@ -9,7 +10,7 @@ use crate::sanitize::escape;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -36,13 +37,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // Filter and sort line.
     let arrow = if st.reverse { "▲" } else { "▼" };
-    let text = if st.typing {
-        format!(" · /{}▏", escape(&st.text))
-    } else if st.text.is_empty() {
-        String::new()
-    } else {
-        format!(" · /{}", escape(&st.text))
-    };
+    let text = filter_text(&st.text, st.typing)
+        .map(|f| format!(" · {f}"))
+        .unwrap_or_default();
     let mut spans = vec![
         Span::styled(" Review ", theme.title()),
         Span::raw(format!("{} of {} · sort ", rows.len(), st.rows.len())),
@@ -83,10 +80,7 @@ fn draw_project_bars(
         .map(|s| format!("{}{}", s.symbol(), short_label(*s)))
         .collect::<Vec<_>>()
         .join(" ");
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(false))
-        .title(Span::styled(" Projects by status ", theme.title()))
+    let block = pane(" Projects by status ", theme.border(false), theme)
         .title_bottom(Span::styled(format!(" {legend} "), theme.dim()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -171,13 +165,11 @@ fn draw_age_chart(
                 .style(theme.key())
         })
         .collect();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(false))
-        .title(Span::styled(
-            " Key age (since last rotation) ",
-            theme.title(),
-        ));
+    let block = pane(
+        " Key age (since last rotation) ",
+        theme.border(false),
+        theme,
+    );
     frame.render_widget(
         BarChart::default()
             .block(block)
@@ -226,7 +218,7 @@ fn draw_table(
         SortKey::Owner => Some(if wide { 6 } else { 5 }),
         SortKey::Kind => Some(7),
     };
-    let header_cells: Vec<Cell> = header
+    let header: Vec<String> = header
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -239,10 +231,9 @@ fn draw_table(
             } else {
                 ""
             };
-            Cell::from(format!("{h}{mark}")).style(theme.title())
+            format!("{h}{mark}")
         })
         .collect();
-    let inner_h = area.height.saturating_sub(3) as usize;
     // What the PATH column gets: the width left by the fixed columns.
     let fixed: u16 = widths
         .iter()
@@ -252,56 +243,39 @@ fn draw_table(
         })
         .sum();
     let path_w = area.width.saturating_sub(2 + fixed) as usize;
-    let selected = st.selected.min(rows.len().saturating_sub(1));
-    let offset = selected.saturating_sub(inner_h.saturating_sub(1));
     let date =
         |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-    let body: Vec<Row> = rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(inner_h)
-        .map(|(i, r)| {
-            let policy = match (&r.policy, &r.policy_source) {
-                (Some(p), PolicySource::Folder(_)) => format!("{p}*"),
-                (Some(p), _) => p.to_string(),
-                (None, _) => "-".into(),
-            };
-            let mut cells = vec![
-                Cell::from(format!("{} {}", r.status.symbol(), r.status.label()))
-                    .style(theme.status(r.status)),
-                Cell::from(keep_tail(&escape(r.name.as_str()), path_w)),
-                Cell::from(format!("{}d", r.age_days)),
-                Cell::from(policy),
-                Cell::from(date(r.due)),
-            ];
-            if wide {
-                cells.push(Cell::from(date(r.expires)));
-                cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
-                cells.push(Cell::from(r.kind.label()));
-            } else if area.width >= 90 {
-                cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
-            }
-            let row = Row::new(cells);
-            if i == selected {
-                row.style(theme.selected(true))
-            } else {
-                row
-            }
-        })
-        .collect();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(
-                " Secrets, by {} ({}) · * policy from a folder ",
-                st.sort.label(),
-                order_words(st.sort, st.reverse)
-            ),
-            theme.title(),
-        ));
-    if body.is_empty() {
+    let cells = |r: &&crate::review::ReviewRow| {
+        let policy = match (&r.policy, &r.policy_source) {
+            (Some(p), PolicySource::Folder(_)) => format!("{p}*"),
+            (Some(p), _) => p.to_string(),
+            (None, _) => "-".into(),
+        };
+        let mut cells = vec![
+            Cell::from(format!("{} {}", r.status.symbol(), r.status.label()))
+                .style(theme.status(r.status)),
+            Cell::from(truncate(&escape(r.name.as_str()), path_w, Keep::Tail)),
+            Cell::from(format!("{}d", r.age_days)),
+            Cell::from(policy),
+            Cell::from(date(r.due)),
+        ];
+        if wide {
+            cells.push(Cell::from(date(r.expires)));
+            cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
+            cells.push(Cell::from(r.kind.label()));
+        } else if area.width >= 90 {
+            cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
+        }
+        cells
+    };
+    let title = format!(
+        " Secrets, by {} ({}) · * policy from a folder ",
+        st.sort.label(),
+        order_words(st.sort, st.reverse)
+    );
+    let block = pane(title, theme.border(true), theme);
+    // No row fits in three lines or fewer (borders and the header).
+    if rows.is_empty() || area.height <= 3 {
         let msg = if st.rows.is_empty() {
             "No secrets loaded yet."
         } else {
@@ -313,23 +287,17 @@ fn draw_table(
         );
         return;
     }
-    frame.render_widget(
-        Table::new(body, widths)
-            .header(Row::new(header_cells))
-            .block(block)
-            .column_spacing(1),
+    selection_table(
+        frame,
         area,
+        block,
+        header,
+        widths,
+        rows,
+        st.selected,
+        theme,
+        cells,
     );
-}
-
-/// The end of a long path, where the secret's own name is: "…prod/STRIPE_KEY".
-fn keep_tail(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    if n <= width || width < 2 {
-        return text.to_string();
-    }
-    let tail: String = text.chars().skip(n - (width - 1)).collect();
-    format!("…{tail}")
 }
 
 /// The sort order in words: "worst first", "A→Z", …

@@ -1,6 +1,7 @@
 //! The project/secret tree pane.
 
 use super::theme::Theme;
+use super::widgets::{filter_text, pane};
 use crate::app::catalog::MetaState;
 use crate::app::tree::RowKind;
 use crate::app::App;
@@ -8,23 +9,17 @@ use crate::keymap::{Action, Scope};
 use crate::sanitize::escape;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
     if area.width < 4 || area.height < 3 {
         return;
     }
-    let title = if app.tree.filtering || !app.tree.filter.is_empty() {
-        let cursor = if app.tree.filtering { "▏" } else { "" };
-        format!(" /{}{cursor} ", escape(&app.tree.filter))
-    } else {
-        " Secrets ".to_string()
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(title, theme.title()));
+    let title = filter_text(&app.tree.filter, app.tree.filtering)
+        .map(|f| format!(" {f} "))
+        .unwrap_or_else(|| " Secrets ".to_string());
+    let block = pane(title, theme.border(focused), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
