@@ -24,8 +24,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Min(3),
     ])
     .areas(area);
+    draw_filters(frame, filters, app, rows.len(), theme);
+    if chart_h > 0 {
+        draw_chart(frame, chart, &rows, now.date_naive(), theme);
+    }
+    draw_records(frame, table, app, &rows, theme);
+}
 
-    // Filters.
+/// The filter line: how many records show, the action, range and text filters.
+fn draw_filters(frame: &mut Frame, area: Rect, app: &App, shown: usize, theme: &Theme) {
     let action = app.audit.action.map(|a| a.label()).unwrap_or("all actions");
     let text = filter_text(&app.audit.text, app.audit.typing)
         .unwrap_or_else(|| "no text filter".to_string());
@@ -34,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(" Audit ", theme.title()),
             Span::raw(format!(
                 "{} of {} records · ",
-                rows.len(),
+                shown,
                 app.audit.entries.len()
             )),
             Span::styled(action, theme.key()),
@@ -43,40 +50,53 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw(" · "),
             Span::styled(text, theme.key()),
         ])),
-        filters,
+        area,
     );
+}
 
-    // Activity per day: as many days as fit, up to 30.
-    if chart_h > 0 {
-        let days = ((chart.width.saturating_sub(2)) / 3).clamp(1, 90) as i64;
-        let today = now.date_naive();
-        let from = today - Duration::days(days - 1);
-        let counts = crate::audit::activity_per_day(rows.iter().map(|e| &e.record), from, today);
-        let bars: Vec<Bar> = counts
-            .iter()
-            .map(|(day, n)| {
-                Bar::default()
-                    .value(*n)
-                    .label(Line::from(day.format("%d").to_string()))
-                    .style(theme.key())
-            })
-            .collect();
-        let block = pane(
-            format!(" Activity per day, last {days} days "),
-            theme.border(false),
-            theme,
-        );
-        frame.render_widget(
-            BarChart::default()
-                .block(block)
-                .data(BarGroup::default().bars(&bars))
-                .bar_width(2)
-                .bar_gap(1),
-            chart,
-        );
-    }
+/// Activity per day: as many days as fit, up to 90.
+fn draw_chart(
+    frame: &mut Frame,
+    chart: Rect,
+    rows: &[&crate::audit::Entry],
+    today: chrono::NaiveDate,
+    theme: &Theme,
+) {
+    let days = ((chart.width.saturating_sub(2)) / 3).clamp(1, 90) as i64;
+    let from = today - Duration::days(days - 1);
+    let counts = crate::audit::activity_per_day(rows.iter().map(|e| &e.record), from, today);
+    let bars: Vec<Bar> = counts
+        .iter()
+        .map(|(day, n)| {
+            Bar::default()
+                .value(*n)
+                .label(Line::from(day.format("%d").to_string()))
+                .style(theme.key())
+        })
+        .collect();
+    let block = pane(
+        format!(" Activity per day, last {days} days "),
+        theme.border(false),
+        theme,
+    );
+    frame.render_widget(
+        BarChart::default()
+            .block(block)
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(2)
+            .bar_gap(1),
+        chart,
+    );
+}
 
-    // Records: a table whose path column takes what the others leave.
+/// Records: a table whose path column takes what the others leave.
+fn draw_records(
+    frame: &mut Frame,
+    table: Rect,
+    app: &App,
+    rows: &[&crate::audit::Entry],
+    theme: &Theme,
+) {
     let block = pane(" Records, newest first ", theme.border(true), theme);
     if rows.is_empty() {
         let mut lines = vec![Line::styled(
@@ -138,6 +158,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let selected = app.audit.selected;
     selection_table(
-        frame, table, block, header, widths, &rows, selected, theme, cells,
+        frame, table, block, header, widths, rows, selected, theme, cells,
     );
 }

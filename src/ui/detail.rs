@@ -90,6 +90,16 @@ fn doc_lines<'a>(
     app: &App,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
+    let mut lines = value_lines(doc, revealed, app, theme);
+    lines.extend(meta_lines(doc, loaded, theme));
+    lines.extend(policy_lines(doc, loaded, app, theme));
+    lines.extend(flag_and_notes(doc, theme));
+    lines.extend(history_lines(doc, theme));
+    lines
+}
+
+/// The value, masked, or revealed with the time left until it hides again.
+fn value_lines<'a>(doc: &'a SecretDoc, revealed: bool, app: &App, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     // Value.
     let chars = doc.value.expose().chars().count();
@@ -134,6 +144,12 @@ fn doc_lines<'a>(
             theme,
         ));
     }
+    lines
+}
+
+/// Status, kind, owner, tags, URL, creation and last rotation.
+fn meta_lines<'a>(doc: &'a SecretDoc, loaded: Option<&'a Loaded>, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     // Status.
     if let Some(l) = loaded {
         let s = l.assessment.status;
@@ -156,7 +172,6 @@ fn doc_lines<'a>(
     if let Some(u) = &doc.url {
         lines.push(text("URL", escape(u), theme));
     }
-    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
     lines.push(text(
         "Created",
         format!("{} by {}", day(doc.created), escape(&doc.created_by)),
@@ -170,6 +185,17 @@ fn doc_lines<'a>(
         format!("{} ({age}) · v{}", day(doc.rotated), doc.version),
         theme,
     ));
+    lines
+}
+
+/// The rotation policy and the expiry date.
+fn policy_lines<'a>(
+    doc: &'a SecretDoc,
+    loaded: Option<&'a Loaded>,
+    app: &App,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     // Policy and where it came from, as the catalog resolved it.
     let policy = match loaded.and_then(|l| Some((l.rotate_every?, l))) {
         Some((every, l)) => {
@@ -202,6 +228,12 @@ fn doc_lines<'a>(
         None => "never".into(),
     };
     lines.push(text("Expires", expires, theme));
+    lines
+}
+
+/// The compromised mark, if any, and the notes.
+fn flag_and_notes<'a>(doc: &'a SecretDoc, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     if let Some(c) = &doc.compromised {
         lines.push(row(
             "Flag",
@@ -229,6 +261,12 @@ fn doc_lines<'a>(
             ));
         }
     }
+    lines
+}
+
+/// The previous versions, their values masked.
+fn history_lines<'a>(doc: &'a SecretDoc, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     if !doc.history.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -254,6 +292,11 @@ fn doc_lines<'a>(
         }
     }
     lines
+}
+
+/// A date as the detail shows it.
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
 }
 
 /// Wraps each line at `width`, continuing under its value column (the width
