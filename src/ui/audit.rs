@@ -2,13 +2,13 @@
 //! record newest first.
 
 use super::theme::Theme;
-use super::widgets::{filter_text, pane, selection_table};
+use super::widgets::{bar_chart, filter_text, pane, selection_table};
 use crate::app::App;
 use crate::sanitize::escape;
 use chrono::Duration;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
+use ratatui::widgets::{Bar, Cell, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -74,19 +74,8 @@ fn draw_chart(
                 .style(theme.key())
         })
         .collect();
-    let block = pane(
-        format!(" Activity per day, last {days} days "),
-        theme.border(false),
-        theme,
-    );
-    frame.render_widget(
-        BarChart::default()
-            .block(block)
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(2)
-            .bar_gap(1),
-        chart,
-    );
+    let title = format!(" Activity per day, last {days} days ");
+    bar_chart(frame, chart, title, &bars, 2, theme);
 }
 
 /// Records: a table whose path column takes what the others leave.

@@ -2,7 +2,7 @@
 //! secret in a sortable, filterable table, worst first.
 
 use super::theme::Theme;
-use super::widgets::{filter_text, pane, selection_table, truncate, Keep};
+use super::widgets::{bar_chart, filter_text, pane, selection_table, truncate, Keep};
 use crate::app::App;
 use crate::policy::{PolicySource, Status};
 use crate::review::{age_histogram, project_counts, SortKey};
@@ -10,7 +10,7 @@ use crate::sanitize::escape;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
+use ratatui::widgets::{Bar, Cell, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -165,19 +165,8 @@ fn draw_age_chart(
                 .style(theme.key())
         })
         .collect();
-    let block = pane(
-        " Key age (since last rotation) ",
-        theme.border(false),
-        theme,
-    );
-    frame.render_widget(
-        BarChart::default()
-            .block(block)
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
-            .bar_gap(1),
-        area,
-    );
+    let title = " Key age (since last rotation) ";
+    bar_chart(frame, area, title, &bars, bar_width, theme);
 }
 
 fn draw_table(

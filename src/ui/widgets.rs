@@ -1,5 +1,5 @@
-//! The shapes the renderers share: a titled pane, a popup, a table with a
-//! selected row, the filter text and truncation.
+//! The shapes the renderers share: a titled pane, a bar chart, a popup, a
+//! table with a selected row, the filter text and truncation.
 
 use super::layout::centered;
 use super::theme::Theme;
@@ -7,7 +7,7 @@ use crate::sanitize::escape;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Clear, Row, Table};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Clear, Row, Table};
 use ratatui::Frame;
 use std::borrow::Cow;
 
@@ -17,6 +17,25 @@ pub fn pane<'a>(title: impl Into<Cow<'a, str>>, border: Style, theme: &Theme) ->
         .borders(Borders::ALL)
         .border_style(border)
         .title(Span::styled(title, theme.title()))
+}
+
+/// A bar chart in an unfocused pane, the bars `bar_width` wide, one cell apart.
+pub fn bar_chart<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    title: impl Into<Cow<'a, str>>,
+    bars: &[Bar<'a>],
+    bar_width: u16,
+    theme: &Theme,
+) {
+    frame.render_widget(
+        BarChart::default()
+            .block(pane(title, theme.border(false), theme))
+            .data(BarGroup::default().bars(bars))
+            .bar_width(bar_width)
+            .bar_gap(1),
+        area,
+    );
 }
 
 /// Clears a centred box of at most `w`×`h` inside `area` for a popup and
