@@ -101,6 +101,24 @@ pub fn draw_first_run(
         theme.dim(),
     ));
     lines.push(Line::raw(""));
+    lines.extend(passphrase_lines(fr, theme));
+    lines.push(first_run_keys(fr, keymap, theme));
+    if fr.busy {
+        lines.push(Line::styled("Creating…", theme.dim()));
+    } else if let Some(e) = &fr.error {
+        lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+/// The passphrase fields: a new one twice, or an existing identity's once.
+fn passphrase_lines<'a>(fr: &'a FirstRun, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     if !fr.identity_exists {
         lines.push(Line::raw(
             "Protect the identity with a passphrase (empty: no passphrase):",
@@ -138,6 +156,11 @@ pub fn draw_first_run(
         ]));
         lines.push(Line::raw(""));
     }
+    lines
+}
+
+/// The first-run keys from the keymap, with their hints.
+fn first_run_keys<'a>(fr: &FirstRun, keymap: &'a Keymap, theme: &Theme) -> Line<'a> {
     // "Enter create   Tab next field   Esc quit without creating anything".
     let mut keys = Vec::new();
     for b in keymap.in_scope(Scope::FirstRun) {
@@ -153,16 +176,5 @@ pub fn draw_first_run(
             keys.push(Span::raw(format!(" {hint}")));
         }
     }
-    lines.push(Line::from(keys));
-    if fr.busy {
-        lines.push(Line::styled("Creating…", theme.dim()));
-    } else if let Some(e) = &fr.error {
-        lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
-    }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    Line::from(keys)
 }
