@@ -178,51 +178,7 @@ fn draw_table(
 ) {
     let st = &app.review;
     let wide = area.width >= 120;
-    let mut header = vec!["STATUS", "PATH", "AGE", "POLICY", "DUE"];
-    let mut widths = vec![
-        Constraint::Length(13),
-        Constraint::Min(16),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Length(10),
-    ];
-    if wide {
-        header.extend(["EXPIRES", "OWNER", "KIND"]);
-        widths.extend([
-            Constraint::Length(10),
-            Constraint::Length(12),
-            Constraint::Length(17),
-        ]);
-    } else if area.width >= 90 {
-        header.push("OWNER");
-        widths.push(Constraint::Length(10));
-    }
-    let sort_col = match st.sort {
-        SortKey::Status => Some(0),
-        SortKey::Name | SortKey::Project => Some(1),
-        SortKey::Age => Some(2),
-        SortKey::Policy => Some(3),
-        SortKey::Due => Some(4),
-        SortKey::Expires => Some(5),
-        SortKey::Owner => Some(if wide { 6 } else { 5 }),
-        SortKey::Kind => Some(7),
-    };
-    let header: Vec<String> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let mark = if sort_col == Some(i) {
-                if st.reverse {
-                    "▲"
-                } else {
-                    "▼"
-                }
-            } else {
-                ""
-            };
-            format!("{h}{mark}")
-        })
-        .collect();
+    let (header, widths) = columns(st, area.width);
     // What the PATH column gets: the width left by the fixed columns.
     let fixed: u16 = widths
         .iter()
@@ -314,4 +270,59 @@ fn short_label(s: Status) -> &'static str {
         Status::Ok => "ok",
         Status::NoPolicy => "none",
     }
+}
+
+/// The table's column titles (the sort column marked with its direction)
+/// and widths: more columns as the screen widens.
+fn columns(
+    st: &crate::app::review_view::ReviewState,
+    width: u16,
+) -> (Vec<String>, Vec<Constraint>) {
+    let wide = width >= 120;
+    let mut header = vec!["STATUS", "PATH", "AGE", "POLICY", "DUE"];
+    let mut widths = vec![
+        Constraint::Length(13),
+        Constraint::Min(16),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Length(10),
+    ];
+    if wide {
+        header.extend(["EXPIRES", "OWNER", "KIND"]);
+        widths.extend([
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(17),
+        ]);
+    } else if width >= 90 {
+        header.push("OWNER");
+        widths.push(Constraint::Length(10));
+    }
+    let sort_col = match st.sort {
+        SortKey::Status => Some(0),
+        SortKey::Name | SortKey::Project => Some(1),
+        SortKey::Age => Some(2),
+        SortKey::Policy => Some(3),
+        SortKey::Due => Some(4),
+        SortKey::Expires => Some(5),
+        SortKey::Owner => Some(if wide { 6 } else { 5 }),
+        SortKey::Kind => Some(7),
+    };
+    let header: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let mark = if sort_col == Some(i) {
+                if st.reverse {
+                    "▲"
+                } else {
+                    "▼"
+                }
+            } else {
+                ""
+            };
+            format!("{h}{mark}")
+        })
+        .collect();
+    (header, widths)
 }
