@@ -2,7 +2,9 @@
 //! file names, at once) and its metadata and status (filled in as the
 //! background load reports).
 
-use crate::policy::{assess_secret, Assessment, FolderPolicy, Interval, PolicySource, Status};
+use crate::policy::{
+    assess_secret, resolve, Assessment, FolderPolicy, Interval, PolicySource, Status,
+};
 use crate::store::{Listing, Problem, SecretMeta, SecretPath};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +23,10 @@ pub struct Loaded {
     pub meta: SecretMeta,
     pub assessment: Assessment,
     pub source: PolicySource,
+    /// The rotation interval in force (the secret's own or its folder's),
+    /// resolved with the status, so that the detail pane shows the policy
+    /// without resolving it again.
+    pub rotate_every: Option<Interval>,
 }
 
 #[derive(Clone, Debug)]
@@ -160,6 +166,12 @@ impl Catalog {
                     self.lead,
                     today,
                 );
+                let (rotate_every, _, _) = resolve(
+                    &self.folder_policies,
+                    name.as_str(),
+                    meta.rotate_every,
+                    self.lead,
+                );
                 let mut hay = name.to_string();
                 for t in &meta.tags {
                     hay.push(' ');
@@ -174,6 +186,7 @@ impl Catalog {
                     meta,
                     assessment,
                     source,
+                    rotate_every,
                 }));
             }
             Err(e) => entry.state = MetaState::Failed(e),

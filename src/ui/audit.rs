@@ -2,12 +2,13 @@
 //! record newest first.
 
 use super::theme::Theme;
+use super::widgets::{bar_chart, filter_text, pane, selection_table};
 use crate::app::App;
 use crate::sanitize::escape;
 use chrono::Duration;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Bar, Cell, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -21,25 +22,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         chart,
         table,
     } = crate::app::layout::audit(area);
-    let chart_h = chart.height;
+    draw_filters(frame, filters, app, rows.len(), theme);
+    if chart.height > 0 {
+        draw_chart(frame, chart, &rows, now.date_naive(), theme);
+    }
+    draw_records(frame, table, app, &rows, theme);
+}
 
-    // Filters.
+/// The filter line: how many records show, the action, range and text filters.
+fn draw_filters(frame: &mut Frame, area: Rect, app: &App, shown: usize, theme: &Theme) {
     let action = app.audit.action.map(|a| a.label()).unwrap_or("all actions");
-    let filter = &app.audit.filter;
-    let text = if filter.active {
-        let (before, after) = filter.parts();
-        format!("/{}▏{}", escape(before), escape(after))
-    } else if filter.is_empty() {
-        "no text filter".to_string()
-    } else {
-        format!("/{}", escape(filter.text()))
-    };
+    let text = filter_text(&app.audit.filter).unwrap_or_else(|| "no text filter".to_string());
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(" Audit ", theme.title()),
             Span::raw(format!(
                 "{} of {} records · ",
-                rows.len(),
+                shown,
                 app.audit.entries.len()
             )),
             Span::styled(action, theme.key()),
@@ -48,57 +47,43 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw(" · "),
             Span::styled(text, theme.key()),
         ])),
-        filters,
+        area,
     );
+}
 
-    // Activity per day: as many days as fit, up to 30.
-    if chart_h > 0 {
-        let days = ((chart.width.saturating_sub(2)) / 3).clamp(1, 90) as i64;
-        let today = now.date_naive();
-        let from = today - Duration::days(days - 1);
-        let mut counts = vec![0u64; days as usize];
-        for e in &rows {
-            let d = e.record.time.date_naive();
-            if d >= from && d <= today {
-                counts[(d - from).num_days() as usize] += 1;
-            }
-        }
-        let bars: Vec<Bar> = counts
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let day = from + Duration::days(i as i64);
-                Bar::default()
-                    .value(*n)
-                    .label(Line::from(day.format("%d").to_string()))
-                    .style(theme.key())
-            })
-            .collect();
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border(false))
-            .title(Span::styled(
-                format!(" Activity per day, last {days} days "),
-                theme.title(),
-            ));
-        frame.render_widget(
-            BarChart::default()
-                .block(block)
-                .data(BarGroup::default().bars(&bars))
-                .bar_width(2)
-                .bar_gap(1),
-            chart,
-        );
-    }
+/// Activity per day: as many days as fit, up to 90.
+fn draw_chart(
+    frame: &mut Frame,
+    chart: Rect,
+    rows: &[&crate::audit::Entry],
+    today: chrono::NaiveDate,
+    theme: &Theme,
+) {
+    let days = ((chart.width.saturating_sub(2)) / 3).clamp(1, 90) as i64;
+    let from = today - Duration::days(days - 1);
+    let counts = crate::audit::activity_per_day(rows.iter().map(|e| &e.record), from, today);
+    let bars: Vec<Bar> = counts
+        .iter()
+        .map(|(day, n)| {
+            Bar::default()
+                .value(*n)
+                .label(Line::from(day.format("%d").to_string()))
+                .style(theme.key())
+        })
+        .collect();
+    let title = format!(" Activity per day, last {days} days ");
+    bar_chart(frame, chart, title, &bars, 2, theme);
+}
 
-    // Records: a table whose path column takes what the others leave.
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Records, newest first ", theme.title()));
-    let inner_h = crate::app::layout::table_rows(table);
-    let selected = app.audit.list.selected.min(rows.len().saturating_sub(1));
-    let offset = app.audit.list.offset;
+/// Records: a table whose path column takes what the others leave.
+fn draw_records(
+    frame: &mut Frame,
+    table: Rect,
+    app: &App,
+    rows: &[&crate::audit::Entry],
+    theme: &Theme,
+) {
+    let block = pane(" Records, newest first ", theme.border(true), theme);
     if rows.is_empty() {
         let mut lines = vec![Line::styled(
             if app.audit.loaded {
@@ -130,52 +115,42 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Min(12),
         Constraint::Length(4),
     ];
-    let mut header = vec!["TIME", "ACTOR", "ACTION", "PATH", "VER"];
+    let mut header: Vec<String> = ["TIME", "ACTOR", "ACTION", "PATH", "VER"]
+        .map(String::from)
+        .into();
     if wide {
         widths.push(Constraint::Length(30));
-        header.push("REASON");
+        header.push("REASON".into());
     }
-    let body: Vec<Row> = rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(inner_h)
-        .map(|(i, e)| {
-            let r = &e.record;
-            let mut path = r.path.as_deref().map(escape).unwrap_or_else(|| "-".into());
-            if let Some(to) = &r.to {
-                path.push_str(&format!(" → {}", escape(to)));
-            }
-            let mut cells = vec![
-                Cell::from(r.time.format(time_fmt).to_string()).style(theme.dim()),
-                Cell::from(escape(&r.actor)),
-                Cell::from(r.action.label()),
-                Cell::from(path).style(theme.folder()),
-                Cell::from(r.version.map(|v| format!("v{v}")).unwrap_or_default()),
-            ];
-            if wide {
-                cells.push(Cell::from(
-                    r.reason.as_deref().map(escape).unwrap_or_default(),
-                ));
-            }
-            let row = Row::new(cells);
-            if i == selected {
-                row.style(theme.selected(true))
-            } else {
-                row
-            }
-        })
-        .collect();
-    let header = Row::new(
-        header
-            .into_iter()
-            .map(|h| Cell::from(h).style(theme.title())),
-    );
-    frame.render_widget(
-        Table::new(body, widths)
-            .header(header)
-            .block(block)
-            .column_spacing(1),
+    let cells = |e: &&crate::audit::Entry| {
+        let r = &e.record;
+        let mut path = r.path.as_deref().map(escape).unwrap_or_else(|| "-".into());
+        if let Some(to) = &r.to {
+            path.push_str(&format!(" → {}", escape(to)));
+        }
+        let mut cells = vec![
+            Cell::from(r.time.format(time_fmt).to_string()).style(theme.dim()),
+            Cell::from(escape(&r.actor)),
+            Cell::from(r.action.label()),
+            Cell::from(path).style(theme.folder()),
+            Cell::from(r.version.map(|v| format!("v{v}")).unwrap_or_default()),
+        ];
+        if wide {
+            cells.push(Cell::from(
+                r.reason.as_deref().map(escape).unwrap_or_default(),
+            ));
+        }
+        cells
+    };
+    selection_table(
+        frame,
         table,
+        block,
+        header,
+        widths,
+        rows,
+        &app.audit.list,
+        theme,
+        cells,
     );
 }

@@ -2,6 +2,7 @@
 //! status, metadata, policy and previous versions.
 
 use super::theme::Theme;
+use super::widgets::pane;
 use crate::app::catalog::Loaded;
 use crate::app::App;
 use crate::keymap::{Action, Scope};
@@ -10,7 +11,7 @@ use crate::sanitize::{escape, escape_multiline};
 use crate::store::{Encoding, SecretDoc};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 const MASK: &str = "••••••••••••";
@@ -23,10 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         Some(n) => format!(" {} ", escape(n.as_str())),
         None => " Detail ".to_string(),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(title, theme.title()));
+    let block = pane(title, theme.border(focused), theme);
     let lines = match (&app.detail.name, &app.detail.doc) {
         (None, _) if app.catalog.is_empty() => vec![Line::styled(
             format!(
@@ -92,6 +90,16 @@ fn doc_lines<'a>(
     app: &App,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
+    let mut lines = value_lines(doc, revealed, app, theme);
+    lines.extend(meta_lines(doc, loaded, theme));
+    lines.extend(policy_lines(doc, loaded, app, theme));
+    lines.extend(flag_and_notes(doc, theme));
+    lines.extend(history_lines(doc, theme));
+    lines
+}
+
+/// The value, masked, or revealed with the time left until it hides again.
+fn value_lines<'a>(doc: &'a SecretDoc, revealed: bool, app: &App, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     // Value.
     let chars = doc.value.expose().chars().count();
@@ -136,6 +144,12 @@ fn doc_lines<'a>(
             theme,
         ));
     }
+    lines
+}
+
+/// Status, kind, owner, tags, URL, creation and last rotation.
+fn meta_lines<'a>(doc: &'a SecretDoc, loaded: Option<&'a Loaded>, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     // Status.
     if let Some(l) = loaded {
         let s = l.assessment.status;
@@ -158,7 +172,6 @@ fn doc_lines<'a>(
     if let Some(u) = &doc.url {
         lines.push(text("URL", escape(u), theme));
     }
-    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
     lines.push(text(
         "Created",
         format!("{} by {}", day(doc.created), escape(&doc.created_by)),
@@ -172,26 +185,32 @@ fn doc_lines<'a>(
         format!("{} ({age}) · v{}", day(doc.rotated), doc.version),
         theme,
     ));
-    // Policy and where it came from.
-    let (every, _, source) = crate::policy::resolve(
-        &app.catalog.folder_policies,
-        doc_name(app),
-        doc.rotate_every,
-        app.catalog.lead,
-    );
-    let policy = match (every, source) {
-        (Some(every), source) => {
-            let from = match source {
-                PolicySource::Folder(f) => format!(" (from folder {})", escape(&f)),
+    lines
+}
+
+/// The rotation policy and the expiry date.
+fn policy_lines<'a>(
+    doc: &'a SecretDoc,
+    loaded: Option<&'a Loaded>,
+    app: &App,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    // Policy and where it came from, as the catalog resolved it.
+    let policy = match loaded.and_then(|l| Some((l.rotate_every?, l))) {
+        Some((every, l)) => {
+            let from = match &l.source {
+                PolicySource::Folder(f) => format!(" (from folder {})", escape(f)),
                 _ => String::new(),
             };
-            let due = loaded
-                .and_then(|l| l.assessment.rotation_due)
+            let due = l
+                .assessment
+                .rotation_due
                 .map(|d| format!(" · due {d}"))
                 .unwrap_or_default();
             format!("rotate every {every}{from}{due}")
         }
-        (None, _) => "none".to_string(),
+        None => "none".to_string(),
     };
     lines.push(text("Policy", policy, theme));
     let today = app.catalog.today;
@@ -209,6 +228,12 @@ fn doc_lines<'a>(
         None => "never".into(),
     };
     lines.push(text("Expires", expires, theme));
+    lines
+}
+
+/// The compromised mark, if any, and the notes.
+fn flag_and_notes<'a>(doc: &'a SecretDoc, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     if let Some(c) = &doc.compromised {
         lines.push(row(
             "Flag",
@@ -236,6 +261,12 @@ fn doc_lines<'a>(
             ));
         }
     }
+    lines
+}
+
+/// The previous versions, their values masked.
+fn history_lines<'a>(doc: &'a SecretDoc, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     if !doc.history.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -263,8 +294,9 @@ fn doc_lines<'a>(
     lines
 }
 
-fn doc_name(app: &App) -> &str {
-    app.detail.name.as_ref().map(|n| n.as_str()).unwrap_or("")
+/// A date as the detail shows it.
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
 }
 
 /// Wraps each line at `width`, continuing under its value column (the width

@@ -1,12 +1,12 @@
 //! Form and confirmation dialogs, drawn over the main screen.
 
-use super::layout::centered;
 use super::theme::Theme;
+use super::widgets::{pane, popup, truncate, Keep};
 use crate::app::form::{keys_hint, Form};
 use crate::keymap::{key_labels, Action, Keymap, Scope};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, keymap: &Keymap, theme: &Theme) {
@@ -22,15 +22,12 @@ pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, keymap: &Keymap, th
         .map(|e| e.chars().count() / 68 + 1)
         .unwrap_or(1);
     let height = (value_lines + 5 + error_lines) as u16;
-    let rect = centered(area, 72, height.max(8));
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(" {} ", form.kind.title()),
-            theme.title(),
-        ));
+    let rect = popup(frame, area, 72, height.max(8));
+    let block = pane(
+        format!(" {} ", form.kind.title()),
+        theme.border(true),
+        theme,
+    );
     let width = rect.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     for (i, f) in form.fields.iter().enumerate() {
@@ -51,14 +48,7 @@ pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, keymap: &Keymap, th
             if focused && j + 1 == total {
                 text = with_cursor(&text, f, j == 0);
             }
-            let avail = width.saturating_sub(14);
-            let count = text.chars().count();
-            if count > avail && avail > 1 {
-                text = format!(
-                    "…{}",
-                    text.chars().skip(count - avail + 1).collect::<String>()
-                );
-            }
+            let text = truncate(&text, width.saturating_sub(14), Keep::Tail);
             let style = if f.input.secret && !f.input.shown {
                 theme.masked()
             } else {
@@ -103,12 +93,8 @@ fn with_cursor(line: &str, field: &crate::app::form::Field, single: bool) -> Str
 }
 
 pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, keymap: &Keymap, theme: &Theme) {
-    let rect = centered(area, 60, 7);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.error())
-        .title(Span::styled(" Confirm ", theme.title()));
+    let rect = popup(frame, area, 60, 7);
+    let block = pane(" Confirm ", theme.error(), theme);
     // "y yes   n / Esc no": the first key of yes, the first two of no.
     let mut keys = vec![
         Span::styled(keymap.key(Scope::Confirm, Action::Yes), theme.key()),
@@ -141,12 +127,8 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, keymap: &Keym
 
 /// "Copy which field?" — keys from the key map's Pick scope.
 pub fn draw_pick(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
-    let rect = centered(area, 40, 10);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Copy which field? ", theme.title()));
+    let rect = popup(frame, area, 40, 10);
+    let block = pane(" Copy which field? ", theme.border(true), theme);
     let lines: Vec<Line> = keymap
         .in_scope(Scope::Pick)
         .map(|b| {

@@ -2,6 +2,7 @@
 //! countdown on the right while a copied value waits to be cleared.
 
 use super::theme::Theme;
+use super::widgets::{truncate, Keep};
 use crate::app::{App, NoticeKind};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -18,16 +19,6 @@ pub fn countdown(app: &App) -> Option<String> {
         }
         None => "clipboard: never cleared".to_string(),
     })
-}
-
-/// Cuts `text` to `width` characters, ending in "…" when cut.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -56,7 +47,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             NoticeKind::Info => theme.info(),
             NoticeKind::Error => theme.error(),
         };
-        let text = fit(&format!(" {}", crate::sanitize::escape(&n.text)), width);
+        let text = truncate(
+            &format!(" {}", crate::sanitize::escape(&n.text)),
+            width,
+            Keep::Head,
+        );
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(text, style))),
             left_area,

@@ -1,6 +1,7 @@
 //! The top line: store, counts by status, load progress.
 
 use super::theme::Theme;
+use super::widgets::{truncate, Keep};
 use crate::app::App;
 use crate::policy::Status;
 use ratatui::layout::Rect;
@@ -18,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let label = if wide {
         label
     } else {
-        shorten_path(&label, 22)
+        truncate(&label, 22, Keep::Tail)
     };
     let mut spans = vec![
         Span::styled(" ward ", theme.title()),
@@ -87,15 +88,6 @@ fn short(s: Status) -> &'static str {
         Status::Ok => "ok",
         Status::NoPolicy => "none",
     }
-}
-
-/// Keeps the end of a long path: "…/ward/store".
-fn shorten_path(p: &str, max: usize) -> String {
-    let n = p.chars().count();
-    if n <= max {
-        return p.to_string();
-    }
-    format!("…{}", p.chars().skip(n - max + 1).collect::<String>())
 }
 
 pub use crate::words::plural;

@@ -1,16 +1,15 @@
 //! The `?` overlay, generated from the key map.
 
-use super::layout::centered;
 use super::theme::Theme;
+use super::widgets::{pane, popup};
 use crate::keymap::{key_labels, Action, Keymap, Scope, SCOPES};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: &Theme) {
-    let rect = centered(area, 76, area.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
+    let rect = popup(frame, area, 76, area.height.saturating_sub(2));
     let mut lines = Vec::new();
     for scope in SCOPES {
         if !lines.is_empty() {
@@ -24,17 +23,12 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: 
             ]));
         }
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(
-                " Help — {} closes, {}/{} scroll ",
-                keymap.key(Scope::Help, Action::Back),
-                keymap.key(Scope::Help, Action::Up),
-                keymap.key(Scope::Help, Action::Down)
-            ),
-            theme.title(),
-        ));
+    let title = format!(
+        " Help — {} closes, {}/{} scroll ",
+        keymap.key(Scope::Help, Action::Back),
+        keymap.key(Scope::Help, Action::Up),
+        keymap.key(Scope::Help, Action::Down)
+    );
+    let block = pane(title, theme.border(true), theme);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
 }

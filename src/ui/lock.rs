@@ -1,12 +1,12 @@
 //! The lock screen and the first-run screen: nothing of the store shows.
 
-use super::layout::centered;
 use super::theme::Theme;
+use super::widgets::{pane, popup};
 use crate::app::{App, FirstRun, LockScreen};
 use crate::keymap::{Action, Keymap, Scope};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 fn masked(n: usize, focused: bool) -> String {
@@ -19,11 +19,8 @@ fn masked(n: usize, focused: bool) -> String {
 
 pub fn draw_lock(frame: &mut Frame, area: Rect, app: &App, lock: &LockScreen, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let rect = centered(area, 64, 10);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" ward is locked ", theme.title()));
+    let rect = popup(frame, area, 64, 10);
+    let block = pane(" ward is locked ", theme.border(true), theme);
     let mut lines = vec![
         Line::styled(crate::sanitize::escape(&app.store_label), theme.dim()),
         Line::raw(""),
@@ -79,11 +76,8 @@ pub fn draw_first_run(
     theme: &Theme,
 ) {
     frame.render_widget(Clear, area);
-    let rect = centered(area, 76, 18);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Welcome to ward ", theme.title()));
+    let rect = popup(frame, area, 76, 18);
+    let block = pane(" Welcome to ward ", theme.border(true), theme);
     let esc = |p: &std::path::Path| crate::sanitize::escape(&p.display().to_string());
     let mut lines = vec![
         Line::raw("There is no store yet. ward will create:"),
@@ -107,6 +101,24 @@ pub fn draw_first_run(
         theme.dim(),
     ));
     lines.push(Line::raw(""));
+    lines.extend(passphrase_lines(fr, theme));
+    lines.push(first_run_keys(fr, keymap, theme));
+    if fr.busy {
+        lines.push(Line::styled("Creating…", theme.dim()));
+    } else if let Some(e) = &fr.error {
+        lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+/// The passphrase fields: a new one twice, or an existing identity's once.
+fn passphrase_lines<'a>(fr: &'a FirstRun, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     if !fr.identity_exists {
         lines.push(Line::raw(
             "Protect the identity with a passphrase (empty: no passphrase):",
@@ -144,6 +156,11 @@ pub fn draw_first_run(
         ]));
         lines.push(Line::raw(""));
     }
+    lines
+}
+
+/// The first-run keys from the keymap, with their hints.
+fn first_run_keys<'a>(fr: &FirstRun, keymap: &'a Keymap, theme: &Theme) -> Line<'a> {
     // "Enter create   Tab next field   Esc quit without creating anything".
     let mut keys = Vec::new();
     for b in keymap.in_scope(Scope::FirstRun) {
@@ -159,16 +176,5 @@ pub fn draw_first_run(
             keys.push(Span::raw(format!(" {hint}")));
         }
     }
-    lines.push(Line::from(keys));
-    if fr.busy {
-        lines.push(Line::styled("Creating…", theme.dim()));
-    } else if let Some(e) = &fr.error {
-        lines.push(Line::styled(crate::sanitize::escape(e), theme.error()));
-    }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    Line::from(keys)
 }

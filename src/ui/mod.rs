@@ -13,6 +13,7 @@ pub mod review;
 pub mod theme;
 pub mod timeline;
 pub mod tree;
+pub mod widgets;
 
 use crate::app::{App, Overlay, Pane, Screen};
 use ratatui::Frame;

@@ -2,6 +2,7 @@
 //! secret in a sortable, filterable table, worst first.
 
 use super::theme::Theme;
+use super::widgets::{bar_chart, filter_text, pane, selection_table, truncate, Keep};
 use crate::app::App;
 use crate::policy::{PolicySource, Status};
 use crate::review::{age_histogram, project_counts, SortKey};
@@ -9,7 +10,7 @@ use crate::sanitize::escape;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Bar, Cell, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -35,14 +36,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // Filter and sort line.
     let arrow = if st.reverse { "▲" } else { "▼" };
-    let text = if st.filter.active {
-        let (before, after) = st.filter.parts();
-        format!(" · /{}▏{}", escape(before), escape(after))
-    } else if st.filter.is_empty() {
-        String::new()
-    } else {
-        format!(" · /{}", escape(st.filter.text()))
-    };
+    let text = filter_text(&st.filter)
+        .map(|f| format!(" · {f}"))
+        .unwrap_or_default();
     let mut spans = vec![
         Span::styled(" Review ", theme.title()),
         Span::raw(format!("{} of {} · sort ", rows.len(), st.rows.len())),
@@ -83,10 +79,7 @@ fn draw_project_bars(
         .map(|s| format!("{}{}", s.symbol(), short_label(*s)))
         .collect::<Vec<_>>()
         .join(" ");
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(false))
-        .title(Span::styled(" Projects by status ", theme.title()))
+    let block = pane(" Projects by status ", theme.border(false), theme)
         .title_bottom(Span::styled(format!(" {legend} "), theme.dim()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -171,21 +164,8 @@ fn draw_age_chart(
                 .style(theme.key())
         })
         .collect();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(false))
-        .title(Span::styled(
-            " Key age (since last rotation) ",
-            theme.title(),
-        ));
-    frame.render_widget(
-        BarChart::default()
-            .block(block)
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
-            .bar_gap(1),
-        area,
-    );
+    let title = " Key age (since last rotation) ";
+    bar_chart(frame, area, title, &bars, bar_width, theme);
 }
 
 fn draw_table(
@@ -197,52 +177,7 @@ fn draw_table(
 ) {
     let st = &app.review;
     let wide = area.width >= 120;
-    let mut header = vec!["STATUS", "PATH", "AGE", "POLICY", "DUE"];
-    let mut widths = vec![
-        Constraint::Length(13),
-        Constraint::Min(16),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Length(10),
-    ];
-    if wide {
-        header.extend(["EXPIRES", "OWNER", "KIND"]);
-        widths.extend([
-            Constraint::Length(10),
-            Constraint::Length(12),
-            Constraint::Length(17),
-        ]);
-    } else if area.width >= 90 {
-        header.push("OWNER");
-        widths.push(Constraint::Length(10));
-    }
-    let sort_col = match st.sort {
-        SortKey::Status => Some(0),
-        SortKey::Name | SortKey::Project => Some(1),
-        SortKey::Age => Some(2),
-        SortKey::Policy => Some(3),
-        SortKey::Due => Some(4),
-        SortKey::Expires => Some(5),
-        SortKey::Owner => Some(if wide { 6 } else { 5 }),
-        SortKey::Kind => Some(7),
-    };
-    let header_cells: Vec<Cell> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let mark = if sort_col == Some(i) {
-                if st.reverse {
-                    "▲"
-                } else {
-                    "▼"
-                }
-            } else {
-                ""
-            };
-            Cell::from(format!("{h}{mark}")).style(theme.title())
-        })
-        .collect();
-    let inner_h = crate::app::layout::table_rows(area);
+    let (header, widths) = columns(st, area.width);
     // What the PATH column gets: the width left by the fixed columns.
     let fixed: u16 = widths
         .iter()
@@ -252,56 +187,39 @@ fn draw_table(
         })
         .sum();
     let path_w = area.width.saturating_sub(2 + fixed) as usize;
-    let selected = st.list.selected.min(rows.len().saturating_sub(1));
-    let offset = st.list.offset;
     let date =
         |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-    let body: Vec<Row> = rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(inner_h)
-        .map(|(i, r)| {
-            let policy = match (&r.policy, &r.policy_source) {
-                (Some(p), PolicySource::Folder(_)) => format!("{p}*"),
-                (Some(p), _) => p.to_string(),
-                (None, _) => "-".into(),
-            };
-            let mut cells = vec![
-                Cell::from(format!("{} {}", r.status.symbol(), r.status.label()))
-                    .style(theme.status(r.status)),
-                Cell::from(keep_tail(&escape(r.name.as_str()), path_w)),
-                Cell::from(format!("{}d", r.age_days)),
-                Cell::from(policy),
-                Cell::from(date(r.due)),
-            ];
-            if wide {
-                cells.push(Cell::from(date(r.expires)));
-                cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
-                cells.push(Cell::from(r.kind.label()));
-            } else if area.width >= 90 {
-                cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
-            }
-            let row = Row::new(cells);
-            if i == selected {
-                row.style(theme.selected(true))
-            } else {
-                row
-            }
-        })
-        .collect();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(
-                " Secrets, by {} ({}) · * policy from a folder ",
-                st.sort.label(),
-                order_words(st.sort, st.reverse)
-            ),
-            theme.title(),
-        ));
-    if body.is_empty() {
+    let cells = |r: &&crate::review::ReviewRow| {
+        let policy = match (&r.policy, &r.policy_source) {
+            (Some(p), PolicySource::Folder(_)) => format!("{p}*"),
+            (Some(p), _) => p.to_string(),
+            (None, _) => "-".into(),
+        };
+        let mut cells = vec![
+            Cell::from(format!("{} {}", r.status.symbol(), r.status.label()))
+                .style(theme.status(r.status)),
+            Cell::from(truncate(&escape(r.name.as_str()), path_w, Keep::Tail)),
+            Cell::from(format!("{}d", r.age_days)),
+            Cell::from(policy),
+            Cell::from(date(r.due)),
+        ];
+        if wide {
+            cells.push(Cell::from(date(r.expires)));
+            cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
+            cells.push(Cell::from(r.kind.label()));
+        } else if area.width >= 90 {
+            cells.push(Cell::from(escape(r.owner.as_deref().unwrap_or("-"))));
+        }
+        cells
+    };
+    let title = format!(
+        " Secrets, by {} ({}) · * policy from a folder ",
+        st.sort.label(),
+        order_words(st.sort, st.reverse)
+    );
+    let block = pane(title, theme.border(true), theme);
+    // No row fits in three lines or fewer (borders and the header).
+    if rows.is_empty() || area.height <= 3 {
         let msg = if st.rows.is_empty() {
             "No secrets loaded yet."
         } else {
@@ -313,23 +231,9 @@ fn draw_table(
         );
         return;
     }
-    frame.render_widget(
-        Table::new(body, widths)
-            .header(Row::new(header_cells))
-            .block(block)
-            .column_spacing(1),
-        area,
+    selection_table(
+        frame, area, block, header, widths, rows, &st.list, theme, cells,
     );
-}
-
-/// The end of a long path, where the secret's own name is: "…prod/STRIPE_KEY".
-fn keep_tail(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    if n <= width || width < 2 {
-        return text.to_string();
-    }
-    let tail: String = text.chars().skip(n - (width - 1)).collect();
-    format!("…{tail}")
 }
 
 /// The sort order in words: "worst first", "A→Z", …
@@ -357,4 +261,59 @@ fn short_label(s: Status) -> &'static str {
         Status::Ok => "ok",
         Status::NoPolicy => "none",
     }
+}
+
+/// The table's column titles (the sort column marked with its direction)
+/// and widths: more columns as the screen widens.
+fn columns(
+    st: &crate::app::review_view::ReviewState,
+    width: u16,
+) -> (Vec<String>, Vec<Constraint>) {
+    let wide = width >= 120;
+    let mut header = vec!["STATUS", "PATH", "AGE", "POLICY", "DUE"];
+    let mut widths = vec![
+        Constraint::Length(13),
+        Constraint::Min(16),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Length(10),
+    ];
+    if wide {
+        header.extend(["EXPIRES", "OWNER", "KIND"]);
+        widths.extend([
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(17),
+        ]);
+    } else if width >= 90 {
+        header.push("OWNER");
+        widths.push(Constraint::Length(10));
+    }
+    let sort_col = match st.sort {
+        SortKey::Status => Some(0),
+        SortKey::Name | SortKey::Project => Some(1),
+        SortKey::Age => Some(2),
+        SortKey::Policy => Some(3),
+        SortKey::Due => Some(4),
+        SortKey::Expires => Some(5),
+        SortKey::Owner => Some(if wide { 6 } else { 5 }),
+        SortKey::Kind => Some(7),
+    };
+    let header: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let mark = if sort_col == Some(i) {
+                if st.reverse {
+                    "▲"
+                } else {
+                    "▼"
+                }
+            } else {
+                ""
+            };
+            format!("{h}{mark}")
+        })
+        .collect();
+    (header, widths)
 }

@@ -4,12 +4,13 @@
 //! tells.
 
 use super::theme::Theme;
+use super::widgets::pane;
 use crate::app::App;
 use crate::audit::Record;
 use crate::sanitize::escape;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -93,9 +94,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.dim(),
         ));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(false))
-        .title(Span::styled(title, theme.title()));
+    let block = pane(title, theme.border(false), theme);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
