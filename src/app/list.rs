@@ -13,6 +13,22 @@ pub struct ListState {
 
 impl ListState {
     /// Moves the selection by `delta` rows, inside `len` rows.
+    /// Moves for a navigation action (up, down, a page, first, last) in a
+    /// list of `len` rows; false for any other action.
+    pub fn navigate(&mut self, action: crate::keymap::Action, len: usize) -> bool {
+        use crate::keymap::Action;
+        match action {
+            Action::Up => self.move_by(-1, len),
+            Action::Down => self.move_by(1, len),
+            Action::PageUp => self.page_up(len),
+            Action::PageDown => self.page_down(len),
+            Action::Top => self.first(),
+            Action::Bottom => self.last(len),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn move_by(&mut self, delta: isize, len: usize) {
         if len == 0 {
             return;

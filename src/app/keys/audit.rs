@@ -13,13 +13,9 @@ pub(crate) fn audit_key(app: &mut App, action: Option<Action>, key: KeyPress) ->
         return filter_key(app, action, key);
     }
     let rows = app.audit.visible(app.clock.utc()).len();
-    let list = &mut app.audit.list;
     match action {
+        Some(a) if app.audit.list.navigate(a, rows) => {}
         Some(Action::Back) => app.screen = Screen::Main,
-        Some(Action::Up) => list.move_by(-1, rows),
-        Some(Action::Down) => list.move_by(1, rows),
-        Some(Action::PageUp) => list.page_up(rows),
-        Some(Action::PageDown) => list.page_down(rows),
         Some(Action::Filter) => app.audit.filter.start(),
         Some(Action::StatusFilter) => app.audit.next_action(),
         Some(Action::TimeRange) => {

@@ -7,15 +7,9 @@ use crate::keymap::{Action, KeyPress};
 
 pub(crate) fn review_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     let rows = app.review.visible().len();
-    let list = &mut app.review.list;
     match action {
+        Some(a) if app.review.list.navigate(a, rows) => {}
         Some(Action::Back) => app.screen = Screen::Main,
-        Some(Action::Up) => list.move_by(-1, rows),
-        Some(Action::Down) => list.move_by(1, rows),
-        Some(Action::PageUp) => list.page_up(rows),
-        Some(Action::PageDown) => list.page_down(rows),
-        Some(Action::Top) => list.first(),
-        Some(Action::Bottom) => list.last(rows),
         Some(Action::SortNext) => {
             app.review.sort = app.review.sort.next();
             app.review.resort();
