@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 // The values policy reads are part of the store's format and live there.
-pub use crate::store::policy_data::{Compromised, FolderPolicy, Interval, Unit};
+pub use crate::store::policy_data::{Compromised, FolderPolicy, Interval, Offboarding, Unit};
 
 /// Parses a date typed by a user: `2027-03-01`, or relative to `today`: `+90d`, `+6w`.
 pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
@@ -147,6 +147,8 @@ pub struct PolicyInput<'a> {
     pub expires: Option<NaiveDate>,
     pub rotate_every: Option<Interval>,
     pub compromised: Option<&'a Compromised>,
+    /// Removed keys that could read the current value.
+    pub offboarding: &'a [Offboarding],
 }
 
 /// The outcome: status, why, and the dates that matter.
@@ -204,20 +206,27 @@ pub fn assess(input: &PolicyInput<'_>, today: NaiveDate, lead: Interval) -> Asse
         next_action,
     };
 
+    // An offboarded reader exposed the value like a compromise did: the
+    // same status, its own reason (docs/TEAMS.md "Offboarding").
+    let offboarded = offboarding_reason(input.offboarding);
     if let Some(c) = input.compromised {
         let why = c
             .reason
             .as_deref()
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
+        let also = offboarded.map(|o| format!("; {o}")).unwrap_or_default();
         return done(
             Status::Compromised,
             format!(
-                "marked compromised on {} by {}{why}; rotate it to clear",
+                "marked compromised on {} by {}{why}; rotate it to clear{also}",
                 c.since.date_naive(),
                 c.by
             ),
         );
+    }
+    if let Some(reason) = offboarded {
+        return done(Status::Compromised, reason);
     }
 
     // Candidates, each (status, reason); the worst wins.
@@ -283,6 +292,32 @@ pub fn assess(input: &PolicyInput<'_>, today: NaiveDate, lead: Interval) -> Asse
     }
 }
 
+/// "rotation required: offboarding of B (removed 2026-12-01 by ann)", for
+/// every distinct person; None without marks.
+pub fn offboarding_reason(marks: &[Offboarding]) -> Option<String> {
+    let first = marks.first()?;
+    let mut who: Vec<String> = Vec::new();
+    for m in marks {
+        let w = offboarded_who(m);
+        if !who.contains(&w) {
+            who.push(w);
+        }
+    }
+    Some(format!(
+        "rotation required: offboarding of {} (removed {} by {})",
+        who.join(", "),
+        first.at.date_naive(),
+        first.by
+    ))
+}
+
+/// Who left, for a reason line: the key's label, else the short key.
+pub fn offboarded_who(mark: &Offboarding) -> String {
+    mark.label
+        .clone()
+        .unwrap_or_else(|| crate::store::recipients::short_key(&mark.key_id))
+}
+
 /// Human age: "today", "1 day ago", "87 days ago", "2 years ago".
 pub fn age_words(days: i64) -> String {
     match days {
@@ -308,6 +343,7 @@ pub fn assess_secret(
         expires: meta.expires,
         rotate_every,
         compromised: meta.compromised.as_ref(),
+        offboarding: &meta.offboarding,
     };
     (assess(&input, today, lead), source)
 }

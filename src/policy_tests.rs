@@ -273,6 +273,7 @@ fn assess_table() {
             expires: c.expires.map(d),
             rotate_every: c.every.map(iv),
             compromised: c.compromised.then_some(&flag),
+            offboarding: &[],
         };
         let a = assess(&input, d(c.today), iv(c.lead));
         let mut bad = Vec::new();
@@ -311,6 +312,7 @@ fn age_is_from_the_last_value_change() {
         expires: None,
         rotate_every: None,
         compromised: None,
+        offboarding: &[],
     };
     assert_eq!(assess(&input, d("2026-04-11"), DEFAULT_LEAD).age_days, 100);
     assert_eq!(assess(&input, d("2026-01-01"), DEFAULT_LEAD).age_days, 0);
@@ -323,6 +325,7 @@ fn a_huge_interval_is_ok_not_no_policy() {
         expires: None,
         rotate_every: Some(iv("100000y")),
         compromised: None,
+        offboarding: &[],
     };
     let a = assess(&input, d("2026-05-01"), DEFAULT_LEAD);
     assert_eq!(a.status, Status::Ok, "{}", a.reason);

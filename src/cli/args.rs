@@ -79,6 +79,9 @@ pub enum Command {
     Exec(ExecArgs),
     /// Show or change who secrets are encrypted to, re-encrypting them
     Recipients(RecipientsArgs),
+    /// Remove every key with a label from every recipients file, marking
+    /// what it could read for rotation
+    Offboard(OffboardArgs),
     /// Print your public key(s) and which folders of the store you can read
     #[command(visible_alias = "whoami")]
     Identity(IdentityArgs),
@@ -478,6 +481,12 @@ pub struct IdentityArgs {
     /// JSON for scripts
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct OffboardArgs {
+    /// The label of the keys to remove (`# label:` line or SSH key comment)
+    pub label: String,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -66,6 +66,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Export(a) => export::export(&ctx, a),
                 Command::Exec(a) => export::exec(&ctx, a),
                 Command::Recipients(a) => recipients::run(&ctx, a),
+                Command::Offboard(a) => recipients::offboard(&ctx, a),
                 Command::Init(_)
                 | Command::Identity(_)
                 | Command::Completions { .. }

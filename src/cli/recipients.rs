@@ -1,15 +1,17 @@
 //! `ward recipients`: show, add and remove the keys a store (or a folder) is
 //! encrypted to, re-encrypting what the change governs (docs/CLI.md).
 
-use super::args::{RecipientsArgs, RecipientsCommand};
+use super::args::{OffboardArgs, RecipientsArgs, RecipientsCommand};
 use super::context::Context;
 use super::output::{self, plural};
-use crate::audit::{Action, AuditKey, Event};
+use crate::audit::Event;
 use crate::error::{exit, Result, WardError};
+use crate::ops::offboarding::{self, Exposure, Mark};
+use crate::ops::recipients as ops;
 use crate::ops::trust as approvals;
 use crate::sanitize::escape;
-use crate::store::recipients::{self as recip, key_id, short_key};
-use crate::store::{fsio, Approved, Guard, Keyring, SecretPath, Store, FOLDER_RECIPIENTS};
+use crate::store::recipients::{self as recip, short_key};
+use crate::store::{SecretPath, Store};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -18,8 +20,6 @@ use std::sync::Mutex;
 
 /// At least this many secrets to re-encrypt before progress is shown.
 const PROGRESS_FROM: usize = 50;
-/// Rotation candidates named after `rm`; the rest are counted.
-const CANDIDATES_SHOWN: usize = 20;
 
 pub fn run(ctx: &Context, args: RecipientsArgs) -> Result<i32> {
     match args.command {
@@ -147,15 +147,6 @@ fn labelled(key: &str, label: Option<&str>) -> String {
     }
 }
 
-fn validate_all(keys: &[String]) -> Result<Vec<String>> {
-    keys.iter()
-        .map(|k| {
-            recip::validate_key(k)
-                .map_err(|cause| WardError::Usage(format!("{}: {cause}", escape(&short_key(k)))))
-        })
-        .collect()
-}
-
 fn change(
     ctx: &Context,
     folder: Option<String>,
@@ -164,194 +155,94 @@ fn change(
     how: Change,
 ) -> Result<i32> {
     let folder = parse_folder(ctx, folder.as_deref())?;
-    let asked = validate_all(&raw)?;
-    let label = label
-        .map(|l| recip::validate_label(&l).map_err(|c| WardError::Usage(format!("--label: {c}"))))
-        .transpose()?;
+    let asked = ops::validate_keys(&raw)?;
+    let label = ops::validate_label(label)?;
     // Identities first: a passphrase prompt must not hold the store lock.
     let keys = ctx.keys()?;
-    let store = &ctx.store;
-    let lock = store.lock()?;
-    let target = store.recipients_file(folder.as_ref());
-    let exists = std::fs::symlink_metadata(&target).is_ok();
-    let (old_text, created_from) = if exists {
-        let text = store.read_recipients_text(&target)?;
-        crate::store::crypto::parse_recipients(&target, &text)?;
-        (text, None)
-    } else {
-        let in_force = store.recipients_in_force(folder.as_ref())?;
-        let from = rel(store, &in_force.path);
-        let mut text = format!(
-            "# ward recipients for {}/ (started from {from}); see docs/FORMAT.md\n",
-            folder.as_ref().map(|f| f.as_str()).unwrap_or_default()
-        );
-        for k in &in_force.keys {
-            text.push_str(k);
-            text.push('\n');
-        }
-        (text, Some(from))
+    let req = ops::Request {
+        folder,
+        keys: asked,
+        how: match how {
+            Change::Add => ops::How::Add { label },
+            Change::Rm { force } => ops::How::Rm { force },
+        },
+        actor: ctx.actor.clone(),
     };
-    let old_keys = recip::key_lines(&old_text);
-    let edit = match how {
-        Change::Add => recip::add_labelled_keys(&old_text, &asked, label.as_deref()),
-        Change::Rm { .. } => recip::remove_keys(&old_text, &asked),
-    };
-    let file = rel(store, &target);
-    if !edit.missing.is_empty() {
-        let shown: Vec<String> = edit.missing.iter().map(|k| short_key(k)).collect();
-        let where_ = if exists {
-            file.clone()
-        } else {
-            created_from.clone().unwrap_or_default()
-        };
-        return Err(WardError::Usage(format!(
-            "not a recipient in {where_}: {}; nothing was changed (see `ward recipients{}`)",
-            escape(&shown.join(", ")),
-            folder
-                .as_ref()
-                .map(|f| format!(" --folder {}", escape(f.as_str())))
-                .unwrap_or_default()
-        )));
-    }
-    for k in &edit.already {
-        output::print_line(&format!("Already a recipient: {}", escape(&short_key(k))))?;
-    }
-    if !edit.changed() {
-        output::print_line(&format!("Nothing changed in {file}."))?;
-        return Ok(exit::OK);
-    }
-    let new_keys = edit.keys();
-    if new_keys.is_empty() {
-        return Err(WardError::Usage(format!(
-            "refusing to remove the last recipient of {file}: nobody could read what it governs"
-        )));
-    }
-    let forced = matches!(how, Change::Rm { force: true });
-    let mine: Vec<String> = keys.public_keys().iter().map(|k| key_id(k)).collect();
-    let held = |list: &[String]| list.iter().any(|k| mine.contains(&key_id(k)));
-    if !forced && !held(&new_keys) {
-        let why = if held(&old_keys) {
-            format!("refusing to remove every key of your own identities from {file}")
-        } else {
-            format!("refusing to change {file}: it holds none of your keys")
-        };
-        let fix = match how {
-            Change::Rm { .. } => "add another key of yours first, or pass --force",
-            Change::Add => "add one of your own keys in the same command",
-        };
-        return Err(WardError::Usage(format!(
-            "{why}: you could no longer read what it governs; {fix}"
-        )));
-    }
-
-    // Trust: the keys added now are approved by adding them; every other
-    // key of the new file must have been approved here already, checked
-    // before the file changes.
-    let mut approved = approvals::approved_with_mine(store, keys)?;
-    approved.extend(edit.added.iter().map(|k| key_id(k)));
-    let guard = approvals::guard(keys, forced, Approved::Keys(&approved));
-    guard.check_approved(&file, &target, &edit.text)?;
-    approvals::approve(store, &edit.added)?;
-
-    // The file first: it states the intent. If this is interrupted below,
-    // `ward recipients reencrypt` finishes the job.
-    store.write_recipients_locked(&lock, &target, &edit.text)?;
-    if let Some(from) = &created_from {
-        output::print_line(&format!("Created {file} from {from}."))?;
-    }
-    let (verb, changed) = match how {
-        Change::Add => ("Added", &edit.added),
-        Change::Rm { .. } => ("Removed", &edit.removed),
-    };
-    for k in changed {
-        output::print_line(&format!(
-            "{verb} {} {} {file}.",
-            escape(&short_key(k)),
-            if verb == "Added" { "to" } else { "from" }
-        ))?;
-    }
-
-    let (names, problems) = store.governed_by(folder.as_ref(), &target);
-    let outcome = reencrypt_with_progress(store, &lock, keys, &names, &target, guard)?;
-    let mut failed = report_failures(store, &outcome, &problems);
-    let audit_key = if folder.is_none() {
-        Some(reencrypt_audit_key(store, keys))
-    } else {
-        None
-    };
-
-    let what: Vec<String> = changed.iter().map(|k| short_key(k)).collect();
-    let reason = format!(
-        "{} {}; {} re-encrypted{}",
-        verb.to_lowercase(),
-        what.join(", "),
-        plural(outcome.done.len(), "secret"),
-        if outcome.failed.is_empty() {
-            String::new()
-        } else {
-            format!(", {} not", outcome.failed.len())
-        }
-    );
-    let mut event = Event::new(Action::RecipientsChange).reason(Some(&reason));
-    if let Some(f) = &folder {
-        event = event.path(f.as_str());
-    }
-    // Recorded before the audit key is re-encrypted: after `rm --force` of
-    // your own key you could no longer open it to write the record.
-    ctx.audit(event);
-    if let Some(Err(e)) = audit_key.map(|f| f()) {
-        output::warn_line(&format!(
-            "the audit key was not re-encrypted, it is still readable by the old recipients: {e}"
-        ));
-        failed = true;
-    }
-    drop(lock);
-
-    output::print_line(&format!(
-        "Re-encrypted {} to {} in {file}.",
-        plural(outcome.done.len(), "secret"),
-        plural(new_keys.len(), "recipient")
-    ))?;
-    if let Change::Rm { .. } = how {
-        offboarding_note(store, &edit.removed, &names)?;
-    }
+    let journal = |e: Event| ctx.audit(e);
+    let progress = Progress::new();
+    let outcome = ops::change(&ctx.store, keys, &journal, &req, &|d, t| {
+        progress.show(d, t)
+    })?;
+    let failed = print_change(&ctx.store, &outcome)?;
     Ok(if failed { exit::CORRUPT } else { exit::OK })
 }
 
-/// Re-encrypts the store's audit key to `.ward/recipients` as it is now.
-/// Returned as a closure so that the caller can record the change first.
-fn reencrypt_audit_key(store: &Store, keys: &Keyring) -> impl FnOnce() -> Result<()> {
-    let root = store.root().to_path_buf();
-    let loaded = AuditKey::load(&root, keys);
-    move || match loaded? {
-        Some(key) => key.save(&root),
-        None => Ok(()),
+/// Prints what a change did; whether anything was left behind.
+fn print_change(store: &Store, outcome: &ops::Outcome) -> Result<bool> {
+    let file = &outcome.file;
+    for k in &outcome.already {
+        output::print_line(&format!("Already a recipient: {}", escape(&short_key(k))))?;
     }
+    if outcome.changed.is_empty() {
+        output::print_line(&format!("Nothing changed in {file}."))?;
+        return Ok(false);
+    }
+    if let Some(from) = &outcome.created_from {
+        output::print_line(&format!("Created {file} from {from}."))?;
+    }
+    let (verb, word) = match outcome.exposure {
+        Some(_) => ("Removed", "from"),
+        None => ("Added", "to"),
+    };
+    for k in &outcome.changed {
+        output::print_line(&format!("{verb} {} {word} {file}.", escape(&short_key(k))))?;
+    }
+    report_failures(store, &outcome.reencrypted, &outcome.problems);
+    if let Some(e) = &outcome.audit_key_error {
+        output::warn_line(&format!(
+            "the audit key was not re-encrypted, it is still readable by the old recipients: {e}"
+        ));
+    }
+    output::print_line(&format!(
+        "Re-encrypted {} to {} in {file}.",
+        plural(outcome.reencrypted.done.len(), "secret"),
+        plural(outcome.recipients, "recipient")
+    ))?;
+    if let Some(exposure) = &outcome.exposure {
+        offboarding_note(store, exposure, outcome.changed.len())?;
+    }
+    Ok(outcome.failed())
 }
 
-/// Re-encrypts `names`, with progress on stderr for large stores.
-fn reencrypt_with_progress(
-    store: &Store,
-    lock: &fsio::StoreLock,
-    keys: &Keyring,
-    names: &[SecretPath],
-    file: &Path,
-    guard: Guard<'_>,
-) -> Result<recip::Reencrypted> {
-    let total = names.len();
-    let show = total >= PROGRESS_FROM;
-    let terminal = std::io::stderr().is_terminal();
-    let last_tenth = Mutex::new(0usize);
-    if show && !terminal {
-        eprintln!("ward: re-encrypting {}…", plural(total, "secret"));
+/// Re-encryption progress on stderr, for large stores: a counter on a
+/// terminal, a line every tenth otherwise.
+struct Progress {
+    terminal: bool,
+    last_tenth: Mutex<usize>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            terminal: std::io::stderr().is_terminal(),
+            last_tenth: Mutex::new(0),
+        }
     }
-    let progress = |done: usize, total: usize| {
-        if !show {
+
+    fn show(&self, done: usize, total: usize) {
+        if total < PROGRESS_FROM {
+            return;
+        }
+        let mut last = self.last_tenth.lock().unwrap_or_else(|e| e.into_inner());
+        if done == 0 {
+            *last = 0;
+            if !self.terminal {
+                eprintln!("ward: re-encrypting {}…", plural(total, "secret"));
+            }
             return;
         }
         let tenth = done * 10 / total.max(1);
-        let mut last = last_tenth.lock().unwrap_or_else(|e| e.into_inner());
-        if terminal {
+        if self.terminal {
             eprint!("\rward: re-encrypting {done}/{total}");
             if done == total {
                 eprintln!();
@@ -360,17 +251,15 @@ fn reencrypt_with_progress(
             *last = tenth;
             eprintln!("ward: re-encrypted {done}/{total}");
         }
-    };
-    store.reencrypt_locked(lock, keys, names, file, guard, &progress)
+    }
 }
 
 /// Warns about every secret left as it was and every file not listed.
-/// Whether there was any.
 fn report_failures(
     store: &Store,
     outcome: &recip::Reencrypted,
     problems: &[crate::store::Problem],
-) -> bool {
+) {
     for (name, e) in &outcome.failed {
         output::warn_line(&format!("{name} was left as it was: {e}"));
     }
@@ -397,57 +286,110 @@ fn report_failures(
             }
         ));
     }
-    !outcome.failed.is_empty() || !problems.is_empty()
 }
 
-/// After `rm`: what the removed keys could read, and where they still are.
-fn offboarding_note(store: &Store, removed: &[String], governed: &[SecretPath]) -> Result<()> {
+/// After `rm`: every secret the removed keys could read, whether it is
+/// marked for rotation, what the audit log says they read, and where they
+/// still are recipients.
+fn offboarding_note(store: &Store, exposure: &Exposure, removed: usize) -> Result<()> {
     output::print_line(
         "Removing a key does not revoke what it could already read (old files, git history, \
          copies): rotate these secrets.",
     )?;
     output::print_line(&format!(
         "{} could be read by the removed {} (candidates for rotation):",
-        plural(governed.len(), "secret"),
-        if removed.len() == 1 { "key" } else { "keys" }
+        plural(exposure.secrets.len(), "secret"),
+        if removed == 1 { "key" } else { "keys" }
     ))?;
-    for name in governed.iter().take(CANDIDATES_SHOWN) {
-        output::print_line(&format!("  {}", escape(name.as_str())))?;
-    }
-    if governed.len() > CANDIDATES_SHOWN {
+    let who: Vec<String> = exposure
+        .removed
+        .iter()
+        .map(|r| r.label.clone().unwrap_or_else(|| short_key(&r.key)))
+        .collect();
+    let who = escape(&who.join(", "));
+    for s in &exposure.secrets {
+        let mark = match &s.mark {
+            Mark::Marked => format!("marked: rotation required: offboarding of {who}"),
+            Mark::AlreadyMarked => "already marked: rotation required".to_string(),
+            Mark::EarlierOnly => "an earlier value only (rotated since): not marked".to_string(),
+            Mark::NotMarked(why) => format!("not marked: {why}"),
+        };
         output::print_line(&format!(
-            "  … and {} more",
-            governed.len() - CANDIDATES_SHOWN
+            "  {}  {mark}{}",
+            escape(s.name.as_str()),
+            reads_words(&s.reads)
         ))?;
     }
-    // Other recipients files that still hold a removed key.
-    let ids: Vec<String> = removed.iter().map(|k| key_id(k)).collect();
-    let mut files: BTreeMap<PathBuf, usize> = BTreeMap::new();
-    for name in store.list(None).secrets {
-        *files.entry(store.recipients_path_for(&name)).or_default() += 1;
+    let marked = exposure.marked();
+    if marked > 0 {
+        output::print_line(&format!(
+            "{} marked \"rotation required\" (ward check fails until each is rotated).",
+            plural(marked, "secret")
+        ))?;
     }
-    for (path, n) in files {
-        let Ok(text) = store.read_recipients_text(&path) else {
-            continue;
-        };
-        if recip::key_lines(&text)
-            .iter()
-            .any(|k| ids.contains(&key_id(k)))
-        {
-            let folder = path
-                .parent()
-                .filter(|_| path.file_name() == Some(FOLDER_RECIPIENTS.as_ref()))
-                .map(|p| format!(" --folder {}", rel(store, p)))
-                .unwrap_or_default();
-            output::warn_line(&format!(
-                "a removed key is still a recipient in {} ({}): remove it there too if it should \
-                 go (ward recipients rm KEY{folder})",
-                rel(store, &path),
-                plural(n, "secret")
-            ));
-        }
+    for (path, n) in &exposure.still_in {
+        let folder = ops::folder_of(store, path)
+            .map(|f| format!(" --folder {}", escape(f.as_str())))
+            .unwrap_or_default();
+        output::warn_line(&format!(
+            "a removed key is still a recipient in {} ({}): remove it there too if it should \
+             go (ward recipients rm KEY{folder})",
+            rel(store, path),
+            plural(*n, "secret")
+        ));
     }
     Ok(())
+}
+
+/// "; the audit log shows 2 reads (copy, reveal), last 2026-12-01 by bob".
+fn reads_words(reads: &[offboarding::Read]) -> String {
+    let Some(last) = reads.iter().max_by_key(|r| r.time) else {
+        return String::new();
+    };
+    let mut actions: Vec<&str> = reads.iter().map(|r| r.action.label()).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    format!(
+        "; the audit log shows {} ({}), last {} by {}",
+        plural(reads.len(), "read"),
+        actions.join(", "),
+        last.time.date_naive(),
+        escape(&last.actor)
+    )
+}
+
+/// `ward offboard LABEL`: `rm` of every key with that label, in every
+/// recipients file that has one.
+pub fn offboard(ctx: &Context, args: OffboardArgs) -> Result<i32> {
+    let label =
+        recip::validate_label(&args.label).map_err(|c| WardError::Usage(format!("LABEL: {c}")))?;
+    let keys = ctx.keys()?;
+    let journal = |e: Event| ctx.audit(e);
+    let progress = Progress::new();
+    let files = ops::offboard(&ctx.store, keys, &journal, &label, &ctx.actor, &|d, t| {
+        progress.show(d, t)
+    })?;
+    let mut failed = false;
+    let mut done = 0;
+    for f in &files {
+        match &f.outcome {
+            Ok(outcome) => {
+                done += 1;
+                failed |= print_change(&ctx.store, outcome)?;
+            }
+            Err(e) => {
+                failed = true;
+                output::warn_line(&format!("{} was left as it was: {e}", f.file));
+            }
+        }
+    }
+    output::print_line(&format!(
+        "Offboarded {}: removed from {} of {}.",
+        escape(&label),
+        plural(done, "recipients file"),
+        files.len()
+    ))?;
+    Ok(if failed { exit::CORRUPT } else { exit::OK })
 }
 
 /// `ward recipients reencrypt`: every secret under the folder to the
@@ -456,81 +398,34 @@ fn offboarding_note(store: &Store, removed: &[String], governed: &[SecretPath]) 
 fn reencrypt(ctx: &Context, folder: Option<String>, force: bool) -> Result<i32> {
     let folder = parse_folder(ctx, folder.as_deref())?;
     let keys = ctx.keys()?;
-    let store = &ctx.store;
-    let lock = store.lock()?;
-    let listing = store.list(folder.as_ref());
-    let mut groups: BTreeMap<PathBuf, Vec<SecretPath>> = BTreeMap::new();
-    for name in listing.secrets {
-        if folder.as_ref().is_some_and(|f| &name == f) {
-            continue;
-        }
-        groups
-            .entry(store.recipients_path_for(&name))
-            .or_default()
-            .push(name);
+    let journal = |e: Event| ctx.audit(e);
+    let progress = Progress::new();
+    let out = ops::reencrypt(
+        &ctx.store,
+        keys,
+        &journal,
+        folder.as_ref(),
+        force,
+        &|d, t| progress.show(d, t),
+    )?;
+    for (file, n, e) in &out.groups_failed {
+        output::warn_line(&format!(
+            "{n} secrets governed by {file} were left as they were: {e}"
+        ));
     }
-    // Every file is checked before any secret changes: a hand-edited
-    // recipients file without the user's key, or with a key not approved
-    // here, is refused as a whole.
-    let approved = approvals::approved_with_mine(store, keys)?;
-    let read_back = approvals::guard(keys, force, Approved::Keys(&approved));
-    for (file, names) in &groups {
-        // Other problems of a group are reported with it below.
-        match store.check_read_back(file, names.len(), read_back) {
-            Err(e @ WardError::LockOut { .. }) => {
-                return Err(e.hint(
-                    "add one of your keys to that file first, or pass --force to re-encrypt \
-                     anyway",
-                ))
-            }
-            Err(e @ WardError::Untrusted { .. }) => return Err(e),
-            _ => {}
-        }
+    report_failures(&ctx.store, &out.reencrypted, &out.problems);
+    if let Some(e) = &out.audit_key_error {
+        output::warn_line(&format!("the audit key was not re-encrypted: {e}"));
     }
-    let mut total = recip::Reencrypted::default();
-    let mut group_failed = false;
-    for (file, names) in &groups {
-        match reencrypt_with_progress(store, &lock, keys, names, file, read_back) {
-            Ok(r) => {
-                total.done.extend(r.done);
-                total.failed.extend(r.failed);
-            }
-            Err(e) => {
-                output::warn_line(&format!(
-                    "{} secrets governed by {} were left as they were: {e}",
-                    names.len(),
-                    rel(store, file)
-                ));
-                group_failed = true;
-            }
-        }
-    }
-    let mut failed = report_failures(store, &total, &listing.problems) || group_failed;
-    let mut event = Event::new(Action::RecipientsChange).reason(Some(&format!(
-        "re-encrypted {}{}",
-        plural(total.done.len(), "secret"),
-        if total.failed.is_empty() {
-            String::new()
-        } else {
-            format!(", {} not", total.failed.len())
-        }
-    )));
-    if let Some(f) = &folder {
-        event = event.path(f.as_str());
-    }
-    ctx.audit(event);
-    if folder.is_none() {
-        if let Err(e) = reencrypt_audit_key(store, keys)() {
-            output::warn_line(&format!("the audit key was not re-encrypted: {e}"));
-            failed = true;
-        }
-    }
-    drop(lock);
     output::print_line(&format!(
         "Re-encrypted {}.",
-        plural(total.done.len(), "secret")
+        plural(out.reencrypted.done.len(), "secret")
     ))?;
-    Ok(if failed { exit::CORRUPT } else { exit::OK })
+    Ok(if out.failed() {
+        exit::CORRUPT
+    } else {
+        exit::OK
+    })
 }
 
 /// `ward recipients trust`: the keys in the recipients files under the

@@ -107,6 +107,8 @@ pub(super) fn field_names() -> Vec<String> {
             charset: Charset::default(),
             prefix: None,
         }),
+        // A list of marks, not a field to print: left out of the names.
+        offboarding: Vec::new(),
         history_len: 0,
         value_len: 0,
         encoding: Encoding::Utf8,

@@ -10,6 +10,8 @@
 pub mod change;
 pub mod identity;
 pub mod init;
+pub mod offboarding;
+pub mod recipients;
 pub mod trust;
 
 pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};

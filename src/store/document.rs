@@ -3,7 +3,7 @@
 //! The secret value lives in [`SecretValue`], which zeroizes on drop and never
 //! prints itself through `Debug`, so a panic or a log line cannot leak it.
 
-use super::policy_data::{Compromised, Interval};
+use super::policy_data::{Compromised, Interval, Offboarding};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -145,6 +145,10 @@ pub struct PreviousValue {
     pub replaced_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Key ids the file held this value encrypted to while it was current
+    /// (see [`SecretDoc::readers`]); empty in documents from before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<String>,
 }
 
 /// The metadata every secret has, in document order (docs/FORMAT.md): the
@@ -189,6 +193,9 @@ macro_rules! metadata_fields {
             pub compromised: Option<Compromised>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub generator: Option<GeneratorSpec>,
+            /// Removed keys that could read the current value: rotate it.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub offboarding: Vec<Offboarding>,
             $( $(#[$tattr])* pub $tail: $tty, )*
         }
     };
@@ -209,6 +216,7 @@ macro_rules! metadata_fields {
             rotate_every: $from.rotate_every,
             compromised: $from.compromised.clone(),
             generator: $from.generator.clone(),
+            offboarding: $from.offboarding.clone(),
             $($extra)*
         }
     };
@@ -226,6 +234,14 @@ metadata_fields! {
         /// Counts value changes: 1 on creation, +1 on every rotation.
         pub version: u32,
         ..
+        /// Key ids ([`crate::store::crypto::key_id`]) of every recipient the
+        /// current value has been encrypted to since it was set: who could
+        /// read it (an X25519 stanza does not name its recipient). Extended on
+        /// every write and re-encryption, moved into history with the value.
+        /// Empty in documents from before: then the recipients file that
+        /// governs the secret now is all that is known.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub readers: Vec<String>,
         /// Newest first.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub history: Vec<PreviousValue>,
@@ -269,13 +285,16 @@ impl SecretDoc {
             rotate_every: None,
             compromised: None,
             generator: None,
+            offboarding: Vec::new(),
+            readers: Vec::new(),
             history: Vec::new(),
             extra: BTreeMap::new(),
         }
     }
 
     /// Replaces the value, keeping the old one in history (newest first, at most
-    /// `keep` entries), and clears the compromised flag.
+    /// `keep` entries, with who could read it), and clears the compromised
+    /// and offboarding marks.
     pub fn set_value(
         &mut self,
         value: SecretValue,
@@ -297,13 +316,25 @@ impl SecretDoc {
                 replaced: now,
                 replaced_by: actor.to_string(),
                 reason,
+                readers: std::mem::take(&mut self.readers),
             },
         );
         self.history.truncate(keep);
         self.version = self.version.saturating_add(1);
         self.rotated = now;
         self.compromised = None;
+        self.offboarding.clear();
         self.touch(actor, now);
+    }
+
+    /// Records that the current value is now encrypted to `ids` too (key
+    /// ids), keeping the first-seen order.
+    pub fn add_readers<S: AsRef<str>>(&mut self, ids: &[S]) {
+        for id in ids {
+            if !self.readers.iter().any(|r| r == id.as_ref()) {
+                self.readers.push(id.as_ref().to_string());
+            }
+        }
     }
 
     pub fn touch(&mut self, actor: &str, now: DateTime<Utc>) {

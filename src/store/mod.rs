@@ -492,6 +492,7 @@ impl Store {
     }
 
     /// Encrypts and writes `doc` as `name`. The caller holds the lock.
+    /// The recipients it is encrypted to are added to its `readers`.
     /// `guard` refuses, before anything is written, a result that none
     /// of the user's identities could decrypt, or one encrypted to a key
     /// this machine has not approved; `before_commit` runs once the
@@ -510,6 +511,9 @@ impl Store {
         let text = self.read_recipients_text(&recipients_path)?;
         let recipients = crypto::parse_recipients(&recipients_path, &text)?;
         guard.check(name.as_str(), &recipients_path, &text, &recipients)?;
+        // Who can read the value from now on is part of the document.
+        let mut doc = doc.clone();
+        doc.add_readers(&reader_ids(&text));
         let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let cipher = crypto::encrypt(&recipients, &plain)?;
         // Never write a file that every reader would then refuse.
@@ -993,6 +997,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Text of a recipients file for `keys`.
+/// The key ids of a recipients file's keys: what a document encrypted to
+/// it records as its readers.
+pub fn reader_ids(recipients_text: &str) -> Vec<String> {
+    recipients::key_lines(recipients_text)
+        .iter()
+        .map(|k| crypto::key_id(k))
+        .collect()
+}
+
 pub fn recipients_text(keys: &[String]) -> String {
     let mut text = String::from(
         "# ward recipients: one public key a line (age1…, ssh-ed25519 …, ssh-rsa …)\n",

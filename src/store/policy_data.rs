@@ -166,3 +166,18 @@ pub struct Compromised {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
+
+/// The offboarding mark: a key that could read the current value was
+/// removed from the recipients (docs/TEAMS.md "Offboarding"). Cleared, like
+/// [`Compromised`], when the value is rotated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offboarding {
+    /// [`crate::store::crypto::key_id`] of the removed key.
+    pub key_id: String,
+    /// Its label in the recipients file, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The actor who removed it.
+    pub by: String,
+}

@@ -4,13 +4,14 @@
 //! A recipients file is edited as text, so comments and the order of keys
 //! survive; keys are compared by their key part (an SSH comment does not
 //! count). Re-encryption decrypts each file with the caller's identities and
-//! encrypts the very same plaintext bytes to the new list, so nothing in the
-//! document changes (not even `updated`). A file this user cannot decrypt is
-//! reported and left exactly as it is.
+//! encrypts the same document to the new list: only its `readers` grow (and
+//! an offboarding mark may be added), not even `updated` changes. A file
+//! this user cannot decrypt (or that is not a ward document) is reported and
+//! left exactly as it is.
 
 pub use super::crypto::key_id;
 use super::crypto::{self, Keyring, Recipient};
-use super::{fsio, Guard, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
+use super::{fsio, Guard, SecretDoc, SecretPath, Store, FOLDER_RECIPIENTS, RECIPIENTS_FILE};
 use crate::error::{IoContext, Result, WardError};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -359,8 +360,12 @@ impl Store {
 
     /// Re-encrypts `names` to the recipients in `file`, each atomically; the
     /// caller holds the lock. A secret that cannot be decrypted (or written)
-    /// is reported in `failed` and left as it is. `progress(done, total)` is
-    /// called as secrets finish (from worker threads).
+    /// is reported in `failed` and left as it is. Each document gets the
+    /// keys of `file` added to its readers (a document without readers gets
+    /// `before` first: who could read it until now), then `edit` (the
+    /// offboarding mark). `progress(done, total)` is called with 0 first,
+    /// then as secrets finish (from worker threads).
+    #[allow(clippy::too_many_arguments)]
     pub fn reencrypt_locked(
         &self,
         _lock: &fsio::StoreLock,
@@ -368,15 +373,19 @@ impl Store {
         names: &[SecretPath],
         file: &Path,
         guard: Guard<'_>,
+        before: &[String],
+        edit: &(dyn Fn(&SecretPath, &mut SecretDoc) + Sync),
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Reencrypted> {
         let recipients = self.check_read_back(file, names.len(), guard)?;
+        let readers = super::reader_ids(&self.read_recipients_text(file)?);
         let count = AtomicUsize::new(0);
         let total = names.len();
+        progress(0, total);
         let results: Vec<(SecretPath, Result<()>)> = names
             .par_iter()
             .map(|name| {
-                let r = self.reencrypt_one(keys, name, &recipients);
+                let r = self.reencrypt_one(keys, name, &recipients, &readers, before, edit);
                 progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
                 (name.clone(), r)
             })
@@ -416,11 +425,24 @@ impl Store {
         keys: &Keyring,
         name: &SecretPath,
         recipients: &[Recipient],
+        readers: &[String],
+        before: &[String],
+        edit: &(dyn Fn(&SecretPath, &mut SecretDoc) + Sync),
     ) -> Result<()> {
         let path = self.file_of(name);
         fsio::check_no_symlinks(self.root(), &path)?;
         let cipher = fsio::read_file_max(&path, super::MAX_SECRET_FILE_BYTES).at(&path)?;
         let plain = keys.decrypt(&path, &cipher)?;
+        let mut doc = SecretDoc::from_bytes(&plain).map_err(|cause| WardError::Corrupt {
+            path: path.clone(),
+            cause,
+        })?;
+        if doc.readers.is_empty() {
+            doc.add_readers(before);
+        }
+        doc.add_readers(readers);
+        edit(name, &mut doc);
+        let plain = zeroize::Zeroizing::new(doc.to_bytes());
         let fresh = crypto::encrypt(recipients, &plain)?;
         fsio::atomic_write(&path, &fresh)
     }
