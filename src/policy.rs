@@ -311,6 +311,12 @@ pub fn offboarding_reason(marks: &[Offboarding]) -> Option<String> {
     ))
 }
 
+/// Whether the secret is compromised by an offboarding alone (not marked
+/// compromised too): front ends name that status "offboarded".
+pub fn offboarded_only(meta: &crate::store::SecretMeta) -> bool {
+    !meta.offboarding.is_empty() && meta.compromised.is_none()
+}
+
 /// Who left, for a reason line: the key's label, else the short key.
 pub fn offboarded_who(mark: &Offboarding) -> String {
     mark.label

@@ -55,6 +55,11 @@ pub struct ReviewRow {
     pub due: Option<NaiveDate>,
     pub owner: Option<String>,
     pub kind: Kind,
+    /// Marked "rotation required" by an offboarding and not compromised
+    /// otherwise (the status is compromised, the reason says who): for a
+    /// front end that names it apart.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub offboarded: bool,
 }
 
 fn path_str<S: Serializer>(p: &SecretPath, s: S) -> Result<S::Ok, S::Error> {
@@ -139,6 +144,7 @@ pub fn row(
         due: a.next_action,
         owner: meta.owner.clone(),
         kind: meta.kind,
+        offboarded: crate::policy::offboarded_only(meta),
     }
 }
 

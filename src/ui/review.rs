@@ -196,7 +196,7 @@ fn draw_table(
             (None, _) => "-".into(),
         };
         let mut cells = vec![
-            Cell::from(format!("{} {}", r.status.symbol(), r.status.label()))
+            Cell::from(format!("{} {}", r.status.symbol(), status_word(r)))
                 .style(theme.status(r.status)),
             Cell::from(truncate(&escape(r.name.as_str()), path_w, Keep::Tail)),
             Cell::from(format!("{}d", r.age_days)),
@@ -249,6 +249,16 @@ fn order_words(key: SortKey, reverse: bool) -> &'static str {
         backward
     } else {
         forward
+    }
+}
+
+/// The status in the table: an offboarding mark is named apart from a
+/// compromise (both rank as compromised).
+fn status_word(r: &crate::review::ReviewRow) -> &'static str {
+    if r.offboarded && r.status == Status::Compromised {
+        "offboarded"
+    } else {
+        r.status.label()
     }
 }
 

@@ -104,7 +104,10 @@ fn row_line<'a>(app: &'a App, row: &'a Row, width: usize, theme: &Theme) -> Line
                 .status()
                 .filter(|s| s.needs_action() || *s == crate::policy::Status::DueSoon)
             {
-                let word = s.label();
+                let word = match &entry.state {
+                    MetaState::Loaded(l) if crate::policy::offboarded_only(&l.meta) => "offboarded",
+                    _ => s.label(),
+                };
                 if used + 1 + word.len() <= width {
                     spans.push(Span::raw(" ".repeat(width - used - word.len())));
                     spans.push(Span::styled(word, theme.status(s)));
