@@ -167,6 +167,7 @@ fn change(
             Change::Rm { force } => ops::How::Rm { force },
         },
         actor: ctx.actor.clone(),
+        label_of_removed: None,
     };
     let journal = |e: Event| ctx.audit(e);
     let progress = Progress::new();

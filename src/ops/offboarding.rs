@@ -286,17 +286,29 @@ fn audit_reads(store: &Store, removed: &[Removed]) -> BTreeMap<String, Vec<Read>
     out
 }
 
-/// The recipients files with a key labelled `label` (an SSH key's comment
-/// counts as its label), each with those keys: the store's file first.
+/// The recipients files holding a key that is labelled `label` in any of
+/// them (an SSH key's comment counts as its label; a folder's file started
+/// from the store's holds the keys without their labels), each with those
+/// key lines: the store's file first.
 pub fn files_with_label(store: &Store, label: &str) -> Result<Vec<(PathBuf, Vec<String>)>> {
     let mut files = vec![store.recipients_file(None)];
     files.extend(store.folder_recipients_files(None));
-    let mut out = Vec::new();
+    let mut texts = Vec::new();
     for file in files {
         let text = store.read_recipients_text(&file)?;
+        texts.push((file, text));
+    }
+    let ids: Vec<String> = texts
+        .iter()
+        .flat_map(|(_, text)| entries(text))
+        .filter(|e| e.label.as_deref() == Some(label))
+        .map(|e| key_id(&e.key))
+        .collect();
+    let mut out = Vec::new();
+    for (file, text) in texts {
         let keys: Vec<String> = entries(&text)
             .into_iter()
-            .filter(|e| e.label.as_deref() == Some(label))
+            .filter(|e| ids.contains(&key_id(&e.key)))
             .map(|e| e.key)
             .collect();
         if !keys.is_empty() {

@@ -39,6 +39,10 @@ pub struct Request {
     pub how: How,
     /// Who makes the change (the offboarding mark names them).
     pub actor: String,
+    /// The name a mark gives a removed key that has no label in this file
+    /// (`ward offboard LABEL`: a folder's file started from the store's
+    /// holds its keys without their labels).
+    pub label_of_removed: Option<String>,
 }
 
 /// What a change did.
@@ -230,11 +234,14 @@ pub fn change(
 
     let before = reader_ids(&old_text);
     let now = Utc::now();
-    let removed = if removal {
+    let mut removed = if removal {
         Removed::from_file(&old_text, &edit.removed)
     } else {
         Vec::new()
     };
+    for r in removed.iter_mut().filter(|r| r.label.is_none()) {
+        r.label.clone_from(&req.label_of_removed);
+    }
     let exposure = removal.then(|| {
         offboarding::assess(
             store,
@@ -431,7 +438,8 @@ pub struct FileOffboarded {
 /// `ward offboard LABEL`: removes every key labelled `label` from every
 /// recipients file that holds one, each as `rm` would (a file the user
 /// cannot change, or whose last key it is, is refused and left as it was),
-/// marking what those keys could read.
+/// marking what those keys could read. When no file could be changed, the
+/// first refusal is the error.
 pub fn offboard(
     store: &Store,
     keys: &Keyring,
@@ -456,12 +464,18 @@ pub fn offboard(
             keys: keys_of,
             how: How::Rm { force: false },
             actor: actor.to_string(),
+            label_of_removed: Some(label.to_string()),
         };
         out.push(FileOffboarded {
             folder,
             file: rel(store, &path),
             outcome: change(store, keys, journal, &req, progress),
         });
+    }
+    // Nothing could change: the (first) refusal is the answer.
+    let none_changed = out.iter().all(|f| f.outcome.is_err());
+    if let Some(Err(e)) = none_changed.then(|| out.swap_remove(0).outcome) {
+        return Err(e);
     }
     Ok(out)
 }
