@@ -134,7 +134,7 @@ fn removing_b_marks_what_b_could_read_and_check_fails_until_rotated() {
     assert!(!marked(&w, "acme/api/KEY"));
     assert_eq!(
         readers(&w, "acme/api/KEY"),
-        [a.clone()],
+        vec![a.clone()],
         "B is not a reader of the new value"
     );
     let check = w.expect_code(&["check"], None, 8);
@@ -155,7 +155,7 @@ fn readers_follow_set_reencrypt_and_rotate_and_history_counts_too() {
     let (a, bid) = (key_id(&w.public_key()), key_id(&bkey));
     w.set("acme/X", VALUES[0].as_bytes(), &[]);
     w.set("other/Y", VALUES[1].as_bytes(), &[]);
-    assert_eq!(readers(&w, "acme/X"), [a.clone()]);
+    assert_eq!(readers(&w, "acme/X"), vec![a.clone()]);
     // Re-encrypting to a new recipient extends the readers.
     w.ok(&["recipients", "add", &bkey, "--label", "bob"], None);
     assert_eq!(readers(&w, "acme/X"), [a.clone(), bid.clone()]);
@@ -172,7 +172,7 @@ fn readers_follow_set_reencrypt_and_rotate_and_history_counts_too() {
     assert_eq!(readers(&w, "acme/X"), [a.clone(), bid.clone()]);
     // A new value starts over, the old one keeps its readers in history.
     rotate(&w, "acme/X", VALUES[4]);
-    assert_eq!(readers(&w, "acme/X"), [a.clone()]);
+    assert_eq!(readers(&w, "acme/X"), vec![a.clone()]);
     assert!(!marked(&w, "acme/X"));
     // B leaves the store: acme/X's history was readable, not its value.
     let rm = w.ok(&["recipients", "rm", &bkey], None);
