@@ -8,6 +8,7 @@
 //! data, and each front end phrases it.
 
 pub mod change;
+pub mod copy;
 pub mod identity;
 pub mod init;
 pub mod trust;
