@@ -1,6 +1,7 @@
 //! The only user of the terminal: sets it up, runs the event loop, performs
 //! effects on worker threads and feeds their results back to the app.
 
+pub mod clip;
 pub mod events;
 pub mod harness;
 pub mod session;
@@ -103,7 +104,13 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
         config.clipboard_backend,
         config.clipboard_timeout,
     ));
-    let mut session = Session::new(store_root.clone(), ids.clone(), config, Box::new(copier));
+    let mut session = Session::new(
+        store_root.clone(),
+        ids.clone(),
+        config,
+        Box::new(copier),
+        clock,
+    );
     let store = match Store::open(&store_root) {
         Ok(s) => s,
         Err(WardError::NoStore(_)) => {
@@ -251,7 +258,7 @@ pub fn run(settings: &Settings) -> Result<()> {
         }
         let clock = read_clock();
         pending.extend(app::update(&mut app, Msg::Tick(clock)));
-        let (jobs, msgs) = session.tick(clock.now);
+        let (jobs, msgs) = session.tick(clock);
         for job in jobs {
             let tx = tx.clone();
             std::thread::spawn(move || job(tx));

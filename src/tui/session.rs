@@ -1,10 +1,13 @@
 //! The runtime side of the app: the store, the identities, the clipboard and
 //! the audit log, and the jobs that perform effects. The real loop runs jobs
-//! on threads; tests run them inline.
+//! on worker threads; tests run them inline.
 
+use super::clip::{Board, ClipLane};
 use crate::app::audit_view::Integrity;
 use crate::app::form::{MetaEdit, SaveOp};
-use crate::app::{CopyInfo, CopyRequest, Effect, Msg, SaveSummary, UnlockFailure, META_BATCH};
+use crate::app::{
+    Clock, CopyInfo, CopyRequest, Effect, Msg, SaveSummary, UnlockFailure, META_BATCH,
+};
 use crate::audit::{self, Action, Event as AuditEvent};
 use crate::clipboard::{ClearOutcome, Copier};
 use crate::config::Config;
@@ -18,7 +21,7 @@ use age::secrecy::SecretString;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a job reports back.
 pub enum Event {
@@ -38,15 +41,15 @@ pub struct Session {
     pub identity_paths: Vec<PathBuf>,
     pub config: Config,
     pub actor: String,
-    pub copier: Box<dyn Copier>,
+    /// The clipboard, used by copy jobs one at a time in the app's order.
+    clip: Arc<ClipLane>,
     /// This actor's audit log, once identities are loaded.
     pub audit: Option<Arc<audit::Log>>,
     /// Audit events from synchronous work, appended at the next tick.
     pub pending_records: Vec<AuditEvent>,
-    /// The secret last copied, for the clipboard-cleared record.
-    copied: Option<String>,
-    /// The clock as of the last tick (the harness drives it in tests).
-    pub now: Instant,
+    /// The clock as of the last tick (the harness drives it in tests):
+    /// timers and the time on the audit records the session writes.
+    pub clock: Clock,
     /// Where the encrypted metadata cache lives; None disables it.
     pub cache_dir: Option<PathBuf>,
     /// The store's signature at the last check (see `Store::signature`).
@@ -63,6 +66,7 @@ impl Session {
         identity_paths: Vec<PathBuf>,
         config: Config,
         copier: Box<dyn Copier>,
+        clock: Clock,
     ) -> Session {
         Session {
             store_root,
@@ -71,11 +75,10 @@ impl Session {
             identity_paths,
             actor: config.actor(),
             config,
-            copier,
+            clip: ClipLane::new(copier),
             audit: None,
             pending_records: Vec::new(),
-            copied: None,
-            now: Instant::now(),
+            clock,
             cache_dir: Some(crate::config::cache_dir()),
             signature: Default::default(),
         }
@@ -110,10 +113,17 @@ impl Session {
         }
     }
 
+    /// Puts another copier in place (the harness's fake clipboard).
+    pub fn set_copier(&mut self, copier: Box<dyn Copier>) {
+        self.clip.set_copier(copier);
+    }
+
     /// The TUI is quitting (or its terminal went away): a copied value still
-    /// on the clipboard is cleared now, not at the end of its timer.
+    /// on the clipboard is cleared now, not at the end of its timer (after a
+    /// copy under way has finished; one not started is dropped).
     pub fn finish(&mut self) {
-        self.copier.clear_now(self.now);
+        let now = self.clock.now;
+        self.clip.close(|board| board.copier.clear_now(now));
     }
 
     /// Turns an effect into a job, or performs it at once when it is trivial.
@@ -124,14 +134,14 @@ impl Session {
             Effect::Lock => {
                 self.keys = None;
                 self.audit = None;
-                // A copied value does not wait out its timer behind a lock.
-                self.copier.clear_now(self.now);
-                None
+                // A copied value does not wait out its timer behind a lock,
+                // nor behind a copy still under way (the lane keeps order).
+                let (clip, ticket, now) = (self.clip.clone(), self.clip.ticket(), self.clock.now);
+                Some(Box::new(move |_| {
+                    clip.in_turn(ticket, |board| board.copier.clear_now(now));
+                }))
             }
-            Effect::Copy(request) => {
-                let msg = self.copy(request);
-                Some(Box::new(move |tx| send(&tx, msg)))
-            }
+            Effect::Copy(request) => self.copy_job(request),
             Effect::Record(event) => self.record_job(vec![event]),
             Effect::VerifyAudit => self.verify_job(),
             Effect::CheckChanges => {
@@ -200,6 +210,7 @@ impl Session {
                 let actor = self.actor.clone();
                 let keep = self.config.history_limit;
                 let log = self.audit.clone();
+                let now = self.clock.utc();
                 Some(Box::new(move |tx| {
                     let summary = SaveSummary {
                         verb: op.verb(),
@@ -226,7 +237,7 @@ impl Session {
                         // user out is refused and the form says why.
                         force: false,
                         journal: &journal,
-                        now: chrono::Utc::now(),
+                        now,
                     };
                     let result = ops::apply(&writer, change_of(op)).map(drop);
                     send(
@@ -242,13 +253,14 @@ impl Session {
                 let paths = self.identity_paths.clone();
                 let root = self.store_root.clone();
                 let actor = self.actor.clone();
+                let now = self.clock.utc();
                 Some(Box::new(move |tx| {
                     match load_keys(&paths, passphrase.as_ref()) {
                         Ok(k) => {
                             let k = Arc::new(k);
                             let log =
                                 audit::Log::open(&root, &actor, audit::keyring_fingerprint(&k));
-                            append(&log, &k, AuditEvent::new(Action::Unlock), &tx);
+                            append(&log, &k, AuditEvent::new(Action::Unlock).at(now), &tx);
                             let _ = tx.send(Event::Keys(k));
                         }
                         Err(f) => {
@@ -297,47 +309,52 @@ impl Session {
         }))
     }
 
-    /// Copies at once (a keeper process takes over the clear) and records it.
-    fn copy(&mut self, request: CopyRequest) -> Msg {
+    /// A job that copies (the keeper's handshake runs there, not on the
+    /// UI thread) and records the copy; it waits for the clipboard's earlier
+    /// jobs, in order.
+    fn copy_job(&mut self, request: CopyRequest) -> Option<Job> {
+        let ticket = self.clip.ticket();
+        let clip = self.clip.clone();
         let timeout = (self.config.clipboard_timeout > 0)
             .then(|| Duration::from_secs(self.config.clipboard_timeout));
-        let name = crate::sanitize::escape(request.name.as_str());
-        let what = match request.field {
-            None => name,
-            Some(f) => format!("the {f} of {name}"),
-        };
-        let audit = Some(crate::clipboard::AuditTarget {
-            store_root: self.store_root.clone(),
-            actor: self.actor.clone(),
-            path: request.name.to_string(),
-        });
-        match self.copier.copy(&request.text, timeout, self.now, audit) {
-            Ok(report) => {
-                self.pending_records.push(
-                    AuditEvent::new(Action::Copy)
-                        .path(request.name.as_str())
-                        .version(Some(request.version))
-                        .reason(request.field.map(|f| format!("field {f}")).as_deref()),
-                );
-                self.copied = Some(request.name.to_string());
-                Msg::Copied(Ok(CopyInfo {
-                    summary: report.summary(&what),
-                    clears_at: report.clears_at(),
-                }))
-            }
-            Err(e) => Msg::Copied(Err(format!("Not copied: {}", e.message))),
-        }
+        let (root, actor, clock) = (self.store_root.clone(), self.actor.clone(), self.clock);
+        let (log, keys) = (self.audit.clone(), self.keys.clone());
+        Some(Box::new(move |tx| {
+            let journal = |event: AuditEvent| {
+                if let (Some(log), Some(keys)) = (&log, &keys) {
+                    append(log, keys, event, &tx);
+                }
+            };
+            let how = ops::copy::Copying {
+                store_root: &root,
+                actor: &actor,
+                timeout,
+                now: clock.now,
+                at: clock.utc(),
+                journal: &journal,
+            };
+            let msg = clip
+                .in_turn(ticket, |board| copy_on(board, &request, &how))
+                .unwrap_or_else(|| Msg::Copied(Err("Not copied: ward is quitting.".into())));
+            send(&tx, msg);
+        }))
     }
 
     /// Time passes: the clipboard's clear may have happened, and records
     /// from synchronous work are due. Returns jobs to run and messages.
-    pub fn tick(&mut self, now: Instant) -> (Vec<Job>, Vec<Msg>) {
-        self.now = now;
+    pub fn tick(&mut self, clock: Clock) -> (Vec<Job>, Vec<Msg>) {
+        self.clock = clock;
         let mut msgs = Vec::new();
-        if let Some(outcome) = self.copier.poll(now) {
-            if outcome.cleared() && !self.copier.records_clear() {
-                let mut event = AuditEvent::new(Action::ClipboardCleared);
-                if let Some(p) = self.copied.take() {
+        // A copy under way has the clipboard: its clear is asked next tick.
+        let polled = self.clip.try_now(|board| {
+            let outcome = board.copier.poll(clock.now)?;
+            let copied = board.copied.take();
+            Some((outcome, copied, board.copier.records_clear()))
+        });
+        if let Some((outcome, copied, records_clear)) = polled.flatten() {
+            if outcome.cleared() && !records_clear {
+                let mut event = AuditEvent::new(Action::ClipboardCleared).at(clock.utc());
+                if let Some(p) = copied {
                     event = event.path(&p);
                 }
                 self.pending_records.push(event);
@@ -401,6 +418,26 @@ impl Session {
             send(&tx, Msg::AuditVerified(integrity));
             send(&tx, Msg::AuditLoaded(audit::read_all(&root)));
         }))
+    }
+}
+
+/// One copy through `ops::copy`, phrased for the status line.
+fn copy_on(board: &mut Board, request: &CopyRequest, how: &ops::copy::Copying) -> Msg {
+    let op = ops::copy::Request {
+        name: &request.name,
+        version: request.version,
+        text: &request.text,
+        field: request.field,
+    };
+    match ops::copy::copy(board.copier.as_mut(), &op, how) {
+        Ok(copied) => {
+            board.copied = Some(request.name.to_string());
+            Msg::Copied(Ok(CopyInfo {
+                summary: copied.summary(),
+                clears_at: copied.report.clears_at(),
+            }))
+        }
+        Err(e) => Msg::Copied(Err(format!("Not copied: {}", e.message))),
     }
 }
 
