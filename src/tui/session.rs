@@ -1,6 +1,6 @@
 //! The runtime side of the app: the store, the identities, the clipboard and
 //! the audit log, and the jobs that perform effects. The real loop runs jobs
-//! on worker threads; tests run them inline.
+//! on its worker pool (`tui::pool`); tests run them inline.
 
 use super::clip::{Board, ClipLane};
 use crate::app::audit_view::Integrity;
@@ -54,6 +54,18 @@ pub struct Session {
     pub cache_dir: Option<PathBuf>,
     /// The store's signature at the last check (see `Store::signature`).
     pub signature: Arc<std::sync::Mutex<Option<u64>>>,
+    /// A change check is queued or running: the next one is skipped, so
+    /// that a slow store cannot fill the worker pool with them.
+    checking: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Clears a flag when dropped.
+struct ClearOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 fn send(tx: &Sender<Event>, msg: Msg) {
@@ -81,6 +93,7 @@ impl Session {
             clock,
             cache_dir: Some(crate::config::cache_dir()),
             signature: Default::default(),
+            checking: Default::default(),
         }
     }
 
@@ -145,9 +158,15 @@ impl Session {
             Effect::Record(event) => self.record_job(vec![event]),
             Effect::VerifyAudit => self.verify_job(),
             Effect::CheckChanges => {
+                use std::sync::atomic::Ordering::SeqCst;
                 let store = self.store.clone()?;
-                let last = self.signature.clone();
+                if self.checking.swap(true, SeqCst) {
+                    return None;
+                }
+                let (last, checking) = (self.signature.clone(), self.checking.clone());
                 Some(Box::new(move |tx| {
+                    // Cleared however the job ends, or checks would stop.
+                    let _done = ClearOnDrop(checking);
                     let now = store.signature();
                     let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
                     if seen.is_some_and(|s| s != now) {
@@ -555,5 +574,36 @@ fn change_of(op: SaveOp) -> Change {
             meta: MetaPatch::default(),
             compromised: Some(reason),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clipboard::{AutoClear, FakeClipboard};
+
+    #[test]
+    fn a_change_check_is_not_queued_while_one_is_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = crate::demo::create(dir.path()).unwrap();
+        let mut session = Session::new(
+            demo.store.clone(),
+            vec![demo.identity.clone()],
+            Config::default(),
+            Box::new(AutoClear::new(FakeClipboard::new())),
+            crate::tui::read_clock(),
+        );
+        session.store = Some(Store::open(&demo.store).unwrap());
+        let first = session.perform(Effect::CheckChanges).expect("a check");
+        assert!(
+            session.perform(Effect::CheckChanges).is_none(),
+            "one pending"
+        );
+        let (tx, _rx) = std::sync::mpsc::channel();
+        first(tx);
+        assert!(
+            session.perform(Effect::CheckChanges).is_some(),
+            "done: again"
+        );
     }
 }
