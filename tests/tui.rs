@@ -1488,3 +1488,29 @@ fn typing_an_audit_filter_uses_the_filter_keys() {
         "and stays on the screen"
     );
 }
+
+/// An identity file that goes away while the TUI runs is explained in the
+/// interface's own words (the command line's flags are not named there).
+#[test]
+fn a_vanished_identity_is_explained_in_the_interfaces_words() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    app.key(KeyCode::Char('L'));
+    std::fs::remove_file(&f.identity).unwrap();
+    app.key(KeyCode::Enter);
+    let ward::app::Screen::Locked(lock) = &app.app.screen else {
+        panic!("still locked");
+    };
+    let error = lock.error.clone().unwrap_or_default();
+    let wanted = format!(
+        "no identity at {}: the file is gone; restore it, or quit and run `ward init`",
+        f.identity.display()
+    );
+    assert_eq!(error, wanted);
+    assert!(!error.contains("--identity"), "{error}");
+    let screen = app.screen();
+    assert!(
+        screen.contains("restore it, or quit and run `ward init`"),
+        "{screen}"
+    );
+}

@@ -2,6 +2,7 @@
 //! effects on a small pool of worker threads (`pool`) and feeds their
 //! results back to the app.
 
+pub mod advice;
 pub mod clip;
 pub mod events;
 pub mod harness;

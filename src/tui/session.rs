@@ -2,6 +2,7 @@
 //! the audit log, and the jobs that perform effects. The real loop runs jobs
 //! on its worker pool (`tui::pool`); tests run them inline.
 
+use super::advice::describe;
 use super::clip::{Board, ClipLane};
 use crate::app::audit_view::Integrity;
 use crate::app::form::{MetaEdit, SaveOp};
@@ -200,7 +201,7 @@ impl Session {
                         &mut |batch| {
                             let batch = batch
                                 .into_iter()
-                                .map(|(n, r)| (n, r.map_err(|e| e.to_string())))
+                                .map(|(n, r)| (n, r.map_err(|e| describe(&e))))
                                 .collect();
                             let _ = tx.send(Event::App(Msg::Metas(batch)));
                         },
@@ -219,7 +220,7 @@ impl Session {
                     let result = store
                         .read(&keys, &name)
                         .map(Box::new)
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| describe(&e));
                     send(&tx, Msg::SecretLoaded { name, result });
                 }))
             }
@@ -263,7 +264,7 @@ impl Session {
                         &tx,
                         Msg::Saved {
                             op: summary,
-                            result: result.map_err(|e| e.to_string()),
+                            result: result.map_err(|e| describe(&e)),
                         },
                     );
                 }))
@@ -311,7 +312,7 @@ impl Session {
                             let _ = tx.send(Event::StoreReady(Box::new(created.store)));
                             send(&tx, Msg::StoreCreated(Ok(())));
                         }
-                        Err(e) => send(&tx, Msg::StoreCreated(Err(e.to_string()))),
+                        Err(e) => send(&tx, Msg::StoreCreated(Err(describe(&e)))),
                     }
                 }))
             }
@@ -432,7 +433,7 @@ impl Session {
                     }
                 }
                 // Not being able to check is not evidence of tampering.
-                Err(e) => Integrity::Unverifiable(e.to_string()),
+                Err(e) => Integrity::Unverifiable(describe(&e)),
             };
             send(&tx, Msg::AuditVerified(integrity));
             send(&tx, Msg::AuditLoaded(audit::read_all(&root)));
@@ -488,7 +489,7 @@ pub fn load_keys(
         LoadFailure::NeedsPassphrase { .. } | LoadFailure::WrongPassphrase { .. } => {
             UnlockFailure::WrongPassphrase
         }
-        LoadFailure::Other(e) => UnlockFailure::Other(e.to_string()),
+        LoadFailure::Other(e) => UnlockFailure::Other(describe(&e)),
     })
 }
 
