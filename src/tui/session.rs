@@ -243,7 +243,9 @@ impl Session {
                     };
                     // Write-ahead: recorded once the new file is durable,
                     // just before it replaces the old one.
-                    let journal = |event: AuditEvent| {
+                    // Stamped with the app's clock, as the document is.
+                    let journal = |mut event: AuditEvent| {
+                        event.time = event.time.or(Some(now));
                         if let Some(log) = &log {
                             append(log, &keys, event, &tx);
                         }
