@@ -9,6 +9,7 @@
 
 pub mod change;
 pub mod copy;
+pub mod export;
 pub mod identity;
 pub mod init;
 pub mod trust;
