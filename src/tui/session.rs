@@ -145,37 +145,11 @@ impl Session {
     pub fn perform(&mut self, effect: Effect) -> Option<Job> {
         match effect {
             Effect::Quit | Effect::Suspend => None,
-            Effect::Lock => {
-                self.keys = None;
-                self.audit = None;
-                // A copied value does not wait out its timer behind a lock,
-                // nor behind a copy still under way (the lane keeps order).
-                let (clip, ticket, now) = (self.clip.clone(), self.clip.ticket(), self.clock.now);
-                Some(Box::new(move |_| {
-                    clip.in_turn(ticket, |board| board.copier.clear_now(now));
-                }))
-            }
+            Effect::Lock => self.lock_job(),
             Effect::Copy(request) => self.copy_job(request),
             Effect::Record(event) => self.record_job(vec![event]),
             Effect::VerifyAudit => self.verify_job(),
-            Effect::CheckChanges => {
-                use std::sync::atomic::Ordering::SeqCst;
-                let store = self.store.clone()?;
-                if self.checking.swap(true, SeqCst) {
-                    return None;
-                }
-                let (last, checking) = (self.signature.clone(), self.checking.clone());
-                Some(Box::new(move |tx| {
-                    // Cleared however the job ends, or checks would stop.
-                    let _done = ClearOnDrop(checking);
-                    let now = store.signature();
-                    let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
-                    if seen.is_some_and(|s| s != now) {
-                        send(&tx, Msg::StoreChanged(store.list(None)));
-                    }
-                    *seen = Some(now);
-                }))
-            }
+            Effect::CheckChanges => self.check_job(),
             Effect::LoadAudit => {
                 let root = self.store_root.clone();
                 Some(Box::new(move |tx| {
@@ -319,6 +293,39 @@ impl Session {
                 }))
             }
         }
+    }
+
+    /// Locks: the keys go at once; a copied value does not wait out its
+    /// timer behind a lock, nor behind a copy still under way (the clip
+    /// lane keeps the order).
+    fn lock_job(&mut self) -> Option<Job> {
+        self.keys = None;
+        self.audit = None;
+        let (clip, ticket, now) = (self.clip.clone(), self.clip.ticket(), self.clock.now);
+        Some(Box::new(move |_| {
+            clip.in_turn(ticket, |board| board.copier.clear_now(now));
+        }))
+    }
+
+    /// A job that looks whether the store changed on disk since the last
+    /// look; none while one is pending.
+    fn check_job(&self) -> Option<Job> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let store = self.store.clone()?;
+        if self.checking.swap(true, SeqCst) {
+            return None;
+        }
+        let (last, checking) = (self.signature.clone(), self.checking.clone());
+        Some(Box::new(move |tx| {
+            // Cleared however the job ends, or checks would stop.
+            let _done = ClearOnDrop(checking);
+            let now = store.signature();
+            let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
+            if seen.is_some_and(|s| s != now) {
+                send(&tx, Msg::StoreChanged(store.list(None)));
+            }
+            *seen = Some(now);
+        }))
     }
 
     /// A job that appends events to the audit log.
