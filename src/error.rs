@@ -2,6 +2,12 @@
 //!
 //! Messages never contain a secret value: every variant carries names, paths and
 //! causes only. Decryption and parse errors are classified, never quoted.
+//!
+//! What to do about an error is the front end's to say, not the library's: a
+//! variant that calls for advice carries the facts the advice depends on
+//! (e.g. [`MissingIdentity`]), its `Display` states the failure alone, and
+//! the CLI (`cli::advice`) and the TUI (`tui::advice`) each phrase the advice
+//! in their own terms (flags and commands, or what to do on the screen).
 
 use std::path::PathBuf;
 
@@ -35,12 +41,16 @@ pub enum WardError {
     #[error("no secret named {name} (looked for {path})")]
     NotFound { name: String, path: PathBuf },
 
-    #[error("no store at {0}: run `ward init` to create one, or pass --store")]
+    #[error("no store at {0}")]
     NoStore(PathBuf),
 
-    /// The store path exists but cannot be a store (a file, or under a file).
-    #[error("{path} is not a folder: {advice}")]
-    NotAFolder { path: PathBuf, advice: String },
+    /// The store path cannot be a store: `path` is a file, and is the store
+    /// path itself (`store` None) or a folder above the store path `store`.
+    #[error("{path} is not a folder")]
+    NotAFolder {
+        path: PathBuf,
+        store: Option<PathBuf>,
+    },
 
     #[error("{what} already exists at {path}")]
     Exists { what: String, path: PathBuf },
@@ -54,10 +64,13 @@ pub enum WardError {
     #[error("identity {path}: {cause}")]
     Identity { path: PathBuf, cause: String },
 
-    /// No identity file at `path`; `advice` depends on the situation (see
-    /// [`WardError::no_identity`] and the CLI context, which knows the store).
-    #[error("no identity at {path}: {advice}")]
-    NoIdentity { path: PathBuf, advice: String },
+    /// No identity file at `path`, and what is known of the situation (the
+    /// advice depends on it: making one, joining the store, the path named).
+    #[error("no identity at {path}")]
+    NoIdentity {
+        path: PathBuf,
+        situation: MissingIdentity,
+    },
 
     /// A broken config.toml: where (line, when known) and what.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
@@ -133,12 +146,11 @@ impl WardError {
         }
     }
 
-    /// No identity at `path`, with the advice that fits when nothing more is
-    /// known about the situation.
+    /// No identity at `path`, when nothing more is known of the situation.
     pub fn no_identity(path: impl Into<PathBuf>) -> Self {
         WardError::NoIdentity {
             path: path.into(),
-            advice: "run `ward init` to create one, or pass --identity/-i FILE".into(),
+            situation: MissingIdentity::Unknown,
         }
     }
 
@@ -157,6 +169,18 @@ impl WardError {
             source,
         }
     }
+}
+
+/// What is known when an identity file is missing, for the advice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MissingIdentity {
+    /// Nothing more: one is to be made, or another file named.
+    Unknown,
+    /// The default file is missing while the store exists: a new member
+    /// joins it (or restores the identity they had).
+    JoinStore,
+    /// The path was named (--identity, WARD_IDENTITY) and is not there.
+    PathNamed,
 }
 
 pub type Result<T, E = WardError> = std::result::Result<T, E>;

@@ -119,19 +119,11 @@ impl Fixture {
     }
 }
 
-/// The screen for a snapshot of the demo store, taken under [`masked_times`].
+/// The screen for a snapshot of the demo store. Every time on it comes from
+/// the harness's clock (the session stamps its audit records with it too),
+/// so nothing is masked.
 fn snap(h: &mut Harness) -> String {
     h.screen()
-}
-
-/// Masks the time of each of the tester's audit records in the snapshots
-/// taken while the guard lives. Those times are fixed now (the harness drives
-/// the clock), but the snapshots were recorded with them masked, and the audit
-/// screen's snapshots show them as they are.
-fn masked_times() -> insta::internals::SettingsBindDropGuard {
-    let mut settings = insta::Settings::clone_current();
-    settings.add_filter(r".{16}(  tester@host )", "YYYY-MM-DD hh:mm$1");
-    settings.bind_to_scope()
 }
 
 /// Selects a secret by moving down until the detail shows it.
@@ -163,7 +155,6 @@ fn demo_snapshot(name: &str, w: u16, h: u16, drive: fn(&mut Harness)) {
     }
     let mut app = f.open(w, h);
     drive(&mut app);
-    let _masked = masked_times();
     assert_snapshot!(format!("{name}_{w}x{h}"), snap(&mut app));
 }
 
@@ -262,14 +253,12 @@ fn small_terminal() -> (Fixture, Harness) {
 #[test]
 fn snapshot_small_terminal_shows_the_tree() {
     let (_f, mut app) = small_terminal();
-    let _masked = masked_times();
     assert_snapshot!("small_tree_50x16", snap(&mut app));
 }
 
 #[test]
 fn snapshot_small_terminal_shows_the_detail_after_tab() {
     let (_f, mut app) = small_terminal();
-    let _masked = masked_times();
     app.key(KeyCode::Tab);
     assert_snapshot!("small_detail_50x16", snap(&mut app));
 }
@@ -792,6 +781,32 @@ fn actions(f: &Fixture) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The session's own audit records (unlock, copy, clipboard-cleared, a
+/// save's) carry the app's clock, not the machine's: the harness's noon.
+#[test]
+fn the_sessions_audit_records_carry_the_apps_clock() {
+    let f = Fixture::demo();
+    f.put("zeta/KEY", "copy-me-clock", |_| {});
+    let mut app = f.open(120, 30);
+    select(&mut app, "zeta/KEY");
+    app.key(KeyCode::Char('c'));
+    app.advance(Duration::from_secs(46));
+    app.key(KeyCode::Char('!'));
+    app.type_text("leaked");
+    app.key(KeyCode::Enter);
+    let times = |action: &str| -> Vec<String> {
+        audit_lines(&f)
+            .iter()
+            .filter(|v| v["actor"] == "tester@host" && v["action"] == action)
+            .map(|v| v["time"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(times("unlock"), ["2026-11-27T12:00:00.000Z"]);
+    assert_eq!(times("copy"), ["2026-11-27T12:00:00.000Z"]);
+    assert_eq!(times("clipboard-cleared"), ["2026-11-27T12:00:46.000Z"]);
+    assert_eq!(times("compromise"), ["2026-11-27T12:00:46.000Z"]);
 }
 
 #[test]
@@ -1486,5 +1501,31 @@ fn typing_an_audit_filter_uses_the_filter_keys() {
             (Screen::Audit, Overlay::None)
         ),
         "and stays on the screen"
+    );
+}
+
+/// An identity file that goes away while the TUI runs is explained in the
+/// interface's own words (the command line's flags are not named there).
+#[test]
+fn a_vanished_identity_is_explained_in_the_interfaces_words() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    app.key(KeyCode::Char('L'));
+    std::fs::remove_file(&f.identity).unwrap();
+    app.key(KeyCode::Enter);
+    let ward::app::Screen::Locked(lock) = &app.app.screen else {
+        panic!("still locked");
+    };
+    let error = lock.error.clone().unwrap_or_default();
+    let wanted = format!(
+        "no identity at {}: the file is gone; restore it, or quit and run `ward init`",
+        f.identity.display()
+    );
+    assert_eq!(error, wanted);
+    assert!(!error.contains("--identity"), "{error}");
+    let screen = app.screen();
+    assert!(
+        screen.contains("restore it, or quit and run `ward init`"),
+        "{screen}"
     );
 }

@@ -2,11 +2,9 @@
 
 use super::args::CopyArgs;
 use super::context::Context;
-use super::secrets::value_bytes;
-use crate::clipboard::{self, CopyOptions};
+use crate::clipboard::{CopyOptions, SystemCopier};
 use crate::error::{exit, Result, WardError};
-use crate::sanitize::escape;
-use zeroize::Zeroizing;
+use crate::ops::copy::{self, Copying, Request, Uncopyable};
 
 pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
@@ -14,50 +12,41 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
         super::secrets::check_field_name(field)?;
     }
     let doc = ctx.store.read(ctx.keys()?, &name)?;
-    let (value, what) = match &args.field {
-        Some(field) => {
-            let v = super::secrets::meta_field(&doc, field)?;
-            if v.is_empty() {
-                return Err(WardError::Usage(format!(
-                    "{name} has no {field}; nothing was copied"
-                )));
-            }
-            (Zeroizing::new(v), format!("the {field} of {name}"))
+    let text = copy::text_of(&doc, args.field.as_deref()).map_err(|why| match why {
+        Uncopyable::NoField(field) => {
+            WardError::Usage(format!("{name} has no {field}; nothing was copied"))
         }
-        None => {
-            let bytes = value_bytes(&doc.value, doc.encoding, &name)?;
-            let text = std::str::from_utf8(&bytes).map_err(|_| {
-                WardError::Usage(format!(
-                    "{name} holds binary data, which cannot go on a text clipboard; use `ward get`"
-                ))
-            })?;
-            (Zeroizing::new(text.to_string()), name.to_string())
+        Uncopyable::Binary => WardError::Usage(format!(
+            "{name} holds binary data, which cannot go on a text clipboard; use `ward get`"
+        )),
+        Uncopyable::BadBase64 => {
+            WardError::Other(format!("{name}: stored base64 value does not decode"))
         }
-    };
-    let mut opts = CopyOptions::new(
+    })?;
+    let options = CopyOptions::new(
         args.backend.unwrap_or(ctx.config.clipboard_backend),
         args.timeout.unwrap_or(ctx.config.clipboard_timeout),
     );
+    let timeout = options.timeout;
     // The keeper outlives this process: it records the clear itself.
-    opts.audit = Some(crate::clipboard::AuditTarget {
-        store_root: ctx.store.root().to_path_buf(),
-        actor: ctx.actor.clone(),
-        path: name.to_string(),
-    });
-    match clipboard::copy(&value, &opts) {
+    let mut copier = SystemCopier::new(options);
+    let request = Request {
+        name: &name,
+        version: doc.version,
+        text: &text,
+        field: args.field.as_deref(),
+    };
+    let how = Copying {
+        store_root: ctx.store.root(),
+        actor: &ctx.actor,
+        timeout,
+        now: std::time::Instant::now(),
+        at: chrono::Utc::now(),
+        journal: ctx,
+    };
+    match copy::copy(&mut copier, &request, &how) {
         Ok(copied) => {
-            ctx.audit(
-                crate::audit::Event::new(crate::audit::Action::Copy)
-                    .path(name.as_str())
-                    .version(Some(doc.version))
-                    .reason(
-                        args.field
-                            .as_deref()
-                            .map(|f| format!("field {f}"))
-                            .as_deref(),
-                    ),
-            );
-            eprintln!("{}", copied.report.summary(&escape(&what)));
+            eprintln!("{}", copied.summary());
             Ok(exit::OK)
         }
         Err(e) => Err(WardError::Other(format!(

@@ -19,10 +19,7 @@ pub fn run(cli: &Cli, args: IdentityArgs) -> Result<i32> {
     // an encrypted SSH key is read whole), so it is opened as for any
     // command: the passphrase is asked on the terminal.
     let keys = load_keyring(&paths).map_err(|e| match e {
-        WardError::NoIdentity { path, .. } => WardError::NoIdentity {
-            path,
-            advice: "run `ward init` to create one, or pass --identity/-i FILE".into(),
-        },
+        WardError::NoIdentity { path, .. } => WardError::no_identity(path),
         e => e,
     })?;
     let mine: Vec<String> = keys.public_keys().iter().map(|k| key_id(k)).collect();

@@ -1,6 +1,7 @@
 //! The scriptable command line. Never enters raw mode; prints values only where
 //! the user asked for exactly that (`get`, `gen`, `history --reveal`, `export`).
 
+mod advice;
 mod args;
 mod audit;
 pub mod context;
@@ -31,7 +32,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            output::error_line(&e.to_string());
+            output::error_line(&advice::describe(&e));
             e.exit_code()
         }
     }

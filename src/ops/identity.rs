@@ -3,7 +3,7 @@
 //! the TUI); nothing here prompts.
 
 use crate::audit::{self, Action, Event};
-use crate::error::{Result, WardError};
+use crate::error::{MissingIdentity, Result, WardError};
 use crate::store::crypto::{self, IdentityLoadError, Keyring, LockKind};
 use crate::store::fsio;
 use age::secrecy::SecretString;
@@ -131,21 +131,18 @@ pub fn create(path: &Path, passphrase: Option<&SecretString>) -> Result<String> 
     Ok(public)
 }
 
-/// The advice for a missing identity file when the store exists: joining
-/// it (or, when the path was named, checking it). For both front ends.
+/// A missing identity file when the store exists: joining it (or, when
+/// the path was named, that path), for the front ends to advise on.
 pub fn explain_missing(e: WardError, path_given: bool) -> WardError {
     let WardError::NoIdentity { path, .. } = e else {
         return e;
     };
-    let advice = if path_given {
-        "no such file; check the --identity/-i path (or WARD_IDENTITY)".to_string()
+    let situation = if path_given {
+        MissingIdentity::PathNamed
     } else {
-        "to join this store, run `ward init` to create your own key and ask a member to add \
-         it (`ward recipients add KEY`); if you had an identity, restore it or pass \
-         --identity/-i FILE"
-            .to_string()
+        MissingIdentity::JoinStore
     };
-    WardError::NoIdentity { path, advice }
+    WardError::NoIdentity { path, situation }
 }
 
 /// Records a failed unlock (wrong passphrase) in the store's audit log. No

@@ -8,6 +8,8 @@
 //! data, and each front end phrases it.
 
 pub mod change;
+pub mod copy;
+pub mod export;
 pub mod identity;
 pub mod init;
 pub mod offboarding;

@@ -917,8 +917,8 @@ fn sweep_folder(dir: &Path, top: bool, only_dead_writers: bool) {
 }
 
 /// A store path must be a folder, or not exist yet under folders: a file
-/// there (or above it) is a mistake in --store / WARD_STORE, said plainly
-/// rather than as "Not a directory (os error 20)".
+/// there (or above it) is a mistake in the store path, said plainly rather
+/// than as "Not a directory (os error 20)".
 fn check_folder_path(root: &Path) -> Result<()> {
     for dir in root.ancestors() {
         if dir.as_os_str().is_empty() {
@@ -929,14 +929,7 @@ fn check_folder_path(root: &Path) -> Result<()> {
             Ok(_) => {
                 return Err(WardError::NotAFolder {
                     path: dir.to_path_buf(),
-                    advice: if dir == root {
-                        "the store must be a folder; check --store or WARD_STORE".into()
-                    } else {
-                        format!(
-                            "it is in the way of the store path {}; check --store or WARD_STORE",
-                            root.display()
-                        )
-                    },
+                    store: (dir != root).then(|| root.to_path_buf()),
                 })
             }
             Err(_) => continue,

@@ -55,7 +55,7 @@ impl Harness {
         session.cache_dir = cache_dir;
         // A fake clipboard: tests see what was copied and when it clears.
         let clipboard = FakeClipboard::new();
-        session.copier = Box::new(AutoClear::new(clipboard.clone()));
+        session.set_copier(Box::new(AutoClear::new(clipboard.clone())));
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
         let mut h = Harness {
             app,
@@ -87,7 +87,7 @@ impl Harness {
                 }
             }
             // Records queued by synchronous work (copies) are written now.
-            let (jobs, msgs) = self.session.tick(self.clock.now);
+            let (jobs, msgs) = self.session.tick(self.clock);
             for job in jobs {
                 next.extend(self.run_job(job));
             }
@@ -152,7 +152,7 @@ impl Harness {
     pub fn advance(&mut self, by: Duration) -> &mut Self {
         self.clock = self.clock.advanced(by);
         self.send(Msg::Tick(self.clock));
-        let (jobs, msgs) = self.session.tick(self.clock.now);
+        let (jobs, msgs) = self.session.tick(self.clock);
         let mut fx = Vec::new();
         for job in jobs {
             fx.extend(self.run_job(job));

@@ -1,8 +1,12 @@
 //! The only user of the terminal: sets it up, runs the event loop, performs
-//! effects on worker threads and feeds their results back to the app.
+//! effects on a small pool of worker threads (`pool`) and feeds their
+//! results back to the app.
 
+pub mod advice;
+pub mod clip;
 pub mod events;
 pub mod harness;
+pub mod pool;
 pub mod session;
 pub mod terminal;
 
@@ -103,7 +107,13 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
         config.clipboard_backend,
         config.clipboard_timeout,
     ));
-    let mut session = Session::new(store_root.clone(), ids.clone(), config, Box::new(copier));
+    let mut session = Session::new(
+        store_root.clone(),
+        ids.clone(),
+        config,
+        Box::new(copier),
+        clock,
+    );
     let store = match Store::open(&store_root) {
         Ok(s) => s,
         Err(WardError::NoStore(_)) => {
@@ -178,6 +188,8 @@ pub fn run(settings: &Settings) -> Result<()> {
         .map_err(|e| WardError::Other(e.to_string()))?;
     app::update(&mut app, Msg::Resize(size.width, size.height));
     let (tx, rx) = mpsc::channel::<Event>();
+    let pool = pool::Pool::for_machine(tx)
+        .map_err(|e| WardError::Other(format!("cannot start the worker threads: {e}")))?;
     let mut pending: Vec<Effect> = initial;
     install_signal_handlers();
     let tty = std::fs::File::open("/dev/tty")
@@ -199,8 +211,7 @@ pub fn run(settings: &Settings) -> Result<()> {
                 }
                 other => {
                     if let Some(job) = session.perform(other) {
-                        let tx = tx.clone();
-                        std::thread::spawn(move || job(tx));
+                        pool.submit(job);
                     }
                 }
             }
@@ -251,10 +262,9 @@ pub fn run(settings: &Settings) -> Result<()> {
         }
         let clock = read_clock();
         pending.extend(app::update(&mut app, Msg::Tick(clock)));
-        let (jobs, msgs) = session.tick(clock.now);
+        let (jobs, msgs) = session.tick(clock);
         for job in jobs {
-            let tx = tx.clone();
-            std::thread::spawn(move || job(tx));
+            pool.submit(job);
         }
         for msg in msgs {
             pending.extend(app::update(&mut app, msg));

@@ -1,10 +1,14 @@
 //! The runtime side of the app: the store, the identities, the clipboard and
 //! the audit log, and the jobs that perform effects. The real loop runs jobs
-//! on threads; tests run them inline.
+//! on its worker pool (`tui::pool`); tests run them inline.
 
+use super::advice::describe;
+use super::clip::{Board, ClipLane};
 use crate::app::audit_view::Integrity;
 use crate::app::form::{MetaEdit, SaveOp};
-use crate::app::{CopyInfo, CopyRequest, Effect, Msg, SaveSummary, UnlockFailure, META_BATCH};
+use crate::app::{
+    Clock, CopyInfo, CopyRequest, Effect, Msg, SaveSummary, UnlockFailure, META_BATCH,
+};
 use crate::audit::{self, Action, Event as AuditEvent};
 use crate::clipboard::{ClearOutcome, Copier};
 use crate::config::Config;
@@ -18,7 +22,7 @@ use age::secrecy::SecretString;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a job reports back.
 pub enum Event {
@@ -38,19 +42,31 @@ pub struct Session {
     pub identity_paths: Vec<PathBuf>,
     pub config: Config,
     pub actor: String,
-    pub copier: Box<dyn Copier>,
+    /// The clipboard, used by copy jobs one at a time in the app's order.
+    clip: Arc<ClipLane>,
     /// This actor's audit log, once identities are loaded.
     pub audit: Option<Arc<audit::Log>>,
     /// Audit events from synchronous work, appended at the next tick.
     pub pending_records: Vec<AuditEvent>,
-    /// The secret last copied, for the clipboard-cleared record.
-    copied: Option<String>,
-    /// The clock as of the last tick (the harness drives it in tests).
-    pub now: Instant,
+    /// The clock as of the last tick (the harness drives it in tests):
+    /// timers and the time on the audit records the session writes.
+    pub clock: Clock,
     /// Where the encrypted metadata cache lives; None disables it.
     pub cache_dir: Option<PathBuf>,
     /// The store's signature at the last check (see `Store::signature`).
     pub signature: Arc<std::sync::Mutex<Option<u64>>>,
+    /// A change check is queued or running: the next one is skipped, so
+    /// that a slow store cannot fill the worker pool with them.
+    checking: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Clears a flag when dropped.
+struct ClearOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 fn send(tx: &Sender<Event>, msg: Msg) {
@@ -63,6 +79,7 @@ impl Session {
         identity_paths: Vec<PathBuf>,
         config: Config,
         copier: Box<dyn Copier>,
+        clock: Clock,
     ) -> Session {
         Session {
             store_root,
@@ -71,13 +88,13 @@ impl Session {
             identity_paths,
             actor: config.actor(),
             config,
-            copier,
+            clip: ClipLane::new(copier),
             audit: None,
             pending_records: Vec::new(),
-            copied: None,
-            now: Instant::now(),
+            clock,
             cache_dir: Some(crate::config::cache_dir()),
             signature: Default::default(),
+            checking: Default::default(),
         }
     }
 
@@ -110,10 +127,17 @@ impl Session {
         }
     }
 
+    /// Puts another copier in place (the harness's fake clipboard).
+    pub fn set_copier(&mut self, copier: Box<dyn Copier>) {
+        self.clip.set_copier(copier);
+    }
+
     /// The TUI is quitting (or its terminal went away): a copied value still
-    /// on the clipboard is cleared now, not at the end of its timer.
+    /// on the clipboard is cleared now, not at the end of its timer (after a
+    /// copy under way has finished; one not started is dropped).
     pub fn finish(&mut self) {
-        self.copier.clear_now(self.now);
+        let now = self.clock.now;
+        self.clip.close(|board| board.copier.clear_now(now));
     }
 
     /// Turns an effect into a job, or performs it at once when it is trivial.
@@ -121,31 +145,11 @@ impl Session {
     pub fn perform(&mut self, effect: Effect) -> Option<Job> {
         match effect {
             Effect::Quit | Effect::Suspend => None,
-            Effect::Lock => {
-                self.keys = None;
-                self.audit = None;
-                // A copied value does not wait out its timer behind a lock.
-                self.copier.clear_now(self.now);
-                None
-            }
-            Effect::Copy(request) => {
-                let msg = self.copy(request);
-                Some(Box::new(move |tx| send(&tx, msg)))
-            }
+            Effect::Lock => self.lock_job(),
+            Effect::Copy(request) => self.copy_job(request),
             Effect::Record(event) => self.record_job(vec![event]),
             Effect::VerifyAudit => self.verify_job(),
-            Effect::CheckChanges => {
-                let store = self.store.clone()?;
-                let last = self.signature.clone();
-                Some(Box::new(move |tx| {
-                    let now = store.signature();
-                    let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
-                    if seen.is_some_and(|s| s != now) {
-                        send(&tx, Msg::StoreChanged(store.list(None)));
-                    }
-                    *seen = Some(now);
-                }))
-            }
+            Effect::CheckChanges => self.check_job(),
             Effect::LoadAudit => {
                 let root = self.store_root.clone();
                 Some(Box::new(move |tx| {
@@ -171,7 +175,7 @@ impl Session {
                         &mut |batch| {
                             let batch = batch
                                 .into_iter()
-                                .map(|(n, r)| (n, r.map_err(|e| e.to_string())))
+                                .map(|(n, r)| (n, r.map_err(|e| describe(&e))))
                                 .collect();
                             let _ = tx.send(Event::App(Msg::Metas(batch)));
                         },
@@ -190,7 +194,7 @@ impl Session {
                     let result = store
                         .read(&keys, &name)
                         .map(Box::new)
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| describe(&e));
                     send(&tx, Msg::SecretLoaded { name, result });
                 }))
             }
@@ -200,6 +204,7 @@ impl Session {
                 let actor = self.actor.clone();
                 let keep = self.config.history_limit;
                 let log = self.audit.clone();
+                let now = self.clock.utc();
                 Some(Box::new(move |tx| {
                     let summary = SaveSummary {
                         verb: op.verb(),
@@ -212,7 +217,9 @@ impl Session {
                     };
                     // Write-ahead: recorded once the new file is durable,
                     // just before it replaces the old one.
-                    let journal = |event: AuditEvent| {
+                    // Stamped with the app's clock, as the document is.
+                    let journal = |mut event: AuditEvent| {
+                        event.time = event.time.or(Some(now));
                         if let Some(log) = &log {
                             append(log, &keys, event, &tx);
                         }
@@ -226,14 +233,14 @@ impl Session {
                         // user out is refused and the form says why.
                         force: false,
                         journal: &journal,
-                        now: chrono::Utc::now(),
+                        now,
                     };
                     let result = ops::apply(&writer, change_of(op)).map(drop);
                     send(
                         &tx,
                         Msg::Saved {
                             op: summary,
-                            result: result.map_err(|e| e.to_string()),
+                            result: result.map_err(|e| describe(&e)),
                         },
                     );
                 }))
@@ -242,13 +249,14 @@ impl Session {
                 let paths = self.identity_paths.clone();
                 let root = self.store_root.clone();
                 let actor = self.actor.clone();
+                let now = self.clock.utc();
                 Some(Box::new(move |tx| {
                     match load_keys(&paths, passphrase.as_ref()) {
                         Ok(k) => {
                             let k = Arc::new(k);
                             let log =
                                 audit::Log::open(&root, &actor, audit::keyring_fingerprint(&k));
-                            append(&log, &k, AuditEvent::new(Action::Unlock), &tx);
+                            append(&log, &k, AuditEvent::new(Action::Unlock).at(now), &tx);
                             let _ = tx.send(Event::Keys(k));
                         }
                         Err(f) => {
@@ -280,11 +288,44 @@ impl Session {
                             let _ = tx.send(Event::StoreReady(Box::new(created.store)));
                             send(&tx, Msg::StoreCreated(Ok(())));
                         }
-                        Err(e) => send(&tx, Msg::StoreCreated(Err(e.to_string()))),
+                        Err(e) => send(&tx, Msg::StoreCreated(Err(describe(&e)))),
                     }
                 }))
             }
         }
+    }
+
+    /// Locks: the keys go at once; a copied value does not wait out its
+    /// timer behind a lock, nor behind a copy still under way (the clip
+    /// lane keeps the order).
+    fn lock_job(&mut self) -> Option<Job> {
+        self.keys = None;
+        self.audit = None;
+        let (clip, ticket, now) = (self.clip.clone(), self.clip.ticket(), self.clock.now);
+        Some(Box::new(move |_| {
+            clip.in_turn(ticket, |board| board.copier.clear_now(now));
+        }))
+    }
+
+    /// A job that looks whether the store changed on disk since the last
+    /// look; none while one is pending.
+    fn check_job(&self) -> Option<Job> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let store = self.store.clone()?;
+        if self.checking.swap(true, SeqCst) {
+            return None;
+        }
+        let (last, checking) = (self.signature.clone(), self.checking.clone());
+        Some(Box::new(move |tx| {
+            // Cleared however the job ends, or checks would stop.
+            let _done = ClearOnDrop(checking);
+            let now = store.signature();
+            let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
+            if seen.is_some_and(|s| s != now) {
+                send(&tx, Msg::StoreChanged(store.list(None)));
+            }
+            *seen = Some(now);
+        }))
     }
 
     /// A job that appends events to the audit log.
@@ -297,47 +338,52 @@ impl Session {
         }))
     }
 
-    /// Copies at once (a keeper process takes over the clear) and records it.
-    fn copy(&mut self, request: CopyRequest) -> Msg {
+    /// A job that copies (the keeper's handshake runs there, not on the
+    /// UI thread) and records the copy; it waits for the clipboard's earlier
+    /// jobs, in order.
+    fn copy_job(&mut self, request: CopyRequest) -> Option<Job> {
+        let ticket = self.clip.ticket();
+        let clip = self.clip.clone();
         let timeout = (self.config.clipboard_timeout > 0)
             .then(|| Duration::from_secs(self.config.clipboard_timeout));
-        let name = crate::sanitize::escape(request.name.as_str());
-        let what = match request.field {
-            None => name,
-            Some(f) => format!("the {f} of {name}"),
-        };
-        let audit = Some(crate::clipboard::AuditTarget {
-            store_root: self.store_root.clone(),
-            actor: self.actor.clone(),
-            path: request.name.to_string(),
-        });
-        match self.copier.copy(&request.text, timeout, self.now, audit) {
-            Ok(report) => {
-                self.pending_records.push(
-                    AuditEvent::new(Action::Copy)
-                        .path(request.name.as_str())
-                        .version(Some(request.version))
-                        .reason(request.field.map(|f| format!("field {f}")).as_deref()),
-                );
-                self.copied = Some(request.name.to_string());
-                Msg::Copied(Ok(CopyInfo {
-                    summary: report.summary(&what),
-                    clears_at: report.clears_at(),
-                }))
-            }
-            Err(e) => Msg::Copied(Err(format!("Not copied: {}", e.message))),
-        }
+        let (root, actor, clock) = (self.store_root.clone(), self.actor.clone(), self.clock);
+        let (log, keys) = (self.audit.clone(), self.keys.clone());
+        Some(Box::new(move |tx| {
+            let journal = |event: AuditEvent| {
+                if let (Some(log), Some(keys)) = (&log, &keys) {
+                    append(log, keys, event, &tx);
+                }
+            };
+            let how = ops::copy::Copying {
+                store_root: &root,
+                actor: &actor,
+                timeout,
+                now: clock.now,
+                at: clock.utc(),
+                journal: &journal,
+            };
+            let msg = clip
+                .in_turn(ticket, |board| copy_on(board, &request, &how))
+                .unwrap_or_else(|| Msg::Copied(Err("Not copied: ward is quitting.".into())));
+            send(&tx, msg);
+        }))
     }
 
     /// Time passes: the clipboard's clear may have happened, and records
     /// from synchronous work are due. Returns jobs to run and messages.
-    pub fn tick(&mut self, now: Instant) -> (Vec<Job>, Vec<Msg>) {
-        self.now = now;
+    pub fn tick(&mut self, clock: Clock) -> (Vec<Job>, Vec<Msg>) {
+        self.clock = clock;
         let mut msgs = Vec::new();
-        if let Some(outcome) = self.copier.poll(now) {
-            if outcome.cleared() && !self.copier.records_clear() {
-                let mut event = AuditEvent::new(Action::ClipboardCleared);
-                if let Some(p) = self.copied.take() {
+        // A copy under way has the clipboard: its clear is asked next tick.
+        let polled = self.clip.try_now(|board| {
+            let outcome = board.copier.poll(clock.now)?;
+            let copied = board.copied.take();
+            Some((outcome, copied, board.copier.records_clear()))
+        });
+        if let Some((outcome, copied, records_clear)) = polled.flatten() {
+            if outcome.cleared() && !records_clear {
+                let mut event = AuditEvent::new(Action::ClipboardCleared).at(clock.utc());
+                if let Some(p) = copied {
                     event = event.path(&p);
                 }
                 self.pending_records.push(event);
@@ -396,11 +442,31 @@ impl Session {
                     }
                 }
                 // Not being able to check is not evidence of tampering.
-                Err(e) => Integrity::Unverifiable(e.to_string()),
+                Err(e) => Integrity::Unverifiable(describe(&e)),
             };
             send(&tx, Msg::AuditVerified(integrity));
             send(&tx, Msg::AuditLoaded(audit::read_all(&root)));
         }))
+    }
+}
+
+/// One copy through `ops::copy`, phrased for the status line.
+fn copy_on(board: &mut Board, request: &CopyRequest, how: &ops::copy::Copying) -> Msg {
+    let op = ops::copy::Request {
+        name: &request.name,
+        version: request.version,
+        text: &request.text,
+        field: request.field,
+    };
+    match ops::copy::copy(board.copier.as_mut(), &op, how) {
+        Ok(copied) => {
+            board.copied = Some(request.name.to_string());
+            Msg::Copied(Ok(CopyInfo {
+                summary: copied.summary(),
+                clears_at: copied.report.clears_at(),
+            }))
+        }
+        Err(e) => Msg::Copied(Err(format!("Not copied: {}", e.message))),
     }
 }
 
@@ -432,7 +498,7 @@ pub fn load_keys(
         LoadFailure::NeedsPassphrase { .. } | LoadFailure::WrongPassphrase { .. } => {
             UnlockFailure::WrongPassphrase
         }
-        LoadFailure::Other(e) => UnlockFailure::Other(e.to_string()),
+        LoadFailure::Other(e) => UnlockFailure::Other(describe(&e)),
     })
 }
 
@@ -518,5 +584,36 @@ fn change_of(op: SaveOp) -> Change {
             meta: MetaPatch::default(),
             compromised: Some(reason),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clipboard::{AutoClear, FakeClipboard};
+
+    #[test]
+    fn a_change_check_is_not_queued_while_one_is_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = crate::demo::create(dir.path()).unwrap();
+        let mut session = Session::new(
+            demo.store.clone(),
+            vec![demo.identity.clone()],
+            Config::default(),
+            Box::new(AutoClear::new(FakeClipboard::new())),
+            crate::tui::read_clock(),
+        );
+        session.store = Some(Store::open(&demo.store).unwrap());
+        let first = session.perform(Effect::CheckChanges).expect("a check");
+        assert!(
+            session.perform(Effect::CheckChanges).is_none(),
+            "one pending"
+        );
+        let (tx, _rx) = std::sync::mpsc::channel();
+        first(tx);
+        assert!(
+            session.perform(Effect::CheckChanges).is_some(),
+            "done: again"
+        );
     }
 }

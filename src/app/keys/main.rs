@@ -6,6 +6,7 @@ use crate::app::tree::RowKind;
 use crate::app::{layout, lock, App, Confirm, CopyRequest, Effect, Mouse, MouseKind, Overlay};
 use crate::app::{Pane, Screen};
 use crate::keymap::{Action, KeyPress};
+use crate::ops::copy::Uncopyable;
 use ratatui::layout::Position;
 
 pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
@@ -175,29 +176,29 @@ pub(crate) fn copy(app: &mut App, field: Option<&'static str>) -> Vec<Effect> {
         app.info("Select a secret (and wait for it to load) to copy it.");
         return Vec::new();
     };
-    let text = match field {
-        None => {
-            if doc.encoding != crate::store::Encoding::Utf8 {
-                app.error("This value is binary; use `ward get` to write it to a file.");
-                return Vec::new();
-            }
-            doc.value.expose().to_string()
+    // The same rule as `ward copy` (ops::copy), phrased for the screen.
+    let text = match crate::ops::copy::text_of(doc, field) {
+        Ok(text) => text,
+        Err(Uncopyable::NoField(f)) => {
+            app.info(format!(
+                "{} has no {f}.",
+                crate::sanitize::escape(name.as_str())
+            ));
+            return Vec::new();
         }
-        Some(f) => match doc.field(f).filter(|v| !v.is_empty()) {
-            Some(v) => v,
-            None => {
-                app.info(format!(
-                    "{} has no {f}.",
-                    crate::sanitize::escape(name.as_str())
-                ));
-                return Vec::new();
-            }
-        },
+        Err(Uncopyable::Binary) => {
+            app.error("This value is binary; use `ward get` to write it to a file.");
+            return Vec::new();
+        }
+        Err(Uncopyable::BadBase64) => {
+            app.error("The stored value does not decode: the file is damaged.");
+            return Vec::new();
+        }
     };
     vec![Effect::Copy(CopyRequest {
         version: doc.version,
         name,
-        text: zeroize::Zeroizing::new(text),
+        text,
         field,
     })]
 }

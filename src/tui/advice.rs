@@ -1,0 +1,45 @@
+//! The TUI's words for what to do about an error. Library errors carry the
+//! facts (`crate::error`); the command line names its flags
+//! (`cli::advice`), the running interface says what fits it: it was started
+//! on a store and identities that were there, so what is missing now went
+//! away while it ran.
+
+use crate::error::{MissingIdentity, WardError};
+
+/// The error as the status line, a form or the lock screen shows it.
+pub fn describe(e: &WardError) -> String {
+    match e {
+        WardError::NoStore(_) | WardError::NotAFolder { .. } => {
+            format!("{e}: the store was moved or removed while ward ran; quit and check its folder")
+        }
+        WardError::NoIdentity { situation, .. } => match situation {
+            MissingIdentity::PathNamed => {
+                format!("{e}: the file ward was started with is gone; restore it")
+            }
+            MissingIdentity::Unknown | MissingIdentity::JoinStore => {
+                format!("{e}: the file is gone; restore it, or quit and run `ward init`")
+            }
+        },
+        WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_interface_names_no_flags() {
+        let e = WardError::no_identity(PathBuf::from("/id"));
+        let text = describe(&e);
+        assert!(
+            text.starts_with("no identity at /id: the file is gone"),
+            "{text}"
+        );
+        assert!(!text.contains("--"), "{text}");
+        let store = describe(&WardError::NoStore(PathBuf::from("/s")));
+        assert!(!store.contains("--store"), "{store}");
+    }
+}
