@@ -27,6 +27,9 @@ pub enum Event {
     Keys(Arc<Keyring>),
     /// A store was created: the session opens it.
     StoreReady(Box<Store>),
+    /// Identities of a user joining the store: kept, but not unlocked
+    /// (no audit log: it cannot be written before a member adds them).
+    Joining(Arc<Keyring>),
 }
 
 pub type Job = Box<dyn FnOnce(Sender<Event>) + Send>;
@@ -90,6 +93,10 @@ impl Session {
                 self.open_audit();
                 Some(Msg::Unlocked(Ok(())))
             }
+            Event::Joining(k) => {
+                self.keys = Some(k);
+                None
+            }
             Event::StoreReady(store) => {
                 let listing = store.list(None);
                 self.store = Some(*store);
@@ -133,6 +140,14 @@ impl Session {
                 Some(Box::new(move |tx| send(&tx, msg)))
             }
             Effect::Record(event) => self.record_job(vec![event]),
+            Effect::CreateIdentity(passphrase) => super::join::create_identity(self, passphrase),
+            Effect::CheckJoin => super::join::check_join(self),
+            Effect::CopyText(text) => {
+                let msg = super::join::copy_text(self, &text);
+                Some(Box::new(move |tx| send(&tx, msg)))
+            }
+            Effect::CheckTrust => super::join::check_trust(self),
+            Effect::Approve(keys) => super::join::approve(self, keys),
             Effect::VerifyAudit => self.verify_job(),
             Effect::CheckChanges => {
                 let store = self.store.clone()?;
@@ -229,23 +244,40 @@ impl Session {
                         now: chrono::Utc::now(),
                     };
                     let result = ops::apply(&writer, change_of(op)).map(drop);
+                    let untrusted = matches!(result, Err(WardError::Untrusted { .. }));
+                    let result = result.map_err(|e| e.to_string());
+                    let refused = result.as_ref().err().cloned();
                     send(
                         &tx,
                         Msg::Saved {
                             op: summary,
-                            result: result.map_err(|e| e.to_string()),
+                            result,
                         },
                     );
+                    // Refused for a key not approved here: the trust dialog.
+                    if untrusted {
+                        super::join::send_pending(&store, refused, &tx);
+                    }
                 }))
             }
             Effect::Unlock(passphrase) => {
                 let paths = self.identity_paths.clone();
                 let root = self.store_root.clone();
                 let actor = self.actor.clone();
+                let store = self.store.clone();
                 Some(Box::new(move |tx| {
                     match load_keys(&paths, passphrase.as_ref()) {
                         Ok(k) => {
-                            let k = Arc::new(k);
+                            let mut k = Arc::new(k);
+                            if let Some(store) = &store {
+                                let identity = paths.first().cloned().unwrap_or_default();
+                                match super::join::hold_if_not_member(
+                                    store, k, &identity, &actor, &tx,
+                                ) {
+                                    Some(keys) => k = keys,
+                                    None => return,
+                                }
+                            }
                             let log =
                                 audit::Log::open(&root, &actor, audit::keyring_fingerprint(&k));
                             append(&log, &k, AuditEvent::new(Action::Unlock), &tx);
