@@ -96,6 +96,12 @@ pub enum Scope {
     Lock,
     /// The first run's screen: no store yet.
     FirstRun,
+    /// Joining a store, no identity here yet: making one.
+    JoinCreate,
+    /// Joining a store: my key, for a member to add.
+    Join,
+    /// Recipient keys waiting for this machine's approval.
+    Trust,
 }
 
 impl Scope {
@@ -111,6 +117,9 @@ impl Scope {
             Scope::Help => "Help",
             Scope::Lock => "Lock screen",
             Scope::FirstRun => "First run",
+            Scope::JoinCreate => "Joining a store: your identity",
+            Scope::Join => "Joining a store: your key",
+            Scope::Trust => "Keys to approve",
         }
     }
 }
@@ -173,6 +182,8 @@ pub enum Action {
     PickKind,
     // Lock
     Unlock,
+    // Trust
+    Approve,
 }
 
 /// A key as the user presses it, with the text shown for it.
@@ -284,6 +295,16 @@ const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
     (S::FirstRun, A::Submit, "enter", "Create the store (and the identity)", Some("create")),
     (S::FirstRun, A::NextField, "tab backtab up down", "The other passphrase field", Some("next field")),
     (S::FirstRun, A::Quit, "esc ctrl-c", "Quit without creating anything", Some("quit without creating anything")),
+    (S::JoinCreate, A::Submit, "enter", "Create your identity to join the store", Some("create")),
+    (S::JoinCreate, A::NextField, "tab backtab up down", "The other passphrase field", Some("next field")),
+    (S::JoinCreate, A::Quit, "esc ctrl-c", "Quit without creating anything", Some("quit")),
+    (S::Join, A::Copy, "c", "Copy the command a member runs (not a secret)", Some("copy command")),
+    (S::Join, A::Refresh, "r f5", "Check again whether you are a member", Some("check again")),
+    (S::Join, A::Quit, "q esc ctrl-c", "Quit", Some("quit")),
+    (S::Trust, A::Approve, "a", "Approve these keys on this machine (asks first)", Some("approve")),
+    (S::Trust, A::Up, "up k", "Scroll up", None),
+    (S::Trust, A::Down, "down j", "Scroll down", None),
+    (S::Trust, A::Back, "esc q", "Close; writes to these keys stay refused", Some("close")),
 ];
 
 /// The key bindings in force: the defaults with the user's `[keys]` from
@@ -383,6 +404,9 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::Lock => "lock",
         Scope::Pick => "pick",
         Scope::FirstRun => "first-run",
+        Scope::JoinCreate => "join-create",
+        Scope::Join => "join",
+        Scope::Trust => "trust",
     }
 }
 
@@ -560,7 +584,7 @@ impl Keymap {
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 10] = [
+pub const SCOPES: [Scope; 13] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
@@ -571,6 +595,9 @@ pub const SCOPES: [Scope; 10] = [
     Scope::Help,
     Scope::Lock,
     Scope::FirstRun,
+    Scope::JoinCreate,
+    Scope::Join,
+    Scope::Trust,
 ];
 
 /// Key labels for a binding: "↑ / k".

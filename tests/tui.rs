@@ -454,6 +454,9 @@ fn a_new_secret_the_user_could_not_read_back_is_refused_in_the_form() {
     let other = ward::store::crypto::generate_identity(Utc::now()).1;
     std::fs::create_dir_all(f.store.join("team")).unwrap();
     std::fs::write(f.store.join("team/.recipients"), format!("{other}\n")).unwrap();
+    // Approved here, so that the read-back is what refuses (not the trust
+    // guard, whose dialog would open at start).
+    ward::ops::trust::approve(&f.store(), &[other.as_str()]).unwrap();
     let mut app = f.open(100, 30);
     app.key(KeyCode::Char('n'));
     app.ctrl('u').type_text("team/DB_PASSWORD");

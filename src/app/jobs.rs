@@ -52,6 +52,11 @@ pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.info(text);
             Vec::new()
         }
+        msg @ (Msg::JoinNeeded(_)
+        | Msg::IdentityCreated(_)
+        | Msg::JoinChecked(_)
+        | Msg::TrustPending { .. }
+        | Msg::TrustApproved(_)) => super::join::on_result(app, msg),
         other => on_audit(app, other),
     }
 }
@@ -174,6 +179,7 @@ fn on_unlocked(app: &mut App, result: Result<(), UnlockFailure>) -> Vec<Effect> 
             app.overlay = Overlay::None;
             app.activity.last_input = app.clock.now;
             let mut fx = vec![Effect::VerifyAudit];
+            fx.extend(app.check_trust_once());
             fx.extend(app.pending_loads());
             fx.extend(app.follow_selection());
             fx

@@ -16,6 +16,7 @@ pub mod filter;
 pub mod form;
 pub mod input;
 mod jobs;
+mod join;
 mod keys;
 pub mod layout;
 pub mod list;
@@ -25,6 +26,7 @@ pub mod screen;
 #[cfg(test)]
 mod tests;
 pub mod tree;
+pub mod trust_view;
 
 use crate::keymap::{Keymap, Scope};
 use crate::store::{Listing, SecretPath};
@@ -32,10 +34,11 @@ use catalog::{Catalog, MetaState};
 pub use clock::Clock;
 use detail::Detail;
 pub use msg::{
-    CopyInfo, CopyRequest, Effect, Mouse, MouseKind, Msg, Pasted, SaveSummary, UnlockFailure,
+    CopyInfo, CopyRequest, Effect, IdentityMade, Mouse, MouseKind, Msg, Pasted, SaveSummary,
+    UnlockFailure,
 };
 use ratatui::layout::Rect;
-pub use screen::{Confirm, FirstRun, LockScreen, Overlay, Pane, Screen};
+pub use screen::{Confirm, FirstRun, JoinScreen, LockScreen, Overlay, Pane, Screen};
 use std::time::{Duration, Instant};
 use tree::TreeView;
 
@@ -109,6 +112,9 @@ pub struct App {
     /// Secrets whose detail was shown since the last unlock ("view" is
     /// recorded once each, not on every pass of the cursor).
     viewed: std::collections::HashSet<SecretPath>,
+    /// The keys waiting for approval were looked for (once, at the first
+    /// unlocked start).
+    pub trust_checked: bool,
 }
 
 impl App {
@@ -138,6 +144,7 @@ impl App {
             review: review_view::ReviewState::default(),
             protected: false,
             viewed: Default::default(),
+            trust_checked: false,
         }
     }
 
@@ -146,6 +153,10 @@ impl App {
         match (&self.screen, &self.overlay) {
             (Screen::Locked(_), _) => Scope::Lock,
             (Screen::FirstRun(_), _) => Scope::FirstRun,
+            (Screen::Join(j), _) if j.public.is_none() => Scope::JoinCreate,
+            (Screen::Join(_), _) => Scope::Join,
+            (_, Overlay::Trust(t)) if t.confirming => Scope::Confirm,
+            (_, Overlay::Trust(_)) => Scope::Trust,
             (_, Overlay::Form(_)) => Scope::Form,
             (_, Overlay::Confirm(_)) => Scope::Confirm,
             (_, Overlay::Help { .. }) => Scope::Help,
@@ -242,6 +253,12 @@ impl App {
     }
 
     /// Opens the review screen, rebuilt from the catalog, at its top.
+    /// The first time the app is unlocked on a store: look for keys
+    /// waiting for approval (the trust dialog opens if there are any).
+    pub fn check_trust_once(&mut self) -> Option<Effect> {
+        (!std::mem::replace(&mut self.trust_checked, true)).then_some(Effect::CheckTrust)
+    }
+
     fn open_review(&mut self) {
         self.review.rebuild(&self.catalog);
         self.review.list.first();
@@ -346,7 +363,11 @@ fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {
         app.clip = None;
     }
     let idle = app.timings.idle_lock;
-    let lockable = !matches!(app.screen, Screen::Locked(_) | Screen::FirstRun(_));
+    // Nothing of the store shows on these: nothing to lock.
+    let lockable = !matches!(
+        app.screen,
+        Screen::Locked(_) | Screen::FirstRun(_) | Screen::Join(_)
+    );
     // Every few seconds, notice changes made by other processes or a git pull.
     let mut fx = Vec::new();
     if lockable && now.duration_since(app.activity.last_check) >= CHECK_EVERY {

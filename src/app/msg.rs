@@ -46,6 +46,29 @@ pub enum Msg {
     AuditLoaded(crate::audit::Timeline),
     AuditAppended(Box<crate::audit::Entry>),
     AuditVerified(audit_view::Integrity),
+    /// The identities opened, but none of their keys is a recipient of the
+    /// store: the join screen, with the key to add.
+    JoinNeeded(Box<super::screen::JoinScreen>),
+    /// The join screen's identity was made (or why not).
+    IdentityCreated(Result<IdentityMade, String>),
+    /// "Check again" found no recipient of mine yet (Ok), or failed. When
+    /// it found one, the keys came as an unlock instead.
+    JoinChecked(Result<(), String>),
+    /// Keys not approved here; `refused`: the write refused for them.
+    TrustPending {
+        keys: Vec<super::trust_view::PendingKey>,
+        refused: Option<String>,
+    },
+    /// How many keys were approved (or why not).
+    TrustApproved(Result<usize, String>),
+}
+
+/// A new identity for joining a store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityMade {
+    pub public: String,
+    /// The store's keys approved on this machine at that moment.
+    pub approved: usize,
 }
 
 /// A mouse event as the app sees it (the tui converts crossterm's).
@@ -116,6 +139,17 @@ pub enum Effect {
     /// Drop identities and values.
     Lock,
     CreateStore(Option<SecretString>),
+    /// Make this user's identity to join the store (ops::init::join_store).
+    CreateIdentity(Option<SecretString>),
+    /// Look again whether my keys are recipients now.
+    CheckJoin,
+    /// Copy text that is not a secret (the join command): no audit record,
+    /// no clear.
+    CopyText(String),
+    /// List the recipient keys waiting for approval.
+    CheckTrust,
+    /// Approve these recipient keys on this machine.
+    Approve(Vec<String>),
     /// Copy text to the clipboard; it clears itself.
     Copy(CopyRequest),
     /// Append to the audit log (never a value).

@@ -21,6 +21,8 @@ pub enum Screen {
     Audit,
     Locked(LockScreen),
     FirstRun(Box<FirstRun>),
+    /// A store this user cannot read yet: joining it.
+    Join(Box<JoinScreen>),
 }
 
 #[derive(Debug, Default)]
@@ -34,6 +36,8 @@ pub enum Overlay {
     },
     /// Which field to copy.
     PickField,
+    /// Recipient keys this machine has not approved.
+    Trust(Box<super::trust_view::TrustDialog>),
 }
 
 /// The main screen's two panes.
@@ -74,4 +78,39 @@ pub struct FirstRun {
     pub focus: usize,
     pub error: Option<String>,
     pub busy: bool,
+}
+
+/// Joining a store that exists but that this user cannot read
+/// (docs/TEAMS.md "Joining"): without an identity here, first the step that
+/// creates one; then the public key and the command a member runs.
+#[derive(Debug, Default)]
+pub struct JoinScreen {
+    pub store_path: String,
+    pub identity_path: String,
+    /// The key a member adds; None while there is no identity (the create step).
+    pub public: Option<String>,
+    /// The label the member gives the key: this user's actor.
+    pub label: String,
+    pub passphrase: TextInput,
+    pub confirm: TextInput,
+    /// 0 passphrase, 1 confirm.
+    pub focus: usize,
+    /// The identity was made now; `protected`: with a passphrase.
+    pub created: bool,
+    pub protected: bool,
+    /// The store's keys approved here when the identity was made.
+    pub approved: usize,
+    /// The outcome of the last copy or check.
+    pub status: Option<String>,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+impl JoinScreen {
+    /// The command a member runs, once there is a key.
+    pub fn command(&self) -> Option<String> {
+        self.public
+            .as_deref()
+            .map(|p| crate::ops::identity::member_command(p, &self.label))
+    }
 }

@@ -127,9 +127,8 @@ fn join(
     }
     println!("Ask a member of the store to run:");
     println!(
-        "  ward recipients add {} --label {}",
-        joined.public,
-        shell_word(&actor)
+        "  {}",
+        crate::ops::identity::member_command(&joined.public, &actor)
     );
     println!("Then you can read what they re-encrypt for you.");
     Ok(exit::OK)
@@ -144,19 +143,6 @@ fn actor(cli: &Cli) -> String {
     config::Config::load(&config_path)
         .map(|c| c.actor())
         .unwrap_or_else(|_| config::Config::default().actor())
-}
-
-/// `word` as one shell word: as it is when it is plain, else single-quoted.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "@._-+:/=,".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", crate::sanitize::escape(word).replace('\'', "'\\''"))
-    }
 }
 
 /// A passphrase for a new identity, typed twice on the terminal.

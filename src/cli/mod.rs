@@ -89,9 +89,13 @@ fn explain_untrusted(ctx: &Context, e: WardError) -> WardError {
     let WardError::Untrusted { recipients, .. } = &e else {
         return e;
     };
-    match recipients::added_by(&ctx.store, recipients) {
+    match crate::ops::trust::added_by(&ctx.store, recipients) {
         Some(commit) => {
-            let hint = format!("{} {commit}", recipients.display());
+            let hint = format!(
+                "{} {}",
+                recipients.display(),
+                crate::sanitize::escape(&commit)
+            );
             e.hint(hint)
         }
         None => e,

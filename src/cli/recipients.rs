@@ -435,7 +435,7 @@ fn reencrypt(ctx: &Context, folder: Option<String>, force: bool) -> Result<i32> 
 fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
     let folder = parse_folder(ctx, folder.as_deref())?;
     let store = &ctx.store;
-    let pending = approvals::pending(store, folder.as_ref())?;
+    let pending = approvals::pending_listing(store, folder.as_ref())?;
     if pending.is_empty() {
         output::print_line("Every recipient key here is approved on this machine.")?;
         return Ok(exit::OK);
@@ -449,7 +449,8 @@ fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
         },
         if pending.len() == 1 { "it" } else { "them" }
     ))?;
-    for p in &pending {
+    for listed in &pending {
+        let p = &listed.pending;
         output::print_line(&format!(
             "  {}  {}  in {}{}",
             escape(&short_key(&p.entry.key)),
@@ -459,8 +460,10 @@ fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
                 .map(escape)
                 .unwrap_or_else(|| "(no label)".into()),
             rel(store, &p.file),
-            added_by(store, &p.file)
-                .map(|c| format!(", {c}"))
+            listed
+                .added_by
+                .as_deref()
+                .map(|c| format!(", {}", escape(c)))
                 .unwrap_or_default()
         ))?;
     }
@@ -485,32 +488,14 @@ fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
             }
         }
     }
-    let keys: Vec<&str> = pending.iter().map(|p| p.entry.key.as_str()).collect();
+    let keys: Vec<&str> = pending
+        .iter()
+        .map(|l| l.pending.entry.key.as_str())
+        .collect();
     approvals::approve(store, &keys)?;
     output::print_line(&format!(
         "Approved {} for this store on this machine.",
         plural(keys.len(), "key")
     ))?;
     Ok(exit::OK)
-}
-
-/// In a git store, the last commit that changed `file` and its author
-/// (`commit 1a2b3c4d by Dan <dan@example.com>`), else None.
-pub fn added_by(store: &Store, file: &Path) -> Option<String> {
-    if std::fs::symlink_metadata(store.root().join(".git")).is_err() {
-        return None;
-    }
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(store.root())
-        .args(["log", "-n1", "--format=%h by %an <%ae>", "--"])
-        .arg(file)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let text = text.trim();
-    (out.status.success() && !text.is_empty())
-        .then(|| format!("last changed in commit {}", escape(text)))
 }

@@ -207,14 +207,7 @@ impl CopyReport {
     /// One line for the user, e.g. "Copied acme/api/KEY to the clipboard (OSC
     /// 52 via tmux); clears in 45 s". `what` must already be sanitised.
     pub fn summary(&self, what: &str) -> String {
-        let head = if self.backend.confirmed() {
-            format!("Copied {what} to the clipboard ({})", self.backend)
-        } else {
-            format!(
-                "Sent {what} to the terminal's clipboard ({}; works if the terminal allows OSC 52 clipboard writes)",
-                self.backend
-            )
-        };
+        let head = self.headline(what);
         let tail = match (self.timeout, self.backend) {
             (None, _) => "; not cleared automatically (timeout 0)".to_string(),
             (Some(t), BackendUsed::Native) => format!("; clears in {}", secs(t)),
@@ -223,6 +216,18 @@ impl CopyReport {
             }
         };
         head + &tail
+    }
+
+    /// Where `what` went, without the clear: for text that is no secret.
+    pub fn headline(&self, what: &str) -> String {
+        if self.backend.confirmed() {
+            format!("Copied {what} to the clipboard ({})", self.backend)
+        } else {
+            format!(
+                "Sent {what} to the terminal's clipboard ({}; works if the terminal allows OSC 52 clipboard writes)",
+                self.backend
+            )
+        }
     }
 }
 

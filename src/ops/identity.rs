@@ -186,3 +186,22 @@ pub fn not_a_member_line(keys: &Keyring, count: usize) -> String {
             .unwrap_or("KEY")
     )
 }
+
+/// The one command a member runs to add `public` to the store, labelled
+/// `label` (the joining user's actor), as one line both front ends show.
+pub fn member_command(public: &str, label: &str) -> String {
+    format!("ward recipients add {public} --label {}", shell_word(label))
+}
+
+/// `word` as one shell word: as it is when it is plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@._-+:/=,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", crate::sanitize::escape(word).replace('\'', "'\\''"))
+    }
+}

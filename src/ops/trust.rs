@@ -81,3 +81,56 @@ pub fn pending(store: &Store, folder: Option<&SecretPath>) -> Result<Vec<Pending
     }
     Ok(out)
 }
+
+/// A key waiting for approval, with where it came from: what a person
+/// needs to judge it (`ward recipients trust`, the TUI's trust dialog).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub pending: Pending,
+    /// In a git store, the last commit that changed its file and its
+    /// author (see [`added_by`]).
+    pub added_by: Option<String>,
+}
+
+/// [`pending`], each key with its file's [`added_by`] (git is asked once
+/// a file).
+pub fn pending_listing(store: &Store, folder: Option<&SecretPath>) -> Result<Vec<Listed>> {
+    let mut origins: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let mut out = Vec::new();
+    for p in pending(store, folder)? {
+        let origin = match origins.iter().find(|(f, _)| *f == p.file) {
+            Some((_, o)) => o.clone(),
+            None => {
+                let o = added_by(store, &p.file);
+                origins.push((p.file.clone(), o.clone()));
+                o
+            }
+        };
+        out.push(Listed {
+            pending: p,
+            added_by: origin,
+        });
+    }
+    Ok(out)
+}
+
+/// In a git store, the last commit that changed `file` and its author
+/// (`last changed in commit 1a2b3c4d by Dan <dan@example.com>`), else None.
+/// The text comes from git (names, emails): front ends escape it.
+pub fn added_by(store: &Store, file: &std::path::Path) -> Option<String> {
+    if std::fs::symlink_metadata(store.root().join(".git")).is_err() {
+        return None;
+    }
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(store.root())
+        .args(["log", "-n1", "--format=%h by %an <%ae>", "--"])
+        .arg(file)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let text = text.trim();
+    (out.status.success() && !text.is_empty()).then(|| format!("last changed in commit {text}"))
+}

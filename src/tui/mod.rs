@@ -6,6 +6,7 @@ pub mod advice;
 pub mod clip;
 pub mod events;
 pub mod harness;
+pub mod join;
 pub mod pool;
 pub mod session;
 pub mod terminal;
@@ -133,6 +134,14 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
         Err(crate::ops::identity::LoadFailure::NeedsPassphrase { .. }) => {
             (Keyring::default(), true)
         }
+        // No identity here: joining the store starts by making one (as
+        // `ward init` does there).
+        Err(crate::ops::identity::LoadFailure::Other(WardError::NoIdentity { .. }))
+            if std::fs::symlink_metadata(&ids[0]).is_err() =>
+        {
+            let join = join::screen(&store_root, &ids[0], &session.actor, None);
+            return Ok(joining(app, session, store, join));
+        }
         Err(f) => {
             let e = f.into_ward();
             return Err(crate::ops::identity::explain_missing(
@@ -141,6 +150,12 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
             ));
         }
     };
+    if !locked && !crate::ops::identity::is_member(&store, &keys) {
+        let public = keys.public_keys().first().cloned();
+        let join = join::screen(&store_root, &ids[0], &session.actor, public);
+        session.keys = Some(Arc::new(keys));
+        return Ok(joining(app, session, store, join));
+    }
     let listing = store.list(None);
     *session.signature.lock().unwrap_or_else(|p| p.into_inner()) = Some(store.signature());
     session.store = Some(store);
@@ -165,8 +180,25 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
     session
         .pending_records
         .push(crate::audit::Event::new(crate::audit::Action::Unlock).at(clock.utc()));
-    let fx = app.start(listing, lead);
+    let mut fx = app.start(listing, lead);
+    fx.extend(app.check_trust_once());
     Ok((app, session, fx))
+}
+
+/// The join screen over a store this user cannot read: the names are
+/// listed (nothing is decrypted) for when a member has added the key.
+fn joining(
+    mut app: App,
+    mut session: Session,
+    store: Store,
+    join: app::JoinScreen,
+) -> (App, Session, Vec<Effect>) {
+    let lead = session.config.lead_time;
+    let _ = app.start(store.list(None), lead);
+    *session.signature.lock().unwrap_or_else(|p| p.into_inner()) = Some(store.signature());
+    session.store = Some(store);
+    app.screen = Screen::Join(Box::new(join));
+    (app, session, Vec::new())
 }
 
 /// Runs the TUI until the user quits.

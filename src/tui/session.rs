@@ -31,6 +31,9 @@ pub enum Event {
     Keys(Arc<Keyring>),
     /// A store was created: the session opens it.
     StoreReady(Box<Store>),
+    /// Identities of a user joining the store: kept, but not unlocked
+    /// (no audit log: it cannot be written before a member adds them).
+    Joining(Arc<Keyring>),
 }
 
 pub type Job = Box<dyn FnOnce(Sender<Event>) + Send>;
@@ -43,7 +46,7 @@ pub struct Session {
     pub config: Config,
     pub actor: String,
     /// The clipboard, used by copy jobs one at a time in the app's order.
-    clip: Arc<ClipLane>,
+    pub(super) clip: Arc<ClipLane>,
     /// This actor's audit log, once identities are loaded.
     pub audit: Option<Arc<audit::Log>>,
     /// Audit events from synchronous work, appended at the next tick.
@@ -107,6 +110,10 @@ impl Session {
                 self.open_audit();
                 Some(Msg::Unlocked(Ok(())))
             }
+            Event::Joining(k) => {
+                self.keys = Some(k);
+                None
+            }
             Event::StoreReady(store) => {
                 let listing = store.list(None);
                 self.store = Some(*store);
@@ -148,6 +155,11 @@ impl Session {
             Effect::Lock => self.lock_job(),
             Effect::Copy(request) => self.copy_job(request),
             Effect::Record(event) => self.record_job(vec![event]),
+            Effect::CreateIdentity(passphrase) => super::join::create_identity(self, passphrase),
+            Effect::CheckJoin => super::join::check_join(self),
+            Effect::CopyText(text) => super::join::copy_text(self, text),
+            Effect::CheckTrust => super::join::check_trust(self),
+            Effect::Approve(keys) => super::join::approve(self, keys),
             Effect::VerifyAudit => self.verify_job(),
             Effect::CheckChanges => self.check_job(),
             Effect::LoadAudit => {
@@ -236,13 +248,20 @@ impl Session {
                         now,
                     };
                     let result = ops::apply(&writer, change_of(op)).map(drop);
+                    let untrusted = matches!(result, Err(WardError::Untrusted { .. }));
+                    let result = result.map_err(|e| describe(&e));
+                    let refused = result.as_ref().err().cloned();
                     send(
                         &tx,
                         Msg::Saved {
                             op: summary,
-                            result: result.map_err(|e| describe(&e)),
+                            result,
                         },
                     );
+                    // Refused for a key not approved here: the trust dialog.
+                    if untrusted {
+                        super::join::send_pending(&store, refused, &tx);
+                    }
                 }))
             }
             Effect::Unlock(passphrase) => {
@@ -250,10 +269,20 @@ impl Session {
                 let root = self.store_root.clone();
                 let actor = self.actor.clone();
                 let now = self.clock.utc();
+                let store = self.store.clone();
                 Some(Box::new(move |tx| {
                     match load_keys(&paths, passphrase.as_ref()) {
                         Ok(k) => {
-                            let k = Arc::new(k);
+                            let mut k = Arc::new(k);
+                            if let Some(store) = &store {
+                                let identity = paths.first().cloned().unwrap_or_default();
+                                match super::join::hold_if_not_member(
+                                    store, k, &identity, &actor, &tx,
+                                ) {
+                                    Some(keys) => k = keys,
+                                    None => return,
+                                }
+                            }
                             let log =
                                 audit::Log::open(&root, &actor, audit::keyring_fingerprint(&k));
                             append(&log, &k, AuditEvent::new(Action::Unlock).at(now), &tx);

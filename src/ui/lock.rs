@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-fn masked(n: usize, focused: bool) -> String {
+pub(super) fn masked(n: usize, focused: bool) -> String {
     let mut s = "•".repeat(n);
     if focused {
         s.push('▏');

@@ -7,12 +7,14 @@ pub mod dialog;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod join;
 pub mod layout;
 pub mod lock;
 pub mod review;
 pub mod theme;
 pub mod timeline;
 pub mod tree;
+pub mod trust;
 pub mod widgets;
 
 use crate::app::{App, Overlay, Pane, Screen};
@@ -32,6 +34,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             lock::draw_first_run(frame, area, fr, &app.keymap, &theme);
             return;
         }
+        Screen::Join(join) => {
+            join::draw(frame, area, app, join, &theme);
+            return;
+        }
         _ => {}
     }
     let l = crate::app::layout::compute(area, app.focus);
@@ -45,11 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             review::draw(frame, body, app, &theme);
         }
         footer::draw(frame, l.footer, app, &theme);
-        match &app.overlay {
-            Overlay::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
-            Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
-            _ => {}
-        }
+        draw_overlay(frame, app, &app.overlay, &theme);
         return;
     }
     header::draw(frame, l.header, app, &theme);
@@ -57,11 +59,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
     detail::draw(frame, l.detail, app, &theme, app.focus == Pane::Detail);
     timeline::draw(frame, l.timeline, app, &theme);
     footer::draw(frame, l.footer, app, &theme);
-    match &app.overlay {
-        Overlay::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, &theme),
-        Overlay::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, &theme),
-        Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, &theme),
-        Overlay::PickField => dialog::draw_pick(frame, area, &app.keymap, &theme),
+    draw_overlay(frame, app, &app.overlay, &theme);
+}
+
+/// What is open over a screen; the trust dialog over what it opened on.
+fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, theme: &Theme) {
+    let area = frame.area();
+    match overlay {
+        Overlay::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, theme),
+        Overlay::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, theme),
+        Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, theme),
+        Overlay::PickField => dialog::draw_pick(frame, area, &app.keymap, theme),
+        Overlay::Trust(dialog) => {
+            draw_overlay(frame, app, &dialog.under, theme);
+            trust::draw(frame, area, dialog, &app.keymap, theme);
+        }
         Overlay::None => {}
     }
 }

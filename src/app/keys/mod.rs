@@ -5,6 +5,7 @@
 //! text field, if any.
 
 pub(super) mod audit;
+pub(super) mod join;
 pub(super) mod lock;
 pub(super) mod main;
 pub(super) mod overlay;
@@ -24,11 +25,17 @@ pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
         }
         Scope::Filter => main::filter_key(app, action, key),
         Scope::Form => overlay::form_key(app, action, key),
+        Scope::Confirm | Scope::Trust if matches!(app.overlay, Overlay::Trust(_)) => {
+            join::trust_key(app, action)
+        }
         Scope::Confirm => overlay::confirm_key(app, action),
         Scope::Help => overlay::help_key(app, action),
         Scope::Pick => overlay::pick_key(app, action),
         Scope::Lock => lock::lock_key(app, action, key),
         Scope::FirstRun => lock::first_run_key(app, action, key),
+        Scope::JoinCreate => join::join_create_key(app, action, key),
+        Scope::Join => join::join_key(app, action),
+        Scope::Trust => Vec::new(),
         Scope::Audit => audit::audit_key(app, action, key),
         Scope::Review => review::review_key(app, action),
     }
@@ -47,6 +54,13 @@ pub(super) fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
     }
     match &mut app.screen {
         Screen::Locked(lock) => lock.passphrase.insert_str(text),
+        Screen::Join(join) if join.public.is_none() && !join.busy => {
+            if join.focus == 0 {
+                join.passphrase.insert_str(text)
+            } else {
+                join.confirm.insert_str(text)
+            }
+        }
         Screen::Main if matches!(app.overlay, Overlay::None) && app.tree.filter.active => {
             app.tree.filter.insert_str(text);
             app.tree.rebuild(&app.catalog);
