@@ -305,6 +305,65 @@ fn every_status_is_covered_by_the_table() {
     }
 }
 
+/// An offboarding mark ranks as compromised, over an expiry, and says who
+/// left; with a compromise too, both reasons are given.
+#[test]
+fn an_offboarding_mark_needs_rotation() {
+    let marks = [
+        Offboarding {
+            key_id: "age1bob".into(),
+            label: Some("bob".into()),
+            at: at("2026-03-01"),
+            by: "ann@laptop".into(),
+        },
+        Offboarding {
+            key_id: "age1bob2".into(),
+            label: Some("bob".into()),
+            at: at("2026-03-01"),
+            by: "ann@laptop".into(),
+        },
+    ];
+    let mut input = PolicyInput {
+        rotated: at("2026-01-01"),
+        expires: Some(d("2026-02-01")),
+        rotate_every: None,
+        compromised: None,
+        offboarding: &marks,
+    };
+    let a = assess(&input, d("2026-04-01"), DEFAULT_LEAD);
+    assert_eq!(a.status, Status::Compromised);
+    assert!(a.status.needs_action());
+    assert_eq!(
+        a.reason,
+        "rotation required: offboarding of bob (removed 2026-03-01 by ann@laptop)"
+    );
+    let flag = Compromised {
+        since: at("2026-03-02"),
+        by: "carl".into(),
+        reason: None,
+    };
+    input.compromised = Some(&flag);
+    let a = assess(&input, d("2026-04-01"), DEFAULT_LEAD);
+    assert!(
+        a.reason.starts_with("marked compromised on 2026-03-02"),
+        "{}",
+        a.reason
+    );
+    assert!(
+        a.reason.ends_with(
+            "; rotation required: offboarding of bob (removed 2026-03-01 by ann@laptop)"
+        ),
+        "{}",
+        a.reason
+    );
+    input.offboarding = &[];
+    input.compromised = None;
+    assert_eq!(
+        assess(&input, d("2026-04-01"), DEFAULT_LEAD).status,
+        Status::Expired
+    );
+}
+
 #[test]
 fn age_is_from_the_last_value_change() {
     let input = PolicyInput {

@@ -477,6 +477,29 @@ mod tests {
         assert_eq!(d.value.expose(), "v14");
     }
 
+    /// Readers grow without duplicates, move into history with the value,
+    /// and a new value starts with none.
+    #[test]
+    fn readers_follow_the_value() {
+        let mut d = doc();
+        d.add_readers(&["age1ann", "age1bob"]);
+        d.add_readers(&["age1bob"]);
+        assert_eq!(d.readers, ["age1ann", "age1bob"]);
+        let json = String::from_utf8(d.to_bytes()).unwrap();
+        assert!(json.contains("\"readers\""), "{json}");
+        d.set_value(
+            SecretValue::new("v2".into()),
+            Encoding::Utf8,
+            "ann",
+            None,
+            "2026-02-01T00:00:00Z".parse().unwrap(),
+            10,
+        );
+        assert!(d.readers.is_empty());
+        assert_eq!(d.history[0].readers, ["age1ann", "age1bob"]);
+        assert_eq!(SecretDoc::from_bytes(&d.to_bytes()).unwrap(), d);
+    }
+
     #[test]
     fn parse_errors_do_not_quote_the_input() {
         let bad = br#"{"ward":1,"value":"sk_live_SECRET","version":"oops"}"#;
