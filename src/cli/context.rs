@@ -75,7 +75,10 @@ impl Context {
             .append(keys, event)
         });
         if let Err(e) = result {
-            super::output::warn_line(&format!("the audit log was not written: {e}"));
+            super::output::warn_line(&format!(
+                "the audit log was not written: {}",
+                super::advice::describe(&e)
+            ));
         }
     }
 

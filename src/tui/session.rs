@@ -265,7 +265,10 @@ impl Session {
                                 if let Err(e) = identity::record_failed_unlock(&root, &actor) {
                                     send(
                                         &tx,
-                                        Msg::Problem(format!("the audit log was not written: {e}")),
+                                        Msg::Problem(format!(
+                                            "the audit log was not written: {}",
+                                            describe(&e)
+                                        )),
                                     );
                                 }
                             }
@@ -484,7 +487,7 @@ fn append(log: &audit::Log, keys: &Keyring, event: AuditEvent, tx: &Sender<Event
         ),
         Err(e) => send(
             tx,
-            Msg::Problem(format!("the audit log was not written: {e}")),
+            Msg::Problem(format!("the audit log was not written: {}", describe(&e))),
         ),
     }
 }
