@@ -262,7 +262,7 @@ impl Session {
                         Err(f) => {
                             // No key to seal it with yet: the next append seals it.
                             if f == UnlockFailure::WrongPassphrase {
-                                if let Err(e) = identity::record_failed_unlock(&root, &actor) {
+                                if let Err(e) = identity::record_failed_unlock(&root, &actor, now) {
                                     send(
                                         &tx,
                                         Msg::Problem(format!(
