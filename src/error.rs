@@ -111,6 +111,11 @@ pub enum WardError {
         more: usize,
     },
 
+    /// The audit log is not as this machine last saw it (a chain or the
+    /// key gone or behind): nothing is appended until it is looked into.
+    #[error("{0}")]
+    AuditPinned(String),
+
     #[error("recipients {path}: {cause}")]
     Recipients { path: PathBuf, cause: String },
 
@@ -140,9 +145,10 @@ impl WardError {
             | WardError::LockOut { .. } => exit::IDENTITY,
             WardError::Untrusted { .. } => exit::UNTRUSTED,
             WardError::Hinted { error, .. } => error.exit_code(),
-            WardError::Recipients { .. } | WardError::Io { .. } | WardError::Other(_) => {
-                exit::FAILURE
-            }
+            WardError::Recipients { .. }
+            | WardError::AuditPinned(_)
+            | WardError::Io { .. }
+            | WardError::Other(_) => exit::FAILURE,
         }
     }
 

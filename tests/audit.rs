@@ -714,6 +714,12 @@ fn changing_the_store_id_is_noticed() {
     let o = env.run(&["get", "p/S"], None);
     assert!(o.status.success());
     assert!(stderr_of(&o).contains("audit log was not written"));
+    // The library says what is wrong; the command line adds what to run.
+    assert!(
+        stderr_of(&o).contains("; run `ward audit verify`"),
+        "{}",
+        stderr_of(&o)
+    );
 }
 
 #[test]

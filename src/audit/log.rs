@@ -134,14 +134,14 @@ impl Log {
                 // pinned: that would hide the deletion.
                 let status = self.local.check(&self.store_root, &id, None);
                 if let Some(p) = status.problem(&self.store_root, "") {
-                    return Err(WardError::Other(format!("{p}; run `ward audit verify`")));
+                    return Err(WardError::AuditPinned(p.to_string()));
                 }
                 AuditKey::load_or_create(&self.store_root, keys)?
             }
         };
         let status = self.local.check(&self.store_root, &id, Some(&key));
         if let Some(p) = status.problem(&self.store_root, &key.id()) {
-            return Err(WardError::Other(format!("{p}; run `ward audit verify`")));
+            return Err(WardError::AuditPinned(p.to_string()));
         }
         Ok((key, id))
     }

@@ -19,6 +19,7 @@ pub fn describe(e: &WardError) -> String {
             root.display()
         ),
         WardError::NoIdentity { situation, .. } => format!("{e}: {}", identity(*situation)),
+        WardError::AuditPinned(_) => format!("{e}; run `ward audit verify`"),
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
         _ => e.to_string(),
     }
@@ -63,6 +64,11 @@ mod tests {
             path: PathBuf::from("/f"),
             store: Some(PathBuf::from("/f/store")),
         };
+        let pinned = WardError::AuditPinned("a chain went backwards".into());
+        assert_eq!(
+            describe(&pinned),
+            "a chain went backwards; run `ward audit verify`"
+        );
         assert_eq!(
             describe(&above.hint("more")),
             "/f is not a folder: it is in the way of the store path /f/store; check --store \

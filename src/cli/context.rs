@@ -49,7 +49,11 @@ impl Context {
             .inspect_err(|e| {
                 // `load_keyring` gives up after three wrong passphrases.
                 if matches!(e, WardError::Identity { cause, .. } if cause == "wrong passphrase") {
-                    if let Err(e) = identity::record_failed_unlock(self.store.root(), &self.actor) {
+                    if let Err(e) = identity::record_failed_unlock(
+                        self.store.root(),
+                        &self.actor,
+                        chrono::Utc::now(),
+                    ) {
                         super::output::warn_line(&format!("the audit log was not written: {e}"));
                     }
                 }
@@ -75,7 +79,10 @@ impl Context {
             .append(keys, event)
         });
         if let Err(e) = result {
-            super::output::warn_line(&format!("the audit log was not written: {e}"));
+            super::output::warn_line(&format!(
+                "the audit log was not written: {}",
+                super::advice::describe(&e)
+            ));
         }
     }
 

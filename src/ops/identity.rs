@@ -145,11 +145,20 @@ pub fn explain_missing(e: WardError, path_given: bool) -> WardError {
     WardError::NoIdentity { path, situation }
 }
 
-/// Records a failed unlock (wrong passphrase) in the store's audit log. No
-/// key is open yet, so it waits on this machine and the next append seals it.
-pub fn record_failed_unlock(store_root: &Path, actor: &str) -> Result<()> {
+/// Records a failed unlock (wrong passphrase) at `at` in the store's audit
+/// log. No key is open yet, so it waits on this machine and the next append
+/// seals it.
+pub fn record_failed_unlock(
+    store_root: &Path,
+    actor: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     audit::Log::open(store_root, actor, None)
-        .append_unsealed(Event::new(Action::UnlockFailed).reason(Some("wrong passphrase")))
+        .append_unsealed(
+            Event::new(Action::UnlockFailed)
+                .at(at)
+                .reason(Some("wrong passphrase")),
+        )
         .map(drop)
 }
 

@@ -20,6 +20,7 @@ pub fn describe(e: &WardError) -> String {
                 format!("{e}: the file is gone; restore it, or quit and run `ward init`")
             }
         },
+        WardError::AuditPinned(_) => format!("{e}; the audit screen shows the chains"),
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
         _ => e.to_string(),
     }

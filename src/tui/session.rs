@@ -291,10 +291,13 @@ impl Session {
                         Err(f) => {
                             // No key to seal it with yet: the next append seals it.
                             if f == UnlockFailure::WrongPassphrase {
-                                if let Err(e) = identity::record_failed_unlock(&root, &actor) {
+                                if let Err(e) = identity::record_failed_unlock(&root, &actor, now) {
                                     send(
                                         &tx,
-                                        Msg::Problem(format!("the audit log was not written: {e}")),
+                                        Msg::Problem(format!(
+                                            "the audit log was not written: {}",
+                                            describe(&e)
+                                        )),
                                     );
                                 }
                             }
@@ -513,7 +516,7 @@ fn append(log: &audit::Log, keys: &Keyring, event: AuditEvent, tx: &Sender<Event
         ),
         Err(e) => send(
             tx,
-            Msg::Problem(format!("the audit log was not written: {e}")),
+            Msg::Problem(format!("the audit log was not written: {}", describe(&e))),
         ),
     }
 }
