@@ -15,7 +15,7 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, join: &JoinScreen, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let width = area.width.min(90);
+    let width = area.width.min(112);
     let mut lines = vec![
         Line::styled(escape(&join.store_path), theme.dim()),
         Line::raw(""),
