@@ -2,6 +2,8 @@
 //! and dialog at 80x24 and 160x48, style checks, and key-driven scenarios that
 //! check both the screen and the store.
 
+mod common;
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyModifiers;
@@ -1721,4 +1723,45 @@ fn the_trust_dialog_opens_at_start_and_on_a_refused_write_and_approves_on_confir
     );
     app.ctrl('s');
     assert!(path_exists(&f.store, "acme/NEW_KEY"), "{}", app.screen());
+}
+
+#[test]
+fn in_a_git_store_the_trust_dialog_names_the_commit_and_author_and_escapes_labels() {
+    if !common::require("git") {
+        return;
+    }
+    let f = Fixture::demo();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&f.store)
+            .args(["-c", "user.name=Eve", "-c", "user.email=eve@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let other = ward::store::crypto::generate_identity(Utc::now()).1;
+    let mine = f.keys().public_keys()[0].clone();
+    std::fs::write(
+        f.store.join("acme/.recipients"),
+        format!("{mine}\n# label: eve\u{1b}[2J@laptop\n{other}\n"),
+    )
+    .unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "add eve"]);
+    let mut app = f.open(160, 48);
+    let s = app.screen();
+    assert!(s.contains("by Eve <eve@example.com>"), "{s}");
+    assert!(s.contains("last changed in commit"), "{s}");
+    let buf = app.buffer();
+    let raw: String = buf.content().iter().map(|c| c.symbol()).collect();
+    assert!(!raw.contains('\u{1b}'), "no escape reaches the terminal");
+    let shown = ward::sanitize::escape("eve\u{1b}[2J@laptop");
+    assert!(s.contains(&shown), "the label shows escaped: {s}");
 }
