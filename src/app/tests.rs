@@ -792,8 +792,8 @@ fn the_join_screen_copies_the_command_and_checks_again() {
     assert!(matches!(&fx[..], [Effect::Quit]));
 }
 
-fn pending_key(label: &str) -> trust_view::PendingKey {
-    trust_view::PendingKey {
+fn pending_key(label: &str) -> screen::PendingKey {
+    screen::PendingKey {
         key: format!("age1{label}"),
         label: Some(label.into()),
         file: ".ward/recipients".into(),

@@ -20,6 +20,8 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub mod join;
+
 /// What a job reports back.
 pub enum Event {
     App(Msg),
@@ -140,14 +142,14 @@ impl Session {
                 Some(Box::new(move |tx| send(&tx, msg)))
             }
             Effect::Record(event) => self.record_job(vec![event]),
-            Effect::CreateIdentity(passphrase) => super::join::create_identity(self, passphrase),
-            Effect::CheckJoin => super::join::check_join(self),
+            Effect::CreateIdentity(passphrase) => join::create_identity(self, passphrase),
+            Effect::CheckJoin => join::check_join(self),
             Effect::CopyText(text) => {
-                let msg = super::join::copy_text(self, &text);
+                let msg = join::copy_text(self, &text);
                 Some(Box::new(move |tx| send(&tx, msg)))
             }
-            Effect::CheckTrust => super::join::check_trust(self),
-            Effect::Approve(keys) => super::join::approve(self, keys),
+            Effect::CheckTrust => join::check_trust(self),
+            Effect::Approve(keys) => join::approve(self, keys),
             Effect::VerifyAudit => self.verify_job(),
             Effect::CheckChanges => {
                 let store = self.store.clone()?;
@@ -256,7 +258,7 @@ impl Session {
                     );
                     // Refused for a key not approved here: the trust dialog.
                     if untrusted {
-                        super::join::send_pending(&store, refused, &tx);
+                        join::send_pending(&store, refused, &tx);
                     }
                 }))
             }
@@ -271,9 +273,7 @@ impl Session {
                             let mut k = Arc::new(k);
                             if let Some(store) = &store {
                                 let identity = paths.first().cloned().unwrap_or_default();
-                                match super::join::hold_if_not_member(
-                                    store, k, &identity, &actor, &tx,
-                                ) {
+                                match join::hold_if_not_member(store, k, &identity, &actor, &tx) {
                                     Some(keys) => k = keys,
                                     None => return,
                                 }

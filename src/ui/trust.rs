@@ -4,7 +4,7 @@
 use super::join::{fitted_height, hints};
 use super::theme::Theme;
 use super::widgets::{pane, popup};
-use crate::app::trust_view::{PendingKey, TrustDialog};
+use crate::app::screen::{PendingKey, TrustDialog};
 use crate::keymap::{Action, Keymap, Scope};
 use crate::sanitize::escape;
 use crate::store::recipients::short_key;

@@ -3,8 +3,8 @@
 //! init` does), looking again whether my keys are recipients, copying the
 //! join command, listing and approving keys waiting for approval.
 
-use super::session::{Event, Job, Session};
-use crate::app::trust_view::PendingKey;
+use super::{Event, Job, Session};
+use crate::app::screen::PendingKey;
 use crate::app::{IdentityMade, JoinScreen, Msg};
 use crate::audit::{self, Action, Event as AuditEvent};
 use crate::ops::{identity, init, trust};
