@@ -1765,3 +1765,23 @@ fn in_a_git_store_the_trust_dialog_names_the_commit_and_author_and_escapes_label
     let shown = ward::sanitize::escape("eve\u{1b}[2J@laptop");
     assert!(s.contains(&shown), "the label shows escaped: {s}");
 }
+
+#[test]
+fn a_protected_identity_that_is_no_recipient_unlocks_onto_the_join_screen() {
+    let f = Fixture::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, public) = ward::store::crypto::generate_identity(Utc::now());
+    let pass = age::secrecy::SecretString::from("open sesame".to_string());
+    let locked = ward::store::crypto::encrypt_with_passphrase(text.as_bytes(), &pass);
+    let settings = joiner(&f, dir.path(), None);
+    let id = &settings.identities[0];
+    std::fs::create_dir_all(id.parent().unwrap()).unwrap();
+    common::write_private(id, &locked);
+    let mut app = Harness::open(&settings, 80, 24, today()).unwrap();
+    assert!(app.screen().contains("ward is locked"));
+    app.type_text("open sesame").key(KeyCode::Enter);
+    let s = app.screen();
+    assert!(s.contains("not a member") && s.contains(&public), "{s}");
+    assert!(matches!(app.app.screen, Screen::Join(_)));
+    assert!(!audit_lines(&f).iter().any(|l| l["actor"] == "dan@laptop"));
+}
