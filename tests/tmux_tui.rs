@@ -353,3 +353,54 @@ fn demo_cleans_up_when_its_terminal_goes_away() {
     }
     assert!(!demo_dir.exists(), "the demo store was removed on SIGHUP");
 }
+
+/// Joining in a real terminal at 80x24 (NO_COLOR): a second user, with no
+/// identity, runs `ward` on the first user's store, creates a key, and the
+/// screen shows that key and the command a member runs.
+#[test]
+fn joining_a_store_in_a_real_terminal_shows_the_new_key_and_the_command() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    make_store(dir.path());
+    let store = dir.path().join("data/ward/store");
+    let dan = dir.path().join("dan");
+    let env = vec![
+        ("XDG_CONFIG_HOME", dan.join("cfg").display().to_string()),
+        ("XDG_DATA_HOME", dan.join("data").display().to_string()),
+        ("XDG_CACHE_HOME", dan.join("cache").display().to_string()),
+        ("HOME", dan.display().to_string()),
+        ("WARD_STORE", store.display().to_string()),
+        ("NO_COLOR", "1".to_string()),
+        ("PATH", path_with_ward()),
+        ("TERM", "xterm-256color".to_string()),
+    ];
+    let t = Tmux::new("join");
+    t.start(80, 24, &env);
+    t.keys(&[ward(), "Enter"]);
+    t.wait_for("Join this store");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Your public key");
+    let identity = std::fs::read_to_string(dan.join("cfg/ward/identity.txt")).unwrap();
+    let public = identity
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .expect("the identity names its public key")
+        .trim()
+        .to_string();
+    assert!(s.contains(&public), "the key shows whole: {s}");
+    assert!(s.contains("ward recipients add"), "{s}");
+    assert!(s.contains("c copy command"), "{s}");
+    t.keys(&["r"]);
+    t.wait_for("Not yet");
+    // Wide, the command fits on one line.
+    t.cmd(&["resize-window", "-t", "0", "-x", "140", "-y", "30"]);
+    t.wait_for(&format!("ward recipients add {public} --label"));
+    t.keys(&["q"]);
+    t.wait_main_screen();
+    // Nothing in the store changed: a member adds the key.
+    let recipients = std::fs::read_to_string(store.join(".ward/recipients")).unwrap();
+    assert!(!recipients.contains(&public));
+}

@@ -2,6 +2,8 @@
 //! and dialog at 80x24 and 160x48, style checks, and key-driven scenarios that
 //! check both the screen and the store.
 
+mod common;
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyModifiers;
@@ -1531,4 +1533,296 @@ fn a_vanished_identity_is_explained_in_the_interfaces_words() {
         screen.contains("restore it, or quit and run `ward init`"),
         "{screen}"
     );
+}
+
+// ---- joining a store and trusting its keys -----------------------------------
+
+/// A user who is not (yet) a member of the demo store: their own config
+/// (actor dan@laptop) and identity path in `dir`.
+fn joiner(f: &Fixture, dir: &Path, identity: Option<&str>) -> Settings {
+    let config = dir.join("dan.toml");
+    std::fs::write(&config, "actor = \"dan@laptop\"\n").unwrap();
+    let id = dir.join("dan/identity.txt");
+    if let Some(text) = identity {
+        std::fs::create_dir_all(id.parent().unwrap()).unwrap();
+        std::fs::write(&id, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+    settings(&f.store, &id, &config)
+}
+
+/// The screen with the temporary folders and a key masked.
+fn masked_screen(h: &mut Harness, dirs: &[&Path], key: Option<&str>) -> String {
+    let mut s = h.screen();
+    for d in dirs {
+        s = s.replace(d.to_str().unwrap(), "/tmp/T");
+    }
+    if let Some(k) = key {
+        let mask = format!("age1{}", "K".repeat(k.len() - 4));
+        s = s.replace(k, &mask);
+    }
+    s
+}
+
+fn join_no_identity_screen(w: u16, h: u16) -> String {
+    let f = Fixture::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Harness::open(&joiner(&f, dir.path(), None), w, h, today()).unwrap();
+    masked_screen(&mut app, &[dir.path(), f._dir.path()], None)
+}
+
+#[test]
+fn snapshot_join_no_identity_80x24() {
+    assert_snapshot!("join_no_identity_80x24", join_no_identity_screen(80, 24));
+}
+
+#[test]
+fn snapshot_join_no_identity_160x48() {
+    assert_snapshot!("join_no_identity_160x48", join_no_identity_screen(160, 48));
+}
+
+fn join_not_a_member_screen(w: u16, h: u16) -> String {
+    let f = Fixture::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, public) = ward::store::crypto::generate_identity(Utc::now());
+    let settings = joiner(&f, dir.path(), Some(&text));
+    let mut app = Harness::open(&settings, w, h, today()).unwrap();
+    masked_screen(&mut app, &[dir.path(), f._dir.path()], Some(&public))
+}
+
+#[test]
+fn snapshot_join_not_a_member_80x24() {
+    assert_snapshot!("join_not_a_member_80x24", join_not_a_member_screen(80, 24));
+}
+
+#[test]
+fn snapshot_join_not_a_member_160x48() {
+    assert_snapshot!(
+        "join_not_a_member_160x48",
+        join_not_a_member_screen(160, 48)
+    );
+}
+
+/// The demo store with a key added by hand to a folder's recipients file,
+/// labelled, that this machine never approved; returns the key.
+fn with_unapproved_key(f: &Fixture) -> String {
+    let other = ward::store::crypto::generate_identity(Utc::now()).1;
+    let mine = f.keys().public_keys()[0].clone();
+    std::fs::write(
+        f.store.join("acme/.recipients"),
+        format!("{mine}\n# label: eve@laptop\n{other}\n"),
+    )
+    .unwrap();
+    other
+}
+
+fn trust_dialog_screen(w: u16, h: u16) -> String {
+    let f = Fixture::demo();
+    let other = with_unapproved_key(&f);
+    let mut app = f.open(w, h);
+    let short = ward::store::recipients::short_key(&other);
+    app.screen().replace(&short, "age1KKKKKKKK…KKKKK")
+}
+
+#[test]
+fn snapshot_trust_dialog_80x24() {
+    assert_snapshot!("trust_dialog_80x24", trust_dialog_screen(80, 24));
+}
+
+#[test]
+fn snapshot_trust_dialog_160x48() {
+    assert_snapshot!("trust_dialog_160x48", trust_dialog_screen(160, 48));
+}
+
+/// The member's side of joining: the real CLI adds the key (and
+/// re-encrypts), in its own sandbox.
+fn member_adds(f: &Fixture, key: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ward"))
+        .arg("--store")
+        .arg(&f.store)
+        .arg("--identity")
+        .arg(&f.identity)
+        .args(["recipients", "add", key, "--label", "dan@laptop"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("cfg"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn joining_creates_the_identity_shows_the_command_and_opens_once_added() {
+    let f = Fixture::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = joiner(&f, dir.path(), None);
+    let id = settings.identities[0].clone();
+    let mut app = Harness::open(&settings, 80, 24, today()).unwrap();
+    assert!(app.screen().contains("Join this store"));
+    app.type_text("pw").key(KeyCode::Tab).type_text("px");
+    app.key(KeyCode::Enter);
+    assert!(app.screen().contains("differ"));
+    assert!(!id.exists(), "nothing made on a mismatch");
+    app.key(KeyCode::Backspace)
+        .type_text("w")
+        .key(KeyCode::Enter);
+    let head = std::fs::read(&id).unwrap();
+    assert!(head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"));
+    let Screen::Join(join) = &app.app.screen else {
+        panic!("{}", app.screen());
+    };
+    let public = join.public.clone().unwrap();
+    let s = app.screen();
+    assert!(s.contains(&public), "{s}");
+    assert!(s.contains("ward recipients add"), "{s}");
+    assert!(!s.contains("pw"), "the passphrase never shows");
+    // The command is copied whole, through the session's copier.
+    app.key(KeyCode::Char('c'));
+    let want = format!("ward recipients add {public} --label dan@laptop");
+    assert_eq!(app.clipboard.contents().as_deref(), Some(want.as_str()));
+    assert!(app.screen().contains("Copied the command"));
+    // Not yet a member: the screen says so and stays.
+    app.key(KeyCode::Char('r'));
+    assert!(app.screen().contains("Not yet"), "{}", app.screen());
+    assert!(matches!(app.app.screen, Screen::Join(_)));
+    member_adds(&f, &public);
+    app.key(KeyCode::Char('r'));
+    assert!(matches!(app.app.screen, Screen::Main), "{}", app.screen());
+    select(&mut app, "acme/db/DATABASE_URL");
+    let s = app.screen();
+    assert!(s.contains("DATABASE_URL") && !s.contains("cannot"), "{s}");
+}
+
+#[test]
+fn an_identity_that_is_no_recipient_gets_the_join_screen_without_the_create_step() {
+    let f = Fixture::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, public) = ward::store::crypto::generate_identity(Utc::now());
+    let mut app = Harness::open(&joiner(&f, dir.path(), Some(&text)), 80, 24, today()).unwrap();
+    let s = app.screen();
+    assert!(s.contains("not a member") && s.contains(&public), "{s}");
+    assert!(!s.contains("Passphrase"), "{s}");
+    // No audit record is attempted for a non-member (it could not be sealed).
+    assert!(!audit_lines(&f).iter().any(|l| l["actor"] == "dan@laptop"));
+}
+
+#[test]
+fn the_trust_dialog_opens_at_start_and_on_a_refused_write_and_approves_on_confirmation() {
+    let f = Fixture::demo();
+    let other = with_unapproved_key(&f);
+    let mut app = f.open(100, 30);
+    let s = app.screen();
+    assert!(
+        s.contains("Keys to approve") && s.contains("eve@laptop"),
+        "{s}"
+    );
+    assert!(s.contains("acme/.recipients"), "{s}");
+    // Dismissed: writes under acme/ are still refused, and the refusal
+    // opens the dialog again over the form, which keeps what was typed.
+    app.key(KeyCode::Esc);
+    assert!(matches!(app.app.overlay, Overlay::None));
+    app.key(KeyCode::Char('n'));
+    app.ctrl('u').type_text("acme/NEW_KEY");
+    app.key(KeyCode::Tab).type_text("typed-value").ctrl('s');
+    assert!(!path_exists(&f.store, "acme/NEW_KEY"));
+    let Overlay::Trust(dialog) = &app.app.overlay else {
+        panic!("{}", app.screen());
+    };
+    assert!(dialog
+        .refused
+        .as_deref()
+        .unwrap()
+        .contains("refusing to write acme/NEW_KEY"));
+    assert!(matches!(dialog.under, Overlay::Form(_)));
+    // Approve asks first; No keeps it pending.
+    app.key(KeyCode::Char('a'));
+    assert!(app.screen().contains("Approve 1 key"), "{}", app.screen());
+    app.key(KeyCode::Char('n'));
+    assert!(!ward::ops::trust::approved_keys(&f.store())
+        .unwrap()
+        .contains(&ward::store::crypto::key_id(&other)));
+    app.key(KeyCode::Char('a')).key(KeyCode::Char('y'));
+    assert!(ward::ops::trust::approved_keys(&f.store())
+        .unwrap()
+        .contains(&ward::store::crypto::key_id(&other)));
+    // Back on the form, which saves now.
+    assert!(
+        matches!(app.app.overlay, Overlay::Form(_)),
+        "{}",
+        app.screen()
+    );
+    app.ctrl('s');
+    assert!(path_exists(&f.store, "acme/NEW_KEY"), "{}", app.screen());
+}
+
+#[test]
+fn in_a_git_store_the_trust_dialog_names_the_commit_and_author_and_escapes_labels() {
+    if !common::require("git") {
+        return;
+    }
+    let f = Fixture::demo();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&f.store)
+            .args(["-c", "user.name=Eve", "-c", "user.email=eve@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let other = ward::store::crypto::generate_identity(Utc::now()).1;
+    let mine = f.keys().public_keys()[0].clone();
+    std::fs::write(
+        f.store.join("acme/.recipients"),
+        format!("{mine}\n# label: eve\u{1b}[2J@laptop\n{other}\n"),
+    )
+    .unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "add eve"]);
+    let mut app = f.open(160, 48);
+    let s = app.screen();
+    assert!(s.contains("by Eve <eve@example.com>"), "{s}");
+    assert!(s.contains("last changed in commit"), "{s}");
+    let buf = app.buffer();
+    let raw: String = buf.content().iter().map(|c| c.symbol()).collect();
+    assert!(!raw.contains('\u{1b}'), "no escape reaches the terminal");
+    let shown = ward::sanitize::escape("eve\u{1b}[2J@laptop");
+    assert!(s.contains(&shown), "the label shows escaped: {s}");
+}
+
+#[test]
+fn a_protected_identity_that_is_no_recipient_unlocks_onto_the_join_screen() {
+    let f = Fixture::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, public) = ward::store::crypto::generate_identity(Utc::now());
+    let pass = age::secrecy::SecretString::from("open sesame".to_string());
+    let locked = ward::store::crypto::encrypt_with_passphrase(text.as_bytes(), &pass);
+    let settings = joiner(&f, dir.path(), None);
+    let id = &settings.identities[0];
+    std::fs::create_dir_all(id.parent().unwrap()).unwrap();
+    common::write_private(id, &locked);
+    let mut app = Harness::open(&settings, 80, 24, today()).unwrap();
+    assert!(app.screen().contains("ward is locked"));
+    app.type_text("open sesame").key(KeyCode::Enter);
+    let s = app.screen();
+    assert!(s.contains("not a member") && s.contains(&public), "{s}");
+    assert!(matches!(app.app.screen, Screen::Join(_)));
+    assert!(!audit_lines(&f).iter().any(|l| l["actor"] == "dan@laptop"));
 }

@@ -2,7 +2,7 @@
 //! opened, its identity made, "check again" answered; keys waiting for
 //! approval listed, approved.
 
-use super::trust_view::TrustDialog;
+use super::screen::TrustDialog;
 use super::{App, Effect, IdentityMade, Msg, Overlay, Screen};
 
 pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -53,11 +53,7 @@ fn on_identity_created(app: &mut App, result: Result<IdentityMade, String>) {
 
 /// Opens the dialog over what is open (a refused form stays under it),
 /// on an unlocked screen only; nothing pending: nothing opens.
-fn on_trust_pending(
-    app: &mut App,
-    keys: Vec<super::trust_view::PendingKey>,
-    refused: Option<String>,
-) {
+fn on_trust_pending(app: &mut App, keys: Vec<super::screen::PendingKey>, refused: Option<String>) {
     let unlocked = matches!(app.screen, Screen::Main | Screen::Review | Screen::Audit);
     if keys.is_empty() || !unlocked {
         return;

@@ -26,7 +26,6 @@ pub mod screen;
 #[cfg(test)]
 mod tests;
 pub mod tree;
-pub mod trust_view;
 
 use crate::keymap::{Keymap, Scope};
 use crate::store::{Listing, SecretPath};

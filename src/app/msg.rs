@@ -56,7 +56,7 @@ pub enum Msg {
     JoinChecked(Result<(), String>),
     /// Keys not approved here; `refused`: the write refused for them.
     TrustPending {
-        keys: Vec<super::trust_view::PendingKey>,
+        keys: Vec<super::screen::PendingKey>,
         refused: Option<String>,
     },
     /// How many keys were approved (or why not).

@@ -695,3 +695,175 @@ fn the_audit_table_keeps_its_window_while_the_selection_is_in_it() {
     press(&mut app, KeyCode::PageUp);
     assert_eq!((app.audit.list.selected, app.audit.list.offset), (5, 5));
 }
+
+// Joining a store, and trusting its keys.
+
+fn joining(public: Option<&str>) -> App {
+    let (mut app, _) = app();
+    app.screen = Screen::Join(Box::new(JoinScreen {
+        public: public.map(str::to_string),
+        label: "dan@laptop".into(),
+        ..Default::default()
+    }));
+    app
+}
+
+#[test]
+fn joining_without_an_identity_creates_one_then_shows_the_command() {
+    let mut app = joining(None);
+    assert_eq!(app.scope(), Scope::JoinCreate);
+    typed(&mut app, "pw");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "px");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "differ: nothing made"
+    );
+    press(&mut app, KeyCode::Backspace);
+    ch(&mut app, 'w');
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(matches!(&fx[..], [Effect::CreateIdentity(Some(_))]));
+    // Busy: keys wait for the answer.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    update(
+        &mut app,
+        Msg::IdentityCreated(Ok(IdentityMade {
+            public: "age1xyz".into(),
+            approved: 2,
+        })),
+    );
+    assert_eq!(app.scope(), Scope::Join);
+    let Screen::Join(join) = &app.screen else {
+        panic!("still joining")
+    };
+    assert!(join.created && join.protected && join.approved == 2);
+    assert_eq!(
+        join.passphrase.text(),
+        "",
+        "the typed passphrase is dropped"
+    );
+    assert_eq!(
+        join.command().as_deref(),
+        Some("ward recipients add age1xyz --label dan@laptop")
+    );
+}
+
+#[test]
+fn a_failed_creation_says_why_and_stays_on_the_create_step() {
+    let mut app = joining(None);
+    press(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::IdentityCreated(Err("disk full".into())));
+    let Screen::Join(join) = &app.screen else {
+        panic!("still joining")
+    };
+    assert_eq!(join.error.as_deref(), Some("disk full"));
+    assert!(!join.busy && join.public.is_none());
+    assert_eq!(app.scope(), Scope::JoinCreate);
+}
+
+#[test]
+fn the_join_screen_copies_the_command_and_checks_again() {
+    let mut app = joining(Some("age1xyz"));
+    assert_eq!(app.scope(), Scope::Join);
+    let fx = press(&mut app, KeyCode::Char('c'));
+    assert!(
+        matches!(&fx[..], [Effect::CopyText(t)] if t == "ward recipients add age1xyz --label dan@laptop")
+    );
+    let fx = press(&mut app, KeyCode::Char('r'));
+    assert!(matches!(&fx[..], [Effect::CheckJoin]));
+    assert!(
+        press(&mut app, KeyCode::Char('r')).is_empty(),
+        "one check at a time"
+    );
+    update(&mut app, Msg::JoinChecked(Ok(())));
+    let Screen::Join(join) = &app.screen else {
+        panic!("still joining")
+    };
+    assert!(join.status.as_deref().unwrap().starts_with("Not yet"));
+    // Nothing of the store shows, so there is nothing to lock.
+    let later = app.clock.advanced(Duration::from_secs(3600));
+    update(&mut app, Msg::Tick(later));
+    assert!(matches!(app.screen, Screen::Join(_)));
+    // Once a member added the key, the unlock opens the tree.
+    let fx = update(&mut app, Msg::Unlocked(Ok(())));
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+    assert!(fx.iter().any(|e| matches!(e, Effect::CheckTrust)));
+    let fx = press(&mut app, KeyCode::Char('q'));
+    assert!(matches!(&fx[..], [Effect::Quit]));
+}
+
+fn pending_key(label: &str) -> screen::PendingKey {
+    screen::PendingKey {
+        key: format!("age1{label}"),
+        label: Some(label.into()),
+        file: ".ward/recipients".into(),
+        added_by: None,
+    }
+}
+
+#[test]
+fn the_trust_dialog_approves_only_after_yes_and_closes_onto_the_form() {
+    let (mut app, _) = app();
+    press(&mut app, KeyCode::Char('n'));
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+    update(
+        &mut app,
+        Msg::TrustPending {
+            keys: vec![pending_key("eve"), pending_key("mallory")],
+            refused: Some("refusing to write a/B".into()),
+        },
+    );
+    assert_eq!(app.scope(), Scope::Trust);
+    assert!(
+        press(&mut app, KeyCode::Char('y')).is_empty(),
+        "no approval without asking"
+    );
+    assert!(press(&mut app, KeyCode::Char('a')).is_empty());
+    assert_eq!(app.scope(), Scope::Confirm);
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert_eq!(app.scope(), Scope::Trust);
+    press(&mut app, KeyCode::Char('a'));
+    let fx = press(&mut app, KeyCode::Char('y'));
+    let [Effect::Approve(keys)] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(keys, &["age1eve".to_string(), "age1mallory".to_string()]);
+    update(&mut app, Msg::TrustApproved(Ok(2)));
+    assert!(matches!(app.overlay, Overlay::Form(_)), "the form is back");
+    let notice = app.notice.as_ref().map(|n| n.text.as_str()).unwrap();
+    assert!(notice.contains("Approved 2 keys") && notice.contains("Save again"));
+}
+
+#[test]
+fn the_trust_dialog_closes_without_approving_and_opens_only_when_something_waits() {
+    let (mut app, _) = app();
+    update(
+        &mut app,
+        Msg::TrustPending {
+            keys: Vec::new(),
+            refused: None,
+        },
+    );
+    assert!(matches!(app.overlay, Overlay::None));
+    update(
+        &mut app,
+        Msg::TrustPending {
+            keys: vec![pending_key("eve")],
+            refused: None,
+        },
+    );
+    assert!(matches!(app.overlay, Overlay::Trust(_)));
+    let fx = press(&mut app, KeyCode::Esc);
+    assert!(fx.is_empty());
+    assert!(matches!(app.overlay, Overlay::None));
+    // Not over the lock screen.
+    lock(&mut app, "locked");
+    update(
+        &mut app,
+        Msg::TrustPending {
+            keys: vec![pending_key("eve")],
+            refused: None,
+        },
+    );
+    assert!(matches!(app.overlay, Overlay::None));
+}

@@ -6,7 +6,6 @@ pub mod advice;
 pub mod clip;
 pub mod events;
 pub mod harness;
-pub mod join;
 pub mod pool;
 pub mod session;
 pub mod terminal;
@@ -139,7 +138,7 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
         Err(crate::ops::identity::LoadFailure::Other(WardError::NoIdentity { .. }))
             if std::fs::symlink_metadata(&ids[0]).is_err() =>
         {
-            let join = join::screen(&store_root, &ids[0], &session.actor, None);
+            let join = session::join::screen(&store_root, &ids[0], &session.actor, None);
             return Ok(joining(app, session, store, join));
         }
         Err(f) => {
@@ -152,7 +151,7 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
     };
     if !locked && !crate::ops::identity::is_member(&store, &keys) {
         let public = keys.public_keys().first().cloned();
-        let join = join::screen(&store_root, &ids[0], &session.actor, public);
+        let join = session::join::screen(&store_root, &ids[0], &session.actor, public);
         session.keys = Some(Arc::new(keys));
         return Ok(joining(app, session, store, join));
     }

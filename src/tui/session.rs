@@ -24,6 +24,8 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod join;
+
 /// What a job reports back.
 pub enum Event {
     App(Msg),
@@ -155,11 +157,11 @@ impl Session {
             Effect::Lock => self.lock_job(),
             Effect::Copy(request) => self.copy_job(request),
             Effect::Record(event) => self.record_job(vec![event]),
-            Effect::CreateIdentity(passphrase) => super::join::create_identity(self, passphrase),
-            Effect::CheckJoin => super::join::check_join(self),
-            Effect::CopyText(text) => super::join::copy_text(self, text),
-            Effect::CheckTrust => super::join::check_trust(self),
-            Effect::Approve(keys) => super::join::approve(self, keys),
+            Effect::CreateIdentity(passphrase) => join::create_identity(self, passphrase),
+            Effect::CheckJoin => join::check_join(self),
+            Effect::CopyText(text) => join::copy_text(self, text),
+            Effect::CheckTrust => join::check_trust(self),
+            Effect::Approve(keys) => join::approve(self, keys),
             Effect::VerifyAudit => self.verify_job(),
             Effect::CheckChanges => self.check_job(),
             Effect::LoadAudit => {
@@ -260,7 +262,7 @@ impl Session {
                     );
                     // Refused for a key not approved here: the trust dialog.
                     if untrusted {
-                        super::join::send_pending(&store, refused, &tx);
+                        join::send_pending(&store, refused, &tx);
                     }
                 }))
             }
@@ -276,9 +278,7 @@ impl Session {
                             let mut k = Arc::new(k);
                             if let Some(store) = &store {
                                 let identity = paths.first().cloned().unwrap_or_default();
-                                match super::join::hold_if_not_member(
-                                    store, k, &identity, &actor, &tx,
-                                ) {
+                                match join::hold_if_not_member(store, k, &identity, &actor, &tx) {
                                     Some(keys) => k = keys,
                                     None => return,
                                 }

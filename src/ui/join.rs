@@ -15,8 +15,7 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, join: &JoinScreen, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let rect = popup(frame, area, 90, 22);
-    let block = pane(" Join this store ", theme.border(true), theme);
+    let width = area.width.min(112);
     let mut lines = vec![
         Line::styled(escape(&join.store_path), theme.dim()),
         Line::raw(""),
@@ -46,12 +45,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, join: &JoinScreen, theme: 
     {
         lines.push(Line::styled(escape(s), theme.info()));
     }
+    let rect = popup(frame, area, width, fitted_height(&lines, width));
+    let block = pane(" Join this store ", theme.border(true), theme);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false }),
         rect,
     );
+}
+
+/// The rows `lines` take wrapped in a box `width` wide, with its borders.
+pub fn fitted_height(lines: &[Line], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    // Word wrapping can take a row more than the characters need.
+    (rows + 2 + 1) as u16
 }
 
 /// No identity here: what is made, and its passphrase typed twice.

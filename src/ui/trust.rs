@@ -1,10 +1,10 @@
 //! The trust dialog: each key waiting for this machine's approval, with
 //! its label, its file and, in a git store, the commit that added it.
 
-use super::join::hints;
+use super::join::{fitted_height, hints};
 use super::theme::Theme;
 use super::widgets::{pane, popup};
-use crate::app::trust_view::{PendingKey, TrustDialog};
+use crate::app::screen::{PendingKey, TrustDialog};
 use crate::keymap::{Action, Keymap, Scope};
 use crate::sanitize::escape;
 use crate::store::recipients::short_key;
@@ -14,8 +14,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, dialog: &TrustDialog, keymap: &Keymap, theme: &Theme) {
-    let rect = popup(frame, area, 96, area.height.saturating_sub(2).min(20));
-    let block = pane(" Keys to approve ", theme.error(), theme);
     let n = dialog.keys.len();
     let mut lines = Vec::new();
     if let Some(refused) = &dialog.refused {
@@ -36,6 +34,10 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &TrustDialog, keymap: &Keymap
     }
     lines.push(Line::raw(""));
     lines.push(footer(dialog, keymap, theme));
+    let width = area.width.min(96);
+    let height = fitted_height(&lines, width).min(area.height.saturating_sub(2));
+    let rect = popup(frame, area, width, height);
+    let block = pane(" Keys to approve ", theme.error(), theme);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

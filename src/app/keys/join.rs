@@ -1,7 +1,7 @@
 //! The join screen's keys (making an identity, then copying the command
 //! and checking again) and the trust dialog's.
 
-use crate::app::trust_view::TrustDialog;
+use crate::app::screen::TrustDialog;
 use crate::app::{App, Effect, Overlay, Screen};
 use crate::keymap::{Action, KeyPress};
 use age::secrecy::SecretString;

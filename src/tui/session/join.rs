@@ -3,8 +3,8 @@
 //! init` does), looking again whether my keys are recipients, copying the
 //! join command, listing and approving keys waiting for approval.
 
-use super::session::{Event, Job, Session};
-use crate::app::trust_view::PendingKey;
+use super::{Event, Job, Session};
+use crate::app::screen::PendingKey;
 use crate::app::{IdentityMade, JoinScreen, Msg};
 use crate::audit::{self, Action, Event as AuditEvent};
 use crate::ops::{identity, init, trust};
@@ -71,7 +71,7 @@ pub fn create_identity(session: &Session, passphrase: Option<SecretString>) -> O
                     })),
                 );
             }
-            Err(e) => send(&tx, Msg::IdentityCreated(Err(super::advice::describe(&e)))),
+            Err(e) => send(&tx, Msg::IdentityCreated(Err(crate::tui::advice::describe(&e)))),
         }
     }))
 }
@@ -159,7 +159,7 @@ pub fn approve(session: &Session, keys: Vec<String>) -> Option<Job> {
     Some(Box::new(move |tx| {
         let result = trust::approve(&store, &keys)
             .map(|()| keys.len())
-            .map_err(|e| super::advice::describe(&e));
+            .map_err(|e| crate::tui::advice::describe(&e));
         send(&tx, Msg::TrustApproved(result));
     }))
 }
