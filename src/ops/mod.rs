@@ -10,6 +10,7 @@
 pub mod change;
 pub mod identity;
 pub mod init;
+pub mod merge;
 pub mod trust;
 
 pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};

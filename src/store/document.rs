@@ -145,6 +145,28 @@ pub struct PreviousValue {
     pub replaced_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Set when this value lost a merge of two concurrent changes
+    /// (docs/TEAMS.md): who had set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrent: Option<Concurrent>,
+}
+
+/// A value that was current on one side of a merge while another value was
+/// set on the other side, later: kept in history, marked with its actor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Concurrent {
+    pub by: String,
+}
+
+/// Metadata fields that both sides of a merge changed differently: the
+/// later document's values won, these are the losing side's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergeNote {
+    /// The losing document's `updated` and `updated_by`.
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// Field name to the losing value (`null`: the field was absent).
+    pub lost: BTreeMap<String, serde_json::Value>,
 }
 
 /// The metadata every secret has, in document order (docs/FORMAT.md): the
@@ -229,6 +251,9 @@ metadata_fields! {
         /// Newest first.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub history: Vec<PreviousValue>,
+        /// Metadata that lost in merges, newest first (docs/FORMAT.md).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub merge_notes: Vec<MergeNote>,
         #[serde(flatten)]
         pub extra: BTreeMap<String, serde_json::Value>,
     }
@@ -270,6 +295,7 @@ impl SecretDoc {
             compromised: None,
             generator: None,
             history: Vec::new(),
+            merge_notes: Vec::new(),
             extra: BTreeMap::new(),
         }
     }
@@ -297,6 +323,7 @@ impl SecretDoc {
                 replaced: now,
                 replaced_by: actor.to_string(),
                 reason,
+                concurrent: None,
             },
         );
         self.history.truncate(keep);
