@@ -445,6 +445,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
                 "replaced": h.replaced,
                 "replaced_by": h.replaced_by,
                 "reason": h.reason,
+                "concurrent_by": h.concurrent.as_ref().map(|c| &c.by),
                 "value": args.reveal.then(|| h.value.expose()),
                 "encoding": h.encoding,
             }));
@@ -467,7 +468,11 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
             fmt_time(h.set),
             fmt_time(h.replaced),
             h.replaced_by.clone(),
-            h.reason.clone().unwrap_or_else(|| "-".into()),
+            match (&h.concurrent, &h.reason) {
+                (Some(c), _) => format!("concurrent change by {}", c.by),
+                (None, Some(r)) => r.clone(),
+                (None, None) => "-".into(),
+            },
             shown(&h.value, h.encoding),
         ]);
     }

@@ -11,6 +11,7 @@ pub mod change;
 pub mod identity;
 pub mod init;
 pub mod merge;
+pub mod merge_driver;
 pub mod trust;
 
 pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};
