@@ -438,17 +438,21 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
             "encoding": doc.encoding,
         })];
         for h in &doc.history {
-            versions.push(serde_json::json!({
+            let mut entry = serde_json::json!({
                 "version": h.version,
                 "current": false,
                 "set": h.set,
                 "replaced": h.replaced,
                 "replaced_by": h.replaced_by,
                 "reason": h.reason,
-                "concurrent_by": h.concurrent.as_ref().map(|c| &c.by),
                 "value": args.reveal.then(|| h.value.expose()),
                 "encoding": h.encoding,
-            }));
+            });
+            // Only on a value that lost a merge (docs/TEAMS.md).
+            if let Some(c) = &h.concurrent {
+                entry["concurrent_by"] = serde_json::json!(c.by);
+            }
+            versions.push(entry);
         }
         output::json(&serde_json::json!(versions));
         return Ok(exit::OK);
