@@ -78,7 +78,7 @@ fn main() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&id_path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let root = home.join("store");
-    ward::store::Store::create(&root, &[public.clone()], chrono::Utc::now()).unwrap();
+    ward::store::Store::create(&root, std::slice::from_ref(&public), chrono::Utc::now()).unwrap();
     let git = |args: &[&str]| {
         assert!(Command::new("git")
             .current_dir(&root)
