@@ -350,3 +350,34 @@ fn encrypt_to(w: &Ward, plain: &Path) -> Vec<u8> {
         ward::store::crypto::parse_recipients(Path::new("r"), &format!("{public}\n")).unwrap();
     ward::store::crypto::encrypt(&recipients, &std::fs::read(plain).unwrap()).unwrap()
 }
+
+#[test]
+fn a_merge_that_would_encrypt_to_an_unapproved_key_is_a_conflict() {
+    if !require("git") {
+        return;
+    }
+    let p = Pair::new();
+    p.a.set("acme/API", b"ann-value", &[]);
+    commit_all(&p.a.store(), "ann rotates");
+    p.b_run(&["set", "acme/API"], Some(b"bob-value"));
+    // A key nobody approved on Bob's machine, written by hand.
+    let path = p.b_store.join(".ward/recipients");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let stranger = fresh_key();
+    std::fs::write(&path, format!("{text}# label: stranger\n{stranger}\n")).unwrap();
+    commit_all(&p.b_store, "bob rotates; a key appears");
+    let before = std::fs::read(p.b_store.join("acme/API.age")).unwrap();
+
+    let out = p.pull_as(&p.b);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("ward recipients trust"), "{err}");
+    assert!(
+        err.contains("stranger") || err.contains(&stranger[..12]),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(p.b_store.join("acme/API.age")).unwrap(),
+        before
+    );
+}
