@@ -95,6 +95,21 @@ pub enum Command {
     /// Internal: holds and clears a copied value (see src/clipboard/keeper.rs)
     #[command(name = "__clipboard-keeper", hide = true)]
     ClipboardKeeper(crate::clipboard::keeper::KeeperArgs),
+    /// git's merge driver for `*.age` (docs/TEAMS.md): BASE OURS THEIRS PATH
+    #[command(name = "__merge-driver", hide = true)]
+    MergeDriver(MergeArgs),
+    /// git's merge driver for recipients files: BASE OURS THEIRS PATH
+    #[command(name = "__merge-recipients", hide = true)]
+    MergeRecipients(MergeArgs),
+}
+
+/// git's %O %A %B %P.
+#[derive(Clone, Debug, Args)]
+pub struct MergeArgs {
+    pub base: std::path::PathBuf,
+    pub ours: std::path::PathBuf,
+    pub theirs: std::path::PathBuf,
+    pub path: String,
 }
 
 #[derive(Clone, Debug, Args)]

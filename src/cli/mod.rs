@@ -10,6 +10,7 @@ mod export;
 mod identity;
 mod init;
 mod list;
+mod merge;
 mod output;
 mod prompt;
 mod recipients;
@@ -49,6 +50,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
         Command::Gen(a) => secrets::gen(a),
         Command::ClipboardKeeper(a) => Ok(crate::clipboard::keeper::run(a)),
         Command::Demo => demo(cli),
+        Command::MergeDriver(a) => Ok(merge::secret(cli, a)),
+        Command::MergeRecipients(a) => Ok(merge::recipients(a)),
         other => {
             let ctx = Context::new(cli)?;
             let result = match other {
@@ -73,6 +76,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 | Command::Completions { .. }
                 | Command::Gen(_)
                 | Command::Demo
+                | Command::MergeDriver(_)
+                | Command::MergeRecipients(_)
                 | Command::ClipboardKeeper(_) => {
                     unreachable!("handled above")
                 }

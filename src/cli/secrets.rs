@@ -440,7 +440,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
             "encoding": doc.encoding,
         })];
         for h in &doc.history {
-            versions.push(serde_json::json!({
+            let mut entry = serde_json::json!({
                 "version": h.version,
                 "current": false,
                 "set": h.set,
@@ -449,7 +449,12 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
                 "reason": h.reason,
                 "value": args.reveal.then(|| h.value.expose()),
                 "encoding": h.encoding,
-            }));
+            });
+            // Only on a value that lost a merge (docs/TEAMS.md).
+            if let Some(c) = &h.concurrent {
+                entry["concurrent_by"] = serde_json::json!(c.by);
+            }
+            versions.push(entry);
         }
         output::json(&serde_json::json!(versions));
         return Ok(exit::OK);
@@ -469,7 +474,11 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
             fmt_time(h.set),
             fmt_time(h.replaced),
             h.replaced_by.clone(),
-            h.reason.clone().unwrap_or_else(|| "-".into()),
+            match (&h.concurrent, &h.reason) {
+                (Some(c), _) => format!("concurrent change by {}", c.by),
+                (None, Some(r)) => r.clone(),
+                (None, None) => "-".into(),
+            },
             shown(&h.value, h.encoding),
         ]);
     }

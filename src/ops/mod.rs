@@ -12,6 +12,8 @@ pub mod copy;
 pub mod export;
 pub mod identity;
 pub mod init;
+pub mod merge;
+pub mod merge_driver;
 pub mod offboarding;
 pub mod recipients;
 pub mod trust;

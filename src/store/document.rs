@@ -149,6 +149,28 @@ pub struct PreviousValue {
     /// (see [`SecretDoc::readers`]); empty in documents from before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub readers: Vec<String>,
+    /// Set when this value lost a merge of two concurrent changes
+    /// (docs/TEAMS.md): who had set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrent: Option<Concurrent>,
+}
+
+/// A value that was current on one side of a merge while another value was
+/// set on the other side, later: kept in history, marked with its actor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Concurrent {
+    pub by: String,
+}
+
+/// Metadata fields that both sides of a merge changed differently: the
+/// later document's values won, these are the losing side's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergeNote {
+    /// The losing document's `updated` and `updated_by`.
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// Field name to the losing value (`null`: the field was absent).
+    pub lost: BTreeMap<String, serde_json::Value>,
 }
 
 /// The metadata every secret has, in document order (docs/FORMAT.md): the
@@ -245,6 +267,9 @@ metadata_fields! {
         /// Newest first.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub history: Vec<PreviousValue>,
+        /// Metadata that lost in merges, newest first (docs/FORMAT.md).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub merge_notes: Vec<MergeNote>,
         #[serde(flatten)]
         pub extra: BTreeMap<String, serde_json::Value>,
     }
@@ -288,6 +313,7 @@ impl SecretDoc {
             offboarding: Vec::new(),
             readers: Vec::new(),
             history: Vec::new(),
+            merge_notes: Vec::new(),
             extra: BTreeMap::new(),
         }
     }
@@ -317,6 +343,7 @@ impl SecretDoc {
                 replaced_by: actor.to_string(),
                 reason,
                 readers: std::mem::take(&mut self.readers),
+                concurrent: None,
             },
         );
         self.history.truncate(keep);

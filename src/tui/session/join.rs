@@ -71,7 +71,10 @@ pub fn create_identity(session: &Session, passphrase: Option<SecretString>) -> O
                     })),
                 );
             }
-            Err(e) => send(&tx, Msg::IdentityCreated(Err(crate::tui::advice::describe(&e)))),
+            Err(e) => send(
+                &tx,
+                Msg::IdentityCreated(Err(crate::tui::advice::describe(&e))),
+            ),
         }
     }))
 }
