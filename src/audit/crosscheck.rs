@@ -190,6 +190,7 @@ mod tests {
             reason: None,
             late: false,
             prev_mac: None,
+            sig: None,
             mac: String::new(),
         }
     }
