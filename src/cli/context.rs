@@ -90,6 +90,7 @@ impl Context {
             force,
             journal: self,
             now: chrono::Utc::now(),
+            autocommit: self.config.git.autocommit,
         })
     }
 

@@ -6,6 +6,7 @@ mod audit;
 pub mod context;
 mod copy;
 mod export;
+mod git;
 mod identity;
 mod init;
 mod list;
@@ -48,6 +49,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
         Command::Gen(a) => secrets::gen(a),
         Command::ClipboardKeeper(a) => Ok(crate::clipboard::keeper::run(a)),
         Command::Demo => demo(cli),
+        Command::Clone(a) => git::clone(cli, a),
+        Command::Git(a) => git::git(cli, a),
         other => {
             let ctx = Context::new(cli)?;
             let result = match other {
@@ -66,11 +69,14 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Export(a) => export::export(&ctx, a),
                 Command::Exec(a) => export::exec(&ctx, a),
                 Command::Recipients(a) => recipients::run(&ctx, a),
+                Command::Sync(a) => git::sync(&ctx, a),
                 Command::Init(_)
                 | Command::Identity(_)
                 | Command::Completions { .. }
                 | Command::Gen(_)
                 | Command::Demo
+                | Command::Clone(_)
+                | Command::Git(_)
                 | Command::ClipboardKeeper(_) => {
                     unreachable!("handled above")
                 }

@@ -8,8 +8,10 @@
 //! data, and each front end phrases it.
 
 pub mod change;
+pub mod commit;
 pub mod identity;
 pub mod init;
+pub mod sync;
 pub mod trust;
 
 pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};

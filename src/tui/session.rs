@@ -199,6 +199,7 @@ impl Session {
                 let keys = self.keys.clone()?;
                 let actor = self.actor.clone();
                 let keep = self.config.history_limit;
+                let autocommit = self.config.git.autocommit;
                 let log = self.audit.clone();
                 Some(Box::new(move |tx| {
                     let summary = SaveSummary {
@@ -227,6 +228,7 @@ impl Session {
                         force: false,
                         journal: &journal,
                         now: chrono::Utc::now(),
+                        autocommit,
                     };
                     let result = ops::apply(&writer, change_of(op)).map(drop);
                     send(
