@@ -95,6 +95,36 @@ pub struct Config {
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
     /// Colour theme: "dark" (colours) or "mono" (none). NO_COLOR forces mono.
     pub theme: String,
+    /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
+    pub git: GitSettings,
+}
+
+/// How `ward sync` brings in the remote's commits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PullMode {
+    #[default]
+    Merge,
+    Rebase,
+}
+
+/// The `[git]` table of config.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitSettings {
+    /// Commit every change ward makes in a git store (one commit each).
+    pub autocommit: bool,
+    /// `merge` (default) or `rebase`; `ward sync --rebase` overrides.
+    pub pull: PullMode,
+}
+
+impl Default for GitSettings {
+    fn default() -> Self {
+        GitSettings {
+            autocommit: true,
+            pull: PullMode::Merge,
+        }
+    }
 }
 
 impl Default for Config {
@@ -109,6 +139,7 @@ impl Default for Config {
             history_limit: crate::store::document::DEFAULT_HISTORY_LIMIT,
             theme: "dark".into(),
             keys: Default::default(),
+            git: GitSettings::default(),
         }
     }
 }

@@ -43,6 +43,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "clipboard",
             "keymap",
             "demo",
+            // The user's git, run in a store (issue 11).
+            "git",
             // The shared operations (issue 10), called by cli and the tui's jobs.
             "ops",
         ],

@@ -41,10 +41,13 @@ pub enum Action {
     Move,
     Export,
     RecipientsChange,
+    /// `ward sync` merged a secret changed on two clones (the merge
+    /// driver's log): `path` the secret, `reason` who won and who lost.
+    Merge,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Unlock,
         Action::UnlockFailed,
         Action::View,
@@ -59,6 +62,7 @@ impl Action {
         Action::Move,
         Action::Export,
         Action::RecipientsChange,
+        Action::Merge,
     ];
 
     pub fn label(self) -> &'static str {
@@ -77,6 +81,7 @@ impl Action {
             Action::Move => "move",
             Action::Export => "export",
             Action::RecipientsChange => "recipients-change",
+            Action::Merge => "merge",
         }
     }
 }

@@ -85,6 +85,13 @@ pub enum Command {
     /// Print your public key(s) and which folders of the store you can read
     #[command(visible_alias = "whoami")]
     Identity(IdentityArgs),
+    /// Clone a shared store with git and set it up (merge drivers)
+    Clone(CloneArgs),
+    /// Commit pending changes, pull (merge or rebase) with ward's merge drivers, push
+    Sync(SyncArgs),
+    /// Run git in the store: ward git status, ward git log, ward git remote add origin URL
+    #[command(disable_help_flag = true)]
+    Git(GitArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -120,6 +127,32 @@ pub struct InitArgs {
     /// Also encrypt to these public keys (age1…, ssh-ed25519 …); repeatable
     #[arg(long = "recipient", short = 'r', value_name = "KEY")]
     pub recipients: Vec<String>,
+    /// Make the store a git repository (.gitattributes, merge drivers, first
+    /// commit); on an existing store, turns it into one
+    #[arg(long)]
+    pub git: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CloneArgs {
+    /// What `git clone` takes: a URL, host:path, or a local path
+    pub url: String,
+    /// Where to put it [default: the store ward uses: --store, WARD_STORE, or the default]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SyncArgs {
+    /// Rebase local commits onto the remote's instead of merging (config `git.pull`)
+    #[arg(long)]
+    pub rebase: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct GitArgs {
+    /// Arguments for git, passed as they are
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Clone, Debug, Args)]

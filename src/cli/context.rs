@@ -97,6 +97,7 @@ impl Context {
             force,
             journal: self,
             now: chrono::Utc::now(),
+            autocommit: self.config.git.autocommit,
         })
     }
 

@@ -13,6 +13,7 @@ use age::secrecy::ExposeSecret;
 pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
     let store_root = cli.store.clone().unwrap_or_else(config::default_store);
     match Store::open(&store_root) {
+        Ok(store) if args.git => return to_git(&store, &actor(cli)),
         Ok(_) => {
             let identity = config::identity_paths(&cli.identities).remove(0);
             if std::fs::symlink_metadata(&identity).is_err() {
@@ -70,10 +71,36 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
     }
     let recipients = created.recipients;
     println!("Created store {}", store_root.display());
+    if args.git || crate::git::Repo::open(&store_root).is_some() {
+        let setup = init::enable_git(&created.store, &super::git::exe()?, &actor)?;
+        println!(
+            "{} git repository with ward's merge drivers{}; add a remote: ward git remote add origin URL, then ward sync",
+            if setup.initialised { "It is a new" } else { "It is in a" },
+            if setup.committed { ", first commit made" } else { "" }
+        );
+    }
     println!(
         "Encrypted to {}. Add a secret: echo -n VALUE | ward set project/NAME",
         super::output::plural(recipients, "recipient")
     );
+    Ok(exit::OK)
+}
+
+/// `ward init --git` on a store that exists: it becomes a git store (its
+/// files committed); the identity is not touched.
+fn to_git(store: &Store, actor: &str) -> Result<i32> {
+    let setup = init::enable_git(store, &super::git::exe()?, actor)?;
+    let what = if setup.initialised {
+        "is now a git repository"
+    } else {
+        "was already a git repository; its ward setup is checked"
+    };
+    println!(
+        "The store {} {what} (.gitattributes, merge drivers{}).",
+        store.root().display(),
+        if setup.committed { ", committed" } else { "" }
+    );
+    println!("Add a remote: ward git remote add origin URL, then ward sync");
     Ok(exit::OK)
 }
 

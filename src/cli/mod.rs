@@ -7,6 +7,7 @@ mod audit;
 pub mod context;
 mod copy;
 mod export;
+mod git;
 mod identity;
 mod init;
 mod list;
@@ -52,6 +53,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
         Command::Demo => demo(cli),
         Command::MergeDriver(a) => Ok(merge::secret(cli, a)),
         Command::MergeRecipients(a) => Ok(merge::recipients(a)),
+        Command::Clone(a) => git::clone(cli, a),
+        Command::Git(a) => git::git(cli, a),
         other => {
             let ctx = Context::new(cli)?;
             let result = match other {
@@ -71,6 +74,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Exec(a) => export::exec(&ctx, a),
                 Command::Recipients(a) => recipients::run(&ctx, a),
                 Command::Offboard(a) => recipients::offboard(&ctx, a),
+                Command::Sync(a) => git::sync(&ctx, a),
                 Command::Init(_)
                 | Command::Identity(_)
                 | Command::Completions { .. }
@@ -78,6 +82,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 | Command::Demo
                 | Command::MergeDriver(_)
                 | Command::MergeRecipients(_)
+                | Command::Clone(_)
+                | Command::Git(_)
                 | Command::ClipboardKeeper(_) => {
                     unreachable!("handled above")
                 }

@@ -347,7 +347,7 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
         meta,
         reason: args.reason.clone(),
     };
-    let outcome = ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
+    let outcome = apply(ctx, args.force, change).map_err(force_hint)?;
     eprintln!(
         "{} {}",
         if outcome.action == Action::Create {
@@ -382,7 +382,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
         meta,
         compromised,
     };
-    ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
+    apply(ctx, args.force, change).map_err(force_hint)?;
     eprintln!("Edited {}", crate::sanitize::escape(name.as_str()));
     warn_past_expiry(&name, &args.meta);
     Ok(exit::OK)
@@ -399,7 +399,7 @@ pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
         value,
         reason: args.reason.clone(),
     };
-    let outcome = ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
+    let outcome = apply(ctx, args.force, change).map_err(force_hint)?;
     eprintln!(
         "Rotated {} to version {}",
         crate::sanitize::escape(name.as_str()),
@@ -515,7 +515,7 @@ pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
         from: from.clone(),
         to: to.clone(),
     };
-    ops::apply(&ctx.writer(args.force)?, change).map_err(force_hint)?;
+    apply(ctx, args.force, change).map_err(force_hint)?;
     eprintln!(
         "Moved {} to {}",
         crate::sanitize::escape(from.as_str()),
@@ -543,9 +543,19 @@ pub fn rm(ctx: &Context, args: RmArgs) -> Result<i32> {
         eprintln!("Nothing deleted.");
         return Ok(exit::FAILURE);
     }
-    ops::apply(&ctx.writer(false)?, Change::Delete { name: name.clone() })?;
+    apply(ctx, false, Change::Delete { name: name.clone() })?;
     eprintln!("Deleted {}", crate::sanitize::escape(name.as_str()));
     Ok(exit::OK)
+}
+
+/// Applies a change as this user; a change saved but not committed to git
+/// is a warning, not a failure.
+fn apply(ctx: &Context, force: bool, change: Change) -> Result<ops::Outcome> {
+    let outcome = ops::apply(&ctx.writer(force)?, change)?;
+    if let Some(w) = &outcome.commit_warning {
+        super::output::warn_line(w);
+    }
+    Ok(outcome)
 }
 
 /// A lock-out refusal with the flag that overrides it.

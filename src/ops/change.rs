@@ -22,6 +22,9 @@ pub struct Writer<'a> {
     pub force: bool,
     pub journal: &'a dyn Journal,
     pub now: DateTime<Utc>,
+    /// In a git store, commit each change (config `[git] autocommit`);
+    /// when off, the paths are noted for `ward sync`.
+    pub autocommit: bool,
 }
 
 /// A value to store, with the generator settings that made it (kept for
@@ -144,6 +147,8 @@ pub struct Outcome {
     pub from: Option<SecretPath>,
     /// The version written (None for a delete).
     pub version: Option<u32>,
+    /// In a git store, why the change was saved but not committed.
+    pub commit_warning: Option<String>,
 }
 
 /// The error for a value that equals the current one.
@@ -154,6 +159,22 @@ fn same_value() -> WardError {
 /// Performs `change`: checks it, writes it (refusing a result the user could
 /// not read back unless forced), and records it ahead of the write.
 pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
+    let mut outcome = write(w, change)?;
+    let mut paths = vec![w.store.file_of(&outcome.name)];
+    let message = match &outcome.from {
+        Some(from) => {
+            paths.push(w.store.file_of(from));
+            format!("{} {from} -> {}", outcome.action.label(), outcome.name)
+        }
+        None => format!("{} {}", outcome.action.label(), outcome.name),
+    };
+    outcome.commit_warning =
+        super::commit::after_change(w.store, &paths, &message, w.actor, w.autocommit);
+    Ok(outcome)
+}
+
+/// The change itself, on disk and in the audit log.
+fn write(w: &Writer, change: Change) -> Result<Outcome> {
     // Trust on first use: every key the result is encrypted to must have
     // been approved on this machine (`--force` does not skip this).
     // Read when the store checks it, under the store lock.
@@ -285,6 +306,7 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
                 name: to,
                 from: Some(from),
                 version: Some(version),
+                commit_warning: None,
             })
         }
         Change::Delete { name } => {
@@ -329,5 +351,6 @@ fn outcome(action: Action, name: SecretPath, version: Option<u32>) -> Outcome {
         name,
         from: None,
         version,
+        commit_warning: None,
     }
 }

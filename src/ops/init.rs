@@ -128,3 +128,61 @@ pub fn join_store(root: &Path, path: &Path, passphrase: Option<&SecretString>) -
         approved,
     })
 }
+
+/// What [`enable_git`] did.
+pub struct GitSetup {
+    /// Whether `git init` ran (the folder was not a repository yet).
+    pub initialised: bool,
+    /// Whether a commit was made.
+    pub committed: bool,
+}
+
+/// Makes the store at `root` a git store: `git init` when it is not one,
+/// ward's `.gitignore` and `.gitattributes` lines, the merge drivers in the
+/// local config, and a commit of the whole store (what `.gitignore` leaves
+/// out — lock and temp files — stays out). The identity is not touched.
+pub fn enable_git(store: &Store, exe: &Path, actor: &str) -> Result<GitSetup> {
+    use crate::git::{Author, Repo, GITATTRIBUTES};
+    let root = store.root();
+    let (repo, initialised) = match Repo::open(root) {
+        Some(repo) => (repo, false),
+        None => (Repo::init(root)?, true),
+    };
+    ensure_lines(&root.join(".gitignore"), crate::store::GITIGNORE)?;
+    ensure_lines(&root.join(".gitattributes"), GITATTRIBUTES)?;
+    repo.configure_merge_drivers(exe)?;
+    let message = if initialised {
+        "init: ward store"
+    } else {
+        "init: ward store set up for git"
+    };
+    let committed = repo.commit_paths(&[PathBuf::from(".")], message, &Author { actor })?;
+    Ok(GitSetup {
+        initialised,
+        committed,
+    })
+}
+
+/// Appends the lines of `block` that `file` lacks (creating it), keeping
+/// whatever the user wrote there.
+fn ensure_lines(file: &Path, block: &str) -> Result<()> {
+    let current = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(WardError::io(file, e)),
+    };
+    let have: std::collections::BTreeSet<&str> = current.lines().map(str::trim).collect();
+    let missing: Vec<&str> = block.lines().filter(|l| !have.contains(l.trim())).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut text = current.clone();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for line in missing {
+        text.push_str(line);
+        text.push('\n');
+    }
+    crate::store::fsio::atomic_write(file, text.as_bytes())
+}

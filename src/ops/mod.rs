@@ -8,6 +8,7 @@
 //! data, and each front end phrases it.
 
 pub mod change;
+pub mod commit;
 pub mod copy;
 pub mod export;
 pub mod identity;
@@ -16,6 +17,7 @@ pub mod merge;
 pub mod merge_driver;
 pub mod offboarding;
 pub mod recipients;
+pub mod sync;
 pub mod trust;
 
 pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};

@@ -217,6 +217,7 @@ impl Session {
                 let keys = self.keys.clone()?;
                 let actor = self.actor.clone();
                 let keep = self.config.history_limit;
+                let autocommit = self.config.git.autocommit;
                 let log = self.audit.clone();
                 let now = self.clock.utc();
                 Some(Box::new(move |tx| {
@@ -248,6 +249,7 @@ impl Session {
                         force: false,
                         journal: &journal,
                         now,
+                        autocommit,
                     };
                     let result = ops::apply(&writer, change_of(op)).map(drop);
                     let untrusted = matches!(result, Err(WardError::Untrusted { .. }));
