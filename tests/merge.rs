@@ -11,33 +11,15 @@ use std::process::Command;
 /// What the contract says `ward init --git` / `ward clone` write: the
 /// `.gitattributes` lines and the local git config naming the binary. (The
 /// lead swaps this for `ward::git::configure_merge_drivers`.)
+/// What `ward init --git` and `ward clone` set up, from ward's own code.
 fn configure_merge_drivers(repo: &Path, exe: &Path) {
-    let attributes = "# ward: merge drivers (docs/TEAMS.md)\n*.age merge=ward\n\
-                      .recipients merge=ward-recipients\n/.ward/recipients merge=ward-recipients\n";
     if !repo.join(".gitattributes").exists() {
-        std::fs::write(repo.join(".gitattributes"), attributes).unwrap();
+        std::fs::write(repo.join(".gitattributes"), ward::git::GITATTRIBUTES).unwrap();
     }
-    let exe = format!("'{}'", exe.display());
-    for (key, value) in [
-        (
-            "merge.ward.name",
-            "ward: three-way merge of secrets".to_string(),
-        ),
-        (
-            "merge.ward.driver",
-            format!("{exe} __merge-driver %O %A %B %P"),
-        ),
-        (
-            "merge.ward-recipients.name",
-            "ward: merge of recipients files".into(),
-        ),
-        (
-            "merge.ward-recipients.driver",
-            format!("{exe} __merge-recipients %O %A %B %P"),
-        ),
-    ] {
-        git(repo, &["config", "--local", key, &value]);
-    }
+    ward::git::Repo::open(repo)
+        .expect("a git repository")
+        .configure_merge_drivers(exe)
+        .unwrap();
 }
 
 fn git_cmd(dir: &Path, args: &[&str]) -> Command {

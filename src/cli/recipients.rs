@@ -159,6 +159,10 @@ fn change(
     let label = ops::validate_label(label)?;
     // Identities first: a passphrase prompt must not hold the store lock.
     let keys = ctx.keys()?;
+    let verb = match how {
+        Change::Add => "add",
+        Change::Rm { .. } => "rm",
+    };
     let req = ops::Request {
         folder,
         keys: asked,
@@ -175,7 +179,26 @@ fn change(
         progress.show(d, t)
     })?;
     let failed = print_change(&ctx.store, &outcome)?;
+    let named: Vec<String> = outcome.changed.iter().map(|k| short_key(k)).collect();
+    commit(
+        ctx,
+        outcome.changed_paths(&ctx.store),
+        &format!("recipients {verb} {} in {}", named.join(" "), outcome.file),
+    );
     Ok(if failed { exit::CORRUPT } else { exit::OK })
+}
+
+/// In a git store, the change is one commit (or noted for `ward sync`).
+fn commit(ctx: &Context, paths: Vec<std::path::PathBuf>, message: &str) {
+    if paths.is_empty() {
+        return;
+    }
+    let autocommit = ctx.config.git.autocommit;
+    if let Some(warning) =
+        crate::ops::commit::after_change(&ctx.store, &paths, message, &ctx.actor, autocommit)
+    {
+        output::warn_line(&warning);
+    }
 }
 
 /// Prints what a change did; whether anything was left behind.
@@ -372,11 +395,13 @@ pub fn offboard(ctx: &Context, args: OffboardArgs) -> Result<i32> {
     })?;
     let mut failed = false;
     let mut done = 0;
+    let mut paths = Vec::new();
     for f in &files {
         match &f.outcome {
             Ok(outcome) => {
                 done += 1;
                 failed |= print_change(&ctx.store, outcome)?;
+                paths.extend(outcome.changed_paths(&ctx.store));
             }
             Err(e) => {
                 failed = true;
@@ -390,6 +415,7 @@ pub fn offboard(ctx: &Context, args: OffboardArgs) -> Result<i32> {
         plural(done, "recipients file"),
         files.len()
     ))?;
+    commit(ctx, paths, &format!("offboard {label}"));
     Ok(if failed { exit::CORRUPT } else { exit::OK })
 }
 
@@ -422,6 +448,12 @@ fn reencrypt(ctx: &Context, folder: Option<String>, force: bool) -> Result<i32> 
         "Re-encrypted {}.",
         plural(out.reencrypted.done.len(), "secret")
     ))?;
+    let under = folder.as_ref().map_or("the store", |f| f.as_str());
+    commit(
+        ctx,
+        out.changed_paths(&ctx.store),
+        &format!("recipients reencrypt {under}"),
+    );
     Ok(if out.failed() {
         exit::CORRUPT
     } else {

@@ -68,6 +68,22 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The store files the change wrote, for its commit in a git store:
+    /// the recipients file, what was re-encrypted or marked (the audit
+    /// folder and key go with every commit, see `ops::commit`).
+    pub fn changed_paths(&self, store: &Store) -> Vec<PathBuf> {
+        if self.changed.is_empty() {
+            return Vec::new();
+        }
+        let mut paths = vec![store.root().join(&self.file)];
+        paths.extend(self.reencrypted.done.iter().map(|n| store.file_of(n)));
+        if let Some(exposure) = &self.exposure {
+            let marked = exposure.secrets.iter().filter(|s| s.mark == Mark::Marked);
+            paths.extend(marked.map(|s| store.file_of(&s.name)));
+        }
+        paths
+    }
+
     /// Anything left behind: a secret not re-encrypted, a file not listed,
     /// the audit key.
     pub fn failed(&self) -> bool {
@@ -337,6 +353,11 @@ pub struct Reencryption {
 }
 
 impl Reencryption {
+    /// The secret files re-encrypted, for the commit in a git store.
+    pub fn changed_paths(&self, store: &Store) -> Vec<PathBuf> {
+        self.reencrypted.done.iter().map(|n| store.file_of(n)).collect()
+    }
+
     pub fn failed(&self) -> bool {
         !self.reencrypted.failed.is_empty()
             || !self.groups_failed.is_empty()
