@@ -324,17 +324,24 @@ fn two_clones_share_the_store_and_sync_both_ways() {
     let bob_key = b.public_key();
     assert!(stdout(&out).contains(&bob_key));
 
-    // Ann adds Bob (recipients changes are committed by hand here) and syncs.
+    // Ann adds Bob (one commit, with everything re-encrypted) and syncs.
     a.ok(
         &["recipients", "add", &bob_key, "--label", "bob@desk"],
         None,
     );
-    git(&a, &a.store(), &["add", "-A"]);
-    git(
+    let last = git(
         &a,
         &a.store(),
-        &["commit", "-qm", "recipients add bob@desk"],
+        &["log", "-1", "--format=%s|%an", "--name-only"],
     );
+    assert!(last.starts_with("recipients add age1"), "{last}");
+    assert!(last.contains("|ann@"), "{last}");
+    assert!(
+        last.contains(".ward/recipients") && last.contains("shared/FIRST.age"),
+        "{last}"
+    );
+    let left = dirty(&a);
+    assert!(left.is_empty(), "nothing left uncommitted: {left:?}");
     a.ok(&["sync"], None);
     let out = b.ok(&["sync"], None);
     assert!(

@@ -355,7 +355,11 @@ pub struct Reencryption {
 impl Reencryption {
     /// The secret files re-encrypted, for the commit in a git store.
     pub fn changed_paths(&self, store: &Store) -> Vec<PathBuf> {
-        self.reencrypted.done.iter().map(|n| store.file_of(n)).collect()
+        self.reencrypted
+            .done
+            .iter()
+            .map(|n| store.file_of(n))
+            .collect()
     }
 
     pub fn failed(&self) -> bool {
