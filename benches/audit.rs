@@ -15,47 +15,7 @@ fn per(d: Duration, n: u32) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6 / n as f64)
 }
 
-/// The cost of signing: 10,000 signed appends (fsync off) and verifying
-/// them, in a store of their own.
-fn signed() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path();
-    std::fs::create_dir_all(audit::audit_dir(root)).expect("audit dir");
-    std::fs::write(
-        root.join(".ward/store.toml"),
-        "format = 1\nid = \"00112233445566778899aabbccddeeff\"\n",
-    )
-    .expect("store.toml");
-    let key = AuditKey::generate();
-    let signer = audit::ActorKey::generate();
-    let mut log = Log::open(root, "bench@signed", Some("0123456789abcdef".into()))
-        .with_local(audit::Local::new(root.join("local")));
-    log.set_fsync(false);
-    let n = 10_000;
-    let t = Instant::now();
-    for i in 0..n {
-        log.append_signed(&key, Some(&signer), event(i))
-            .expect("append");
-    }
-    println!(
-        "append signed, fsync off: {} per record ({n} records)",
-        per(t.elapsed(), n)
-    );
-    let mut best = Duration::MAX;
-    for _ in 0..3 {
-        let t = Instant::now();
-        let reports = audit::verify_with_key(root, &key);
-        best = best.min(t.elapsed());
-        assert!(reports.iter().all(|r| r.is_ok() && r.warnings.is_empty()));
-    }
-    println!(
-        "verify 10,000 signed records:     {:.0} ms",
-        best.as_secs_f64() * 1e3
-    );
-}
-
 fn main() {
-    signed();
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     std::fs::create_dir_all(audit::audit_dir(root)).expect("audit dir");

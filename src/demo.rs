@@ -248,8 +248,7 @@ pub const DEMO_ACTOR: &str = "ward-demo";
 fn record_creation(demo: &Demo, created: &[(SecretPath, u32)], now: DateTime<Utc>) -> Result<()> {
     use crate::audit::{self, Action, Event};
     let keys = keys(demo)?;
-    let log = audit::Log::open(&demo.store, DEMO_ACTOR, audit::keyring_fingerprint(&keys))
-        .with_signing_key(demo.identity.with_file_name(audit::SIGNING_KEY_FILE));
+    let log = audit::Log::open(&demo.store, DEMO_ACTOR, audit::keyring_fingerprint(&keys));
     for (name, version) in created {
         log.append(
             &keys,

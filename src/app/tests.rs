@@ -452,7 +452,6 @@ fn entry(actor: &str, path: &str) -> Entry {
             reason: None,
             late: false,
             prev_mac: None,
-            sig: None,
             mac: String::new(),
         },
         chain: actor.into(),

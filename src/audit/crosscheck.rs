@@ -190,7 +190,6 @@ mod tests {
             reason: None,
             late: false,
             prev_mac: None,
-            sig: None,
             mac: String::new(),
         }
     }

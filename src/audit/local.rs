@@ -38,14 +38,6 @@ impl Default for Local {
     }
 }
 
-impl Local {
-    /// This machine's trust files (`<data dir>/ward/trust`), where actor
-    /// signing keys are pinned.
-    pub fn trust_dir(&self) -> PathBuf {
-        self.dir.join(crate::trust::TRUST_DIR)
-    }
-}
-
 /// `<data dir>/ward/audit-pins`: what this machine pinned.
 pub fn pin_file() -> PathBuf {
     Local::default().pin_file()

@@ -7,8 +7,7 @@
 use super::head::Head;
 use super::key::AuditKey;
 use super::local::Local;
-use super::record::{finish_line, parse_line, with_sig, Body, Event, Record, RECORD_FORMAT};
-use super::sign::{self, ActorKey, Published};
+use super::record::{finish_line, parse_line, Body, Event, Record, RECORD_FORMAT};
 use crate::error::{IoContext, Result, WardError};
 use crate::store::{fsio, Keyring};
 use chrono::Utc;
@@ -35,12 +34,6 @@ pub struct Log {
     /// The audit key once loaded and checked against the pins, with the
     /// store id it was checked for.
     audit_key: Mutex<Option<(AuditKey, String)>>,
-    /// `<config dir>/ward/signing-key.age` unless set otherwise.
-    signing_key_path: PathBuf,
-    /// The actor's signing key once loaded (or made).
-    signer: Mutex<Option<ActorKey>>,
-    /// The store publishes this Log's signing key (checked once).
-    published: Mutex<bool>,
 }
 
 /// A record written without the audit key, waiting to be sealed. Only
@@ -79,17 +72,7 @@ impl Log {
             fsync: true,
             local: Local::default(),
             audit_key: Mutex::new(None),
-            signing_key_path: sign::default_key_path(),
-            signer: Mutex::new(None),
-            published: Mutex::new(false),
         }
-    }
-
-    /// Keeps the actor's signing key at `path` instead of
-    /// `<config dir>/ward/signing-key.age` (the demo store, tests).
-    pub fn with_signing_key(mut self, path: PathBuf) -> Log {
-        self.signing_key_path = path;
-        self
     }
 
     /// Uses `local` instead of `<data dir>/ward` for this machine's state
@@ -132,18 +115,7 @@ impl Log {
                 }
             }
         };
-        let signer = {
-            let mut slot = self.signer.lock().unwrap_or_else(|p| p.into_inner());
-            match slot.as_ref() {
-                Some(s) => s.clone(),
-                None => {
-                    let s = ActorKey::load_or_create(&self.signing_key_path, keys)?;
-                    *slot = Some(s.clone());
-                    s
-                }
-            }
-        };
-        let record = self.append_signed(&key, Some(&signer), event)?;
+        let record = self.append_with_key(&key, event)?;
         // What this machine saw last, so that verify notices a chain that
         // disappears or goes back. Best effort.
         let _ = self
@@ -174,21 +146,8 @@ impl Log {
         Ok((key, id))
     }
 
-    /// Appends `event` with an already loaded key, unsigned (as older builds
-    /// did): for tests and benchmarks of the chain alone.
+    /// Appends `event` with an already loaded key.
     pub fn append_with_key(&self, key: &AuditKey, event: Event) -> Result<Record> {
-        self.append_signed(key, None, event)
-    }
-
-    /// Appends `event` with an already loaded audit key, signing every line
-    /// written with `signer` when given (and publishing its public key in
-    /// the store first if the store has none for this actor).
-    pub fn append_signed(
-        &self,
-        key: &AuditKey,
-        signer: Option<&ActorKey>,
-        event: Event,
-    ) -> Result<Record> {
         let dir = super::ensure_audit_dir(&self.store_root)?;
         let _lock = fsio::StoreLock::acquire(&dir.join(format!(".{}.lock", self.stem)))?;
         let path = self.path();
@@ -202,9 +161,6 @@ impl Log {
             seq = seq.max(h.seq);
         }
         let mut prev = tail.last.map(|(_, m)| m);
-        if let Some(s) = signer {
-            self.ensure_published(s, seq + 1)?;
-        }
 
         // Pending records live on this machine (never in the store, where
         // anyone with write access could plant one to be sealed).
@@ -265,13 +221,7 @@ impl Log {
                 late,
                 prev_mac: prev.as_deref(),
             };
-            let prefix = match signer {
-                Some(s) => with_sig(
-                    &body.prefix(),
-                    &s.sign(&self.stem, body.prefix().as_bytes()),
-                ),
-                None => body.prefix(),
-            };
+            let prefix = body.prefix();
             let mac = super::hex(&key.mac(RECORD_DOMAIN, &self.stem, prefix.as_bytes()));
             let line = finish_line(&prefix, &mac);
             out.push_str(&line);
@@ -295,50 +245,6 @@ impl Log {
         // which verify accepts; only the log line itself must be durable.
         Head::new(key, &self.stem, record.seq, &record.mac).write(&dir, &self.stem, false)?;
         Ok(record)
-    }
-
-    /// Makes sure `.ward/actors/<stem>.pub` names `signer`'s key: publishes
-    /// it when missing (signing from `next_seq`, or from the seq this
-    /// machine pinned for it before), refuses when it names another key.
-    /// Called under the chain lock.
-    fn ensure_published(&self, signer: &ActorKey, next_seq: u64) -> Result<()> {
-        let mut done = self.published.lock().unwrap_or_else(|p| p.into_inner());
-        if *done {
-            return Ok(());
-        }
-        let public = signer.public_hex();
-        match sign::read_published(&self.store_root, &self.stem).map_err(WardError::Other)? {
-            Some(p) if p.key == public => {}
-            Some(p) => {
-                return Err(WardError::Other(format!(
-                    "the store publishes another signing key for {} ({}) than yours ({}): \
-                     records are not written with a key others would not accept; \
-                     run `ward audit verify`",
-                    p.actor,
-                    sign::published_path(&self.store_root, &self.stem).display(),
-                    self.signing_key_path.display()
-                )))
-            }
-            None => {
-                let store = crate::store::Store::open(&self.store_root)?;
-                let mut book =
-                    crate::trust::TrustBook::open_in(&self.local.trust_dir(), &store.info().id)?;
-                let since = match sign::pinned(&book, &self.stem) {
-                    Some((k, since)) if k == public => since,
-                    _ => next_seq,
-                };
-                let p = Published {
-                    format: sign::PUB_FORMAT,
-                    actor: self.actor.clone(),
-                    key: public,
-                    since,
-                };
-                sign::publish(&self.store_root, &self.stem, &p)?;
-                sign::pin(&mut book, &self.stem, &p)?;
-            }
-        }
-        *done = true;
-        Ok(())
     }
 
     /// Records `event` without the audit key (for a failed unlock, when no

@@ -25,7 +25,6 @@ pub mod local;
 mod log;
 mod read;
 mod record;
-pub mod sign;
 mod verify;
 
 pub use crosscheck::{cross_check, Mismatch};
@@ -36,7 +35,6 @@ pub use read::{
     activity_per_day, chain_files, read_all, read_all_with, Entry, Filter, ReadProblem, Timeline,
 };
 pub use record::{Action, Event, Record, MAX_REASON_CHARS, RECORD_FORMAT};
-pub use sign::{ActorKey, ChainKey, Published, ACTORS_SCOPE, SIGNING_KEY_FILE};
 pub use verify::{
     verify, verify_file, verify_with_key, verify_with_local, Break, BreakKind, FileReport,
     VerifyReport, Warning,

@@ -196,11 +196,6 @@ pub struct Record {
     pub late: bool,
     /// MAC of the previous record in this chain; `null` for the first.
     pub prev_mac: Option<String>,
-    /// The actor's ed25519 signature (hex) over the bytes before `,"sig":`
-    /// (see [`super::sign`]); absent in records of older builds. Not shown
-    /// in `ward audit --json`.
-    #[serde(default, skip_serializing)]
-    pub sig: Option<String>,
     /// HMAC-SHA256 (hex) over this line's bytes before `,"mac":`.
     #[serde(default)]
     pub mac: String,
@@ -261,26 +256,6 @@ impl Body<'_> {
 /// Completes a line from its MAC-covered prefix.
 pub(crate) fn finish_line(prefix: &str, mac_hex: &str) -> String {
     format!("{prefix},\"mac\":\"{mac_hex}\"}}\n")
-}
-
-/// Adds the signature member to a signed prefix: the MAC then covers it.
-pub(crate) fn with_sig(signed: &str, sig_hex: &str) -> String {
-    format!("{signed},\"sig\":\"{sig_hex}\"")
-}
-
-/// `,"sig":"` + 128 hex + `"`.
-const SIG_SUFFIX_LEN: usize = 8 + 128 + 1;
-
-/// Splits a MAC-covered prefix into the signed bytes and the signature hex,
-/// when it ends with a signature member.
-pub(crate) fn split_sig(prefix: &[u8]) -> Option<(&[u8], &str)> {
-    if prefix.len() < SIG_SUFFIX_LEN + 2 {
-        return None;
-    }
-    let (signed, suffix) = prefix.split_at(prefix.len() - SIG_SUFFIX_LEN);
-    let suffix = std::str::from_utf8(suffix).ok()?;
-    let hex = suffix.strip_prefix(",\"sig\":\"")?.strip_suffix('"')?;
-    (hex.len() == 128 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some((signed, hex))
 }
 
 /// Splits a line (without its newline) into the MAC-covered prefix and the

@@ -1,7 +1,5 @@
-use super::verify::verify_chains_for_tests as verify_chains;
 use super::*;
 use std::fs;
-use std::path::Path;
 
 fn store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -39,9 +37,7 @@ fn appends_chain_and_verify() {
     assert_eq!(reports.len(), 1);
     assert!(reports[0].is_ok(), "{:?}", reports[0]);
     assert_eq!(reports[0].records, 5);
-    // Written without a signing key: only the unsigned warning.
-    assert_eq!(reports[0].warnings.len(), 1, "{:?}", reports[0]);
-    assert!(reports[0].warnings[0].message.starts_with("unsigned chain"));
+    assert!(reports[0].warnings.is_empty(), "{:?}", reports[0]);
     let t = read_all(dir.path());
     assert_eq!(t.entries.len(), 5);
     assert_eq!(t.entries[0].record.seq, 5, "newest first");
@@ -67,7 +63,7 @@ fn torn_last_line_is_a_warning_and_the_next_append_starts_fresh() {
     std::io::Write::write_all(&mut f, partial.as_bytes()).unwrap();
     let r = &verify_with_key(dir.path(), &key)[0];
     assert!(r.is_ok(), "{r:?}");
-    assert_eq!(r.warnings.len(), 2, "torn line, unsigned: {r:?}");
+    assert_eq!(r.warnings.len(), 1);
     assert_eq!(r.warnings[0].line, 3);
     assert_eq!(read_all(dir.path()).problems.len(), 1);
     let rec = log.append_with_key(&key, ev(3)).unwrap();
@@ -75,7 +71,7 @@ fn torn_last_line_is_a_warning_and_the_next_append_starts_fresh() {
     let r = &verify_with_key(dir.path(), &key)[0];
     assert!(r.is_ok(), "{r:?}");
     assert_eq!(r.records, 3);
-    assert_eq!(r.warnings.len(), 2, "torn line, unsigned: {r:?}");
+    assert_eq!(r.warnings.len(), 1);
     assert_eq!(r.warnings[0].line, 3);
 }
 
@@ -264,193 +260,4 @@ fn log_and_reports_are_send() {
     send_sync::<Timeline>();
     send_sync::<VerifyReport>();
     send_sync::<AuditKey>();
-}
-
-/// Ann's and Bob's signed chains in a real store; Bob's machine state in
-/// `bob_local`.
-fn two_signed_chains(dir: &Path, key: &AuditKey) -> (ActorKey, Local) {
-    let bob_key = ActorKey::generate();
-    for (actor, signer) in [("ann", ActorKey::generate()), ("bob", bob_key.clone())] {
-        let log = Log::open(dir, actor, None).with_local(Local::new(dir.join(actor)));
-        for n in 1..=3 {
-            log.append_signed(key, Some(&signer), ev(n)).unwrap();
-        }
-    }
-    (bob_key, Local::new(dir.join("bob")))
-}
-
-fn verify_as(dir: &Path, key: &AuditKey, local: &Local) -> Vec<FileReport> {
-    let mut book = crate::trust::TrustBook::open_in(&local.trust_dir(), STORE_ID).unwrap();
-    verify_chains(dir, key, Some(&mut book))
-}
-
-#[test]
-fn signed_chains_verify_and_pin_each_actor_key() {
-    let dir = real_store();
-    let key = AuditKey::generate();
-    two_signed_chains(dir.path(), &key);
-    let third = Local::new(dir.path().join("third"));
-    let reports = verify_as(dir.path(), &key, &third);
-    assert_eq!(reports.len(), 2);
-    for r in &reports {
-        assert!(r.is_ok() && r.warnings.is_empty(), "{r:?}");
-    }
-    let book = crate::trust::TrustBook::open_in(&third.trust_dir(), STORE_ID).unwrap();
-    assert!(sign::pinned(&book, "bob").is_some_and(|(_, since)| since == 1));
-    let line = fs::read_to_string(dir.path().join(".ward/audit/bob.jsonl")).unwrap();
-    assert!(line.contains(",\"sig\":\""), "{line}");
-}
-
-/// Recomputes every MAC of a chain with the audit key after `edit`: what a
-/// member holding the key can do. Keeps or drops the signatures.
-fn forge(dir: &Path, chain: &str, key: &AuditKey, keep_sig: bool, edit: impl Fn(&str) -> String) {
-    let path = dir.join(format!(".ward/audit/{chain}.jsonl"));
-    let text = fs::read_to_string(&path).unwrap();
-    let mut out = String::new();
-    let mut prev: Option<String> = None;
-    for line in text.lines() {
-        let (prefix, _) = super::record::split_mac(line.as_bytes()).unwrap();
-        let prefix = std::str::from_utf8(prefix).unwrap();
-        let (signed, sig) = match super::record::split_sig(prefix.as_bytes()) {
-            Some((s, h)) => (
-                std::str::from_utf8(s).unwrap().to_string(),
-                Some(h.to_string()),
-            ),
-            None => (prefix.to_string(), None),
-        };
-        let old_prev = serde_json::from_str::<Record>(line).unwrap().prev_mac;
-        let mut signed = edit(&signed);
-        if let (Some(o), Some(p)) = (old_prev, &prev) {
-            signed = signed.replace(&o, p);
-        }
-        let body = match (keep_sig, sig) {
-            (true, Some(h)) => super::record::with_sig(&signed, &h),
-            _ => signed,
-        };
-        let mac = hex(&key.mac(super::log::RECORD_DOMAIN, chain, body.as_bytes()));
-        out.push_str(&super::record::finish_line(&body, &mac));
-        prev = Some(mac);
-    }
-    fs::write(&path, &out).unwrap();
-    let last = serde_json::from_str::<Record>(out.lines().last().unwrap()).unwrap();
-    super::head::Head::new(key, chain, last.seq, &last.mac)
-        .write(&super::audit_dir(dir), chain, false)
-        .unwrap();
-}
-
-#[test]
-fn a_chain_rewritten_with_the_audit_key_is_a_signature_break() {
-    for keep_sig in [true, false] {
-        let dir = real_store();
-        let key = AuditKey::generate();
-        let (_, bob) = two_signed_chains(dir.path(), &key);
-        forge(dir.path(), "bob", &key, keep_sig, |l| {
-            l.replace("p/S2", "p/XX")
-        });
-        let reports = verify_as(dir.path(), &key, &bob);
-        let r = reports.iter().find(|r| r.chain == "bob").unwrap();
-        let b = r.broken.as_ref().expect("forged chain breaks");
-        assert_eq!(b.kind, BreakKind::Signature, "{b:?}");
-        assert_eq!(b.line, if keep_sig { 2 } else { 1 }, "{b:?}");
-        assert!(
-            b.detail
-                .contains("records of bob are not signed by bob's key"),
-            "{b:?}"
-        );
-        assert!(reports.iter().find(|r| r.chain == "ann").unwrap().is_ok());
-    }
-}
-
-#[test]
-fn a_replaced_or_removed_published_key_is_reported() {
-    let dir = real_store();
-    let key = AuditKey::generate();
-    let (_, bob) = two_signed_chains(dir.path(), &key);
-    assert!(verify_as(dir.path(), &key, &bob)
-        .iter()
-        .all(FileReport::is_ok));
-    // Replaced with a key of the forger's, the chain re-signed with it.
-    let forger = ActorKey::generate();
-    let p = Published {
-        format: sign::PUB_FORMAT,
-        actor: "bob".into(),
-        key: forger.public_hex(),
-        since: 1,
-    };
-    sign::publish(dir.path(), "bob", &p).unwrap();
-    let reports = verify_as(dir.path(), &key, &bob);
-    let b = reports
-        .iter()
-        .find(|r| r.chain == "bob")
-        .unwrap()
-        .broken
-        .clone()
-        .unwrap();
-    assert_eq!(b.kind, BreakKind::ActorKey);
-    assert!(
-        b.detail
-            .contains("differs from the one this machine pinned"),
-        "{b:?}"
-    );
-    // Removed: records stay signed, the pinned key is missing.
-    fs::remove_file(sign::published_path(dir.path(), "bob")).unwrap();
-    let reports = verify_as(dir.path(), &key, &bob);
-    let b = reports
-        .iter()
-        .find(|r| r.chain == "bob")
-        .unwrap()
-        .broken
-        .clone()
-        .unwrap();
-    assert_eq!(b.kind, BreakKind::ActorKey);
-    assert!(b.detail.contains("no longer published"), "{b:?}");
-    // A machine that never saw the key: signed records without a key.
-    let fresh = Local::new(dir.path().join("fresh"));
-    let b = verify_as(dir.path(), &key, &fresh)
-        .into_iter()
-        .find(|r| r.chain == "bob")
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(b.kind, BreakKind::ActorKey, "{b:?}");
-}
-
-#[test]
-fn a_legacy_chain_then_signed_records_verify_and_unsigned_later_ones_break() {
-    let dir = real_store();
-    let key = AuditKey::generate();
-    let local = Local::new(dir.path().join("bob"));
-    let log = Log::open(dir.path(), "bob", None).with_local(local.clone());
-    log.append_with_key(&key, ev(1)).unwrap();
-    log.append_with_key(&key, ev(2)).unwrap();
-    let r = &verify_as(dir.path(), &key, &local)[0];
-    assert!(
-        r.is_ok() && r.warnings[0].message.starts_with("unsigned chain"),
-        "{r:?}"
-    );
-    let signer = ActorKey::generate();
-    let log = Log::open(dir.path(), "bob", None).with_local(local.clone());
-    log.append_signed(&key, Some(&signer), ev(3)).unwrap();
-    let p = sign::read_published(dir.path(), "bob").unwrap().unwrap();
-    assert_eq!(p.since, 3);
-    let r = &verify_as(dir.path(), &key, &local)[0];
-    assert!(r.is_ok() && r.warnings.is_empty(), "{r:?}");
-    // An unsigned record after the key appeared: a break.
-    log.append_with_key(&key, ev(4)).unwrap();
-    let r = &verify_as(dir.path(), &key, &local)[0];
-    assert_eq!(
-        r.broken.as_ref().unwrap().kind,
-        BreakKind::Signature,
-        "{r:?}"
-    );
-    // Another signing key for the same actor is refused at append.
-    let other = Log::open(dir.path(), "bob", None).with_local(local);
-    let err = other
-        .append_signed(&key, Some(&ActorKey::generate()), ev(5))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("publishes another signing key for bob"),
-        "{err}"
-    );
 }

@@ -6,8 +6,7 @@ use super::key::AuditKey;
 use super::local::{Local, PinStatus};
 use super::log::RECORD_DOMAIN;
 use super::read::{chain_files, lines};
-use super::record::{parse_line, split_sig, Record};
-use super::sign::{self, ChainKey};
+use super::record::{parse_line, Record};
 use crate::error::Result;
 use crate::store::{fsio, Keyring};
 use rayon::prelude::*;
@@ -30,12 +29,6 @@ pub enum BreakKind {
     /// No record authenticates: the chain was rebuilt with another key (or
     /// the audit key file was replaced).
     WrongKey,
-    /// A record that must carry its actor's signature has none or a bad
-    /// one: rewritten by someone holding the audit key.
-    Signature,
-    /// The actor's published signing key differs from the one this machine
-    /// pinned, is gone, or is damaged.
-    ActorKey,
 }
 
 impl BreakKind {
@@ -47,8 +40,6 @@ impl BreakKind {
             BreakKind::Inserted => "inserted",
             BreakKind::Truncated => "truncated",
             BreakKind::WrongKey => "wrong key",
-            BreakKind::Signature => "not signed by its actor",
-            BreakKind::ActorKey => "actor key",
         }
     }
 }
@@ -157,11 +148,7 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
         }
     };
     let pin = local.check(store_root, &store_id, Some(&key));
-    // Actor keys are pinned on first sight; without a readable trust file
-    // the published keys are used unpinned (and the problem not hidden:
-    // the trust file's own error shows on every other command).
-    let mut book = crate::trust::TrustBook::open_in(&local.trust_dir(), &store_id).ok();
-    let mut files = verify_chains(store_root, &key, book.as_mut());
+    let mut files = verify_with_key(store_root, &key);
     let dir = super::audit_dir(store_root);
     // Chains this machine saw that are gone or shorter: deleted or rolled
     // back together with their head, which the chain alone cannot show.
@@ -209,37 +196,12 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
     })
 }
 
-/// Verifies every chain with a known key (no pin check; actor signatures
-/// against the keys the store publishes, unpinned).
+/// Verifies every chain with a known key (no pin check).
 pub fn verify_with_key(store_root: &Path, key: &AuditKey) -> Vec<FileReport> {
-    verify_chains(store_root, key, None)
-}
-
-fn verify_chains(
-    store_root: &Path,
-    key: &AuditKey,
-    mut book: Option<&mut crate::trust::TrustBook>,
-) -> Vec<FileReport> {
-    let chains: Vec<(String, PathBuf, ChainKey)> = chain_files(store_root)
-        .into_iter()
-        .map(|(chain, file)| {
-            let signing = sign::resolve(store_root, &chain, book.as_deref_mut());
-            (chain, file, signing)
-        })
-        .collect();
-    chains
+    chain_files(store_root)
         .into_par_iter()
-        .map(|(chain, file, signing)| verify_file(store_root, &chain, &file, key, &signing))
+        .map(|(chain, file)| verify_file(store_root, &chain, &file, key))
         .collect()
-}
-
-/// What a line's signature says.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sig {
-    None,
-    Valid,
-    /// Bad, or there is no published key to check it with.
-    Invalid,
 }
 
 /// Whether a line that is not a record could be one cut short by a crash:
@@ -254,19 +216,11 @@ struct Line<'a> {
     record: Option<Record>,
     /// The MAC authenticates the line's bytes.
     authentic: bool,
-    sig: Sig,
     bytes: &'a [u8],
 }
 
-/// Verifies one chain file; `signing` says whose signatures its records
-/// must carry ([`sign::resolve`]).
-pub fn verify_file(
-    store_root: &Path,
-    chain: &str,
-    file: &Path,
-    key: &AuditKey,
-    signing: &ChainKey,
-) -> FileReport {
+/// Verifies one chain file.
+pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) -> FileReport {
     let mut report = FileReport {
         chain: chain.to_string(),
         file: file.to_path_buf(),
@@ -285,14 +239,6 @@ pub fn verify_file(
             return report;
         }
     };
-    if let ChainKey::Problem(why) = signing {
-        report.broken = Some(Break {
-            line: 1,
-            kind: BreakKind::ActorKey,
-            detail: why.clone(),
-        });
-        return report;
-    }
     let (raw, torn) = lines(&bytes);
     let parsed: Vec<Line> = raw
         .par_iter()
@@ -300,20 +246,10 @@ pub fn verify_file(
             Some((record, prefix)) => {
                 let mac = super::hex(&key.mac(RECORD_DOMAIN, chain, prefix));
                 let authentic = mac == record.mac;
-                let sig = match (split_sig(prefix), signing) {
-                    (None, _) => Sig::None,
-                    (Some((signed, hex)), ChainKey::Key { key, .. })
-                        if sign::verify_sig(key, chain, signed, hex) =>
-                    {
-                        Sig::Valid
-                    }
-                    (Some(_), _) => Sig::Invalid,
-                };
                 Line {
                     no,
                     record: Some(record),
                     authentic,
-                    sig,
                     bytes: l,
                 }
             }
@@ -321,7 +257,6 @@ pub fn verify_file(
                 no,
                 record: None,
                 authentic: false,
-                sig: Sig::None,
                 bytes: l,
             },
         })
@@ -460,10 +395,6 @@ pub fn verify_file(
             );
             return report;
         }
-        if let Some(b) = signature_break(store_root, chain, signing, rec, l) {
-            report.broken = Some(b);
-            return report;
-        }
         if rec.late {
             report.warnings.push(Warning {
                 line: l.no,
@@ -480,12 +411,6 @@ pub fn verify_file(
         last_line = l.no;
     }
     check_head(store_root, chain, key, &parsed, last_line, &mut report);
-    if *signing == ChainKey::None && report.records > 0 {
-        report.warnings.push(Warning {
-            line: 0,
-            message: "unsigned chain (written by an older ward): anyone holding the audit key could rewrite it undetected".into(),
-        });
-    }
     // Pending records of this machine (only this machine can seal them).
     let pending = crate::store::Store::open(store_root).ok().map(|s| {
         Local::default()
@@ -517,46 +442,6 @@ pub fn verify_file(
         });
     }
     report
-}
-
-/// The break a record's signature (or its absence) makes, if any.
-fn signature_break(
-    store_root: &Path,
-    chain: &str,
-    signing: &ChainKey,
-    rec: &Record,
-    l: &Line,
-) -> Option<Break> {
-    let (kind, detail) = match (signing, l.sig) {
-        (ChainKey::Key { actor, since, .. }, Sig::None) if rec.seq >= *since => (
-            BreakKind::Signature,
-            format!(
-                "records of {actor} are not signed by {actor}'s key (seq {} is unsigned; {actor} signs from seq {since} on): rewritten by someone holding the audit key?",
-                rec.seq
-            ),
-        ),
-        (ChainKey::Key { actor, .. }, Sig::Invalid) => (
-            BreakKind::Signature,
-            format!(
-                "records of {actor} are not signed by {actor}'s key (seq {} has a bad signature): rewritten by someone holding the audit key?",
-                rec.seq
-            ),
-        ),
-        (ChainKey::None, Sig::Valid | Sig::Invalid) => (
-            BreakKind::ActorKey,
-            format!(
-                "records of {} are signed, but the store publishes no key for them ({} is missing): it was removed?",
-                rec.actor,
-                sign::published_path(store_root, chain).display()
-            ),
-        ),
-        _ => return None,
-    };
-    Some(Break {
-        line: l.no,
-        kind,
-        detail,
-    })
 }
 
 fn check_head(
@@ -648,13 +533,4 @@ fn check_head(
             ),
         });
     }
-}
-
-#[cfg(test)]
-pub(crate) fn verify_chains_for_tests(
-    store_root: &Path,
-    key: &AuditKey,
-    book: Option<&mut crate::trust::TrustBook>,
-) -> Vec<FileReport> {
-    verify_chains(store_root, key, book)
 }

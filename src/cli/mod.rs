@@ -155,8 +155,6 @@ fn demo(cli: &Cli) -> Result<i32> {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
             .map_err(|e| crate::error::WardError::io(dir.path(), e))?;
     }
-    // The demo's throwaway identity signs with a throwaway key beside it.
-    crate::audit::sign::use_key_path_for_process(dir.path().join(crate::audit::SIGNING_KEY_FILE));
     let demo = crate::demo::create(dir.path())?;
     let result = crate::tui::run(&Settings {
         store: demo.store.clone(),

@@ -110,10 +110,8 @@ pub fn load_with(
 }
 
 /// Writes a new X25519 identity to `path` (its folder made 0700, the file
-/// 0600), encrypted with `passphrase` when given, and, when this user has
-/// none yet, the audit signing key encrypted to it
-/// (`<config dir>/ward/signing-key.age`, docs/AUDIT.md). Returns its public
-/// key. Refuses to replace an existing file.
+/// 0600), encrypted with `passphrase` when given. Returns its public key.
+/// Refuses to replace an existing file.
 pub fn create(path: &Path, passphrase: Option<&SecretString>) -> Result<String> {
     if std::fs::symlink_metadata(path).is_ok() {
         return Err(WardError::Exists {
@@ -130,12 +128,6 @@ pub fn create(path: &Path, passphrase: Option<&SecretString>) -> Result<String> 
         fsio::create_private_dir(dir)?;
     }
     fsio::atomic_write(path, &bytes)?;
-    // An existing signing key is kept: the stores pinned it, and it opens
-    // with whichever identity it was made for.
-    let signing = audit::sign::default_key_path();
-    if std::fs::symlink_metadata(&signing).is_err() {
-        audit::ActorKey::generate().save(&signing, std::slice::from_ref(&public))?;
-    }
     Ok(public)
 }
 
