@@ -1,0 +1,189 @@
+//! A team on one store, end to end (issue 11, docs/TEAMS.md): a real bare
+//! repository on disk and three sandboxes (Ann, Bob, and an outsider), each
+//! with its own HOME and XDG folders. Joining, sync, the same secret rotated
+//! in two clones, a key pushed in by the outsider, and offboarding.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A sandbox whose actor is `actor`.
+fn member(actor: &str) -> Ward {
+    let w = Ward::new();
+    let dir = w.config_home.join("ward");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), format!("actor = \"{actor}\"\n")).unwrap();
+    w
+}
+
+/// `git ARGS` in the sandbox's store, as a person typing it (own identity).
+fn git(w: &Ward, args: &[&str]) -> String {
+    let mut c = Command::new("git");
+    c.arg("-C").arg(w.store()).args(args);
+    w.apply_env(&mut c);
+    c.env("GIT_AUTHOR_NAME", "eve")
+        .env("GIT_AUTHOR_EMAIL", "eve@example.com")
+        .env("GIT_COMMITTER_NAME", "eve")
+        .env("GIT_COMMITTER_EMAIL", "eve@example.com");
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// No file in the store (git's own folder aside) holds a conflict marker.
+fn assert_no_conflict_markers(w: &Ward) {
+    for f in files_under(&w.store()) {
+        if f.components().any(|c| c.as_os_str() == ".git") {
+            continue;
+        }
+        let bytes = std::fs::read(&f).unwrap();
+        for marker in [&b"<<<<<<<"[..], b">>>>>>>", b"\n=======\n"] {
+            assert!(!contains(&bytes, marker), "conflict marker in {f:?}");
+        }
+    }
+}
+
+fn age_decrypts(identity: &Path, file: &Path) -> Vec<u8> {
+    let out = Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(identity)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "age -d {file:?}: {}", stderr(&out));
+    out.stdout
+}
+
+fn remote(w: &Ward) -> PathBuf {
+    let path = w.root().join("team.git");
+    let out = Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    path
+}
+
+#[test]
+fn a_team_joins_syncs_merges_refuses_an_outsiders_key_and_offboards() {
+    if !require("git") | !require("age") {
+        return;
+    }
+    // Ann makes a git store and pushes it.
+    let ann = member("ann@laptop");
+    ann.ok(&["init", "--git"], None);
+    let bare = remote(&ann);
+    let url = format!("file://{}", bare.display());
+    ann.ok(&["git", "remote", "add", "origin", &url], None);
+    ann.set("acme/STRIPE_KEY", b"sk_live_first", &[]);
+    ann.set("acme/ANN_ONLY", b"ann-only-value", &[]);
+    ann.ok(&["sync"], None);
+
+    // Bob clones it and makes his key; he cannot read yet.
+    let bob = member("bob@desk");
+    bob.ok(&["clone", &url], None);
+    let joined = stdout(&bob.ok(&["init"], None));
+    let bob_key = bob.public_key();
+    assert!(
+        joined.contains(&format!("ward recipients add {bob_key} --label bob@desk")),
+        "{joined}"
+    );
+    assert_eq!(
+        bob.run(&["get", "acme/STRIPE_KEY"], None).status.code(),
+        Some(4)
+    );
+
+    // Ann adds Bob and syncs; Bob syncs and reads.
+    ann.ok(
+        &["recipients", "add", &bob_key, "--label", "bob@desk"],
+        None,
+    );
+    ann.ok(&["sync"], None);
+    let synced = stdout(&bob.ok(&["sync"], None));
+    assert!(synced.starts_with("synced: received "), "{synced}");
+    assert_eq!(bob.get("acme/STRIPE_KEY"), b"sk_live_first");
+
+    // Both rotate the same secret offline; Bob's rotation is the later one.
+    ann.set("acme/STRIPE_KEY", b"sk_live_from_ann", &[]);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    bob.set("acme/STRIPE_KEY", b"sk_live_from_bob", &[]);
+    ann.ok(&["sync"], None);
+    let merged = stdout(&bob.ok(&["sync"], None));
+    assert!(merged.contains("merged 1 secret"), "{merged}");
+    ann.ok(&["sync"], None);
+    for w in [&ann, &bob] {
+        assert_eq!(w.get("acme/STRIPE_KEY"), b"sk_live_from_bob");
+        let history = stdout(&w.ok(&["history", "acme/STRIPE_KEY", "--reveal"], None));
+        assert!(history.contains("sk_live_from_ann"), "{history}");
+        assert!(
+            history.contains("concurrent change by ann@laptop"),
+            "{history}"
+        );
+        assert_no_conflict_markers(w);
+        let verify = w.run(&["audit", "verify"], None);
+        assert_eq!(
+            verify.status.code(),
+            Some(0),
+            "{}{}",
+            stdout(&verify),
+            stderr(&verify)
+        );
+    }
+    // The merged file is plain age: both identities open it.
+    let plain = age_decrypts(&ann.identity(), &ann.file("acme/STRIPE_KEY"));
+    assert!(contains(&plain, b"sk_live_from_bob"));
+    let plain = age_decrypts(&bob.identity(), &bob.file("acme/STRIPE_KEY"));
+    assert!(
+        contains(&plain, b"sk_live_from_ann"),
+        "the loser is in history"
+    );
+
+    // An outsider with push access adds their key to the recipients file.
+    let eve = member("eve@evil");
+    eve.ok(&["clone", &url], None);
+    eve.ok(&["init"], None);
+    let eve_key = eve.public_key();
+    let recipients = eve.store().join(".ward/recipients");
+    let mut text = std::fs::read_to_string(&recipients).unwrap();
+    text.push_str(&format!("# label: totally-bob\n{eve_key}\n"));
+    std::fs::write(&recipients, text).unwrap();
+    git(&eve, &["commit", "-qam", "tidy recipients"]);
+    git(&eve, &["push", "-q"]);
+    let commit = git(&eve, &["rev-parse", "--short", "HEAD"]);
+
+    // Ann's sync warns; her next write is refused, naming the commit.
+    let out = ann.ok(&["sync"], None);
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("ward recipients trust"), "{said}");
+    let refused = ann.expect_code(&["set", "acme/NEW"], Some(b"new-value"), 11);
+    let why = stderr(&refused);
+    assert!(why.contains(&eve_key[..16]), "{why}");
+    assert!(why.contains(commit.trim()), "{why}");
+    assert!(why.contains("eve"), "{why}");
+    assert!(!ann.store().join("acme/NEW.age").exists());
+    // After approval (the team would check first) the write goes through.
+    ann.ok(&["recipients", "trust", "--yes"], None);
+    ann.set("acme/NEW", b"new-value", &[]);
+
+    // Bob leaves: what his key could read must be rotated.
+    ann.ok(&["recipients", "rm", &bob_key], None);
+    let check = ann.expect_code(&["check"], None, 8);
+    let lines = stdout(&check);
+    assert!(
+        lines.contains("acme/STRIPE_KEY") && lines.contains("offboarding of bob@desk"),
+        "{lines}"
+    );
+    // Rotating clears it; nothing printed held a value.
+    ann.set("acme/STRIPE_KEY", b"sk_live_after_bob", &[]);
+    let lines = stdout(&ann.run(&["check"], None));
+    assert!(!lines.contains("acme/STRIPE_KEY"), "{lines}");
+    for text in [&lines, &joined, &synced, &merged, &why] {
+        for value in ["sk_live_first", "sk_live_from_ann", "sk_live_from_bob"] {
+            assert!(!text.contains(value), "{text}");
+        }
+    }
+}
