@@ -156,7 +156,16 @@ fn one_secret_rotated_in_two_clones_merges_the_later_value_current() {
     assert!(table.contains("concurrent change by ann@laptop"), "{table}");
 
     let log = std::fs::read_to_string(p.b_store.join(".git/ward/merged")).unwrap();
-    assert_eq!(log, "acme/API\tbob@server\tann@laptop\n");
+    // Name, winner, loser, and the merged version (the audit record's).
+    let version = p.b_run(&["history", "acme/API", "--json"], None);
+    let version: serde_json::Value = serde_json::from_slice(&version.stdout).unwrap();
+    let version = version[0]["version"]
+        .as_u64()
+        .expect("history --json lists the current version first");
+    assert_eq!(
+        log,
+        format!("acme/API\tbob@server\tann@laptop\t{version}\n")
+    );
 
     if have("age") {
         let out = Command::new("age")

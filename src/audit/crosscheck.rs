@@ -83,7 +83,8 @@ fn facts(r: &Record) -> Vec<(&str, Fact)> {
         return Vec::new();
     };
     match r.action {
-        Action::Create | Action::Edit | Action::Rotate | Action::Compromise => {
+        // A merge of two clones' changes writes the merged version.
+        Action::Create | Action::Edit | Action::Rotate | Action::Compromise | Action::Merge => {
             vec![(path, Fact::Wrote(r.version))]
         }
         Action::Delete => vec![(path, Fact::Gone)],

@@ -44,8 +44,9 @@ pub fn secret(cli: &Cli, a: MergeArgs) -> i32 {
             name,
             winner,
             loser,
+            version,
         }) => {
-            if let Err(e) = merge_driver::log_merge(&name, &winner, &loser) {
+            if let Err(e) = merge_driver::log_merge(&name, &winner, &loser, version) {
                 output::warn_line(&format!("the merge of {name} was not logged: {e}"));
             }
             exit::OK

@@ -29,6 +29,9 @@ pub enum Done {
         name: String,
         winner: String,
         loser: String,
+        /// The merged document's version (the audit record names it, so
+        /// the store-against-log cross-check knows where it came from).
+        version: u32,
     },
     /// Both sides hold the same plaintext: OURS is kept as it is.
     Same,
@@ -148,6 +151,7 @@ pub fn merge_secret(keys: &Keyring, history_limit: usize, sides: &Sides) -> Resu
         name: name.to_string(),
         winner: merged.winner,
         loser: merged.loser,
+        version: merged.doc.version,
     };
     Ok(done)
 }
@@ -161,13 +165,18 @@ fn write_ours(ours: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// Appends `<name>\t<winner>\t<loser>` to `<git dir>/ward/merged`, which
 /// `ward sync` turns into audit events (docs/TEAMS.md).
-pub fn log_merge(name: &str, winner: &str, loser: &str) -> Result<(), String> {
+pub fn log_merge(name: &str, winner: &str, loser: &str, version: u32) -> Result<(), String> {
     let (_, git_dir) = git_dirs()?;
     let dir = git_dir.join("ward");
     fsio::create_private_dir(&dir).map_err(|e| e.to_string())?;
     let path = dir.join("merged");
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-    let line = format!("{}\t{}\t{}\n", clean(name), clean(winner), clean(loser));
+    let line = format!(
+        "{}\t{}\t{}\t{version}\n",
+        clean(name),
+        clean(winner),
+        clean(loser)
+    );
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -238,9 +238,15 @@ fn drain_merge_log(repo: &Repo, journal: &dyn Journal) -> Result<u32> {
         let name = fields.next().unwrap_or("");
         let winner = fields.next().unwrap_or("?");
         let loser = fields.next().unwrap_or("?");
-        journal.record(Event::new(Action::Merge).path(name).reason(Some(&format!(
-            "kept {winner}'s value; {loser}'s is in history"
-        ))));
+        let version = fields.next().and_then(|v| v.parse::<u32>().ok());
+        journal.record(
+            Event::new(Action::Merge)
+                .path(name)
+                .version(version)
+                .reason(Some(&format!(
+                    "kept {winner}'s value; {loser}'s is in history"
+                ))),
+        );
         merged += 1;
     }
     std::fs::remove_file(&file).at(&file)?;
