@@ -97,8 +97,7 @@ pub enum WardError {
     /// has not approved (`key` is its short form).
     #[error(
         "refusing to write {name}: {} holds the key {key}{} that this machine has not \
-         approved{}; nothing was changed. Check who added it, then approve it with \
-         `ward recipients trust`",
+         approved{}; nothing was changed",
         recipients.display(),
         label.as_ref().map(|l| format!(" ({})", crate::sanitize::escape(l))).unwrap_or_default(),
         if *more > 0 { format!(" (and {more} more)") } else { String::new() }

@@ -20,6 +20,9 @@ pub fn describe(e: &WardError) -> String {
         ),
         WardError::NoIdentity { situation, .. } => format!("{e}: {}", identity(*situation)),
         WardError::AuditPinned(_) => format!("{e}; run `ward audit verify`"),
+        WardError::Untrusted { .. } => {
+            format!("{e}. Check who added it, then approve it with `ward recipients trust`")
+        }
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
         _ => e.to_string(),
     }
@@ -46,6 +49,15 @@ mod tests {
 
     #[test]
     fn the_command_line_advice_names_its_commands_and_flags() {
+        let untrusted = WardError::Untrusted {
+            name: "a/K".into(),
+            key: "age1xyz…".into(),
+            label: None,
+            recipients: PathBuf::from(".ward/recipients"),
+            more: 0,
+        };
+        assert!(untrusted.to_string().ends_with("nothing was changed"));
+        assert!(describe(&untrusted).ends_with("approve it with `ward recipients trust`"));
         let store = WardError::NoStore(PathBuf::from("/s"));
         assert_eq!(store.to_string(), "no store at /s", "the fact alone");
         assert_eq!(

@@ -21,6 +21,9 @@ pub fn describe(e: &WardError) -> String {
             }
         },
         WardError::AuditPinned(_) => format!("{e}; the audit screen shows the chains"),
+        WardError::Untrusted { .. } => {
+            format!("{e}. Check who added it, then approve it in the trust dialog")
+        }
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
         _ => e.to_string(),
     }
@@ -42,5 +45,15 @@ mod tests {
         assert!(!text.contains("--"), "{text}");
         let store = describe(&WardError::NoStore(PathBuf::from("/s")));
         assert!(!store.contains("--store"), "{store}");
+        let untrusted = WardError::Untrusted {
+            name: "a/K".into(),
+            key: "age1xyz…".into(),
+            label: None,
+            recipients: PathBuf::from(".ward/recipients"),
+            more: 0,
+        };
+        let text = describe(&untrusted);
+        assert!(text.ends_with("approve it in the trust dialog"), "{text}");
+        assert!(!text.contains("ward recipients trust"), "{text}");
     }
 }
