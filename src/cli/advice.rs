@@ -3,6 +3,7 @@
 //! that names `ward init`, --store or --identity is phrased here, and the
 //! TUI phrases its own (`tui::advice`).
 
+use crate::clipboard::{CopyError, CopyErrorKind};
 use crate::error::{MissingIdentity, WardError};
 
 /// The error as the command line reports it: the failure, then the advice.
@@ -25,6 +26,16 @@ pub fn describe(e: &WardError) -> String {
         }
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
         _ => e.to_string(),
+    }
+}
+
+/// A failed copy as the command line reports it.
+pub fn copy_error(e: &CopyError) -> String {
+    match e.kind {
+        CopyErrorKind::NativeUnavailable => {
+            format!("{}. Use --backend osc52 in a terminal", e.message)
+        }
+        _ => e.message.clone(),
     }
 }
 
@@ -58,6 +69,11 @@ mod tests {
         };
         assert!(untrusted.to_string().ends_with("nothing was changed"));
         assert!(describe(&untrusted).ends_with("approve it with `ward recipients trust`"));
+        let copy = CopyError::new(CopyErrorKind::NativeUnavailable, "no display");
+        assert_eq!(
+            copy_error(&copy),
+            "no display. Use --backend osc52 in a terminal"
+        );
         let store = WardError::NoStore(PathBuf::from("/s"));
         assert_eq!(store.to_string(), "no store at /s", "the fact alone");
         assert_eq!(

@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
         }
         Err(e) => Err(WardError::Other(format!(
             "cannot copy {name}: {}",
-            e.message
+            super::advice::copy_error(&e)
         ))),
     }
 }

@@ -503,8 +503,7 @@ fn explain(
         ClipboardBackend::Native if !display => CopyError::new(
             CopyErrorKind::NativeUnavailable,
             format!(
-                "no display for the native clipboard (DISPLAY and WAYLAND_DISPLAY are unset): {reasons}. \
-                 Use --backend osc52 in a terminal"
+                "no display for the native clipboard (DISPLAY and WAYLAND_DISPLAY are unset): {reasons}"
             ),
         ),
         _ => CopyError::new(

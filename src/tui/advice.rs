@@ -4,6 +4,7 @@
 //! on a store and identities that were there, so what is missing now went
 //! away while it ran.
 
+use crate::clipboard::{CopyError, CopyErrorKind};
 use crate::error::{MissingIdentity, WardError};
 
 /// The error as the status line, a form or the lock screen shows it.
@@ -26,6 +27,17 @@ pub fn describe(e: &WardError) -> String {
         }
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
         _ => e.to_string(),
+    }
+}
+
+/// A failed copy as the status line shows it.
+pub fn copy_error(e: &CopyError) -> String {
+    match e.kind {
+        CopyErrorKind::NativeUnavailable => format!(
+            "{}. In a terminal, set clipboard_backend = \"osc52\" in config.toml",
+            e.message
+        ),
+        _ => e.message.clone(),
     }
 }
 
@@ -55,5 +67,10 @@ mod tests {
         let text = describe(&untrusted);
         assert!(text.ends_with("approve it in the trust dialog"), "{text}");
         assert!(!text.contains("ward recipients trust"), "{text}");
+        let copy = CopyError::new(CopyErrorKind::NativeUnavailable, "no display");
+        assert_eq!(
+            copy_error(&copy),
+            "no display. In a terminal, set clipboard_backend = \"osc52\" in config.toml"
+        );
     }
 }

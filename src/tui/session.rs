@@ -500,7 +500,10 @@ fn copy_on(board: &mut Board, request: &CopyRequest, how: &ops::copy::Copying) -
                 clears_at: copied.report.clears_at(),
             }))
         }
-        Err(e) => Msg::Copied(Err(format!("Not copied: {}", e.message))),
+        Err(e) => Msg::Copied(Err(format!(
+            "Not copied: {}",
+            super::advice::copy_error(&e)
+        ))),
     }
 }
 

@@ -115,7 +115,10 @@ pub fn copy_text(session: &mut Session, text: String) -> Option<Job> {
             .in_turn(ticket, |board| {
                 match board.copier.copy(&text, None, now, None) {
                     Ok(report) => Msg::Notice(format!("{}.", report.headline("the command"))),
-                    Err(e) => Msg::Problem(format!("Not copied: {}", e.message)),
+                    Err(e) => Msg::Problem(format!(
+                        "Not copied: {}",
+                        crate::tui::advice::copy_error(&e)
+                    )),
                 }
             })
             .unwrap_or_else(|| Msg::Problem("Not copied: ward is quitting.".into()));
