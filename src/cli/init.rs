@@ -56,6 +56,7 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
         identity: choice,
         recipients: &args.recipients,
         actor: &actor,
+        now: chrono::Utc::now(),
     })?;
     if let Some(public) = &created.new_identity {
         println!(
@@ -121,7 +122,7 @@ fn join(
         ));
     }
     let passphrase = args.passphrase.then(new_passphrase).transpose()?;
-    let joined = init::join_store(root, identity, passphrase.as_ref())?;
+    let joined = init::join_store(root, identity, passphrase.as_ref(), chrono::Utc::now())?;
     let actor = actor(cli);
     println!(
         "A store already exists at {}; created your own identity {} to join it.",

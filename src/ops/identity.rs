@@ -112,14 +112,18 @@ pub fn load_with(
 /// Writes a new X25519 identity to `path` (its folder made 0700, the file
 /// 0600), encrypted with `passphrase` when given. Returns its public key.
 /// Refuses to replace an existing file.
-pub fn create(path: &Path, passphrase: Option<&SecretString>) -> Result<String> {
+pub fn create(
+    path: &Path,
+    passphrase: Option<&SecretString>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String> {
     if std::fs::symlink_metadata(path).is_ok() {
         return Err(WardError::Exists {
             what: "an identity".into(),
             path: path.to_path_buf(),
         });
     }
-    let (text, public) = crypto::generate_identity(chrono::Utc::now());
+    let (text, public) = crypto::generate_identity(now);
     let bytes = zeroize::Zeroizing::new(match passphrase {
         Some(p) => crypto::encrypt_with_passphrase(text.as_bytes(), p),
         None => text.as_bytes().to_vec(),

@@ -17,6 +17,8 @@ pub struct NewStore<'a> {
     /// Recipients besides the identity's own key.
     pub recipients: &'a [String],
     pub actor: &'a str,
+    /// The time the identity and the store are stamped with.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// The identity the store is encrypted to.
@@ -58,7 +60,7 @@ pub fn create_store(new: NewStore) -> Result<Created> {
     let (keys, new_identity) = match new.identity {
         IdentityChoice::Loaded(keys) => (keys, None),
         IdentityChoice::Create { path, passphrase } => {
-            let public = identity::create(path, passphrase)?;
+            let public = identity::create(path, passphrase, new.now)?;
             let keys = identity::load_with(&[PathBuf::from(path)], passphrase)
                 .map_err(identity::LoadFailure::into_ward)?;
             (keys, Some(public))
@@ -66,7 +68,7 @@ pub fn create_store(new: NewStore) -> Result<Created> {
     };
     let mut recipients = keys.public_keys().to_vec();
     recipients.extend(new.recipients.iter().cloned());
-    let store = Store::create(new.root, &recipients, chrono::Utc::now())?;
+    let store = Store::create(new.root, &recipients, new.now)?;
     let mut warnings = Vec::new();
     // Trust on first use: the keys the store is created for are approved
     // on this machine, since their creator chose them.
@@ -114,11 +116,16 @@ pub struct Joined {
 /// this user's identity at `path` (protected by `passphrase` when given)
 /// and approves the recipient keys present now. Nothing in the store
 /// changes: a member adds the new key (`ward recipients add`).
-pub fn join_store(root: &Path, path: &Path, passphrase: Option<&SecretString>) -> Result<Joined> {
+pub fn join_store(
+    root: &Path,
+    path: &Path,
+    passphrase: Option<&SecretString>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Joined> {
     let store = Store::open(root)?;
     // Read before anything is created: a broken recipients file stops here.
     let approved = super::trust::pending(&store, None)?;
-    let public = identity::create(path, passphrase)?;
+    let public = identity::create(path, passphrase, now)?;
     let mut keys: Vec<&str> = approved.iter().map(|p| p.entry.key.as_str()).collect();
     keys.push(&public);
     super::trust::approve(&store, &keys)?;

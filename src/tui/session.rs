@@ -312,8 +312,9 @@ impl Session {
                 let root = self.store_root.clone();
                 let identity = self.identity_paths.first().cloned()?;
                 let actor = self.actor.clone();
+                let now = self.clock.utc();
                 Some(Box::new(move |tx| {
-                    match create_store(&root, &identity, passphrase.as_ref(), &actor) {
+                    match create_store(&root, &identity, passphrase.as_ref(), &actor, now) {
                         Ok(created) => {
                             for w in created.warnings {
                                 send(&tx, Msg::Problem(w));
@@ -546,6 +547,7 @@ fn create_store(
     identity: &std::path::Path,
     passphrase: Option<&SecretString>,
     actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<init::Created, WardError> {
     let choice = if identity.exists() {
         IdentityChoice::Loaded(
@@ -563,6 +565,7 @@ fn create_store(
         identity: choice,
         recipients: &[],
         actor,
+        now,
     })
 }
 

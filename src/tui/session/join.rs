@@ -54,8 +54,9 @@ pub fn hold_if_not_member(
 pub fn create_identity(session: &Session, passphrase: Option<SecretString>) -> Option<Job> {
     let root = session.store_root.clone();
     let path = session.identity_paths.first().cloned()?;
+    let now = session.clock.utc();
     Some(Box::new(move |tx| {
-        let made = init::join_store(&root, &path, passphrase.as_ref()).and_then(|joined| {
+        let made = init::join_store(&root, &path, passphrase.as_ref(), now).and_then(|joined| {
             let keys = identity::load_with(std::slice::from_ref(&path), passphrase.as_ref())
                 .map_err(identity::LoadFailure::into_ward)?;
             Ok((joined, keys))
