@@ -40,12 +40,7 @@ fn git_run(w: &Ward, dir: &Path, args: &[&str]) -> std::process::Output {
 
 fn bare(w: &Ward, name: &str) -> PathBuf {
     let path = w.root().join(name);
-    let out = Command::new("git")
-        .args(["init", "-q", "--bare"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    bare_repo(&path);
     path
 }
 

@@ -59,12 +59,7 @@ fn age_decrypts(identity: &Path, file: &Path) -> Vec<u8> {
 
 fn remote(w: &Ward) -> PathBuf {
     let path = w.root().join("team.git");
-    let out = Command::new("git")
-        .args(["init", "-q", "--bare"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    bare_repo(&path);
     path
 }
 

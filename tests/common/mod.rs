@@ -578,3 +578,13 @@ pub mod pty {
         unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
     }
 }
+
+/// A new bare git repository at `path` (a team's remote, on disk).
+pub fn bare_repo(path: &Path) {
+    let out = Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git init --bare: {}", stderr(&out));
+}
