@@ -345,7 +345,8 @@ pub struct ExecArgs {
 #[derive(Clone, Debug, Args)]
 pub struct GetArgs {
     pub path: String,
-    /// Print one metadata field instead (kind, owner, tags, url, notes, expires, …)
+    /// Print one metadata field (kind, owner, tags, url, notes, expires, …) or
+    /// one of the secret's fields (login, otp, …) instead
     #[arg(long, value_name = "NAME", conflicts_with = "json")]
     pub field: Option<String>,
     /// Print the whole document as JSON, except previous values
@@ -379,6 +380,21 @@ pub struct MetaArgs {
     pub rotate_every: Option<String>,
 }
 
+/// Field flags shared by `set` and `edit` (docs/FORMAT.md, "Fields").
+#[derive(Clone, Debug, Default, Args)]
+pub struct FieldArgs {
+    /// Set a field shown in clear, e.g. login=ann (repeatable)
+    #[arg(long = "field-set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Set a masked field; its value is asked for (or read from stdin), never
+    /// taken from the command line (repeatable)
+    #[arg(long = "field-secret", value_name = "NAME")]
+    pub secret: Vec<String>,
+    /// Remove a field (repeatable)
+    #[arg(long = "field-rm", value_name = "NAME")]
+    pub remove: Vec<String>,
+}
+
 /// How a new value is obtained.
 #[derive(Clone, Debug, Default, Args)]
 pub struct ValueArgs {
@@ -403,6 +419,8 @@ pub struct SetArgs {
     pub value: ValueArgs,
     #[command(flatten)]
     pub meta: MetaArgs,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Why the value changed (kept in history when updating)
     #[arg(long)]
     pub reason: Option<String>,
@@ -417,6 +435,8 @@ pub struct EditArgs {
     pub path: String,
     #[command(flatten)]
     pub meta: MetaArgs,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Remove a tag (repeatable)
     #[arg(long = "untag", value_name = "TAG")]
     pub untags: Vec<String>,
@@ -481,7 +501,7 @@ pub struct RmArgs {
 #[derive(Clone, Debug, Args)]
 pub struct CopyArgs {
     pub path: String,
-    /// Copy this metadata field instead of the value (url, owner, …)
+    /// Copy this field (login, otp, …) or metadata field (url, owner, …) instead of the value
     #[arg(long, value_name = "NAME")]
     pub field: Option<String>,
     /// Seconds until the clipboard is cleared; 0 never [default: config, 45]

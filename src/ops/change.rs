@@ -6,7 +6,7 @@ use super::Journal;
 use crate::audit::{Action, Event};
 use crate::error::{Result, WardError};
 use crate::policy::{Compromised, Interval};
-use crate::store::document::GeneratorSpec;
+use crate::store::document::{Field, GeneratorSpec};
 use crate::store::{Approved, Encoding, Keyring, Kind, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -59,6 +59,17 @@ pub struct MetaPatch {
     pub notes: Option<Option<String>>,
     pub expires: Option<Option<NaiveDate>>,
     pub rotate_every: Option<Option<Interval>>,
+    /// Fields set or removed, in order (after the metadata above).
+    pub fields: Vec<FieldChange>,
+}
+
+/// One change to a secret's fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldChange {
+    /// Adds the field, or replaces the one of that name.
+    Set(Field),
+    /// Removes the field of that name (refused when there is none).
+    Remove(String),
 }
 
 impl MetaPatch {
@@ -67,7 +78,9 @@ impl MetaPatch {
         *self == MetaPatch::default()
     }
 
-    fn apply(&self, doc: &mut SecretDoc) {
+    /// Applies the patch; a field change that is refused (a bad name, an
+    /// empty value, removing a field that is not there) refuses it all.
+    fn apply(&self, doc: &mut SecretDoc) -> Result<()> {
         if let Some(kind) = self.kind {
             doc.kind = kind;
         }
@@ -95,6 +108,14 @@ impl MetaPatch {
         if let Some(every) = self.rotate_every {
             doc.rotate_every = every;
         }
+        for change in &self.fields {
+            match change {
+                FieldChange::Set(field) => doc.set_field(field.clone()),
+                FieldChange::Remove(name) => doc.remove_field(name),
+            }
+            .map_err(WardError::Usage)?;
+        }
+        Ok(())
     }
 }
 
@@ -185,7 +206,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
         Change::Create { name, value, meta } => {
             let mut doc = SecretDoc::new(value.value, value.encoding, w.actor, w.now);
             doc.generator = value.generator;
-            meta.apply(&mut doc);
+            meta.apply(&mut doc)?;
             let version = doc.version;
             w.store.create_secret(&name, &doc, guard, || {
                 record(event(Action::Create, &name, version))
@@ -224,7 +245,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
                             (doc, action)
                         }
                     };
-                    meta.apply(&mut doc);
+                    meta.apply(&mut doc)?;
                     let version = doc.version;
                     Ok((doc, (action, version)))
                 },
@@ -255,7 +276,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
                 &name,
                 guard,
                 |doc| {
-                    meta.apply(doc);
+                    meta.apply(doc)?;
                     if let Some(reason) = &compromised {
                         doc.compromised = Some(Compromised {
                             since: w.now,

@@ -20,7 +20,7 @@ pub mod recipients;
 pub mod sync;
 pub mod trust;
 
-pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};
+pub use change::{apply, Change, FieldChange, MetaPatch, NewValue, Outcome, Writer};
 
 use crate::audit::Event;
 
