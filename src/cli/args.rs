@@ -77,6 +77,9 @@ pub enum Command {
     /// Run a command with the secrets under PREFIX in its environment (no shell)
     #[command(after_help = EXEC_HELP)]
     Exec(ExecArgs),
+    /// Import from pass, gopass, passage, .env, KeePassXC, Bitwarden, 1Password or ward's JSON
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
     /// Show or change who secrets are encrypted to, re-encrypting them
     Recipients(RecipientsArgs),
     /// Remove every key with a label from every recipients file, marking
@@ -340,6 +343,48 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, num_args = 1.., value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+const IMPORT_HELP: &str = "\
+Formats: pass, gopass, passage (a store folder), dotenv, json (ward export),
+keepassxc-csv, bitwarden-json, 1password-csv (a file). FORMAT may be left out
+when the source shows it. See docs/IMPORT.md for the mapping and its limits.
+
+Examples:
+  ward import pass ~/.password-store --prefix personal --dry-run
+  ward import .env --prefix acme/api
+  ward import bitwarden-json export.json --on-conflict rename
+
+Exit codes: 0 every entry is in the store, 1 some failed (listed), others as
+for every command.";
+
+/// `ward import [FORMAT] SOURCE …`.
+#[derive(Clone, Debug, Args)]
+pub struct ImportArgs {
+    /// The format (pass, gopass, passage, dotenv, json, keepassxc-csv,
+    /// bitwarden-json, 1password-csv), or the SOURCE when it is obvious
+    #[arg(value_name = "FORMAT")]
+    pub format_or_source: String,
+    /// The store folder or export file
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<PathBuf>,
+    /// Put everything under this folder
+    #[arg(long, value_name = "FOLDER")]
+    pub prefix: Option<String>,
+    /// Show the names entries would get and what would happen; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// When a different secret has the name: leave it (skip), give it the
+    /// imported value keeping the old in history (rotate), or import as NAME-2 (rename)
+    #[arg(long, value_name = "WHAT", default_value = "skip",
+          value_parser = ["skip", "rotate", "rename"])]
+    pub on_conflict: String,
+    /// passage: its age identities [default: $PASSAGE_IDENTITIES_FILE, else ~/.passage/identities]
+    #[arg(long = "source-identity", value_name = "FILE")]
+    pub source_identities: Vec<PathBuf>,
+    /// Write even if none of your identities could read the result back
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -155,6 +155,16 @@ pub enum Change {
     Delete {
         name: SecretPath,
     },
+    /// `ward import`: `doc` as a new secret, or with `replace` merged into
+    /// the existing one (a different value moves the old one to history;
+    /// fields, URL, notes, tags and expiry are taken where `doc` has them).
+    /// Recorded as `import` with `reason` (the source format).
+    Import {
+        name: SecretPath,
+        doc: Box<SecretDoc>,
+        reason: String,
+        replace: bool,
+    },
 }
 
 /// What a change did.
@@ -192,6 +202,12 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
     outcome.commit_warning =
         super::commit::after_change(w.store, &paths, &message, w.actor, w.autocommit);
     Ok(outcome)
+}
+
+/// Performs `change` like [`apply`] but leaves the git commit to the
+/// caller: an import commits once for all its secrets.
+pub(super) fn apply_uncommitted(w: &Writer, change: Change) -> Result<Outcome> {
+    write(w, change)
 }
 
 /// The change itself, on disk and in the audit log.
@@ -336,7 +352,65 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
             })?;
             Ok(outcome(Action::Delete, name, None))
         }
+        Change::Import {
+            name,
+            doc,
+            reason,
+            replace,
+        } => {
+            let imported =
+                |version| record(event(Action::Import, &name, version).reason(Some(&reason)));
+            if !replace {
+                let version = doc.version;
+                w.store
+                    .create_secret(&name, &doc, guard, || imported(version))?;
+                return Ok(outcome(Action::Import, name, Some(version)));
+            }
+            let version = w.store.update(
+                w.keys,
+                &name,
+                guard,
+                |current| {
+                    import_into(w, current, *doc)?;
+                    Ok(current.version)
+                },
+                |&version, _| imported(version),
+            )?;
+            Ok(outcome(Action::Import, name, Some(version)))
+        }
     }
+}
+
+/// An imported document merged into the existing one (see
+/// [`Change::Import`]).
+fn import_into(w: &Writer, current: &mut SecretDoc, new: SecretDoc) -> Result<()> {
+    let value = NewValue {
+        value: new.value.clone(),
+        encoding: new.encoding,
+        generator: None,
+    };
+    if is_new_value(current, &value) {
+        put_value(w, current, value, Some("import".into()));
+    }
+    for field in &new.fields {
+        current.set_field(field.clone()).map_err(WardError::Usage)?;
+    }
+    if new.url.is_some() {
+        current.url = new.url.clone();
+    }
+    if new.notes.is_some() {
+        current.notes = new.notes.clone();
+    }
+    for tag in &new.tags {
+        if !current.tags.contains(tag) {
+            current.tags.push(tag.clone());
+        }
+    }
+    if new.expires.is_some() {
+        current.expires = new.expires;
+    }
+    current.touch(w.actor, w.now);
+    Ok(())
 }
 
 /// Whether `value` differs from the secret's current value.

@@ -12,6 +12,7 @@ pub mod commit;
 pub mod copy;
 pub mod export;
 pub mod identity;
+pub mod import;
 pub mod init;
 pub mod merge;
 pub mod merge_driver;
