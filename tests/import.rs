@@ -558,3 +558,189 @@ fn in_a_git_store_the_whole_import_is_one_commit() {
     assert_eq!(count(), before + 1);
     w.ok(&["audit", "verify"], None);
 }
+
+// ---- KeePassXC: a database made by keepassxc-cli -------------------------------
+
+/// Runs keepassxc-cli with `stdin` (passwords are read from it), offscreen.
+fn kpcli(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut c = Command::new("keepassxc-cli");
+    c.env("QT_QPA_PLATFORM", "offscreen").args(args);
+    let out = run_detached(c, Some(stdin));
+    assert!(
+        out.status.success(),
+        "keepassxc-cli {args:?}: {}",
+        stderr(&out)
+    );
+    out
+}
+
+const KP_PASSWORD: &str = "correct horse db";
+const KP_ENTRY_PASSWORD: &str = "kp,\"entry\" pw with spaces";
+
+/// A KDBX 4 database made by keepassxc-cli (the lowest KDF time it allows,
+/// so tests stay quick), with `Work/Cloud/AWS` and `Top`; `keyfile` adds a
+/// key file it generates.
+fn keepassxc_db(dir: &Path, keyfile: Option<&Path>) -> PathBuf {
+    let db = dir.join("db.kdbx");
+    let pw = format!("{KP_PASSWORD}\n{KP_PASSWORD}\n");
+    let mut create = vec!["db-create", "-p", "-t", "100"];
+    let key_arg;
+    if let Some(k) = keyfile {
+        key_arg = k.to_str().unwrap().to_string();
+        create.extend(["--set-key-file", &key_arg]);
+    }
+    let db_arg = db.to_str().unwrap().to_string();
+    create.push(&db_arg);
+    kpcli(&create, pw.as_bytes());
+    let mut open: Vec<&str> = Vec::new();
+    if let Some(k) = keyfile {
+        open.extend(["-k", k.to_str().unwrap()]);
+    }
+    let unlock = format!("{KP_PASSWORD}\n");
+    for group in ["Work", "Work/Cloud"] {
+        let mut a = vec!["mkdir"];
+        a.extend(&open);
+        a.extend([db_arg.as_str(), group]);
+        kpcli(&a, unlock.as_bytes());
+    }
+    let mut a = vec!["add", "-u", "admin", "--url", "https://aws.amazon.com"];
+    a.extend(["--notes", "line one\nline two", "-p"]);
+    a.extend(&open);
+    a.extend([db_arg.as_str(), "Work/Cloud/AWS"]);
+    kpcli(
+        &a,
+        format!("{KP_PASSWORD}\n{KP_ENTRY_PASSWORD}\n").as_bytes(),
+    );
+    let mut a = vec!["add", "-p"];
+    a.extend(&open);
+    a.extend([db_arg.as_str(), "Top"]);
+    kpcli(&a, format!("{KP_PASSWORD}\ntop-secret\n").as_bytes());
+    db
+}
+
+#[test]
+fn a_keepassxc_database_and_its_csv_export_arrive_exact() {
+    if !require("keepassxc-cli") {
+        return;
+    }
+    let src = tempfile::tempdir().unwrap();
+    let db = keepassxc_db(src.path(), None);
+    let db_arg = db.to_str().unwrap();
+    let unlock = format!("{KP_PASSWORD}\n");
+    // What keepassxc-cli itself says the entry holds.
+    let shown = |attr: &str| {
+        let out = kpcli(
+            &["show", "-s", "-a", attr, db_arg, "Work/Cloud/AWS"],
+            unlock.as_bytes(),
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim_end_matches('\n')
+            .to_string()
+    };
+    assert_eq!(shown("Password"), KP_ENTRY_PASSWORD);
+
+    // The database itself, the password on stdin (never an argument).
+    let w = Ward::init();
+    let out = w.run(
+        &["import", "kdbx", db_arg, "--prefix", "kp"],
+        Some(unlock.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(exit::OK), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("2 imported"), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8(w.get("kp/Work/Cloud/AWS")).unwrap(),
+        shown("Password")
+    );
+    assert_eq!(field(&w, "kp/Work/Cloud/AWS", "login"), shown("UserName"));
+    assert_eq!(field(&w, "kp/Work/Cloud/AWS", "url"), shown("URL"));
+    assert_eq!(field(&w, "kp/Work/Cloud/AWS", "notes"), shown("Notes"));
+    assert_eq!(w.get("kp/Top"), b"top-secret");
+    // A re-run changes nothing.
+    let before = snapshot(&w);
+    let again = w.run(
+        &["import", db_arg, "--prefix", "kp"],
+        Some(unlock.as_bytes()),
+    );
+    assert!(
+        stderr(&again).starts_with("0 imported, 0 rotated, 2 skipped"),
+        "{}",
+        stderr(&again)
+    );
+    let secrets = |s: Vec<(PathBuf, Vec<u8>)>| {
+        s.into_iter()
+            .filter(|(p, _)| p.extension().is_some_and(|e| e == "age"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(secrets(before), secrets(snapshot(&w)));
+
+    // Its CSV export, as keepassxc-cli writes it: the same secrets.
+    let csv = kpcli(&["export", "-f", "csv", db_arg], unlock.as_bytes()).stdout;
+    let file = src.path().join("export.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let w2 = Ward::init();
+    w2.ok(&["import", file.to_str().unwrap(), "--prefix", "kp"], None);
+    for name in ["kp/Work/Cloud/AWS", "kp/Top"] {
+        assert_eq!(w2.get(name), w.get(name), "{name}");
+    }
+    assert_eq!(field(&w2, "kp/Work/Cloud/AWS", "notes"), shown("Notes"));
+    assert_eq!(
+        field(&w2, "kp/Work/Cloud/AWS", "created"),
+        field(&w, "kp/Work/Cloud/AWS", "created")
+    );
+    w.assert_no_plaintext(&[
+        KP_ENTRY_PASSWORD.as_bytes(),
+        b"top-secret",
+        KP_PASSWORD.as_bytes(),
+    ]);
+}
+
+#[test]
+fn a_kdbx_with_a_key_file_and_a_wrong_password() {
+    if !require("keepassxc-cli") {
+        return;
+    }
+    let src = tempfile::tempdir().unwrap();
+    let key = src.path().join("db.keyx");
+    let db = keepassxc_db(src.path(), Some(&key));
+    let db_arg = db.to_str().unwrap();
+    let w = Ward::init();
+    // Wrong password: a clear error, exit 4, nothing written.
+    let out = w.run(
+        &[
+            "import",
+            "kdbx",
+            db_arg,
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+        Some(b"wrong\n"),
+    );
+    assert_eq!(out.status.code(), Some(exit::DECRYPT), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrong password or key file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("wrong\n"));
+    assert!(!w.file("Top").exists());
+    // Without the key file the password alone does not open it.
+    let out = w.run(
+        &["import", "kdbx", db_arg],
+        Some(format!("{KP_PASSWORD}\n").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(exit::DECRYPT), "{}", stderr(&out));
+    // Both: imported.
+    let out = w.run(
+        &[
+            "import",
+            "kdbx",
+            db_arg,
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+        Some(format!("{KP_PASSWORD}\n").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(exit::OK), "{}", stderr(&out));
+    assert_eq!(w.get("Top"), b"top-secret");
+}

@@ -347,7 +347,8 @@ pub struct ExecArgs {
 
 const IMPORT_HELP: &str = "\
 Formats: pass, gopass, passage (a store folder), dotenv, json (ward export),
-keepassxc-csv, bitwarden-json, 1password-csv (a file). FORMAT may be left out
+keepassxc-csv, kdbx, bitwarden-json, 1password-csv (a file). A kdbx password is
+asked for on the terminal or read from stdin (one line), never an argument. FORMAT may be left out
 when the source shows it. See docs/IMPORT.md for the mapping and its limits.
 
 Examples:
@@ -361,7 +362,7 @@ for every command.";
 /// `ward import [FORMAT] SOURCE …`.
 #[derive(Clone, Debug, Args)]
 pub struct ImportArgs {
-    /// The format (pass, gopass, passage, dotenv, json, keepassxc-csv,
+    /// The format (pass, gopass, passage, dotenv, json, keepassxc-csv, kdbx,
     /// bitwarden-json, 1password-csv), or the SOURCE when it is obvious
     #[arg(value_name = "FORMAT")]
     pub format_or_source: String,
@@ -382,6 +383,10 @@ pub struct ImportArgs {
     /// passage: its age identities [default: $PASSAGE_IDENTITIES_FILE, else ~/.passage/identities]
     #[arg(long = "source-identity", value_name = "FILE")]
     pub source_identities: Vec<PathBuf>,
+    /// kdbx: the database's key file (its password is asked for, or read
+    /// from stdin; empty for none)
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
     /// Write even if none of your identities could read the result back
     #[arg(long)]
     pub force: bool,

@@ -8,6 +8,7 @@ use crate::error::{exit, Result, WardError};
 use crate::ops::import::{self, Format, Options, Outcome, Report, SourceKeys};
 use crate::sanitize::escape;
 use crate::store::SecretPath;
+use age::secrecy::{ExposeSecret, SecretString};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -26,11 +27,22 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<i32> {
     // The store's keys are loaded (and a passphrase asked) before the
     // source is decrypted, so a wrong one costs no gpg round.
     let w = ctx.writer(args.force)?;
+    let (password, keyfile) = match format {
+        Format::Kdbx => kdbx_key(&args, &source)?,
+        _ => (None, None),
+    };
+    let kdbx = (format == Format::Kdbx).then(|| import::kdbx::Key {
+        password: password.as_ref().map(|p| p.expose_secret()),
+        keyfile: keyfile.as_deref().map(|k| &k[..]),
+    });
     let bar = Bar::new();
     let parsed = import::read(
         format,
         &source,
-        &SourceKeys { age: age.as_ref() },
+        &SourceKeys {
+            age: age.as_ref(),
+            kdbx,
+        },
         &|done, total| bar.show("Reading", done, total),
     )?;
     bar.clear();
@@ -96,6 +108,43 @@ fn format_and_source(args: &ImportArgs) -> Result<(Format, PathBuf)> {
             Format::ALL.map(|f| f.label()).join(", ")
         ))),
     }
+}
+
+/// A KeePass database's password (asked on a terminal, else the first line
+/// of stdin; empty means none, for a key file alone) and key file.
+type KdbxKey = (Option<SecretString>, Option<zeroize::Zeroizing<Vec<u8>>>);
+
+fn kdbx_key(args: &ImportArgs, source: &std::path::Path) -> Result<KdbxKey> {
+    let keyfile = args
+        .key_file
+        .as_deref()
+        .map(import::read_file)
+        .transpose()?;
+    let password = if std::io::stdin().is_terminal() {
+        super::prompt::hidden(&format!(
+            "Password for {}{}: ",
+            escape(&source.display().to_string()),
+            if keyfile.is_some() {
+                " (Enter for none)"
+            } else {
+                ""
+            }
+        ))?
+    } else {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| WardError::io("stdin", e))?;
+        let text = line.strip_suffix('\n').unwrap_or(&line);
+        SecretString::from(text.strip_suffix('\r').unwrap_or(text).to_string())
+    };
+    let password = (!password.expose_secret().is_empty()).then_some(password);
+    if password.is_none() && keyfile.is_none() {
+        return Err(WardError::Usage(
+            "no password and no --key-file: a KeePass database needs one".into(),
+        ));
+    }
+    Ok((password, keyfile))
 }
 
 /// passage's identities: `--source-identity`, else its own defaults.

@@ -15,6 +15,7 @@ pub mod csv;
 pub mod decrypt;
 pub mod dotenv;
 pub mod json;
+pub mod kdbx;
 pub mod keepassxc;
 pub mod names;
 pub mod onepassword;
@@ -44,18 +45,20 @@ pub enum Format {
     Dotenv,
     Json,
     KeepassxcCsv,
+    Kdbx,
     BitwardenJson,
     OnePasswordCsv,
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Pass,
         Format::Gopass,
         Format::Passage,
         Format::Dotenv,
         Format::Json,
         Format::KeepassxcCsv,
+        Format::Kdbx,
         Format::BitwardenJson,
         Format::OnePasswordCsv,
     ];
@@ -68,6 +71,7 @@ impl Format {
             Format::Dotenv => "dotenv",
             Format::Json => "json",
             Format::KeepassxcCsv => "keepassxc-csv",
+            Format::Kdbx => "kdbx",
             Format::BitwardenJson => "bitwarden-json",
             Format::OnePasswordCsv => "1password-csv",
         }
@@ -90,6 +94,9 @@ impl Format {
         let file = source.file_name()?.to_string_lossy().to_lowercase();
         if file == ".env" || file.starts_with(".env.") || file.ends_with(".env") {
             return Some(Format::Dotenv);
+        }
+        if file.ends_with(".kdbx") {
+            return Some(Format::Kdbx);
         }
         let head = read_head(source)?;
         if file.ends_with(".json") {
@@ -288,10 +295,12 @@ impl Parsed {
 }
 
 /// What decrypting a source may need: the age identities for passage (or
-/// gopass's age backend). pass and gopass use the user's own `gpg`.
+/// gopass's age backend), a KeePass database's password and/or key file.
+/// pass and gopass use the user's own `gpg`.
 #[derive(Default)]
 pub struct SourceKeys<'a> {
     pub age: Option<&'a Keyring>,
+    pub kdbx: Option<kdbx::Key<'a>>,
 }
 
 /// Reads `source` as `format`. A source that cannot be read at all is an
@@ -314,6 +323,12 @@ pub fn read(
         Format::Dotenv => dotenv::parse(&read_file(source)?),
         Format::Json => json::parse(&read_file(source)?)?,
         Format::KeepassxcCsv => keepassxc::parse(&read_file(source)?)?,
+        Format::Kdbx => {
+            let key = keys.kdbx.as_ref().ok_or_else(|| {
+                WardError::Usage("a KeePass database needs its password or key file".into())
+            })?;
+            kdbx::parse(&read_file(source)?, key, source)?
+        }
         Format::BitwardenJson => bitwarden::parse(&read_file(source)?)?,
         Format::OnePasswordCsv => onepassword::parse(&read_file(source)?)?,
     };
