@@ -73,9 +73,10 @@ pub fn rows(text: &str) -> (Vec<Row>, Vec<BadRow>) {
                     quoted = true;
                     in_quotes = true;
                 }
-                c if after_quote => {
+                // Never quoted in the reason: it is part of a value.
+                _ if after_quote => {
                     if error.is_none() {
-                        error = Some(format!("{c:?} after a closing quote"));
+                        error = Some("text after a closing quote".into());
                     }
                 }
                 c => field.push(c),
@@ -151,7 +152,7 @@ mod tests {
             bad,
             [BadRow {
                 line: 6,
-                reason: "'j' after a closing quote".into()
+                reason: "text after a closing quote".into()
             }]
         );
         let (_, bad) = super::rows("a,\"open\nb,c\n");

@@ -115,7 +115,8 @@ fn entry(s: &str) -> Step {
     at += key_len;
     at += s[at..].len() - s[at..].trim_start_matches([' ', '\t']).len();
     if !s[at..].starts_with('=') {
-        return Step::Bad(format!("{key}: no '=' after the key"), end);
+        // Not named: a line without `=` may be a pasted value.
+        return Step::Bad("not KEY=value: no '=' after the first word".into(), end);
     }
     at += 1;
     at += s[at..].len() - s[at..].trim_start_matches([' ', '\t']).len();

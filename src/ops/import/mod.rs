@@ -423,10 +423,15 @@ impl Report {
         self.items.iter().filter(|i| f(&i.outcome)).count()
     }
 
-    /// Every entry of the source is in the store (or left alone on
-    /// purpose, by `--on-conflict skip`): nothing failed.
+    /// Every entry of the source is in the store, whole (or left alone on
+    /// purpose, by `--on-conflict skip`): nothing failed, no attachment was
+    /// left out.
     pub fn complete(&self) -> bool {
-        self.failures.is_empty() && self.count(|o| matches!(o, Outcome::Failed(_))) == 0
+        self.failures.is_empty()
+            && self
+                .items
+                .iter()
+                .all(|i| !matches!(i.outcome, Outcome::Failed(_)) && i.left_out.is_empty())
     }
 }
 
