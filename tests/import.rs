@@ -15,10 +15,12 @@ use ward::error::exit;
 
 const OTP: &str = "otpauth://totp/GitHub:ann?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";
 
-/// Every file of the store with its bytes (to show a re-run wrote nothing).
+/// Every secret file of the store with its bytes (to show a re-run wrote
+/// nothing; the audit log may grow: a re-run decrypts to compare).
 fn snapshot(w: &Ward) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = files_under(&w.store())
         .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "age"))
         .map(|p| {
             let bytes = std::fs::read(&p).unwrap();
             (p, bytes)
@@ -82,19 +84,7 @@ fn import_twice(w: &Ward, args: &[&str], env: &[(&str, &Path)]) -> String {
         "{}",
         stderr(&again)
     );
-    let after = snapshot(w);
-    // Only the audit log may differ (the re-run decrypted to compare).
-    let secrets = |s: &[(PathBuf, Vec<u8>)]| {
-        s.iter()
-            .filter(|(p, _)| p.extension().is_some_and(|e| e == "age"))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        secrets(&before),
-        secrets(&after),
-        "a re-run changed a secret"
-    );
+    assert_eq!(before, snapshot(w), "a re-run changed a secret");
     stderr(&first)
 }
 
@@ -345,12 +335,7 @@ fn a_pass_store_made_by_pass_arrives_exact_with_fields_folders_and_failures_name
         "{}",
         stderr(&again)
     );
-    let age_files = |s: Vec<(PathBuf, Vec<u8>)>| {
-        s.into_iter()
-            .filter(|(p, _)| p.extension().is_some_and(|e| e == "age"))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(age_files(before), age_files(snapshot(&w)));
+    assert_eq!(before, snapshot(&w));
     w.assert_no_plaintext(&[
         b"hunter2 with spaces",
         b"s3cret-simple",
@@ -667,12 +652,7 @@ fn a_keepassxc_database_and_its_csv_export_arrive_exact() {
         "{}",
         stderr(&again)
     );
-    let secrets = |s: Vec<(PathBuf, Vec<u8>)>| {
-        s.into_iter()
-            .filter(|(p, _)| p.extension().is_some_and(|e| e == "age"))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(secrets(before), secrets(snapshot(&w)));
+    assert_eq!(before, snapshot(&w));
 
     // Its CSV export, as keepassxc-cli writes it: the same secrets.
     let csv = kpcli(&["export", "-f", "csv", db_arg], unlock.as_bytes()).stdout;
@@ -742,5 +722,46 @@ fn a_kdbx_with_a_key_file_and_a_wrong_password() {
         Some(format!("{KP_PASSWORD}\n").as_bytes()),
     );
     assert_eq!(out.status.code(), Some(exit::OK), "{}", stderr(&out));
+    assert_eq!(w.get("Top"), b"top-secret");
+}
+
+// ---- on a terminal --------------------------------------------------------------
+
+#[test]
+fn a_terminal_gets_a_progress_bar_and_a_pipe_does_not() {
+    let w = Ward::init();
+    let src = tempfile::tempdir().unwrap();
+    let file = src.path().join("app.env");
+    std::fs::write(&file, "A=1\nB=2\nC=3\n").unwrap();
+    let out = common::pty::run(
+        w.cmd(&["import", file.to_str().unwrap()]),
+        None,
+        &[],
+        std::time::Duration::from_secs(30),
+    );
+    assert!(out.status.success(), "{}", out.transcript);
+    assert!(out.transcript.contains("Importing ["), "{}", out.transcript);
+    assert!(out.transcript.contains("3/3"), "{}", out.transcript);
+    // On a pipe: the summary alone.
+    let w2 = Ward::init();
+    let piped = w2.ok(&["import", file.to_str().unwrap()], None);
+    assert!(!stderr(&piped).contains('['), "{}", stderr(&piped));
+}
+
+#[test]
+fn a_kdbx_password_is_asked_on_the_terminal() {
+    if !require("keepassxc-cli") {
+        return;
+    }
+    let src = tempfile::tempdir().unwrap();
+    let db = keepassxc_db(src.path(), None);
+    let w = Ward::init();
+    let out = common::pty::run_all(
+        w.cmd(&["import", db.to_str().unwrap()]),
+        &[("Password for", &format!("{KP_PASSWORD}\n"))],
+        std::time::Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "{}", out.transcript);
+    assert!(!out.transcript.contains(KP_PASSWORD), "not echoed");
     assert_eq!(w.get("Top"), b"top-secret");
 }

@@ -98,6 +98,51 @@ pub fn rows(text: &str) -> (Vec<Row>, Vec<BadRow>) {
     (rows, bad)
 }
 
+/// A CSV export's header and its good rows. `what` names the export in the
+/// error for a file without the header (`hint`: how it starts); rows that
+/// are not CSV, or have another number of columns than the header, become
+/// failures in `parsed`, naming their line.
+pub fn table(
+    bytes: &[u8],
+    what: &str,
+    hint: &str,
+    parsed: &mut super::Parsed,
+) -> crate::error::Result<(Header, Vec<Row>)> {
+    use crate::error::WardError;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| WardError::Usage("the CSV file is not UTF-8 text".into()))?;
+    let (all, bad) = rows(text);
+    let mut all = all.into_iter();
+    let header = all
+        .next()
+        .map(|r| Header::new(&r.fields))
+        .filter(|h| h.find(&["title"]).is_some() && h.find(&["password"]).is_some())
+        .ok_or_else(|| {
+            WardError::Usage(format!(
+                "not a {what} CSV export: the first row must be its header ({hint}…)"
+            ))
+        })?;
+    for b in bad {
+        parsed.fail(format!("line {}", b.line), b.reason);
+    }
+    let mut good = Vec::new();
+    for row in all {
+        if row.fields.len() == header.len() {
+            good.push(row);
+        } else {
+            parsed.fail(
+                format!("line {}", row.line),
+                format!(
+                    "{} columns where the header has {}",
+                    row.fields.len(),
+                    header.len()
+                ),
+            );
+        }
+    }
+    Ok((header, good))
+}
+
 /// Columns by header name (compared without case and surrounding spaces).
 pub struct Header(Vec<String>);
 

@@ -4,9 +4,9 @@
 //! from the root group, whose own name (`Root`) is left out; the TOTP
 //! column holds an `otpauth://` URI.
 
-use super::csv::{rows, Header};
+use super::csv::table;
 use super::{Entry, Parsed};
-use crate::error::{Result, WardError};
+use crate::error::Result;
 use crate::store::document::{LOGIN_FIELD, OTP_FIELD};
 use crate::store::{Kind, SecretValue};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -31,25 +31,13 @@ pub(super) fn time(s: &str) -> Option<DateTime<Utc>> {
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| WardError::Usage("the CSV file is not UTF-8 text".into()))?;
-    let (rows, bad) = rows(text);
     let mut parsed = Parsed::default();
-    let mut rows = rows.into_iter();
-    let header = rows
-        .next()
-        .map(|r| Header::new(&r.fields))
-        .filter(|h| h.find(&["title"]).is_some() && h.find(&["password"]).is_some())
-        .ok_or_else(|| {
-            WardError::Usage(
-                "not a KeePassXC CSV export: the first row must be its header \
-                 (\"Group\",\"Title\",\"Username\",\"Password\",…)"
-                    .into(),
-            )
-        })?;
-    for b in bad {
-        parsed.fail(format!("line {}", b.line), b.reason);
-    }
+    let (header, rows) = table(
+        bytes,
+        "KeePassXC",
+        "\"Group\",\"Title\",\"Username\",\"Password\",",
+        &mut parsed,
+    )?;
     let col = |names: &[&str]| header.find(names);
     let (group, title, user, password, url, notes, totp, modified, created) = (
         col(&["group"]),
@@ -64,17 +52,6 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     );
     for row in rows {
         let origin = format!("line {}", row.line);
-        if row.fields.len() != header.len() {
-            parsed.fail(
-                origin,
-                format!(
-                    "{} columns where the header has {}",
-                    row.fields.len(),
-                    header.len()
-                ),
-            );
-            continue;
-        }
         let get = |i: Option<usize>| i.map(|i| row.fields[i].as_str()).unwrap_or_default();
         let mut folder: Vec<String> = get(group)
             .split('/')

@@ -5,9 +5,9 @@
 //! `--prefix`. Tags become ward tags (one word each), an archived item gets
 //! the tag `archived`.
 
-use super::csv::{rows, Header};
+use super::csv::table;
 use super::{Entry, Parsed};
-use crate::error::{Result, WardError};
+use crate::error::Result;
 use crate::store::document::{LOGIN_FIELD, OTP_FIELD};
 use crate::store::{Kind, SecretValue};
 
@@ -31,25 +31,13 @@ pub(super) fn tag(raw: &str) -> Option<String> {
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| WardError::Usage("the CSV file is not UTF-8 text".into()))?;
-    let (rows, bad) = rows(text);
     let mut parsed = Parsed::default();
-    let mut rows = rows.into_iter();
-    let header = rows
-        .next()
-        .map(|r| Header::new(&r.fields))
-        .filter(|h| h.find(&["title"]).is_some() && h.find(&["password"]).is_some())
-        .ok_or_else(|| {
-            WardError::Usage(
-                "not a 1Password CSV export: the first row must be its header \
-                 (Title,Url,Username,Password,OTPAuth,…)"
-                    .into(),
-            )
-        })?;
-    for b in bad {
-        parsed.fail(format!("line {}", b.line), b.reason);
-    }
+    let (header, rows) = table(
+        bytes,
+        "1Password",
+        "Title,Url,Username,Password,OTPAuth,",
+        &mut parsed,
+    )?;
     let col = |names: &[&str]| header.find(names);
     let (title, url, user, password, otp, archived, tags, notes) = (
         col(&["title"]),
@@ -63,17 +51,6 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     );
     for row in rows {
         let origin = format!("line {}", row.line);
-        if row.fields.len() != header.len() {
-            parsed.fail(
-                origin,
-                format!(
-                    "{} columns where the header has {}",
-                    row.fields.len(),
-                    header.len()
-                ),
-            );
-            continue;
-        }
         let get = |i: Option<usize>| i.map(|i| row.fields[i].as_str()).unwrap_or_default();
         let mut entry = Entry {
             origin: format!("{origin} ({})", get(title)),
