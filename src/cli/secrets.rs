@@ -40,11 +40,17 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
         Some(f) if !masked(f) => Action::View,
         _ => Action::Reveal,
     };
+    // A field of the secret's own is named in the record (a metadata
+    // field is not, as before fields).
+    let own = args
+        .field
+        .as_deref()
+        .filter(|f| doc.custom_field(f).is_some());
     ctx.audit(
         Event::new(action)
             .path(name.as_str())
             .version(Some(doc.version))
-            .reason(args.field.as_ref().map(|f| format!("field {f}")).as_deref()),
+            .reason(own.map(|f| format!("field {f}")).as_deref()),
     );
     if let Some(value) = field_text {
         if std::io::stdout().is_terminal() {
@@ -108,13 +114,14 @@ pub(super) fn no_such_field(doc: &SecretDoc, field: &str) -> WardError {
         .map(|f| crate::sanitize::escape(&f.name))
         .collect();
     WardError::Usage(format!(
-        "the secret has no field {:?}; {}",
+        "the secret has no field {:?} ({}); metadata fields: {}",
         crate::sanitize::escape(field),
         if has.is_empty() {
-            "it has no fields (add one with ward edit --field-set NAME=VALUE)".to_string()
+            "it has none; add one with ward edit --field-set NAME=VALUE".to_string()
         } else {
             format!("its fields: {}", has.join(", "))
-        }
+        },
+        crate::store::document::metadata_names().join(", ")
     ))
 }
 
