@@ -9,6 +9,12 @@
 //!   10,000 audit records), and a re-run (every secret decrypted and found
 //!   unchanged).
 //!
+//! And a pass store of 1,000 entries made with gpg (a key without
+//! passphrase in a temporary GNUPGHOME): decrypting every file with `gpg`
+//! (the library's `read`: gpg's share) against the whole `ward import pass`
+//! (the difference is ward's own share). 1,000 rather than 10,000: making
+//! the store costs one gpg process a file; the time per entry scales.
+//!
 //! Plain `fn main`, no bench framework. Under `cargo test` it only does a
 //! smoke run on 200 entries.
 
@@ -55,6 +61,84 @@ fn main() {
             ms(again)
         );
     }
+    if bench {
+        pass_store(tmp.path(), 1_000);
+    }
+}
+
+/// A pass store of `n` entries: gpg's time to decrypt them all, and the
+/// whole import's.
+fn pass_store(tmp: &Path, n: usize) {
+    let gnupg = tmp.join("gnupg");
+    std::fs::create_dir_all(&gnupg).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let gpg = |args: &[&str]| {
+        let mut c = Command::new("gpg");
+        c.env("GNUPGHOME", &gnupg).args(args);
+        c
+    };
+    let made = gpg(&["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+        .args([
+            "--quick-gen-key",
+            "bench@example.com",
+            "default",
+            "default",
+            "never",
+        ])
+        .output();
+    if !made.is_ok_and(|o| o.status.success()) {
+        println!("pass store: skipped (no gpg)");
+        return;
+    }
+    let store = tmp.join("password-store");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(store.join(".gpg-id"), "bench@example.com\n").unwrap();
+    let items: Vec<usize> = (0..n).collect();
+    std::thread::scope(|s| {
+        for chunk in items.chunks(n.div_ceil(8)) {
+            let (gpg, store) = (&gpg, &store);
+            s.spawn(move || {
+                for &i in chunk {
+                    let dir = store.join(format!("team{}", i % 20));
+                    std::fs::create_dir_all(&dir).unwrap();
+                    let mut c = gpg(&["--batch", "--yes", "-e", "-r", "bench@example.com", "-o"]);
+                    c.arg(dir.join(format!("entry{i}.gpg")))
+                        .stdin(std::process::Stdio::piped());
+                    let mut child = c.spawn().unwrap();
+                    use std::io::Write;
+                    let text = format!("pw-{i}\nlogin: user{i}\nurl: https://example.com/{i}\n");
+                    child
+                        .stdin
+                        .take()
+                        .unwrap()
+                        .write_all(text.as_bytes())
+                        .unwrap();
+                    assert!(child.wait().unwrap().success());
+                }
+            });
+        }
+    });
+    std::env::set_var("GNUPGHOME", &gnupg);
+    let start = Instant::now();
+    let parsed = import::read(Format::Pass, &store, &SourceKeys::default(), &|_, _| {}).unwrap();
+    let decrypt = start.elapsed();
+    assert_eq!(parsed.entries.len(), n);
+    let home = tmp.join("home-pass");
+    ward(&home, &["init"]);
+    let total = ward(&home, &["import", "pass", store.to_str().unwrap()]);
+    println!(
+        "{:>14}  {:>8}  {:>18}  {:>18}  {:>18}",
+        "pass (gpg)",
+        n,
+        format!("gpg {}", ms(decrypt)),
+        ms(total),
+        format!("ward {}", ms(total.saturating_sub(decrypt)))
+    );
+    let _ = Command::new("gpgconf")
+        .env("GNUPGHOME", &gnupg)
+        .args(["--kill", "gpg-agent"])
+        .status();
 }
 
 fn ms(d: Duration) -> String {
