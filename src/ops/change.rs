@@ -155,16 +155,6 @@ pub enum Change {
     Delete {
         name: SecretPath,
     },
-    /// `ward import`: `doc` as a new secret, or with `replace` merged into
-    /// the existing one (a different value moves the old one to history;
-    /// fields, URL, notes, tags and expiry are taken where `doc` has them).
-    /// Recorded as `import` with `reason` (the source format).
-    Import {
-        name: SecretPath,
-        doc: Box<SecretDoc>,
-        reason: String,
-        replace: bool,
-    },
 }
 
 /// What a change did.
@@ -204,10 +194,71 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Performs `change` like [`apply`] but leaves the git commit to the
-/// caller: an import commits once for all its secrets.
-pub(super) fn apply_uncommitted(w: &Writer, change: Change) -> Result<Outcome> {
-    write(w, change)
+/// What an import holds while it writes: the store lock (taken once, not
+/// once a secret) and the folders' names it has read.
+pub struct Batch {
+    lock: crate::store::fsio::StoreLock,
+    names: crate::store::NameCache,
+}
+
+impl Batch {
+    pub fn start(w: &Writer) -> Result<Batch> {
+        Ok(Batch {
+            lock: w.store.lock()?,
+            names: crate::store::NameCache::default(),
+        })
+    }
+
+    /// Checks a new secret's name as [`Store::check_new_name`] does.
+    pub fn check_new_name(&mut self, w: &Writer, name: &SecretPath) -> Result<()> {
+        w.store.check_new_name_in(name, None, &mut self.names)
+    }
+}
+
+/// `ward import`: `doc` as a new secret, or with `replace` merged into the
+/// existing one (a different value moves the old one to history; fields,
+/// URL, notes, tags and expiry are taken where `doc` has them), under the
+/// batch's lock, with the same trust and lock-out guard as every change.
+/// Recorded as `import` with `reason` (the source format); the caller
+/// commits once for the whole import.
+pub fn import(
+    w: &Writer,
+    batch: &mut Batch,
+    name: &SecretPath,
+    doc: SecretDoc,
+    reason: &str,
+    replace: bool,
+) -> Result<u32> {
+    let approved = || super::trust::approved_with_mine(w.store, w.keys);
+    let guard = super::trust::guard(w.keys, w.force, Approved::Load(&approved));
+    let imported = |version| {
+        w.journal
+            .record(event(Action::Import, name, version).reason(Some(reason)))
+    };
+    if !replace {
+        let version = doc.version;
+        w.store
+            .create_secret_locked(&batch.lock, &mut batch.names, name, &doc, guard, || {
+                imported(version)
+            })?;
+        return Ok(version);
+    }
+    w.store.upsert_locked(
+        &batch.lock,
+        w.keys,
+        name,
+        guard,
+        |current| {
+            let mut current = current.ok_or_else(|| WardError::NotFound {
+                name: name.to_string(),
+                path: w.store.file_of(name),
+            })?;
+            import_into(w, &mut current, doc)?;
+            let version = current.version;
+            Ok((current, version))
+        },
+        |&version, _| imported(version),
+    )
 }
 
 /// The change itself, on disk and in the audit log.
@@ -352,37 +403,11 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
             })?;
             Ok(outcome(Action::Delete, name, None))
         }
-        Change::Import {
-            name,
-            doc,
-            reason,
-            replace,
-        } => {
-            let imported =
-                |version| record(event(Action::Import, &name, version).reason(Some(&reason)));
-            if !replace {
-                let version = doc.version;
-                w.store
-                    .create_secret(&name, &doc, guard, || imported(version))?;
-                return Ok(outcome(Action::Import, name, Some(version)));
-            }
-            let version = w.store.update(
-                w.keys,
-                &name,
-                guard,
-                |current| {
-                    import_into(w, current, *doc)?;
-                    Ok(current.version)
-                },
-                |&version, _| imported(version),
-            )?;
-            Ok(outcome(Action::Import, name, Some(version)))
-        }
     }
 }
 
 /// An imported document merged into the existing one (see
-/// [`Change::Import`]).
+/// [`import`]).
 fn import_into(w: &Writer, current: &mut SecretDoc, new: SecretDoc) -> Result<()> {
     let value = NewValue {
         value: new.value.clone(),

@@ -21,7 +21,7 @@ pub mod names;
 pub mod onepassword;
 pub mod pass;
 
-use super::change::{self, Change, Writer};
+use super::change::{self, Writer};
 use crate::error::{Result, WardError};
 use crate::store::document::Field;
 use crate::store::{Encoding, Keyring, Kind, SecretDoc, SecretPath, SecretValue};
@@ -452,6 +452,16 @@ pub fn run(
     progress: &dyn Fn(usize, usize),
 ) -> Report {
     let mut report = Report::default();
+    let mut batch = match change::Batch::start(w) {
+        Ok(b) => b,
+        Err(e) => {
+            report.failures.push(Failure {
+                entry: "the store".into(),
+                reason: e.to_string(),
+            });
+            return report;
+        }
+    };
     let mut paths = Vec::new();
     let total = planned.len();
     for (done, p) in planned.into_iter().enumerate() {
@@ -463,7 +473,7 @@ pub fn run(
             outcome: Outcome::Imported,
             left_out: p.entry.left_out.clone(),
         };
-        item.outcome = match one(w, &p, options, &mut item) {
+        item.outcome = match one(w, &mut batch, &p, options, &mut item) {
             Ok(outcome) => outcome,
             Err(e) => Outcome::Failed(e.to_string()),
         };
@@ -473,6 +483,7 @@ pub fn run(
         report.items.push(item);
         progress(done + 1, total);
     }
+    drop(batch);
     if !paths.is_empty() {
         let n = paths.len();
         let s = if n == 1 { "" } else { "s" };
@@ -484,7 +495,13 @@ pub fn run(
 }
 
 /// One entry: unchanged, left alone, renamed or written.
-fn one(w: &Writer, p: &Planned, options: &Options, item: &mut Item) -> Result<Outcome> {
+fn one(
+    w: &Writer,
+    batch: &mut change::Batch,
+    p: &Planned,
+    options: &Options,
+    item: &mut Item,
+) -> Result<Outcome> {
     if let Some(problem) = p.entry.problem() {
         return Ok(Outcome::Failed(problem));
     }
@@ -498,13 +515,8 @@ fn one(w: &Writer, p: &Planned, options: &Options, item: &mut Item) -> Result<Ou
             OnConflict::Skip => return Ok(Outcome::Exists),
             OnConflict::Rotate => {
                 if !options.dry_run {
-                    let change = Change::Import {
-                        name: p.name.clone(),
-                        doc: Box::new(p.entry.to_doc(w.actor, w.now)),
-                        reason,
-                        replace: true,
-                    };
-                    change::apply_uncommitted(w, change)?;
+                    let doc = p.entry.to_doc(w.actor, w.now);
+                    change::import(w, batch, &p.name, doc, &reason, true)?;
                 }
                 return Ok(Outcome::Updated);
             }
@@ -518,15 +530,10 @@ fn one(w: &Writer, p: &Planned, options: &Options, item: &mut Item) -> Result<Ou
             }
         }
     }
-    w.store.check_new_name(&item.name, None)?;
+    batch.check_new_name(w, &item.name)?;
     if !options.dry_run {
-        let change = Change::Import {
-            name: item.name.clone(),
-            doc: Box::new(p.entry.to_doc(w.actor, w.now)),
-            reason,
-            replace: false,
-        };
-        change::apply_uncommitted(w, change)?;
+        let doc = p.entry.to_doc(w.actor, w.now);
+        change::import(w, batch, &item.name, doc, &reason, false)?;
     }
     Ok(Outcome::Imported)
 }
