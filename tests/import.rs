@@ -88,6 +88,19 @@ fn import_twice(w: &Ward, args: &[&str], env: &[(&str, &Path)]) -> String {
     stderr(&first)
 }
 
+/// Writes `text` as `file_name` in a folder of its own and imports it twice
+/// (`ward import [FORMAT] FILE EXTRA…`, see [`import_twice`]).
+fn import_fixture(w: &Ward, file_name: &str, text: &str, format: Option<&str>, extra: &[&str]) {
+    let src = tempfile::tempdir().unwrap();
+    let file = src.path().join(file_name);
+    std::fs::write(&file, text).unwrap();
+    let mut args = vec!["import"];
+    args.extend(format);
+    args.push(file.to_str().unwrap());
+    args.extend_from_slice(extra);
+    import_twice(w, &args, &[]);
+}
+
 // ---- dotenv ----------------------------------------------------------------
 
 const DOTENV: &str = "# every quoting case\n\
@@ -400,14 +413,7 @@ const KEEPASSXC_CSV: &str = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL
 #[test]
 fn keepassxc_csv_maps_groups_fields_and_dates() {
     let w = Ward::init();
-    let src = tempfile::tempdir().unwrap();
-    let file = src.path().join("kp.csv");
-    std::fs::write(&file, KEEPASSXC_CSV).unwrap();
-    import_twice(
-        &w,
-        &["import", file.to_str().unwrap(), "--prefix", "kp"],
-        &[],
-    );
+    import_fixture(&w, "kp.csv", KEEPASSXC_CSV, None, &["--prefix", "kp"]);
     assert_eq!(w.get("kp/Top"), b"top-pw");
     assert_eq!(w.get("kp/Work/Cloud/AWS"), b"a,w\"s");
     assert_eq!(field(&w, "kp/Work/Cloud/AWS", "login"), "admin");
@@ -449,13 +455,12 @@ const BITWARDEN: &str = r#"{
 #[test]
 fn bitwarden_json_maps_folders_custom_fields_totp_and_item_types() {
     let w = Ward::init();
-    let src = tempfile::tempdir().unwrap();
-    let file = src.path().join("bitwarden_export.json");
-    std::fs::write(&file, BITWARDEN).unwrap();
-    import_twice(
+    import_fixture(
         &w,
-        &["import", file.to_str().unwrap(), "--prefix", "bw"],
-        &[],
+        "bitwarden_export.json",
+        BITWARDEN,
+        None,
+        &["--prefix", "bw"],
     );
     let gh = "bw/Work/Dev/GitHub";
     assert_eq!(w.get(gh), b"bw-pass");
@@ -492,14 +497,7 @@ Stripe,https://dashboard.stripe.com,ops@acme.test,\"sk,\"\"live\",otpauth://totp
 #[test]
 fn onepassword_csv_maps_columns_and_tags() {
     let w = Ward::init();
-    let src = tempfile::tempdir().unwrap();
-    let file = src.path().join("1password.csv");
-    std::fs::write(&file, ONEPASSWORD).unwrap();
-    import_twice(
-        &w,
-        &["import", "1password-csv", file.to_str().unwrap()],
-        &[],
-    );
+    import_fixture(&w, "1password.csv", ONEPASSWORD, Some("1password-csv"), &[]);
     assert_eq!(w.get("Stripe"), b"sk,\"live");
     assert_eq!(field(&w, "Stripe", "login"), "ops@acme.test");
     assert_eq!(field(&w, "Stripe", "tags"), "billing,prod");

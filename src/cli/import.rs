@@ -204,7 +204,7 @@ fn print_summary(report: &Report, dry: bool) {
         "{}{} imported, {} rotated, {} skipped (unchanged), {} left alone (name taken), \
          {} renamed, {} failed",
         if dry {
-            "Dry run, nothing written: "
+            "Dry run, nothing written; it would give: "
         } else {
             ""
         },
