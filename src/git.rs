@@ -24,6 +24,12 @@ pub const GITATTRIBUTES: &str = "# ward: merge drivers (docs/TEAMS.md)
 /// Where the audit appends live: the one thing ward leaves uncommitted on
 /// purpose (reads append there, and reads never block a pull).
 pub const AUDIT_DIR: &str = ".ward/audit";
+/// Where each actor's audit signing keys are published (`audit::sign`):
+/// written by the first append of a new identity, a read included, so it is
+/// ward's own like the audit folder.
+pub const ACTORS_DIR: &str = ".ward/actors";
+/// The folders whose changes ward makes and commits by itself.
+pub const WARD_OWNED_DIRS: [&str; 2] = [AUDIT_DIR, ACTORS_DIR];
 
 /// A store folder that git drives.
 #[derive(Clone, Debug)]
@@ -282,7 +288,10 @@ impl Repo {
             if code.starts_with('R') || code.starts_with('C') {
                 entries.next();
             }
-            if path.starts_with(&format!("{AUDIT_DIR}/")) {
+            let owned = WARD_OWNED_DIRS
+                .iter()
+                .any(|d| path.strip_prefix(d).is_some_and(|r| r.starts_with('/')));
+            if owned {
                 status.ward_dirty.push(path);
             } else {
                 status.other_dirty.push(path);

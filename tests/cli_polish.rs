@@ -352,5 +352,5 @@ fn counts_are_singular_when_one() {
     // A new store's audit chain holds one record: its creation.
     let out = w.ok(&["audit", "verify"], None);
     let text = stdout(&out);
-    assert!(text.contains("(1 record)"), "{text}");
+    assert!(text.contains("(1 record, signed by "), "{text}");
 }

@@ -452,6 +452,7 @@ fn entry(actor: &str, path: &str) -> Entry {
             reason: None,
             late: false,
             prev_mac: None,
+            sig: None,
             mac: String::new(),
         },
         chain: actor.into(),

@@ -522,6 +522,13 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show and approve actors' new audit signing keys (a new identity, or
+    /// someone signing in another's name)
+    Trust {
+        /// Approve without asking (after checking the list)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Clone, Debug, Args)]

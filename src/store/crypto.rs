@@ -69,6 +69,27 @@ impl IdentityLoadError {
 pub struct Keyring {
     identities: Vec<BoxedIdentity>,
     public_keys: Vec<String>,
+    /// One secret per identity, in the same order, from which keys for
+    /// other purposes are derived (the audit signing key: `audit::sign`).
+    /// It is a hash of the identity's secret material, so it exists exactly
+    /// as long as the identity does, is as protected as the identity file,
+    /// and changes only when the identity changes.
+    derivation_roots: Vec<Zeroizing<[u8; 32]>>,
+}
+
+/// Domain separation of [`Keyring::derivation_root`].
+const DERIVATION_DOMAIN: &[u8] = b"ward-identity-derivation-root-v1";
+
+fn derivation_root(secret: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(DERIVATION_DOMAIN);
+    for part in secret {
+        // Length-prefixed, so that parts cannot run into each other.
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    Zeroizing::new(h.finalize().into())
 }
 
 impl Keyring {
@@ -79,6 +100,13 @@ impl Keyring {
     /// Public keys (recipient strings) of every loaded identity.
     pub fn public_keys(&self) -> &[String] {
         &self.public_keys
+    }
+
+    /// The derivation root of the first identity (the one whose public key
+    /// `audit::keyring_fingerprint` names): a 32-byte secret from which other
+    /// keys are derived with a purpose label. Never stored, never shown.
+    pub fn derivation_root(&self) -> Option<&Zeroizing<[u8; 32]>> {
+        self.derivation_roots.first()
     }
 
     /// Whether one of these identities is among `recipients`, so that a file
@@ -164,6 +192,10 @@ impl Keyring {
                 ))
             })?;
             self.public_keys.push(id.to_public().to_string());
+            self.derivation_roots.push(derivation_root(&[id
+                .to_string()
+                .expose_secret()
+                .as_bytes()]));
             self.identities.push(Box::new(id));
             found += 1;
         }
@@ -188,6 +220,7 @@ impl Keyring {
         };
         let parsed = Ssh::from_buffer(text.as_bytes(), Some(path.display().to_string()))
             .map_err(|e| bad(format!("not a usable SSH private key ({})", e.kind())))?;
+        let mut used_passphrase = None;
         let key = match parsed {
             Ssh::Unencrypted(key) => key,
             Ssh::Encrypted(enc) => {
@@ -197,6 +230,7 @@ impl Keyring {
                         kind: LockKind::SshKey,
                     });
                 };
+                used_passphrase = Some(pass);
                 enc.decrypt(pass.clone())
                     .map_err(|_| IdentityLoadError::WrongPassphrase {
                         path: path.to_path_buf(),
@@ -212,6 +246,14 @@ impl Keyring {
         let public = age::ssh::Recipient::try_from(identity.clone())
             .map_err(|_| bad("cannot derive the public key from this SSH key".into()))?;
         self.public_keys.push(public.to_string());
+        // The private key's file, and its passphrase when it has one: the
+        // two together are as secret as the decrypted key (the age crate
+        // does not hand out the key's bytes).
+        let pass = used_passphrase.map(|p| p.expose_secret().as_bytes());
+        self.derivation_roots.push(derivation_root(&[
+            text.as_bytes(),
+            pass.unwrap_or_default(),
+        ]));
         self.identities.push(Box::new(identity));
         Ok(())
     }
