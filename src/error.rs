@@ -27,6 +27,8 @@ pub mod exit {
     pub const AUDIT_MISMATCH: i32 = 10;
     /// A recipients file in force holds a key this machine has not approved.
     pub const UNTRUSTED: i32 = 11;
+    /// `ward scan` found a value of the vault.
+    pub const LEAK_FOUND: i32 = 13;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -92,6 +92,9 @@ pub enum Command {
     /// Run git in the store: ward git status, ward git log, ward git remote add origin URL
     #[command(disable_help_flag = true)]
     Git(GitArgs),
+    /// Find the vault's values (current and previous, common encodings) in files, git history or a stream
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
     /// Print shell completions: ward completions bash|zsh|fish
@@ -287,6 +290,60 @@ Examples:
   ward exec acme/api -- ./deploy.sh --prod
   ward exec acme/api --allow STRIPE_KEY,DATABASE_URL -- ./deploy.sh   # no terminal (CI)
   ward exec acme --prefix-names -- printenv ACME_API_STRIPE_KEY";
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  ward scan                          # the current folder, as git ignores
+  ward scan src/ deploy/.env --all   # these, ignore files too
+  ward scan --git                    # every blob of this repository's history
+  kubectl logs api | ward scan -     # a stream
+  ward scan --install-hook           # block commits that hold a value
+
+Exit codes: 0 nothing found, 13 found, others as for every command.";
+
+/// Output format of `ward scan`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanFormat {
+    /// One line per find: place, secret, which value, encoding
+    #[default]
+    Text,
+    /// One JSON object with every find and what was not searched
+    Json,
+    /// SARIF 2.1.0, for code-scanning views in CI
+    Sarif,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to search (default: the current folder); `-` reads standard input
+    pub paths: Vec<PathBuf>,
+    /// Search every blob of this repository's object store instead: all branches, deleted files
+    #[arg(long, value_name = "REPO", num_args = 0..=1, default_missing_value = ".")]
+    pub git: Option<PathBuf>,
+    /// Search what is staged in the index of the repository here (a pre-commit hook)
+    #[arg(long, conflicts_with = "git")]
+    pub staged: bool,
+    /// Search ignored files too (.gitignore, .ignore, git's excludes)
+    #[arg(long)]
+    pub all: bool,
+    /// Search binary files too (a NUL byte in the first 8,000 bytes)
+    #[arg(long)]
+    pub binary: bool,
+    /// Values shorter than this many bytes are not searched (listed as unsearchable)
+    #[arg(long, value_name = "N", default_value_t = crate::ops::scan::DEFAULT_MIN_LENGTH)]
+    pub min_length: usize,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ScanFormat,
+    /// Install a git pre-commit hook that runs `ward scan --staged` in REPO (default: here)
+    #[arg(long, value_name = "REPO", num_args = 0..=1, default_missing_value = ".")]
+    pub install_hook: Option<PathBuf>,
+    /// With --install-hook: replace a pre-commit hook that ward did not write
+    #[arg(long, requires = "install_hook")]
+    pub force: bool,
+    /// Mark each secret whose current value was found as compromised, the place as the reason
+    #[arg(long)]
+    pub mark_compromised: bool,
+}
 
 /// Output format of `ward export`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

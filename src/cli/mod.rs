@@ -16,6 +16,7 @@ mod output;
 mod prompt;
 mod recipients;
 mod report;
+mod scan;
 mod secrets;
 
 pub use args::{Cli, Command};
@@ -55,6 +56,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
         Command::MergeRecipients(a) => Ok(merge::recipients(a)),
         Command::Clone(a) => git::clone(cli, a),
         Command::Git(a) => git::git(cli, a),
+        Command::Scan(a) if a.install_hook.is_some() => scan::install_hook(a),
         other => {
             let ctx = Context::new(cli)?;
             let result = match other {
@@ -75,6 +77,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Recipients(a) => recipients::run(&ctx, a),
                 Command::Offboard(a) => recipients::offboard(&ctx, a),
                 Command::Sync(a) => git::sync(&ctx, a),
+                Command::Scan(a) => scan::run(&ctx, a),
                 Command::Init(_)
                 | Command::Identity(_)
                 | Command::Completions { .. }
