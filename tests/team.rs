@@ -63,20 +63,29 @@ fn remote(w: &Ward) -> PathBuf {
     path
 }
 
-#[test]
-fn a_team_joins_syncs_merges_refuses_an_outsiders_key_and_offboards() {
-    if !require("git") | !require("age") {
-        return;
-    }
-    // Ann makes a git store and pushes it.
+/// Ann's git store with `acme/STRIPE_KEY` set, pushed to a new bare
+/// remote; returns Ann and the remote's URL.
+fn anns_store(extra: &[(&str, &[u8])]) -> (Ward, String) {
     let ann = member("ann@laptop");
     ann.ok(&["init", "--git"], None);
     let bare = remote(&ann);
     let url = format!("file://{}", bare.display());
     ann.ok(&["git", "remote", "add", "origin", &url], None);
     ann.set("acme/STRIPE_KEY", b"sk_live_first", &[]);
-    ann.set("acme/ANN_ONLY", b"ann-only-value", &[]);
+    for (name, value) in extra {
+        ann.set(name, value, &[]);
+    }
     ann.ok(&["sync"], None);
+    (ann, url)
+}
+
+#[test]
+fn a_team_joins_syncs_merges_refuses_an_outsiders_key_and_offboards() {
+    if !require("git") | !require("age") {
+        return;
+    }
+    // Ann makes a git store and pushes it.
+    let (ann, url) = anns_store(&[("acme/ANN_ONLY", b"ann-only-value")]);
 
     // Bob clones it and makes his key; he cannot read yet.
     let bob = member("bob@desk");
@@ -196,13 +205,7 @@ fn a_members_rewrite_of_anothers_chain_is_caught_on_a_third_clone() {
     if !require("git") | !require("age") {
         return;
     }
-    let ann = member("ann@laptop");
-    ann.ok(&["init", "--git"], None);
-    let bare = remote(&ann);
-    let url = format!("file://{}", bare.display());
-    ann.ok(&["git", "remote", "add", "origin", &url], None);
-    ann.set("acme/STRIPE_KEY", b"sk_live_first", &[]);
-    ann.ok(&["sync"], None);
+    let (ann, url) = anns_store(&[]);
     let (bob, carol) = (member("bob@desk"), member("carol@home"));
     for w in [&bob, &carol] {
         w.ok(&["clone", &url], None);

@@ -196,22 +196,13 @@ fn trust(ctx: &Context, yes: bool) -> Result<i32> {
         "Approve only a key its actor confirms (a new identity of theirs): anyone who can push \
          can publish a key in another's name.",
     )?;
-    if !yes {
-        match super::prompt::ask_on_terminal("Approve these keys on this machine? [y/N] ") {
-            Some(Ok(true)) => {}
-            Some(Ok(false)) => {
-                output::print_line("Nothing was approved.")?;
-                return Ok(exit::UNTRUSTED);
-            }
-            Some(Err(e)) => return Err(e),
-            None => {
-                return Err(WardError::Usage(
-                    "there is no terminal to ask on: check the keys above, then run `ward audit \
-                     trust --yes`; nothing was approved"
-                        .into(),
-                ))
-            }
-        }
+    if !yes
+        && !super::prompt::confirm_approval(
+            "Approve these keys on this machine? [y/N] ",
+            "ward audit trust --yes",
+        )?
+    {
+        return Ok(exit::UNTRUSTED);
     }
     crate::ops::trust::approve_signers(store, &pending)?;
     output::print_line(&format!(
