@@ -290,3 +290,60 @@ fn hostile_file_names_are_escaped() {
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     assert!(text.contains("acme/STRIPE_KEY"), "{text}");
 }
+
+/// Special files, a link loop, a file larger than a read chunk with the
+/// value across the chunk boundary, near misses; and afterwards no file
+/// ward could have written (the world's folders, its temp folder) holds a
+/// value.
+#[test]
+fn bad_input_is_skipped_and_counted_and_nothing_is_written() {
+    let w = world();
+    let tree = tempfile::tempdir().unwrap();
+    let dir = tree.path();
+    let tmp = w.root().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::os::unix::fs::symlink(dir, dir.join("loop")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("elsewhere")).unwrap();
+    let fifo = dir.join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // 8 MiB is one read: the value straddles the boundary, then sits at the end.
+    let mut big = vec![b'.'; (8 << 20) - 10];
+    big.extend_from_slice(CURRENT.as_bytes());
+    big.extend_from_slice(b"\n");
+    big.extend(std::iter::repeat_n(b'-', 1 << 20));
+    big.extend_from_slice(CURRENT.as_bytes());
+    std::fs::write(dir.join("big.log"), &big).unwrap();
+    let mut near = CURRENT.to_string();
+    near.replace_range(5..6, "X");
+    std::fs::write(
+        dir.join("near.txt"),
+        format!("{near}\n{}\n", &CURRENT[..CURRENT.len() - 1]),
+    )
+    .unwrap();
+
+    let mut c = w.cmd(&["scan", "--format", "json"]);
+    c.current_dir(dir).env("TMPDIR", &tmp);
+    let out = run_detached(c, None);
+    assert_eq!(out.status.code(), Some(13), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64)> = v["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("./big.log".to_string(), 1), ("./big.log".to_string(), 2)],
+        "{v}"
+    );
+    assert_eq!(v["special_skipped"], 3, "two links and a FIFO: {v}");
+    assert_no_value(&out);
+    w.assert_no_plaintext(&[CURRENT.as_bytes(), OLD.as_bytes(), DB.as_bytes()]);
+}

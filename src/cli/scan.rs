@@ -126,6 +126,12 @@ fn summary(findings: &[Finding], scanner: &Scanner, stats: &Stats, took: std::ti
             plural(stats.binary_skipped, "input")
         );
     }
+    if stats.special_skipped > 0 {
+        eprintln!(
+            "  {} skipped (links, FIFOs, sockets, devices are never opened)",
+            plural(stats.special_skipped, "special file")
+        );
+    }
     let gaps = &scanner.gaps;
     if !gaps.too_short.is_empty() {
         let names: Vec<String> = gaps
@@ -182,6 +188,7 @@ fn json(findings: &[Finding], scanner: &Scanner, stats: &Stats) -> serde_json::V
         "inputs": stats.inputs,
         "bytes": stats.bytes,
         "binary_skipped": stats.binary_skipped,
+        "special_skipped": stats.special_skipped,
         "too_short": scanner.gaps.too_short.iter().map(|w| serde_json::json!({
             "secret": w.name.as_str(), "version": w.version, "current": w.current,
         })).collect::<Vec<_>>(),

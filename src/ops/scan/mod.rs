@@ -67,6 +67,8 @@ pub struct Scanner {
     /// Per pattern: which value, in which form.
     patterns: Vec<(usize, Form)>,
     values: Vec<Which>,
+    /// Length of the longest needle.
+    longest: usize,
     pub gaps: Gaps,
 }
 
@@ -138,6 +140,7 @@ impl Scanner {
             values.push(k.which);
         }
         gaps.too_short.sort();
+        let longest = pattern_bytes.iter().map(|b| b.len()).max().unwrap_or(0);
         // Overlapping search needs the standard semantics; the DFA is
         // fastest but its memory grows with the patterns, so the crate's
         // choice (a DFA for few patterns, else a contiguous NFA) is kept.
@@ -150,6 +153,7 @@ impl Scanner {
             matcher,
             patterns,
             values,
+            longest,
             gaps,
         })
     }
@@ -162,16 +166,24 @@ impl Scanner {
     /// Every find in `bytes`, one per value and line (the first form found
     /// there), in the order of the input.
     pub fn find(&self, bytes: &[u8]) -> Vec<Hit> {
+        self.find_from(bytes, 0, 1)
+    }
+
+    /// [`Self::find`] for the matches that end after `skip` bytes (the
+    /// start of `bytes` was searched before), with `bytes` starting on
+    /// line `first_line`.
+    fn find_from(&self, bytes: &[u8], skip: usize, first_line: usize) -> Vec<Hit> {
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: std::collections::HashSet<(usize, usize)> = Default::default();
-        let (mut line, mut counted) = (1usize, 0usize);
-        let mut matches: Vec<_> = self.matcher.find_overlapping_iter(bytes).collect();
+        let (mut line, mut counted) = (first_line, 0usize);
+        let mut matches: Vec<_> = self
+            .matcher
+            .find_overlapping_iter(bytes)
+            .filter(|m| m.end() > skip)
+            .collect();
         matches.sort_by_key(|m| (m.start(), m.pattern()));
         for m in matches {
-            line += bytes[counted..m.start()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            line += newlines(&bytes[counted..m.start()]);
             counted = m.start();
             let (value, form) = self.patterns[m.pattern().as_usize()];
             if seen.insert((line, value)) {
@@ -184,6 +196,57 @@ impl Scanner {
         }
         hits
     }
+
+    /// Every find in a stream of any length, read `chunk` bytes at a time
+    /// (memory stays at a chunk and the longest needle): consecutive chunks
+    /// overlap by the longest needle less one byte, so a value across a
+    /// chunk boundary is found, once. The first bytes read go to `probe`
+    /// first; `false` from it stops the search (a binary input).
+    pub fn find_stream(
+        &self,
+        mut reader: impl std::io::Read,
+        chunk: usize,
+        probe: impl FnOnce(&[u8]) -> bool,
+    ) -> std::io::Result<Option<(Vec<Hit>, u64)>> {
+        let overlap = self.longest.saturating_sub(1);
+        let chunk = chunk.max(overlap + 1);
+        let mut buf: Vec<u8> = Vec::with_capacity(chunk + overlap);
+        let (mut carried, mut first_line, mut total) = (0usize, 1usize, 0u64);
+        let mut probe = Some(probe);
+        let mut hits = Vec::new();
+        loop {
+            let start = buf.len();
+            buf.resize(carried + chunk, 0);
+            let mut filled = start;
+            while filled < buf.len() {
+                match reader.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            buf.truncate(filled);
+            total += (filled - start) as u64;
+            if let Some(p) = probe.take() {
+                if !p(&buf) {
+                    return Ok(None);
+                }
+            }
+            hits.extend(self.find_from(&buf, carried, first_line));
+            if filled < carried + chunk {
+                return Ok(Some((hits, total)));
+            }
+            let keep = overlap.min(buf.len());
+            first_line += newlines(&buf[..buf.len() - keep]);
+            buf.drain(..buf.len() - keep);
+            carried = keep;
+        }
+    }
+}
+
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// The current and previous values of one secret, as bytes.
@@ -257,5 +320,34 @@ mod tests {
         assert_eq!((hits[1].line, hits[1].which.label()), (4, "current".into()));
         assert_eq!(hits[1].form, Form::Base64);
         assert!(s.find(b"nothing here 1234").is_empty());
+        // Near misses are not finds: one character changed, a prefix.
+        assert!(s
+            .find(b"sk_live_old_value_2 sk_live_current_valu\n")
+            .is_empty());
+    }
+
+    #[test]
+    fn a_stream_read_in_chunks_finds_values_across_boundaries_once() {
+        let s = Scanner::new(
+            vec![known("a/KEY", 1, true, "sk_live_across_the_boundary")],
+            8,
+            Gaps::default(),
+        )
+        .unwrap();
+        let mut text = Vec::new();
+        for i in 0..200 {
+            text.extend_from_slice(format!("line {i} sk_live_across_the_boundary\n").as_bytes());
+        }
+        let whole = s.find(&text);
+        assert_eq!(whole.len(), 200);
+        for chunk in [1, 7, 40, 64, 1000] {
+            let (hits, total) = s.find_stream(&text[..], chunk, |_| true).unwrap().unwrap();
+            assert_eq!(total, text.len() as u64);
+            assert_eq!(hits, whole, "chunk {chunk}");
+        }
+        assert!(s
+            .find_stream(&b"\0binary"[..], 64, |b| !b.contains(&0))
+            .unwrap()
+            .is_none());
     }
 }

@@ -40,6 +40,9 @@ pub struct Stats {
     pub bytes: u64,
     /// Inputs that look binary (a NUL byte near the start) and were skipped.
     pub binary_skipped: usize,
+    /// Symbolic links, sockets, FIFOs and devices met in a walk: never
+    /// opened (a FIFO would block, a link could lead anywhere).
+    pub special_skipped: usize,
     /// Inputs that could not be read, with why.
     pub errors: Vec<(String, String)>,
 }
@@ -49,6 +52,7 @@ impl Stats {
         self.inputs += other.inputs;
         self.bytes += other.bytes;
         self.binary_skipped += other.binary_skipped;
+        self.special_skipped += other.special_skipped;
         self.errors.extend(other.errors);
     }
 }
@@ -69,7 +73,34 @@ fn is_binary(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(BINARY_PROBE)].contains(&0)
 }
 
-/// Searches one input; `None` when it was skipped as binary.
+/// Read size of files and streams: memory stays near this, whatever
+/// their size.
+const CHUNK: usize = 8 << 20;
+
+/// Searches a file or stream in chunks; `None` when it was skipped as
+/// binary.
+fn search_stream(
+    scanner: &Scanner,
+    reader: impl Read,
+    opts: Options,
+    stats: &mut Stats,
+) -> std::io::Result<Option<Vec<Hit>>> {
+    stats.inputs += 1;
+    let mut binary = false;
+    let found = scanner.find_stream(reader, CHUNK, |first| {
+        binary = !opts.binary && is_binary(first);
+        !binary
+    })?;
+    if binary {
+        stats.binary_skipped += 1;
+    }
+    Ok(found.map(|(hits, bytes)| {
+        stats.bytes += bytes;
+        hits
+    }))
+}
+
+/// Searches one input held in memory; `None` when it was skipped as binary.
 fn search(scanner: &Scanner, bytes: &[u8], opts: Options, stats: &mut Stats) -> Option<Vec<Hit>> {
     stats.inputs += 1;
     stats.bytes += bytes.len() as u64;
@@ -99,7 +130,8 @@ pub fn scan_paths(scanner: &Scanner, paths: &[PathBuf], opts: Options) -> (Vec<F
         for entry in walk.build() {
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => files.push(e.into_path()),
-                Ok(_) => {}
+                Ok(e) if e.file_type().is_some_and(|t| t.is_dir()) => {}
+                Ok(_) => stats.special_skipped += 1,
                 Err(e) => stats
                     .errors
                     .push((root.display().to_string(), e.to_string())),
@@ -112,8 +144,10 @@ pub fn scan_paths(scanner: &Scanner, paths: &[PathBuf], opts: Options) -> (Vec<F
         .par_iter()
         .map(|path| {
             let mut s = Stats::default();
-            let found = match crate::store::fsio::read_file(path) {
-                Ok(bytes) => search(scanner, &bytes, opts, &mut s)
+            let searched = crate::store::fsio::open_read(path)
+                .and_then(|file| search_stream(scanner, file, opts, &mut s));
+            let found = match searched {
+                Ok(hits) => hits
                     .unwrap_or_default()
                     .into_iter()
                     .map(|hit| Finding {
@@ -137,18 +171,15 @@ pub fn scan_paths(scanner: &Scanner, paths: &[PathBuf], opts: Options) -> (Vec<F
     (findings, stats)
 }
 
-/// Searches a stream (standard input).
+/// Searches a stream (standard input) of any length.
 pub fn scan_reader(
     scanner: &Scanner,
-    mut reader: impl Read,
+    reader: impl Read,
     opts: Options,
 ) -> Result<(Vec<Finding>, Stats)> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| WardError::Other(format!("cannot read standard input: {e}")))?;
     let mut stats = Stats::default();
-    let findings = search(scanner, &bytes, opts, &mut stats)
+    let findings = search_stream(scanner, reader, opts, &mut stats)
+        .map_err(|e| WardError::Other(format!("cannot read standard input: {e}")))?
         .unwrap_or_default()
         .into_iter()
         .map(|hit| Finding {
