@@ -1,8 +1,8 @@
 //! `ward scan` speed (docs/PERFORMANCE.md, "Scan"): the matcher over the
 //! values of 10,000 secrets with three previous values each (every form:
 //! base64 at three alignments, URL, JSON, shell), on one core over ordinary
-//! source text, against `grep -F -f` of the same needles on the same file as
-//! the baseline, side by side; and `scan --git` of a 10,000-commit history
+//! source text, against `grep -F -f` and ripgrep's `rg -F -f` (when
+//! installed) of the same needles on the same file as baselines, side by side; and `scan --git` of a 10,000-commit history
 //! made with `git fast-import`. Run: `cargo bench --bench scan`.
 
 use rand::{distributions::Alphanumeric, Rng, SeedableRng};
@@ -108,6 +108,30 @@ fn main() {
         mb / best_grep,
         best_grep
     );
+    // ripgrep, if installed (Debian's `ripgrep`), on one thread like ward's matcher.
+    let mut best_rg = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let Ok(status) = Command::new("rg")
+            .args(["-c", "-F", "-j1", "--no-config", "-f"])
+            .arg(&patterns)
+            .arg(&file)
+            .stdout(Stdio::null())
+            .status()
+        else {
+            println!("rg -F -f: ripgrep is not installed");
+            break;
+        };
+        best_rg = best_rg.min(t.elapsed().as_secs_f64());
+        assert_eq!(status.code(), Some(1), "rg finds nothing either");
+    }
+    if best_rg < f64::MAX {
+        println!(
+            "rg -F -f -j1 (same needles): {:.0} MB/s ({:.2} s)",
+            mb / best_rg,
+            best_rg
+        );
+    }
 
     // A 10,000-commit history, one file changed per commit.
     let repo = dir.path().join("repo");
