@@ -227,6 +227,9 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+    /// Every column in full, however wide (the table otherwise fits the terminal)
+    #[arg(long)]
+    pub wide: bool,
     /// Decrypt every file, neither reading nor writing the metadata cache
     #[arg(long)]
     pub no_cache: bool,
