@@ -12,11 +12,7 @@ use std::process::Command;
 
 /// A sandbox whose actor is `actor`.
 fn world(actor: &str) -> Ward {
-    let w = Ward::new();
-    let dir = w.config_home.join("ward");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), format!("actor = \"{actor}\"\n")).unwrap();
-    w
+    Ward::with_actor(actor)
 }
 
 /// `git ARGS` in `dir` with the sandbox's environment (and an identity, for
