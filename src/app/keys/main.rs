@@ -21,6 +21,7 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         Action::Help => app.overlay = Overlay::Help { scroll: 0 },
         Action::Lock => return lock(app, "Locked."),
         Action::Refresh => return vec![Effect::Refresh],
+        Action::Sync => return start_sync(app),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Reveal => return reveal(app),
         Action::Copy => return copy(app, None),
@@ -42,6 +43,18 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         other => navigate(app, other),
     }
     app.follow_selection()
+}
+
+/// Starts a sync, unless one is running (a second one would only wait on
+/// the first, and the user could not tell their results apart).
+fn start_sync(app: &mut App) -> Vec<Effect> {
+    if app.sync.running {
+        app.info("A sync is already running.");
+        return Vec::new();
+    }
+    app.sync.running = true;
+    app.info("Syncing…");
+    vec![Effect::Sync]
 }
 
 /// Moving in the tree and the detail, and the tree's filter.
