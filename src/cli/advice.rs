@@ -55,15 +55,21 @@ fn sync(f: &SyncFailure) -> String {
                                             git remote -v` shows its address)"
             .into(),
         SyncFailure::PullFailed { .. } => String::new(),
-        SyncFailure::Conflict { rebase, .. } => {
+        SyncFailure::Conflict { rebase, paths, .. } => {
             let (finish, abort) = if *rebase {
                 ("`ward git rebase --continue`", "`ward git rebase --abort`")
             } else {
                 ("`ward git commit`", "`ward git merge --abort`")
             };
+            let secret = if paths.iter().any(|p| p.ends_with(".age")) {
+                " (a secret cannot be edited by hand: keep one side with `ward git checkout \
+                 --ours PATH` or `--theirs`)"
+            } else {
+                ""
+            };
             format!(
-                ". See `ward git status`, fix the files and `ward git add` them, then {finish} \
-                 and `ward sync`; or go back with {abort}"
+                ". See `ward git status`, fix the files{secret} and `ward git add` them, then \
+                 {finish} and `ward sync`; or go back with {abort}"
             )
         }
         SyncFailure::PushRefused { .. } => ". If someone pushed in the meantime, run `ward sync` \
@@ -113,6 +119,22 @@ mod tests {
         };
         assert!(untrusted.to_string().ends_with("nothing was changed"));
         assert!(describe(&untrusted).ends_with("approve it with `ward recipients trust`"));
+        let detached = WardError::Sync(SyncFailure::Detached);
+        assert_eq!(detached.exit_code(), crate::error::exit::USAGE);
+        assert!(describe(&detached).contains(": `ward git switch BRANCH`"));
+        let refused = WardError::Sync(SyncFailure::PushRefused {
+            remote: "origin".into(),
+            sent: 2,
+            git: "hook said no".into(),
+        });
+        assert_eq!(refused.exit_code(), crate::error::exit::FAILURE);
+        assert!(
+            describe(&refused).starts_with(
+                "the remote origin refused the push (hook said no); your 2 commits are kept here"
+            ),
+            "{}",
+            describe(&refused)
+        );
         let copy = CopyError::new(CopyErrorKind::NativeUnavailable, "no display");
         assert_eq!(
             copy_error(&copy),

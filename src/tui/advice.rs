@@ -55,11 +55,16 @@ fn sync(f: &SyncFailure) -> String {
             ": sync again once the remote is reachable (`ward git remote -v` shows it)".into()
         }
         SyncFailure::PullFailed { .. } => String::new(),
-        SyncFailure::Conflict { rebase, .. } => {
+        SyncFailure::Conflict { rebase, paths, .. } => {
             let what = if *rebase { "rebase" } else { "merge" };
+            let secret = if paths.iter().any(|p| p.ends_with(".age")) {
+                " (keep one side of a secret with `ward git checkout --ours PATH` or --theirs)"
+            } else {
+                ""
+            };
             shell(&format!(
-                "see `ward git status`, fix and `ward git add` the files and finish the {what}, \
-                 or go back with `ward git {what} --abort`"
+                "see `ward git status`, fix and `ward git add` the files{secret} and finish the \
+                 {what}, or go back with `ward git {what} --abort`"
             ))
         }
         SyncFailure::PushRefused { .. } => {
@@ -107,6 +112,27 @@ mod tests {
         let text = describe(&untrusted);
         assert!(text.ends_with("approve it in the trust dialog"), "{text}");
         assert!(!text.contains("ward recipients trust"), "{text}");
+        let no_remote = describe(&WardError::Sync(SyncFailure::NoRemote));
+        assert!(
+            no_remote.starts_with("the store has no git remote to sync with: in a shell, add one"),
+            "{no_remote}"
+        );
+        assert!(no_remote.ends_with("then sync again"), "{no_remote}");
+        let conflict = describe(&WardError::Sync(SyncFailure::Conflict {
+            rebase: false,
+            upstream: "origin/main".into(),
+            paths: vec!["acme/K.age".into()],
+            why: vec!["cannot merge acme/K.age: their version is damaged".into()],
+        }));
+        assert!(
+            conflict.contains("(cannot merge acme/K.age: their"),
+            "{conflict}"
+        );
+        assert!(
+            conflict.contains("`ward git checkout --ours PATH`"),
+            "{conflict}"
+        );
+        assert!(!conflict.contains("`ward sync`"), "{conflict}");
         let copy = CopyError::new(CopyErrorKind::NativeUnavailable, "no display");
         assert_eq!(
             copy_error(&copy),
