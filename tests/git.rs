@@ -514,8 +514,16 @@ fn a_detached_head_and_changes_made_outside_ward_are_refused_with_nothing_lost()
     git(&a, &a.store(), &["checkout", "HEAD", "--", "acme/KEY.age"]);
 
     git(&a, &a.store(), &["checkout", "-q", "--detach", "HEAD"]);
+    let (head, count) = (git(&a, &a.store(), &["rev-parse", "HEAD"]), commits(&a));
     let out = a.expect_code(&["sync"], None, 2);
-    assert!(stderr(&out).contains("detached"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("detached") && err.contains("nothing was synced"),
+        "{err}"
+    );
+    assert!(err.contains("ward git switch BRANCH"), "{err}");
+    assert_eq!(git(&a, &a.store(), &["rev-parse", "HEAD"]), head);
+    assert_eq!(commits(&a), count, "nothing committed");
     assert_eq!(a.get("acme/KEY"), b"value-two-x");
 }
 
