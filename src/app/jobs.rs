@@ -93,6 +93,8 @@ fn on_synced(app: &mut App, result: Result<String, String>) -> Vec<Effect> {
     match result {
         Ok(summary) => app.info(summary),
         Err(e) if matches!(app.overlay, Overlay::None) && !app.is_locked() => {
+            // The dialog says it all; "Syncing…" must not linger under it.
+            app.notice = None;
             app.overlay = Overlay::SyncFailed(e)
         }
         Err(e) => app.error(format!("Not synced: {e}")),

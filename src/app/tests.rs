@@ -928,6 +928,7 @@ fn a_failed_sync_shows_its_whole_message_until_closed() {
     assert!(matches!(&fx[..], [Effect::LookGit]), "{fx:?}");
     assert!(matches!(&app.overlay, Overlay::SyncFailed(m) if m == "no remote: add one"));
     assert_eq!(app.scope(), Scope::SyncFailed);
+    assert!(app.notice.is_none(), "no \"Syncing…\" left under it");
     assert!(ch(&mut app, 'x').is_empty());
     assert!(
         matches!(app.overlay, Overlay::SyncFailed(_)),
