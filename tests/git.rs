@@ -527,20 +527,26 @@ fn a_detached_head_and_changes_made_outside_ward_are_refused_with_nothing_lost()
     assert_eq!(a.get("acme/KEY"), b"value-two-x");
 }
 
-#[test]
-fn a_conflict_is_reported_and_git_merge_state_is_left() {
-    if !require("git") {
-        return;
-    }
+/// Ann and a clone of Bob's, each with its own commit changing the same
+/// plain tracked file (a conflict when the second one pulls).
+fn both_change_the_readme() -> (Ward, Ward) {
     let (a, remote) = ann_with_remote();
     let b = world("bob@desk");
     b.ok(&["clone", remote.to_str().unwrap()], None);
-    // The same plain tracked file changed on both clones.
     for (w, text) in [(&a, "ann's line\n"), (&b, "bob's line\n")] {
         std::fs::write(w.store().join("README.txt"), text).unwrap();
         git(w, &w.store(), &["add", "README.txt"]);
         git(w, &w.store(), &["commit", "-qm", "readme"]);
     }
+    (a, b)
+}
+
+#[test]
+fn a_conflict_is_reported_and_git_merge_state_is_left() {
+    if !require("git") {
+        return;
+    }
+    let (a, b) = both_change_the_readme();
     a.ok(&["sync"], None);
     let mine = git(&b, &b.store(), &["rev-parse", "HEAD"]);
     let out = b.expect_code(&["sync"], None, 1);
@@ -620,14 +626,7 @@ fn a_rebase_left_in_progress_is_refused_and_left_as_it_is() {
     if !require("git") {
         return;
     }
-    let (a, remote) = ann_with_remote();
-    let b = world("bob@desk");
-    b.ok(&["clone", remote.to_str().unwrap()], None);
-    for (w, text) in [(&a, "ann's line\n"), (&b, "bob's line\n")] {
-        std::fs::write(w.store().join("README.txt"), text).unwrap();
-        git(w, &w.store(), &["add", "README.txt"]);
-        git(w, &w.store(), &["commit", "-qm", "readme"]);
-    }
+    let (a, b) = both_change_the_readme();
     b.ok(&["sync"], None);
     // Someone started a rebase by hand and left it on its conflict.
     git(&a, &a.store(), &["fetch", "-q"]);

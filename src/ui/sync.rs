@@ -91,24 +91,25 @@ fn head(s: &Standing, theme: &Theme) -> Vec<Span<'static>> {
 
 /// "just now", "3 min ago", "5 h ago", "2 days ago".
 pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - then).num_seconds().max(0);
-    match secs {
-        0..60 => "just now".into(),
-        60..3600 => format!("{} min ago", secs / 60),
-        3600..172_800 => format!("{} h ago", secs / 3600),
-        _ => format!("{} days ago", secs / 86_400),
-    }
+    age(then, now, ["just now", " min ago", " h ago", " days ago"])
 }
 
 /// The short form: "now", "3m", "5h", "2d".
 fn short_ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    age(then, now, ["now", "m", "h", "d"])
+}
+
+/// The age in the largest unit that fits: under a minute, minutes, hours
+/// (up to two days), days; `words` for each.
+fn age(then: DateTime<Utc>, now: DateTime<Utc>, words: [&str; 4]) -> String {
     let secs = (now - then).num_seconds().max(0);
-    match secs {
-        0..60 => "now".into(),
-        60..3600 => format!("{}m", secs / 60),
-        3600..172_800 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86_400),
-    }
+    let (n, unit) = match secs {
+        0..60 => return words[0].into(),
+        60..3600 => (secs / 60, words[1]),
+        3600..172_800 => (secs / 3600, words[2]),
+        _ => (secs / 86_400, words[3]),
+    };
+    format!("{n}{unit}")
 }
 
 /// The message of a failed sync, whole, over the screen.
