@@ -249,3 +249,32 @@ fn a_sync_without_a_remote_shows_why_and_loses_nothing() {
     assert_eq!(commits(&ann), before);
     assert_eq!(ann.get("acme/KEY"), b"kept-value-1");
 }
+
+#[test]
+fn a_sync_that_brings_a_key_not_approved_here_opens_the_trust_dialog() {
+    if !require("git") {
+        return;
+    }
+    let (ann, remote) = ann_with_remote("actor = \"ann@laptop\"\n");
+    let desk = second_clone(&ann, &remote);
+    let mut app = open(&ann, 80, 24);
+    assert!(!app.screen().contains("Keys to approve"));
+
+    // Someone with push access adds a key on the other clone.
+    let eve = ward::store::crypto::generate_identity(chrono::Utc::now()).1;
+    desk.ok(&["recipients", "add", &eve, "--label", "eve@laptop"], None);
+    desk.ok(&["sync"], None);
+
+    app.type_text("S");
+    let screen = app.screen();
+    assert!(screen.contains("Keys to approve"), "{screen}");
+    assert!(screen.contains("eve@laptop"), "{screen}");
+    assert!(!app.app.sync.running);
+    // Until approved, a write to those keys is refused and changes nothing.
+    app.key(KeyCode::Esc);
+    drop(app);
+    let before = std::fs::read(ann.file("acme/KEY")).unwrap();
+    ann.expect_code(&["set", "acme/KEY"], Some(b"refused-value-2"), 11);
+    assert_eq!(std::fs::read(ann.file("acme/KEY")).unwrap(), before);
+    assert_eq!(ann.get("acme/KEY"), b"first-value-1");
+}
