@@ -318,7 +318,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         result => jobs::on_result(app, result),
     };
-    if app.sync.hold_saves(&mut fx) {
+    // Not on the lock screen: locking performs the saves it finds held.
+    if !app.is_locked() && app.sync.hold_saves(&mut fx) {
         app.info("Saving once the sync is done…");
     }
     fit_lists(app);
@@ -402,5 +403,9 @@ pub fn lock(app: &mut App, why: &str) -> Vec<Effect> {
         ..Default::default()
     });
     app.notice = None;
-    vec![Effect::Lock]
+    // Saves held for a running sync are not dropped with the keys: they are
+    // performed first (they wait for the sync's merge on the store lock).
+    let mut fx = app.sync.release_held();
+    fx.push(Effect::Lock);
+    fx
 }

@@ -21,6 +21,8 @@ pub struct SyncState {
     deferred: Vec<Effect>,
     /// When the standing was last asked for.
     last_look: Instant,
+    /// Quitting during this sync was asked once (and warned about).
+    quit_warned: bool,
 }
 
 impl SyncState {
@@ -30,6 +32,7 @@ impl SyncState {
             running: false,
             deferred: Vec::new(),
             last_look: now,
+            quit_warned: false,
         }
     }
 
@@ -67,6 +70,17 @@ impl SyncState {
     /// The sync ended: the saves held meanwhile, in order.
     pub fn finish(&mut self) -> Vec<Effect> {
         self.running = false;
+        self.quit_warned = false;
+        self.release_held()
+    }
+
+    /// The saves held so far, in order (the sync may still run).
+    pub fn release_held(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.deferred)
+    }
+
+    /// A quit during the sync: false the first time (warn), true after.
+    pub fn warn_quit(&mut self) -> bool {
+        std::mem::replace(&mut self.quit_warned, true)
     }
 }

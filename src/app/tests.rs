@@ -921,6 +921,32 @@ fn the_sync_key_syncs_once_at_a_time_and_holds_saves_until_it_is_done() {
 }
 
 #[test]
+fn quitting_during_a_sync_asks_again() {
+    let (mut app, _) = app();
+    ch(&mut app, 'S');
+    // Quitting asks once more while a sync runs.
+    assert!(ch(&mut app, 'q').is_empty());
+    assert!(!app.quit);
+    assert!(app.notice.as_ref().unwrap().text.contains("press q again"));
+    assert!(matches!(ch(&mut app, 'q')[..], [Effect::Quit]));
+}
+
+#[test]
+fn a_lock_during_a_sync_performs_the_held_saves_first() {
+    let (mut app, _) = app();
+    ch(&mut app, 'S');
+    ch(&mut app, 'd');
+    assert!(ch(&mut app, 'y').is_empty());
+    let fx = ch(&mut app, 'L');
+    assert!(
+        matches!(&fx[..], [Effect::Save(SaveOp::Delete { .. }), Effect::Lock]),
+        "{fx:?}"
+    );
+    let fx = update(&mut app, Msg::Synced(Ok("already up to date".into())));
+    assert!(fx.iter().all(|e| !matches!(e, Effect::Save(_))), "{fx:?}");
+}
+
+#[test]
 fn a_failed_sync_shows_its_whole_message_until_closed() {
     let (mut app, _) = app();
     ch(&mut app, 'S');

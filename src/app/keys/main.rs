@@ -5,7 +5,7 @@ use crate::app::form::{Form, SaveOp};
 use crate::app::tree::RowKind;
 use crate::app::{layout, lock, App, Confirm, CopyRequest, Effect, Mouse, MouseKind, Overlay};
 use crate::app::{Pane, Screen};
-use crate::keymap::{Action, KeyPress};
+use crate::keymap::{Action, KeyPress, Scope};
 use crate::ops::copy::Uncopyable;
 use ratatui::layout::Position;
 
@@ -14,6 +14,13 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         return Vec::new();
     };
     match action {
+        Action::Quit if app.sync.running && !app.sync.warn_quit() => {
+            let quit = app.keymap.key(Scope::Main, Action::Quit).to_string();
+            app.info(format!(
+                "A sync is running: press {quit} again to quit anyway (git finishes the step \
+                 it is in; the next sync does the rest)."
+            ));
+        }
         Action::Quit => {
             app.quit = true;
             return vec![Effect::Quit];
