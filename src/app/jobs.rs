@@ -106,8 +106,9 @@ fn on_synced(app: &mut App, result: Result<String, String>) -> Vec<Effect> {
 
 fn on_store_changed(app: &mut App, listing: crate::store::Listing) -> Vec<Effect> {
     let mut fx = on_listed(app, listing);
-    // Another process (a `ward sync`, a `git pull`) may have moved the branch.
-    if app.sync.is_git() {
+    // Another process (a `ward sync`, a `git pull`) may have moved the
+    // branch; during our own sync, its end looks.
+    if app.sync.is_git() && !app.sync.running {
         fx.push(app.sync.look(app.clock.now));
     }
     let all: Vec<SecretPath> = app.catalog.entries.iter().map(|e| e.name.clone()).collect();

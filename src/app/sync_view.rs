@@ -47,9 +47,11 @@ impl SyncState {
         Effect::LookGit
     }
 
-    /// The look due on the slow timer, if it is due.
+    /// The look due on the slow timer, if it is due (none while a sync
+    /// runs: its end brings one).
     pub fn look_if_due(&mut self, now: Instant) -> Option<Effect> {
-        (now.duration_since(self.last_look) >= LOOK_EVERY).then(|| self.look(now))
+        let due = now.duration_since(self.last_look) >= LOOK_EVERY;
+        (due && !self.running).then(|| self.look(now))
     }
 
     /// While a sync runs, takes the saves out of `fx` to hold them;
