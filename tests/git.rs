@@ -651,3 +651,41 @@ fn a_rebase_left_in_progress_is_refused_and_left_as_it_is() {
         "ann's line\n"
     );
 }
+
+#[test]
+fn sync_merges_under_the_store_lock_so_a_write_in_progress_is_never_raced() {
+    if !require("git") {
+        return;
+    }
+    let (a, remote) = ann_with_remote();
+    let b = world("bob@desk");
+    b.ok(&["clone", remote.to_str().unwrap()], None);
+    // Ann's other machine: her identity.
+    std::fs::create_dir_all(b.identity().parent().unwrap()).unwrap();
+    write_private(&b.identity(), &std::fs::read(a.identity()).unwrap());
+    b.set("acme/FROM_BOB", b"bob-value-1", &[]);
+    b.ok(&["sync"], None);
+    // A writer holds the store lock (as `ward set` does while it writes).
+    let store = ward::store::Store::open(&a.store()).unwrap();
+    let held = store.lock().unwrap();
+    let mut c = a.cmd(&["sync"]);
+    c.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    detach(&mut c);
+    let child = c.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !a.file("acme/FROM_BOB").exists(),
+        "sync merged into the work tree while a writer held the lock"
+    );
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("synced: received 1 commit"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(a.get("acme/FROM_BOB"), b"bob-value-1");
+}
