@@ -130,6 +130,7 @@ fn on_listed(app: &mut App, listing: crate::store::Listing) -> Vec<Effect> {
     let today = app.catalog.today;
     let old = std::mem::take(&mut app.catalog);
     app.catalog = Catalog::from_listing(listing, lead, today);
+    app.tree.rebuild_relisted(&old, &app.catalog);
     // Keep metadata we already have for names that are still there.
     for e in old.entries {
         if let MetaState::Loaded(l) = e.state {

@@ -989,3 +989,18 @@ fn the_git_standing_is_looked_at_after_a_change_and_on_a_slow_timer() {
     let fx = update(&mut app, Msg::Saved { op, result: Ok(()) });
     assert!(!fx.iter().any(|e| matches!(e, Effect::LookGit)), "{fx:?}");
 }
+
+#[test]
+fn a_listing_with_a_new_secret_before_the_selected_one_keeps_the_selection() {
+    let (mut app, _) = app();
+    assert_eq!(selected(&app), Some("acme/api/KEY"));
+    let listing = Listing {
+        secrets: ["acme/AAA", "acme/api/KEY", "acme/web/TLS", "zeta/KEY"]
+            .iter()
+            .map(|n| path(n))
+            .collect(),
+        ..Default::default()
+    };
+    update(&mut app, Msg::StoreChanged(listing));
+    assert_eq!(selected(&app), Some("acme/api/KEY"));
+}
