@@ -1,6 +1,7 @@
 //! The real binary in a real terminal: tmux runs `ward`, keys are typed with
 //! send-keys and the screen is read with capture-pane. Checks start-up,
 //! navigation, reveal, quitting with the terminal restored, Ctrl-Z and `fg`,
+//! the sync key in a git store,
 //! and three TERM settings.
 
 use std::path::{Path, PathBuf};
