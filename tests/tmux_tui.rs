@@ -130,29 +130,7 @@ fn make_store(dir: &Path) -> Vec<(&'static str, String)> {
         ("HOME", dir.display().to_string()),
         ("PS1", "$ ".to_string()),
     ];
-    let run = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = Command::new(ward())
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str], stdin: &str| run_with(&env, args, stdin);
     run(&["init"], "");
     run(
         &[
