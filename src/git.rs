@@ -94,8 +94,8 @@ impl Repo {
     }
 
     /// The git command, in the store, with no stdin, no pager, no prompts
-    /// for credentials (a terminal prompt would hang a TUI job), and paths
-    /// taken literally (a secret name is never a glob).
+    /// for credentials (a terminal prompt would hang a TUI job), paths
+    /// taken literally (a secret name is never a glob), and no optional locks.
     pub fn command(&self) -> Command {
         let mut c = Command::new("git");
         c.arg("-C")
@@ -104,7 +104,10 @@ impl Repo {
             .env("GIT_LITERAL_PATHSPECS", "1")
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_MERGE_AUTOEDIT", "no")
-            .env("GIT_PAGER", "cat");
+            .env("GIT_PAGER", "cat")
+            // A look (`status` refreshing the index) never takes a lock that
+            // would make a sync's merge or commit running meanwhile fail.
+            .env("GIT_OPTIONAL_LOCKS", "0");
         c
     }
 

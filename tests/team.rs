@@ -11,11 +11,7 @@ use std::process::Command;
 
 /// A sandbox whose actor is `actor`.
 fn member(actor: &str) -> Ward {
-    let w = Ward::new();
-    let dir = w.config_home.join("ward");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), format!("actor = \"{actor}\"\n")).unwrap();
-    w
+    Ward::with_actor(actor)
 }
 
 /// `git ARGS` in the sandbox's store, as a person typing it (own identity).

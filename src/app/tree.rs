@@ -56,6 +56,19 @@ impl TreeView {
     /// Recomputes the visible rows from the catalog, the collapsed folders and
     /// the filter, keeping the selection on the same item where it still shows.
     pub fn rebuild(&mut self, catalog: &Catalog) {
+        let keep = self.selected_key(catalog);
+        self.rebuild_keeping(catalog, keep);
+    }
+
+    /// Rebuilds on `new`, a catalog listed again, keeping the row that was
+    /// selected in `old` (the rows index the old one: a secret added before
+    /// it would otherwise move the selection onto another).
+    pub fn rebuild_relisted(&mut self, old: &Catalog, new: &Catalog) {
+        let keep = self.selected_key(old);
+        self.rebuild_keeping(new, keep);
+    }
+
+    fn rebuild_keeping(&mut self, catalog: &Catalog, keep: Option<RowKey>) {
         if !self.initialised && !catalog.is_empty() {
             self.initialised = true;
             if catalog.len() > COLLAPSE_ABOVE {
@@ -64,7 +77,6 @@ impl TreeView {
                 }
             }
         }
-        let keep = self.selected_key(catalog);
         let matches = self.matches(catalog);
         let filtering = matches.is_some();
 
