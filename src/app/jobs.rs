@@ -13,13 +13,7 @@ pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::StoreChanged(listing) => on_store_changed(app, listing),
         Msg::Listed(listing) => on_listed(app, listing),
         Msg::Metas(batch) => {
-            for (name, result) in batch {
-                app.catalog.set_meta(&name, result);
-            }
-            app.tree.rebuild(&app.catalog);
-            if matches!(app.screen, Screen::Review) {
-                app.review.rebuild(&app.catalog);
-            }
+            on_metas(app, batch);
             Vec::new()
         }
         Msg::SecretLoaded { name, result } => on_secret_loaded(app, name, result),
@@ -64,6 +58,18 @@ pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
         | Msg::TrustApproved(_)) => super::join::on_result(app, msg),
         other => on_audit(app, other),
     }
+}
+
+/// A batch of metadata: into the catalog; the views follow at the next
+/// [`super::refresh`].
+pub(super) fn on_metas(
+    app: &mut App,
+    batch: Vec<(SecretPath, Result<crate::store::SecretMeta, String>)>,
+) {
+    for (name, result) in batch {
+        app.catalog.set_meta(&name, result);
+    }
+    app.views_stale = true;
 }
 
 /// The audit log's messages.

@@ -117,6 +117,9 @@ pub struct App {
     /// The keys waiting for approval were looked for (once, at the first
     /// unlocked start).
     pub trust_checked: bool,
+    /// Metadata arrived since the tree and the review were last rebuilt
+    /// ([`refresh`]).
+    views_stale: bool,
 }
 
 impl App {
@@ -148,6 +151,7 @@ impl App {
             protected: false,
             viewed: Default::default(),
             trust_checked: false,
+            views_stale: false,
         }
     }
 
@@ -298,6 +302,11 @@ impl App {
 
 /// Applies one message; returns the work the runtime must do.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    if let Msg::Metas(batch) = msg {
+        jobs::on_metas(app, batch);
+        return Vec::new();
+    }
+    refresh(app);
     let mut fx = match msg {
         Msg::Tick(clock) => on_tick(app, clock),
         Msg::Resize(w, h) => {
@@ -324,6 +333,24 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     fit_lists(app);
     fx
+}
+
+/// Brings the views that follow the catalog (the tree's folder statuses
+/// and filter matches, the review's rows) up to date with the metadata
+/// that arrived since: once per frame (the loop ticks before it draws) and
+/// before any input is handled, never once per batch. A large store's
+/// load arrives in hundreds of batches, and a rebuild per batch made the
+/// load quadratic (issue 17). The runtime calls it before drawing.
+pub fn refresh(app: &mut App) {
+    if !app.views_stale {
+        return;
+    }
+    app.views_stale = false;
+    app.tree.rebuild(&app.catalog);
+    if matches!(app.screen, Screen::Review) {
+        app.review.rebuild(&app.catalog);
+    }
+    fit_lists(app);
 }
 
 /// Gives each list shown its height from the viewport, and keeps its
