@@ -455,8 +455,8 @@ fn the_sync_key_in_a_real_terminal_brings_in_another_clones_secret() {
     t.wait_for("KEY");
     assert!(!t.screen().contains("FROM_DESK"));
     t.keys(&["S"]);
-    t.wait_for("synced: received");
-    // Once the new secret's metadata is in, the header has room for it all.
+    // The header's mark lasts; the status line's "synced: received …" is
+    // replaced as messages come and go, so a loaded machine can miss it.
     let s = t.wait_for("synced just now");
     assert!(s.contains("FROM_DESK"), "{s}");
     assert!(
