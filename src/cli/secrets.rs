@@ -327,8 +327,8 @@ fn non_empty(s: &str) -> Option<String> {
 
 pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
-    let keys = ctx.keys()?;
-    // Validate metadata before reading a value, so a typo costs no retyping.
+    // Validate metadata before reading a value, so a typo costs no retyping
+    // (and everything else before a passphrase is asked).
     let meta = meta_patch(&args.meta)?;
     // A name that a new secret may not have is refused before the value is typed.
     let exists = ctx.store.exists(&name);
@@ -349,8 +349,11 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
             }
         }
     }
+    // The passphrase (if any) before the value: a wrong one must not cost
+    // a retyped value.
+    let keys = ctx.keys()?;
     // The generator settings of an existing secret are only needed for --generate.
-    let previous = if args.value.generate.is_some() && ctx.store.exists(&name) {
+    let previous = if args.value.generate.is_some() && exists {
         ctx.store.read(keys, &name)?.generator
     } else {
         None
