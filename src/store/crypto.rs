@@ -145,24 +145,8 @@ impl Keyring {
                 cause: cause.to_string(),
             })
         };
-        let head = &bytes[..bytes.len().min(64)];
-        if outer && (head.starts_with(b"age-encryption.org/") || head.starts_with(ARMOR_BEGIN)) {
-            let Some(pass) = passphrase else {
-                return Err(IdentityLoadError::NeedsPassphrase {
-                    path: path.to_path_buf(),
-                    kind: LockKind::AgePassphrase,
-                });
-            };
-            let inner = decrypt_with_passphrase(bytes, pass).map_err(|e| match e {
-                PassphraseError::Wrong => IdentityLoadError::WrongPassphrase {
-                    path: path.to_path_buf(),
-                },
-                PassphraseError::NotPassphrase => bad("is encrypted, but not with a passphrase"),
-                PassphraseError::TooHard(n) => bad(&format!(
-                    "passphrase work factor {n} is above the accepted maximum {SCRYPT_MAX_WORK_FACTOR}"
-                )),
-                PassphraseError::Corrupt(c) => bad(&c),
-            })?;
+        if outer && is_age_file(bytes) {
+            let inner = unlock_identity_file(path, bytes, passphrase)?;
             return self.add_bytes(path, &inner, None, false);
         }
         let text =
@@ -340,6 +324,65 @@ fn map_decrypt_error(path: &Path, e: age::DecryptError) -> WardError {
             ),
         },
     }
+}
+
+/// Whether an identity file is itself an age file (passphrase-protected).
+fn is_age_file(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64)];
+    head.starts_with(b"age-encryption.org/") || head.starts_with(ARMOR_BEGIN)
+}
+
+/// The identities inside a passphrase-protected identity file.
+fn unlock_identity_file(
+    path: &Path,
+    bytes: &[u8],
+    passphrase: Option<&SecretString>,
+) -> std::result::Result<Zeroizing<Vec<u8>>, IdentityLoadError> {
+    let bad = |cause: String| {
+        IdentityLoadError::Other(WardError::Identity {
+            path: path.to_path_buf(),
+            cause,
+        })
+    };
+    let Some(pass) = passphrase else {
+        return Err(IdentityLoadError::NeedsPassphrase {
+            path: path.to_path_buf(),
+            kind: LockKind::AgePassphrase,
+        });
+    };
+    decrypt_with_passphrase(bytes, pass).map_err(|e| match e {
+        PassphraseError::Wrong => IdentityLoadError::WrongPassphrase {
+            path: path.to_path_buf(),
+        },
+        PassphraseError::NotPassphrase => bad("is encrypted, but not with a passphrase".into()),
+        PassphraseError::TooHard(n) => bad(format!(
+            "passphrase work factor {n} is above the accepted maximum {SCRYPT_MAX_WORK_FACTOR}"
+        )),
+        PassphraseError::Corrupt(c) => bad(c),
+    })
+}
+
+/// The plain text of an age identity file, unlocked with `passphrase` when
+/// it is protected, and checked to hold age identities: what `ward passwd`
+/// wraps anew. SSH keys keep their own passphrase (ssh-keygen -p).
+pub fn identity_text(
+    path: &Path,
+    bytes: &[u8],
+    passphrase: Option<&SecretString>,
+) -> std::result::Result<Zeroizing<Vec<u8>>, IdentityLoadError> {
+    let inner = if is_age_file(bytes) {
+        unlock_identity_file(path, bytes, passphrase)?
+    } else {
+        Zeroizing::new(bytes.to_vec())
+    };
+    if inner.windows(12).any(|w| w == b"PRIVATE KEY-") {
+        return Err(IdentityLoadError::Other(WardError::Identity {
+            path: path.to_path_buf(),
+            cause: "is an SSH key, whose passphrase ssh-keygen -p changes".into(),
+        }));
+    }
+    Keyring::default().add_bytes(path, &inner, None, false)?;
+    Ok(inner)
 }
 
 enum PassphraseError {

@@ -632,11 +632,16 @@ fn change_of(op: SaveOp) -> Change {
             value,
             reason,
             generator,
+            expires,
         } => Change::Rotate {
             name,
             value: NewValue {
                 generator,
                 ..NewValue::text(value)
+            },
+            meta: MetaPatch {
+                expires: Some(expires),
+                ..MetaPatch::default()
             },
             reason,
         },

@@ -152,8 +152,8 @@ fn open_form(app: &mut App, action: Action) {
 fn open_rotate(app: &mut App) {
     match (app.detail.name.clone(), app.detail.loaded()) {
         (Some(name), Some(doc)) => {
-            let generator = doc.generator.clone();
-            app.overlay = Overlay::Form(Box::new(Form::rotate(name, generator.as_ref())));
+            let form = Form::rotate(name, doc.generator.as_ref(), doc.expires);
+            app.overlay = Overlay::Form(Box::new(form));
         }
         _ => app.info("Select a secret (and wait for it to load) to rotate it."),
     }
