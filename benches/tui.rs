@@ -57,12 +57,14 @@ fn main() {
         session.cache_dir = Some(cache_dir.clone());
         let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
         app::update(&mut app, Msg::Resize(160, 48));
+        app::refresh(&mut app);
         term.draw(|f| ward::ui::draw(f, &app)).unwrap();
         first_frame.push(start.elapsed());
 
         // The background load (run here on this thread; rayon inside uses both cores).
         let start = Instant::now();
         run(&mut app, &mut session, fx);
+        app::refresh(&mut app);
         term.draw(|f| ward::ui::draw(f, &app)).unwrap();
         full_load.push(start.elapsed());
         assert_eq!(
@@ -84,6 +86,7 @@ fn main() {
         // The review screen: every row built, sorted worst first, drawn.
         let start = Instant::now();
         app::update(&mut app, key('v'));
+        app::refresh(&mut app);
         term.draw(|f| ward::ui::draw(f, &app)).unwrap();
         review_open.push(start.elapsed());
         assert_eq!(app.review.rows.len(), app.catalog.len());
@@ -94,6 +97,7 @@ fn main() {
         for c in "project-01/api".chars() {
             let start = Instant::now();
             app::update(&mut app, key(c));
+            app::refresh(&mut app);
             term.draw(|f| ward::ui::draw(f, &app)).unwrap();
             keystroke.push(start.elapsed());
         }
@@ -147,6 +151,7 @@ fn run(app: &mut app::App, session: &mut Session, mut fx: Vec<Effect>) {
         }
         fx = next;
     }
+    app::refresh(app);
 }
 
 fn median(v: &mut [Duration]) -> Duration {

@@ -27,6 +27,8 @@ pub mod exit {
     pub const AUDIT_MISMATCH: i32 = 10;
     /// A recipients file in force holds a key this machine has not approved.
     pub const UNTRUSTED: i32 = 11;
+    /// `ward scan` found a value of the vault.
+    pub const LEAK_FOUND: i32 = 13;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +117,11 @@ pub enum WardError {
     #[error("{0}")]
     AuditPinned(String),
 
+    /// `ward sync` could not run, or stopped: what happened, with the facts
+    /// the advice needs; nothing was lost (see [`SyncFailure`]).
+    #[error("{0}")]
+    Sync(SyncFailure),
+
     #[error("recipients {path}: {cause}")]
     Recipients { path: PathBuf, cause: String },
 
@@ -143,6 +150,8 @@ impl WardError {
             | WardError::NoIdentity { .. }
             | WardError::LockOut { .. } => exit::IDENTITY,
             WardError::Untrusted { .. } => exit::UNTRUSTED,
+            WardError::Sync(f) if f.refused() => exit::USAGE,
+            WardError::Sync(_) => exit::FAILURE,
             WardError::Hinted { error, .. } => error.exit_code(),
             WardError::Recipients { .. }
             | WardError::AuditPinned(_)
@@ -172,6 +181,136 @@ impl WardError {
         WardError::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+/// Why a sync did not happen or stopped. `Display` states the facts (and
+/// that nothing was lost); the front ends add what to do. Every string in
+/// it is already escaped for a terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncFailure {
+    /// The store folder is not a git repository.
+    NotGit { store: PathBuf },
+    /// The repository has no remote.
+    NoRemote,
+    /// Several remotes, and `branch` follows none of them.
+    SeveralRemotes { branch: String },
+    /// HEAD is detached: no branch to sync.
+    Detached,
+    /// A merge, rebase, cherry-pick or revert was left unfinished.
+    InProgress { what: &'static str },
+    /// Store files changed outside ward (ward commits only its own changes).
+    ChangedOutside { paths: Vec<String> },
+    /// The fetch failed; `git` is git's own message.
+    Unreachable { remote: String, git: String },
+    /// The merge or rebase failed without a conflict.
+    PullFailed {
+        rebase: bool,
+        upstream: String,
+        git: String,
+    },
+    /// The merge or rebase stopped on conflicts in `paths`; `why` holds the
+    /// merge driver's explanations (a side it could not decrypt or read).
+    Conflict {
+        rebase: bool,
+        upstream: String,
+        paths: Vec<String>,
+        why: Vec<String>,
+    },
+    /// The remote refused the push of `sent` commits.
+    PushRefused {
+        remote: String,
+        sent: u32,
+        git: String,
+    },
+}
+
+impl SyncFailure {
+    /// Refused before anything ran (a usage problem), rather than failed.
+    pub fn refused(&self) -> bool {
+        matches!(
+            self,
+            SyncFailure::NotGit { .. }
+                | SyncFailure::NoRemote
+                | SyncFailure::SeveralRemotes { .. }
+                | SyncFailure::Detached
+                | SyncFailure::InProgress { .. }
+                | SyncFailure::ChangedOutside { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for SyncFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SyncFailure::NotGit { store } => write!(f, "{} is not a git store", store.display()),
+            SyncFailure::NoRemote => write!(f, "the store has no git remote to sync with"),
+            SyncFailure::SeveralRemotes { branch } => write!(
+                f,
+                "the store has several remotes and branch {branch} follows none"
+            ),
+            SyncFailure::Detached => write!(
+                f,
+                "the store's HEAD is detached (no branch is checked out); nothing was synced"
+            ),
+            SyncFailure::InProgress { what } => write!(
+                f,
+                "an unfinished {what} is in progress in the store; nothing was synced"
+            ),
+            SyncFailure::ChangedOutside { paths } => write!(
+                f,
+                "the store has changes made outside ward, which sync will not commit for you: \
+                 {}. Nothing was synced and nothing is lost",
+                paths.join(", ")
+            ),
+            SyncFailure::Unreachable { remote, git } => write!(
+                f,
+                "could not fetch from the remote {remote} ({git}); nothing was merged or pushed \
+                 and your commits are kept here"
+            ),
+            SyncFailure::PullFailed {
+                rebase,
+                upstream,
+                git,
+            } => write!(
+                f,
+                "could not {} {upstream} ({git}); nothing was pushed and your commits are kept \
+                 here",
+                if *rebase { "rebase onto" } else { "merge" }
+            ),
+            SyncFailure::Conflict {
+                rebase,
+                upstream,
+                paths,
+                why,
+            } => {
+                let what = if *rebase { "rebase" } else { "merge" };
+                let files = if paths.is_empty() {
+                    "some files".to_string()
+                } else {
+                    paths.join(", ")
+                };
+                write!(
+                    f,
+                    "the {what} of {upstream} stopped on a conflict in {files}; git's {what} \
+                     state is kept and nothing is lost: both versions of each file are in git"
+                )?;
+                for w in why {
+                    write!(f, " ({w})")?;
+                }
+                Ok(())
+            }
+            SyncFailure::PushRefused { remote, sent, git } => write!(
+                f,
+                "the remote {remote} refused the push ({git}); your {} kept here, nothing is \
+                 lost",
+                if *sent == 1 {
+                    "commit is".to_string()
+                } else {
+                    format!("{sent} commits are")
+                }
+            ),
         }
     }
 }

@@ -24,6 +24,12 @@ pub const GITATTRIBUTES: &str = "# ward: merge drivers (docs/TEAMS.md)
 /// Where the audit appends live: the one thing ward leaves uncommitted on
 /// purpose (reads append there, and reads never block a pull).
 pub const AUDIT_DIR: &str = ".ward/audit";
+/// Where each actor's audit signing keys are published (`audit::sign`):
+/// written by the first append of a new identity, a read included, so it is
+/// ward's own like the audit folder.
+pub const ACTORS_DIR: &str = ".ward/actors";
+/// The folders whose changes ward makes and commits by itself.
+pub const WARD_OWNED_DIRS: [&str; 2] = [AUDIT_DIR, ACTORS_DIR];
 
 /// A store folder that git drives.
 #[derive(Clone, Debug)]
@@ -88,8 +94,8 @@ impl Repo {
     }
 
     /// The git command, in the store, with no stdin, no pager, no prompts
-    /// for credentials (a terminal prompt would hang a TUI job), and paths
-    /// taken literally (a secret name is never a glob).
+    /// for credentials (a terminal prompt would hang a TUI job), paths
+    /// taken literally (a secret name is never a glob), and no optional locks.
     pub fn command(&self) -> Command {
         let mut c = Command::new("git");
         c.arg("-C")
@@ -98,7 +104,10 @@ impl Repo {
             .env("GIT_LITERAL_PATHSPECS", "1")
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_MERGE_AUTOEDIT", "no")
-            .env("GIT_PAGER", "cat");
+            .env("GIT_PAGER", "cat")
+            // A look (`status` refreshing the index) never takes a lock that
+            // would make a sync's merge or commit running meanwhile fail.
+            .env("GIT_OPTIONAL_LOCKS", "0");
         c
     }
 
@@ -282,7 +291,10 @@ impl Repo {
             if code.starts_with('R') || code.starts_with('C') {
                 entries.next();
             }
-            if path.starts_with(&format!("{AUDIT_DIR}/")) {
+            let owned = WARD_OWNED_DIRS
+                .iter()
+                .any(|d| path.strip_prefix(d).is_some_and(|r| r.starts_with('/')));
+            if owned {
                 status.ward_dirty.push(path);
             } else {
                 status.other_dirty.push(path);

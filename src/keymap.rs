@@ -102,6 +102,8 @@ pub enum Scope {
     Join,
     /// Recipient keys waiting for this machine's approval.
     Trust,
+    /// The message of a sync that failed.
+    SyncFailed,
 }
 
 impl Scope {
@@ -120,6 +122,7 @@ impl Scope {
             Scope::JoinCreate => "Joining a store: your identity",
             Scope::Join => "Joining a store: your key",
             Scope::Trust => "Keys to approve",
+            Scope::SyncFailed => "A failed sync",
         }
     }
 }
@@ -153,6 +156,7 @@ pub enum Action {
     Audit,
     Lock,
     Refresh,
+    Sync,
     Suspend,
     // Filter
     AcceptFilter,
@@ -238,6 +242,7 @@ const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
     (S::Main, A::Rename, "m", "Rename or move", Some("move")),
     (S::Main, A::Delete, "d delete", "Delete (asks first)", Some("delete")),
     (S::Main, A::Compromise, "!", "Mark compromised (until rotated)", Some("compromised")),
+    (S::Main, A::Sync, "S", "Sync with the git remote: commit, pull, merge, push", Some("sync")),
     (S::Main, A::Lock, "L", "Lock now", Some("lock")),
     (S::Main, A::Refresh, "f5", "Reload the store from disk", None),
     (S::Main, A::Suspend, "ctrl-z", "Suspend to the shell", None),
@@ -305,6 +310,7 @@ const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
     (S::Trust, A::Up, "up k", "Scroll up", None),
     (S::Trust, A::Down, "down j", "Scroll down", None),
     (S::Trust, A::Back, "esc q", "Close; writes to these keys stay refused", Some("close")),
+    (S::SyncFailed, A::Back, "esc enter q", "Close the message; nothing was lost", Some("close")),
 ];
 
 /// The key bindings in force: the defaults with the user's `[keys]` from
@@ -407,6 +413,7 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::JoinCreate => "join-create",
         Scope::Join => "join",
         Scope::Trust => "trust",
+        Scope::SyncFailed => "sync-failed",
     }
 }
 
@@ -584,7 +591,7 @@ impl Keymap {
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 13] = [
+pub const SCOPES: [Scope; 14] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
@@ -598,6 +605,7 @@ pub const SCOPES: [Scope; 13] = [
     Scope::JoinCreate,
     Scope::Join,
     Scope::Trust,
+    Scope::SyncFailed,
 ];
 
 /// Key labels for a binding: "↑ / k".

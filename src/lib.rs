@@ -11,6 +11,7 @@ pub mod clipboard;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod find;
 pub mod git;
 pub mod hardening;
 pub mod keymap;

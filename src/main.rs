@@ -1,10 +1,12 @@
 //! Entry point: parse arguments and hand over to the CLI or the TUI.
 
-use clap::Parser;
-
 fn main() {
     ward::hardening::disable_core_dumps();
-    let cli = ward::cli::Cli::parse();
-    let code = ward::cli::run(cli);
+    // A shell asking for completions at <Tab> is answered before anything else.
+    ward::cli::complete::answer_if_asked();
+    let code = match ward::cli::parse() {
+        Ok(cli) => ward::cli::run(cli),
+        Err(code) => code,
+    };
     std::process::exit(code);
 }

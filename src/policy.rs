@@ -156,6 +156,10 @@ pub struct PolicyInput<'a> {
 pub struct Assessment {
     pub status: Status,
     pub reason: String,
+    /// The secret's other problems, worst first (an overdue rotation can
+    /// hide an expiry in 9 days): their reasons, for a front end that lists
+    /// every problem (`ward check`).
+    pub also: Vec<String>,
     /// Days since the value last changed.
     pub age_days: i64,
     /// When rotation is (or was) due, if there is a rotation policy.
@@ -197,37 +201,15 @@ pub fn assess(input: &PolicyInput<'_>, today: NaiveDate, lead: Interval) -> Asse
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    let done = |status, reason| Assessment {
+    let done = |status, reason, also| Assessment {
         status,
         reason,
+        also,
         age_days,
         rotation_due,
         expires,
         next_action,
     };
-
-    // An offboarded reader exposed the value like a compromise did: the
-    // same status, its own reason (docs/TEAMS.md "Offboarding").
-    let offboarded = offboarding_reason(input.offboarding);
-    if let Some(c) = input.compromised {
-        let why = c
-            .reason
-            .as_deref()
-            .map(|r| format!(": {r}"))
-            .unwrap_or_default();
-        let also = offboarded.map(|o| format!("; {o}")).unwrap_or_default();
-        return done(
-            Status::Compromised,
-            format!(
-                "marked compromised on {} by {}{why}; rotate it to clear{also}",
-                c.since.date_naive(),
-                c.by
-            ),
-        );
-    }
-    if let Some(reason) = offboarded {
-        return done(Status::Compromised, reason);
-    }
 
     // Candidates, each (status, reason); the worst wins.
     let mut found: Vec<(Status, String)> = Vec::new();
@@ -283,13 +265,51 @@ pub fn assess(input: &PolicyInput<'_>, today: NaiveDate, lead: Interval) -> Asse
             ));
         }
     }
-    match found.into_iter().min_by_key(|(s, _)| *s) {
-        Some((status, reason)) => done(status, reason),
+    // An offboarded reader exposed the value like a compromise did: the
+    // same status, its own reason (docs/TEAMS.md "Offboarding").
+    let offboarded = offboarding_reason(input.offboarding);
+    if let Some(c) = input.compromised {
+        let why = c
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        let also = offboarded.map(|o| format!("; {o}")).unwrap_or_default();
+        return done(
+            Status::Compromised,
+            format!(
+                "marked compromised on {} by {}{why}; rotate it to clear{also}",
+                c.since.date_naive(),
+                c.by
+            ),
+            problems(found, None),
+        );
+    }
+    if let Some(reason) = offboarded {
+        return done(Status::Compromised, reason, problems(found, None));
+    }
+
+    found.sort_by_key(|(s, _)| *s);
+    match found.first().cloned() {
+        Some((status, reason)) => done(status, reason, problems(found, Some(status))),
         None => done(
             Status::NoPolicy,
             "no expiry and no rotation policy".to_string(),
+            Vec::new(),
         ),
     }
+}
+
+/// The reasons of the problems in `found` (sorted worst first) besides the
+/// one shown as the status (`shown`, the first): what needs action or is
+/// due soon, never an "ok".
+fn problems(found: Vec<(Status, String)>, shown: Option<Status>) -> Vec<String> {
+    found
+        .into_iter()
+        .skip(usize::from(shown.is_some()))
+        .filter(|(s, _)| *s < Status::Ok)
+        .map(|(_, r)| r)
+        .collect()
 }
 
 /// "rotation required: offboarding of B (removed 2026-12-01 by ann)", for

@@ -38,6 +38,9 @@ pub struct ReviewRow {
     pub status: Status,
     /// Why, in words: "rotation overdue by 12 days: policy 90d, last rotated …".
     pub reason: String,
+    /// Its other problems, worst first ("expires in 9 days (…)").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
     /// Days since the value last changed (not since the file changed).
     pub age_days: i64,
     /// Day the value last changed.
@@ -134,6 +137,7 @@ pub fn row(
         name,
         status: a.status,
         reason: a.reason,
+        also: a.also,
         age_days: a.age_days,
         rotated: meta.rotated.date_naive(),
         policy,
@@ -330,6 +334,19 @@ pub fn due_by(within: Interval, today: NaiveDate) -> NaiveDate {
 /// Whether `ward check` reports this row: it needs action now (compromised,
 /// expired, overdue), or its next action date is on or before `due_by`
 /// (whatever the lead time: `--due-within 60d` looks further than a 14-day lead).
+impl ReviewRow {
+    /// The reason and every other problem: "rotation overdue by 31 days: …;
+    /// also expires in 9 days (…)".
+    pub fn full_reason(&self) -> String {
+        let mut text = self.reason.clone();
+        for other in &self.also {
+            text.push_str("; also ");
+            text.push_str(other);
+        }
+        text
+    }
+}
+
 pub fn needs_attention(row: &ReviewRow, due_by: Option<NaiveDate>) -> bool {
     row.status.needs_action() || due_by.is_some_and(|by| row.due.is_some_and(|d| d <= by))
 }

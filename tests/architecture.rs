@@ -38,6 +38,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "store",
             "policy",
             "review",
+            "find",
             "audit",
             "trust",
             "clipboard",

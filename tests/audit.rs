@@ -332,7 +332,7 @@ fn each_command_writes_exactly_the_expected_record() {
     let (code, out) = env.verify();
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("OK") && out.contains(&format!("({n} records)")),
+        out.contains("OK") && out.contains(&format!("({n} records, signed by ")),
         "{out}"
     );
     scan_for_values(&env, &VALUES);
@@ -464,7 +464,7 @@ fn a_torn_last_line_is_a_warning_and_logging_goes_on() {
     let (code, out) = env.verify();
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("(8 records)") && out.contains("warning: line 8"),
+        out.contains("(8 records, signed by ") && out.contains("warning: line 8"),
         "{out}"
     );
     assert_eq!(lines_of(&env).len(), 9);
@@ -590,7 +590,7 @@ fn concurrent_processes_lose_no_record() {
     let (code, out) = env.verify();
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains(&format!("({} records)", before + 200)),
+        out.contains(&format!("({} records, signed by ", before + 200)),
         "{out}"
     );
     scan_for_values(&env, &VALUES);

@@ -194,7 +194,10 @@ fn expiry_in_the_past_is_accepted_with_a_warning() {
     let out = w.ok(&["edit", "p/OLD", "--expires", "2021-06-30"], None);
     assert!(stderr(&out).contains("expires 2021-06-30, which is in the past"));
     // A future date says nothing.
-    let out = w.ok(&["set", "p/NEW", "--expires", "+30d"], Some(b"v"));
+    let out = w.ok(
+        &["set", "p/NEW", "--expires", "+30d"],
+        Some(b"Hq4-Tz9_wLm2Xk7p"),
+    );
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }
 
@@ -352,5 +355,5 @@ fn counts_are_singular_when_one() {
     // A new store's audit chain holds one record: its creation.
     let out = w.ok(&["audit", "verify"], None);
     let text = stdout(&out);
-    assert!(text.contains("(1 record)"), "{text}");
+    assert!(text.contains("(1 record, signed by "), "{text}");
 }

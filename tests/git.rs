@@ -12,11 +12,7 @@ use std::process::Command;
 
 /// A sandbox whose actor is `actor`.
 fn world(actor: &str) -> Ward {
-    let w = Ward::new();
-    let dir = w.config_home.join("ward");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), format!("actor = \"{actor}\"\n")).unwrap();
-    w
+    Ward::with_actor(actor)
 }
 
 /// `git ARGS` in `dir` with the sandbox's environment (and an identity, for
@@ -518,9 +514,31 @@ fn a_detached_head_and_changes_made_outside_ward_are_refused_with_nothing_lost()
     git(&a, &a.store(), &["checkout", "HEAD", "--", "acme/KEY.age"]);
 
     git(&a, &a.store(), &["checkout", "-q", "--detach", "HEAD"]);
+    let (head, count) = (git(&a, &a.store(), &["rev-parse", "HEAD"]), commits(&a));
     let out = a.expect_code(&["sync"], None, 2);
-    assert!(stderr(&out).contains("detached"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("detached") && err.contains("nothing was synced"),
+        "{err}"
+    );
+    assert!(err.contains("ward git switch BRANCH"), "{err}");
+    assert_eq!(git(&a, &a.store(), &["rev-parse", "HEAD"]), head);
+    assert_eq!(commits(&a), count, "nothing committed");
     assert_eq!(a.get("acme/KEY"), b"value-two-x");
+}
+
+/// Ann and a clone of Bob's, each with its own commit changing the same
+/// plain tracked file (a conflict when the second one pulls).
+fn both_change_the_readme() -> (Ward, Ward) {
+    let (a, remote) = ann_with_remote();
+    let b = world("bob@desk");
+    b.ok(&["clone", remote.to_str().unwrap()], None);
+    for (w, text) in [(&a, "ann's line\n"), (&b, "bob's line\n")] {
+        std::fs::write(w.store().join("README.txt"), text).unwrap();
+        git(w, &w.store(), &["add", "README.txt"]);
+        git(w, &w.store(), &["commit", "-qm", "readme"]);
+    }
+    (a, b)
 }
 
 #[test]
@@ -528,15 +546,7 @@ fn a_conflict_is_reported_and_git_merge_state_is_left() {
     if !require("git") {
         return;
     }
-    let (a, remote) = ann_with_remote();
-    let b = world("bob@desk");
-    b.ok(&["clone", remote.to_str().unwrap()], None);
-    // The same plain tracked file changed on both clones.
-    for (w, text) in [(&a, "ann's line\n"), (&b, "bob's line\n")] {
-        std::fs::write(w.store().join("README.txt"), text).unwrap();
-        git(w, &w.store(), &["add", "README.txt"]);
-        git(w, &w.store(), &["commit", "-qm", "readme"]);
-    }
+    let (a, b) = both_change_the_readme();
     a.ok(&["sync"], None);
     let mine = git(&b, &b.store(), &["rev-parse", "HEAD"]);
     let out = b.expect_code(&["sync"], None, 1);
@@ -561,4 +571,121 @@ fn a_conflict_is_reported_and_git_merge_state_is_left() {
         std::fs::read_to_string(b.store().join("README.txt")).unwrap(),
         "bob's line\n"
     );
+}
+
+#[test]
+fn a_corrupt_secret_on_one_side_of_a_merge_is_a_named_conflict_with_both_versions_kept() {
+    if !require("git") {
+        return;
+    }
+    let (a, remote) = ann_with_remote();
+    a.set("acme/KEY", b"base-value-1", &[]);
+    a.ok(&["sync"], None);
+    let b = world("bob@desk");
+    b.ok(&["clone", remote.to_str().unwrap()], None);
+    // The other side's version of the file is damaged (a bad editor, a
+    // broken tool), committed and pushed as it is.
+    std::fs::write(b.file("acme/KEY"), b"this is not an age file\n").unwrap();
+    git(&b, &b.store(), &["commit", "-qam", "damaged"]);
+    git(&b, &b.store(), &["push", "-q"]);
+    // Ours changed the same secret meanwhile.
+    a.set("acme/KEY", b"ours-value-2", &[]);
+    let mine = git(&a, &a.store(), &["rev-parse", "HEAD"]);
+
+    let out = a.expect_code(&["sync"], None, 1);
+    let err = stderr(&out);
+    assert!(err.contains("conflict in acme/KEY.age"), "{err}");
+    assert!(
+        err.contains("cannot merge acme/KEY.age: their version"),
+        "the driver's explanation: {err}"
+    );
+    assert!(err.contains("nothing is lost"), "{err}");
+    assert!(err.contains("ward git merge --abort"), "{err}");
+    assert!(err.contains("ward git checkout --ours PATH"), "{err}");
+    // The documented state: git's merge in progress, both versions in the
+    // index, ours in the work tree (no conflict markers in it), nothing pushed.
+    assert!(a.store().join(".git/MERGE_HEAD").exists());
+    let theirs = git_run(&a, &a.store(), &["show", ":3:acme/KEY.age"]);
+    assert_eq!(theirs.stdout, b"this is not an age file\n");
+    assert!(git_run(&a, &a.store(), &["show", ":2:acme/KEY.age"])
+        .status
+        .success());
+    assert_eq!(a.get("acme/KEY"), b"ours-value-2");
+    let branch = git(&a, &a.store(), &["rev-parse", "--abbrev-ref", "HEAD"]);
+    let pushed = git(&a, &remote, &["rev-parse", branch.trim()]);
+    assert_ne!(pushed, mine, "the remote has only the other side");
+    // Going back restores the clone as it was before the sync.
+    a.ok(&["git", "merge", "--abort"], None);
+    assert_eq!(git(&a, &a.store(), &["rev-parse", "HEAD"]), mine);
+    assert_eq!(a.get("acme/KEY"), b"ours-value-2");
+    a.assert_no_plaintext(&[b"ours-value-2", b"base-value-1"]);
+}
+
+#[test]
+fn a_rebase_left_in_progress_is_refused_and_left_as_it_is() {
+    if !require("git") {
+        return;
+    }
+    let (a, b) = both_change_the_readme();
+    b.ok(&["sync"], None);
+    // Someone started a rebase by hand and left it on its conflict.
+    git(&a, &a.store(), &["fetch", "-q"]);
+    let stopped = git_run(&a, &a.store(), &["rebase", "-q", "@{u}"]);
+    assert!(
+        !stopped.status.success(),
+        "the rebase stops on the conflict"
+    );
+    let head = git(&a, &a.store(), &["rev-parse", "HEAD"]);
+
+    let out = a.expect_code(&["sync"], None, 2);
+    let err = stderr(&out);
+    assert!(err.contains("unfinished rebase"), "{err}");
+    assert!(err.contains("ward git rebase --abort"), "{err}");
+    assert!(err.contains("nothing was synced"), "{err}");
+    assert_eq!(git(&a, &a.store(), &["rev-parse", "HEAD"]), head);
+    let git_dir = a.store().join(".git");
+    assert!(git_dir.join("rebase-merge").exists() || git_dir.join("rebase-apply").exists());
+    a.ok(&["git", "rebase", "--abort"], None);
+    assert_eq!(
+        std::fs::read_to_string(a.store().join("README.txt")).unwrap(),
+        "ann's line\n"
+    );
+}
+
+#[test]
+fn sync_merges_under_the_store_lock_so_a_write_in_progress_is_never_raced() {
+    if !require("git") {
+        return;
+    }
+    let (a, remote) = ann_with_remote();
+    let b = world("bob@desk");
+    b.ok(&["clone", remote.to_str().unwrap()], None);
+    // Ann's other machine: her identity.
+    std::fs::create_dir_all(b.identity().parent().unwrap()).unwrap();
+    write_private(&b.identity(), &std::fs::read(a.identity()).unwrap());
+    b.set("acme/FROM_BOB", b"bob-value-1", &[]);
+    b.ok(&["sync"], None);
+    // A writer holds the store lock (as `ward set` does while it writes).
+    let store = ward::store::Store::open(&a.store()).unwrap();
+    let held = store.lock().unwrap();
+    let mut c = a.cmd(&["sync"]);
+    c.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    detach(&mut c);
+    let child = c.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !a.file("acme/FROM_BOB").exists(),
+        "sync merged into the work tree while a writer held the lock"
+    );
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("synced: received 1 commit"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(a.get("acme/FROM_BOB"), b"bob-value-1");
 }

@@ -53,11 +53,17 @@ impl Env {
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.run_with(args, stdin, &[])
+    }
+
+    /// [`Env::run`] with more environment variables.
+    fn run_with(&self, args: &[&str], stdin: Option<&str>, vars: &[(&str, &str)]) -> Output {
         let root = self.dir.path();
         let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
             .args(&self.extra)
             .args(args)
             .env_clear()
+            .envs(vars.iter().copied())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", root)
             .env("XDG_CONFIG_HOME", root.join("config"))
@@ -380,7 +386,7 @@ fn check_exit_codes() {
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 1);
     assert!(
-        out.starts_with("due-soon  soon/KEY  expires in 5 days"),
+        out.starts_with("due-soon  soon/KEY  -  expires in 5 days"),
         "{out}"
     );
     let (code, out, _) = env.code(&["check", "--due-within", "3d"]);
@@ -390,7 +396,7 @@ fn check_exit_codes() {
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 2, "{out}");
     assert!(
-        out.contains("ok        ok/FRESH  rotation due in 90 days"),
+        out.contains("due       ok/FRESH  -  rotation due in 90 days"),
         "{out}"
     );
     assert!(
@@ -404,7 +410,10 @@ fn check_exit_codes() {
     );
     let (code, out, err) = env.code(&["check"]);
     assert_eq!(code, 8);
-    assert!(out.starts_with("expired  bad/EXPIRED  expired "), "{out}");
+    assert!(
+        out.starts_with("expired  bad/EXPIRED  -  expired "),
+        "{out}"
+    );
     assert!(err.contains("1 secret needs action"), "{err}");
     // A prefix that avoids it: 0.
     assert_eq!(env.code(&["check", "ok"]).0, 0);
@@ -416,7 +425,7 @@ fn check_exit_codes() {
     let (code, out, _) = env.code(&["check"]);
     assert_eq!(code, 8);
     assert!(
-        out.contains("compromised  ok/FRESH  marked compromised"),
+        out.contains("compromised  ok/FRESH  -  marked compromised"),
         "{out}"
     );
     env.ok(&["rotate", "ok/FRESH", "--generate"], None);
@@ -669,5 +678,63 @@ fn hostile_names_are_escaped_in_every_format() {
     assert_eq!(
         json(&out)["secrets"][0]["owner"],
         "evil\u{1b}]52;c;AAAA\u{7}|x"
+    );
+}
+
+/// At 80 columns the table is one line per secret (columns give way, the
+/// reason is cut, a long name shortened in the middle); `--wide` and a pipe
+/// without COLUMNS show it all.
+#[test]
+fn report_fits_the_terminal_one_line_per_secret() {
+    let env = Env::demo();
+    let narrow = env.run_with(&["report"], None, &[("COLUMNS", "80")]);
+    let text = String::from_utf8(narrow.stdout).unwrap();
+    let table: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+    assert!(table.len() > 10, "{text}");
+    for line in &table {
+        assert!(line.chars().count() <= 80, "too wide: {line:?}");
+    }
+    assert!(
+        table[0].starts_with("STATUS") && table[0].contains("REASON"),
+        "{text}"
+    );
+    assert!(
+        !table[0].contains("KIND"),
+        "KIND gives way first: {}",
+        table[0]
+    );
+    assert!(
+        text.contains('…'),
+        "the reason is cut with an ellipsis: {text}"
+    );
+    let rows = table.len() - 1;
+    let wide = env.ok(&["report", "--wide"], None);
+    let wide_table: Vec<&str> = wide.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(wide_table.len() - 1, rows);
+    assert!(wide_table[0].contains("KIND") && wide_table.iter().any(|l| l.chars().count() > 80));
+    // A pipe without COLUMNS is for a script: every column.
+    assert_eq!(env.ok(&["report"], None), wide);
+}
+
+/// `check` names the owner and every problem of a secret, not only the
+/// worst one.
+#[test]
+fn check_names_the_owner_and_every_problem() {
+    let env = Env::init();
+    env.ok(
+        &["set", "p/BOTH", "--expires", "+9d", "--owner", "dan"],
+        Some("x1"),
+    );
+    env.ok(&["edit", "p/BOTH", "--compromised", "pasted in chat"], None);
+    let (code, out, _) = env.code(&["check"]);
+    assert_eq!(code, 8);
+    let line = out.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with("compromised  p/BOTH  dan  marked compromised"),
+        "{out}"
+    );
+    assert!(
+        line.contains("pasted in chat; rotate it to clear; also expires in 9 days"),
+        "{out}"
     );
 }

@@ -11,11 +11,7 @@ use std::process::Command;
 
 /// A sandbox whose actor is `actor`.
 fn member(actor: &str) -> Ward {
-    let w = Ward::new();
-    let dir = w.config_home.join("ward");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), format!("actor = \"{actor}\"\n")).unwrap();
-    w
+    Ward::with_actor(actor)
 }
 
 /// `git ARGS` in the sandbox's store, as a person typing it (own identity).
@@ -63,20 +59,29 @@ fn remote(w: &Ward) -> PathBuf {
     path
 }
 
-#[test]
-fn a_team_joins_syncs_merges_refuses_an_outsiders_key_and_offboards() {
-    if !require("git") | !require("age") {
-        return;
-    }
-    // Ann makes a git store and pushes it.
+/// Ann's git store with `acme/STRIPE_KEY` set, pushed to a new bare
+/// remote; returns Ann and the remote's URL.
+fn anns_store(extra: &[(&str, &[u8])]) -> (Ward, String) {
     let ann = member("ann@laptop");
     ann.ok(&["init", "--git"], None);
     let bare = remote(&ann);
     let url = format!("file://{}", bare.display());
     ann.ok(&["git", "remote", "add", "origin", &url], None);
     ann.set("acme/STRIPE_KEY", b"sk_live_first", &[]);
-    ann.set("acme/ANN_ONLY", b"ann-only-value", &[]);
+    for (name, value) in extra {
+        ann.set(name, value, &[]);
+    }
     ann.ok(&["sync"], None);
+    (ann, url)
+}
+
+#[test]
+fn a_team_joins_syncs_merges_refuses_an_outsiders_key_and_offboards() {
+    if !require("git") | !require("age") {
+        return;
+    }
+    // Ann makes a git store and pushes it.
+    let (ann, url) = anns_store(&[("acme/ANN_ONLY", b"ann-only-value")]);
 
     // Bob clones it and makes his key; he cannot read yet.
     let bob = member("bob@desk");
@@ -184,4 +189,91 @@ fn a_team_joins_syncs_merges_refuses_an_outsiders_key_and_offboards() {
             assert!(!text.contains(value), "{text}");
         }
     }
+}
+
+/// Ann holds the shared audit key, as every member does, and rebuilds
+/// Bob's chain with it: every MAC holds again. A third member who had
+/// verified the store before (and so pinned Bob's signing key) catches it
+/// after her next sync, naming Bob's chain; so does Bob.
+#[test]
+fn a_members_rewrite_of_anothers_chain_is_caught_on_a_third_clone() {
+    use ward::audit::{self, AuditKey, Event, Log};
+    if !require("git") | !require("age") {
+        return;
+    }
+    let (ann, url) = anns_store(&[]);
+    let (bob, carol) = (member("bob@desk"), member("carol@home"));
+    for w in [&bob, &carol] {
+        w.ok(&["clone", &url], None);
+        w.ok(&["init"], None);
+        let key = w.public_key();
+        ann.ok(&["recipients", "add", &key, "--label", "teammate"], None);
+    }
+    ann.ok(&["sync"], None);
+    // Bob reads and rotates: his chain is signed, his key published.
+    bob.ok(&["sync"], None);
+    // Carol's key came in with the sync; the team checked it.
+    bob.ok(&["recipients", "trust", "--yes"], None);
+    bob.ok(&["get", "acme/STRIPE_KEY"], None);
+    bob.set("acme/STRIPE_KEY", b"sk_live_by_bob", &[]);
+    bob.ok(&["sync"], None);
+    assert!(bob.store().join(".ward/actors/bob@desk.pub").is_file());
+    // Carol verifies once: Bob's key is pinned on her machine.
+    carol.ok(&["sync"], None);
+    let first = stdout(&carol.ok(&["audit", "verify"], None));
+    assert!(
+        first.contains("Pinned") && first.contains("signed by"),
+        "{first}"
+    );
+
+    // Ann rebuilds Bob's chain without his reveal... and without his
+    // signatures, which she cannot make.
+    ann.ok(&["sync"], None);
+    let root = ann.store();
+    let mut keys = ward::store::Keyring::default();
+    keys.add_file(&ann.identity(), None).unwrap();
+    let key = AuditKey::load(&root, &keys).unwrap().unwrap();
+    let bobs: Vec<audit::Record> = audit::read_all(&root)
+        .entries
+        .into_iter()
+        .map(|e| e.record)
+        .filter(|r| r.actor == "bob@desk")
+        .rev()
+        .collect();
+    let seen: Vec<_> = bobs.iter().map(|r| (r.action, r.sig.is_some())).collect();
+    assert!(
+        bobs.len() >= 2 && bobs.iter().all(|r| r.sig.is_some()),
+        "{seen:?}"
+    );
+    let dir = audit::audit_dir(&root);
+    std::fs::remove_file(dir.join("bob@desk.jsonl")).unwrap();
+    std::fs::remove_file(dir.join("bob@desk.head")).unwrap();
+    let forged = Log::open(&root, "bob@desk", bobs[0].key.clone());
+    for r in bobs.iter().filter(|r| r.action != audit::Action::Reveal) {
+        let mut e = Event::new(r.action).version(r.version).at(r.time);
+        e.path = r.path.clone();
+        e.reason = r.reason.clone();
+        forged.append_with_key(&key, e).unwrap();
+    }
+    git(&ann, &["add", "-A"]);
+    git(&ann, &["commit", "-qm", "audit: tidy"]);
+    git(&ann, &["push", "-q"]);
+
+    // The MACs hold, so without signatures nothing would show. Carol's
+    // sync brings it in; her verify names Bob's chain.
+    carol.ok(&["sync"], None);
+    let caught = carol.expect_code(&["audit", "verify"], None, 9);
+    let said = stdout(&caught);
+    assert!(
+        said.contains("BROKEN") && said.contains("bob@desk.jsonl") && said.contains("signature"),
+        "{said}"
+    );
+    assert!(said.contains("pinned a signing key"), "{said}");
+    // Ann's own chain still verifies on Carol's machine.
+    assert!(
+        said.contains("ann@laptop.jsonl") && said.contains("OK"),
+        "{said}"
+    );
+    bob.ok(&["sync"], None);
+    bob.expect_code(&["audit", "verify"], None, 9);
 }

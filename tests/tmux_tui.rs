@@ -1,6 +1,7 @@
 //! The real binary in a real terminal: tmux runs `ward`, keys are typed with
 //! send-keys and the screen is read with capture-pane. Checks start-up,
 //! navigation, reveal, quitting with the terminal restored, Ctrl-Z and `fg`,
+//! the sync key in a git store,
 //! and three TERM settings.
 
 use std::path::{Path, PathBuf};
@@ -129,29 +130,7 @@ fn make_store(dir: &Path) -> Vec<(&'static str, String)> {
         ("HOME", dir.display().to_string()),
         ("PS1", "$ ".to_string()),
     ];
-    let run = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = Command::new(ward())
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str], stdin: &str| run_with(&env, args, stdin);
     run(&["init"], "");
     run(
         &[
@@ -403,4 +382,96 @@ fn joining_a_store_in_a_real_terminal_shows_the_new_key_and_the_command() {
     // Nothing in the store changed: a member adds the key.
     let recipients = std::fs::read_to_string(store.join(".ward/recipients")).unwrap();
     assert!(!recipients.contains(&public));
+}
+
+/// Runs the real CLI with `env`, `stdin` piped in; fails on an error.
+fn run_with(env: &[(&str, String)], args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(ward())
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_sync_key_in_a_real_terminal_brings_in_another_clones_secret() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = |who: &str| {
+        let d = dir.path().join(who);
+        vec![
+            ("XDG_CONFIG_HOME", d.join("cfg").display().to_string()),
+            ("XDG_DATA_HOME", d.join("data").display().to_string()),
+            ("XDG_CACHE_HOME", d.join("cache").display().to_string()),
+            ("HOME", d.display().to_string()),
+            ("PATH", path_with_ward()),
+            ("PS1", "$ ".to_string()),
+        ]
+    };
+    let (ann, desk) = (home("ann"), home("desk"));
+    let remote = dir.path().join("team.git");
+    let bare = Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .arg(&remote)
+        .status();
+    assert!(bare.unwrap().success());
+    run_with(&ann, &["init", "--git"], "");
+    let remote = remote.display().to_string();
+    run_with(&ann, &["git", "remote", "add", "origin", &remote], "");
+    run_with(&ann, &["set", "acme/KEY"], "first-value-1");
+    run_with(&ann, &["sync"], "");
+    // The other clone: Ann's identity on her other machine.
+    let desk_store = dir.path().join("desk/data/ward/store");
+    run_with(&desk, &["clone", &remote], "");
+    let id = dir.path().join("desk/cfg/ward/identity.txt");
+    std::fs::create_dir_all(id.parent().unwrap()).unwrap();
+    std::fs::copy(dir.path().join("ann/cfg/ward/identity.txt"), &id).unwrap();
+    std::fs::write(id.with_file_name("config.toml"), "actor = \"ann@desk\"\n").unwrap();
+    assert!(desk_store.join(".git").exists());
+    run_with(&desk, &["set", "acme/FROM_DESK"], "desk-value-1");
+    run_with(&desk, &["sync"], "");
+
+    let mut env = ann.clone();
+    env.push(("TERM", "xterm-256color".to_string()));
+    let t = Tmux::new("sync");
+    t.start(80, 24, &env);
+    t.keys(&[ward(), "Enter"]);
+    t.wait_for("KEY");
+    assert!(!t.screen().contains("FROM_DESK"));
+    t.keys(&["S"]);
+    // The header's mark lasts; the status line's "synced: received …" is
+    // replaced as messages come and go, so a loaded machine can miss it.
+    let s = t.wait_for("synced just now");
+    assert!(s.contains("FROM_DESK"), "{s}");
+    assert!(
+        s.lines().next().unwrap_or_default().contains("↑0 ↓0"),
+        "{s}"
+    );
+    t.cmd(&["resize-window", "-t", "0", "-x", "200", "-y", "50"]);
+    let s = t.wait_for("S sync");
+    assert!(
+        s.lines()
+            .next()
+            .unwrap_or_default()
+            .ends_with("synced just now"),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    t.wait_main_screen();
 }

@@ -535,8 +535,14 @@ fn edit_rotate_rename_compromise_and_delete() {
     app.key(KeyCode::Tab)
         .key(KeyCode::Tab)
         .type_text("quarterly");
+    // The last field: the expiry, empty for a secret without one.
+    app.key(KeyCode::Tab).type_text("2031-05-01");
     app.key(KeyCode::Enter);
     let doc = f.read("zeta/KEY");
+    assert_eq!(
+        doc.expires.map(|d| d.to_string()).as_deref(),
+        Some("2031-05-01")
+    );
     assert_ne!(doc.value.expose(), "old-value");
     assert_eq!(doc.value.expose().chars().count(), 32);
     assert_eq!(doc.version, 2);
@@ -906,7 +912,7 @@ fn every_tui_action_writes_its_audit_record_and_never_a_value() {
         .key(KeyCode::Tab)
         .key(KeyCode::Tab)
         .type_text("scheduled")
-        .key(KeyCode::Enter);
+        .ctrl('s');
     app.key(KeyCode::Char('!'))
         .type_text("leak")
         .key(KeyCode::Enter);
@@ -1174,7 +1180,7 @@ fn review_sorts_filters_jumps_and_rotates() {
         .key(KeyCode::Tab)
         .key(KeyCode::Tab)
         .type_text("from review")
-        .key(KeyCode::Enter);
+        .ctrl('s');
     assert!(
         matches!(
             (&app.app.screen, &app.app.overlay),

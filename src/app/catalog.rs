@@ -33,7 +33,7 @@ pub struct Loaded {
 pub struct Entry {
     pub name: SecretPath,
     pub state: MetaState,
-    /// Text the fuzzy filter matches: path, tags, owner.
+    /// Text the fuzzy filter matches (`find::haystack`): path, tags, owner.
     pub haystack: String,
 }
 
@@ -172,16 +172,7 @@ impl Catalog {
                     meta.rotate_every,
                     self.lead,
                 );
-                let mut hay = name.to_string();
-                for t in &meta.tags {
-                    hay.push(' ');
-                    hay.push_str(t);
-                }
-                if let Some(o) = &meta.owner {
-                    hay.push(' ');
-                    hay.push_str(o);
-                }
-                entry.haystack = hay;
+                entry.haystack = crate::find::haystack(name, Some(&meta), crate::find::Reach::Tree);
                 entry.state = MetaState::Loaded(Box::new(Loaded {
                     meta,
                     assessment,

@@ -126,6 +126,8 @@ pub enum SaveOp {
         value: SecretValue,
         reason: Option<String>,
         generator: Option<GeneratorSpec>,
+        /// The expiry after the rotation (the form starts with the current one).
+        expires: Option<NaiveDate>,
     },
     Rename {
         from: SecretPath,
@@ -328,11 +330,21 @@ impl Form {
         Form::build(FormKind::Edit(name), meta_fields(Some(meta)))
     }
 
-    pub fn rotate(name: SecretPath, generator: Option<&GeneratorSpec>) -> Form {
+    /// The rotate form; `expires` is the secret's expiry now, to keep,
+    /// change (a new key often comes with a new date) or clear.
+    pub fn rotate(
+        name: SecretPath,
+        generator: Option<&GeneratorSpec>,
+        expires: Option<NaiveDate>,
+    ) -> Form {
+        let expires = expires.map(|d| d.to_string()).unwrap_or_default();
         let fields = vec![
             value_field(),
             field(FieldKey::Generator, &generator_text(generator)),
             field(FieldKey::Reason, ""),
+            // Last: most rotations keep the date; Enter on the reason saves
+            // only when this is left as it is.
+            field(FieldKey::Expires, &expires),
         ];
         Form::build(FormKind::Rotate(name), fields)
     }
@@ -485,6 +497,10 @@ impl Form {
                 value: value()?,
                 reason: opt(FieldKey::Reason),
                 generator: self.generated.clone(),
+                expires: opt(FieldKey::Expires)
+                    .map(|d| parse_date(&d, today))
+                    .transpose()
+                    .map_err(|e| (FieldKey::Expires, e))?,
             },
             FormKind::Rename(from) => {
                 let to = path(FieldKey::Path)?;

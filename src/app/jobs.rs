@@ -13,13 +13,7 @@ pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::StoreChanged(listing) => on_store_changed(app, listing),
         Msg::Listed(listing) => on_listed(app, listing),
         Msg::Metas(batch) => {
-            for (name, result) in batch {
-                app.catalog.set_meta(&name, result);
-            }
-            app.tree.rebuild(&app.catalog);
-            if matches!(app.screen, Screen::Review) {
-                app.review.rebuild(&app.catalog);
-            }
+            on_metas(app, batch);
             Vec::new()
         }
         Msg::SecretLoaded { name, result } => on_secret_loaded(app, name, result),
@@ -52,6 +46,11 @@ pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.info(text);
             Vec::new()
         }
+        Msg::GitLooked(standing) => {
+            app.sync.standing = standing;
+            Vec::new()
+        }
+        Msg::Synced(result) => on_synced(app, result),
         msg @ (Msg::JoinNeeded(_)
         | Msg::IdentityCreated(_)
         | Msg::JoinChecked(_)
@@ -59,6 +58,18 @@ pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
         | Msg::TrustApproved(_)) => super::join::on_result(app, msg),
         other => on_audit(app, other),
     }
+}
+
+/// A batch of metadata: into the catalog; the views follow at the next
+/// [`super::refresh`].
+pub(super) fn on_metas(
+    app: &mut App,
+    batch: Vec<(SecretPath, Result<crate::store::SecretMeta, String>)>,
+) {
+    for (name, result) in batch {
+        app.catalog.set_meta(&name, result);
+    }
+    app.views_stale = true;
 }
 
 /// The audit log's messages.
@@ -81,8 +92,31 @@ fn on_audit(app: &mut App, msg: Msg) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A sync ended: its line (or error) in the status line, the header looked
+/// at again, and the saves held meanwhile performed now. What it received
+/// came as a `StoreChanged` before this.
+fn on_synced(app: &mut App, result: Result<String, String>) -> Vec<Effect> {
+    match result {
+        Ok(summary) => app.info(summary),
+        Err(e) if matches!(app.overlay, Overlay::None) && !app.is_locked() => {
+            // The dialog says it all; "Syncing…" must not linger under it.
+            app.notice = None;
+            app.overlay = Overlay::SyncFailed(e)
+        }
+        Err(e) => app.error(format!("Not synced: {e}")),
+    }
+    let mut fx = app.sync.finish();
+    fx.push(app.sync.look(app.clock.now));
+    fx
+}
+
 fn on_store_changed(app: &mut App, listing: crate::store::Listing) -> Vec<Effect> {
     let mut fx = on_listed(app, listing);
+    // Another process (a `ward sync`, a `git pull`) may have moved the
+    // branch; during our own sync, its end looks.
+    if app.sync.is_git() && !app.sync.running {
+        fx.push(app.sync.look(app.clock.now));
+    }
     let all: Vec<SecretPath> = app.catalog.entries.iter().map(|e| e.name.clone()).collect();
     fx.retain(|e| !matches!(e, Effect::LoadMetas(_)));
     if !all.is_empty() {
@@ -102,6 +136,7 @@ fn on_listed(app: &mut App, listing: crate::store::Listing) -> Vec<Effect> {
     let today = app.catalog.today;
     let old = std::mem::take(&mut app.catalog);
     app.catalog = Catalog::from_listing(listing, lead, today);
+    app.tree.rebuild_relisted(&old, &app.catalog);
     // Keep metadata we already have for names that are still there.
     for e in old.entries {
         if let MetaState::Loaded(l) = e.state {
@@ -182,6 +217,7 @@ fn on_unlocked(app: &mut App, result: Result<(), UnlockFailure>) -> Vec<Effect> 
             fx.extend(app.check_trust_once());
             fx.extend(app.pending_loads());
             fx.extend(app.follow_selection());
+            fx.push(app.sync.look(app.clock.now));
             fx
         }
         Err(failure) => {
@@ -238,5 +274,8 @@ fn on_saved(app: &mut App, op: SaveSummary, result: Result<(), String>) -> Vec<E
     }
     fx.extend(app.follow_selection());
     app.info(format!("{} {target_text}", op.verb));
+    if app.sync.is_git() {
+        fx.push(app.sync.look(app.clock.now));
+    }
     fx
 }

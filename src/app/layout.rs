@@ -98,20 +98,30 @@ pub struct Review {
     pub charts: Rect,
     pub filters: Rect,
     pub table: Rect,
+    /// The selected secret's reason, in full (every problem), at any width.
+    pub why: Rect,
 }
 
+/// Lines of the reason box (its top border with the name, and the text).
+const WHY_HEIGHT: u16 = 4;
+
 pub fn review(body: Rect) -> Review {
-    let charts_h = if body.height >= 22 { 9 } else { 0 };
-    let [charts, filters, table] = ratatui::layout::Layout::vertical([
+    // The table and the reason come first: at 80x24 the charts would leave
+    // the table five rows.
+    let charts_h = if body.height >= 30 { 9 } else { 0 };
+    let why_h = if body.height >= 12 { WHY_HEIGHT } else { 0 };
+    let [charts, filters, table, why] = ratatui::layout::Layout::vertical([
         Constraint::Length(charts_h),
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(why_h),
     ])
     .areas(body);
     Review {
         charts,
         filters,
         table,
+        why,
     }
 }
 

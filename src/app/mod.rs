@@ -23,6 +23,7 @@ pub mod list;
 pub mod msg;
 pub mod review_view;
 pub mod screen;
+pub mod sync_view;
 #[cfg(test)]
 mod tests;
 pub mod tree;
@@ -106,6 +107,8 @@ pub struct App {
     pub clip: Option<ClipStatus>,
     pub audit: audit_view::AuditState,
     pub review: review_view::ReviewState,
+    /// The git store's standing and the sync under way.
+    pub sync: sync_view::SyncState,
     /// The identity needs a passphrase: the lock screen asks for it.
     pub protected: bool,
     /// Secrets whose detail was shown since the last unlock ("view" is
@@ -114,6 +117,9 @@ pub struct App {
     /// The keys waiting for approval were looked for (once, at the first
     /// unlocked start).
     pub trust_checked: bool,
+    /// Metadata arrived since the tree and the review were last rebuilt
+    /// ([`refresh`]).
+    views_stale: bool,
 }
 
 impl App {
@@ -141,9 +147,11 @@ impl App {
             clip: None,
             audit: audit_view::AuditState::default(),
             review: review_view::ReviewState::default(),
+            sync: sync_view::SyncState::new(now),
             protected: false,
             viewed: Default::default(),
             trust_checked: false,
+            views_stale: false,
         }
     }
 
@@ -160,6 +168,7 @@ impl App {
             (_, Overlay::Confirm(_)) => Scope::Confirm,
             (_, Overlay::Help { .. }) => Scope::Help,
             (_, Overlay::PickField) => Scope::Pick,
+            (_, Overlay::SyncFailed(_)) => Scope::SyncFailed,
             (Screen::Main, Overlay::None) if self.tree.filter.active => Scope::Filter,
             (Screen::Main, Overlay::None) => Scope::Main,
             (Screen::Audit, Overlay::None) => Scope::Audit,
@@ -219,6 +228,7 @@ impl App {
         let mut fx = self.pending_loads();
         fx.extend(self.follow_selection());
         fx.push(Effect::VerifyAudit);
+        fx.push(self.sync.look(self.clock.now));
         fx
     }
 
@@ -292,7 +302,12 @@ impl App {
 
 /// Applies one message; returns the work the runtime must do.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
-    let fx = match msg {
+    if let Msg::Metas(batch) = msg {
+        jobs::on_metas(app, batch);
+        return Vec::new();
+    }
+    refresh(app);
+    let mut fx = match msg {
         Msg::Tick(clock) => on_tick(app, clock),
         Msg::Resize(w, h) => {
             app.viewport = Rect::new(0, 0, w, h);
@@ -312,8 +327,30 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         result => jobs::on_result(app, result),
     };
+    // Not on the lock screen: locking performs the saves it finds held.
+    if !app.is_locked() && app.sync.hold_saves(&mut fx) {
+        app.info("Saving once the sync is done…");
+    }
     fit_lists(app);
     fx
+}
+
+/// Brings the views that follow the catalog (the tree's folder statuses
+/// and filter matches, the review's rows) up to date with the metadata
+/// that arrived since: once per frame (the loop ticks before it draws) and
+/// before any input is handled, never once per batch. A large store's
+/// load arrives in hundreds of batches, and a rebuild per batch made the
+/// load quadratic (issue 17). The runtime calls it before drawing.
+pub fn refresh(app: &mut App) {
+    if !app.views_stale {
+        return;
+    }
+    app.views_stale = false;
+    app.tree.rebuild(&app.catalog);
+    if matches!(app.screen, Screen::Review) {
+        app.review.rebuild(&app.catalog);
+    }
+    fit_lists(app);
 }
 
 /// Gives each list shown its height from the viewport, and keeps its
@@ -373,6 +410,9 @@ fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {
         app.activity.last_check = now;
         fx.push(Effect::CheckChanges);
     }
+    if lockable {
+        fx.extend(app.sync.look_if_due(now));
+    }
     if !idle.is_zero() && lockable && now.duration_since(app.activity.last_input) >= idle {
         return lock(app, "Locked after inactivity.");
     }
@@ -390,5 +430,9 @@ pub fn lock(app: &mut App, why: &str) -> Vec<Effect> {
         ..Default::default()
     });
     app.notice = None;
-    vec![Effect::Lock]
+    // Saves held for a running sync are not dropped with the keys: they are
+    // performed first (they wait for the sync's merge on the store lock).
+    let mut fx = app.sync.release_held();
+    fx.push(Effect::Lock);
+    fx
 }

@@ -61,6 +61,11 @@ pub enum Msg {
     },
     /// How many keys were approved (or why not).
     TrustApproved(Result<usize, String>),
+    /// The git store's standing (None: not a git store), or why it could
+    /// not be read.
+    GitLooked(Option<Result<crate::ops::sync::Standing, String>>),
+    /// A sync ended: its one-line summary, or the error with advice.
+    Synced(Result<String, String>),
 }
 
 /// A new identity for joining a store.
@@ -159,6 +164,10 @@ pub enum Effect {
     VerifyAudit,
     /// Look whether the store changed on disk since the last look.
     CheckChanges,
+    /// Look at the git store's branch, ahead/behind and last sync.
+    LookGit,
+    /// Sync the store with its git remote (`ops::sync`).
+    Sync,
     Suspend,
     Quit,
 }

@@ -8,8 +8,6 @@ use super::list::ListState;
 use crate::policy::Status;
 use crate::review::{self, ReviewRow, SortKey};
 use crate::store::Listing;
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 /// The status filter cycles through these.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,11 +93,7 @@ impl ReviewState {
 
     /// The rows under the filters, in order.
     pub fn visible(&self) -> Vec<&ReviewRow> {
-        let text = self.filter.text().trim();
-        let pattern = (!text.is_empty())
-            .then(|| Pattern::parse(text, CaseMatching::Smart, Normalization::Smart));
-        let mut matcher = Matcher::new(Config::DEFAULT.match_paths());
-        let mut buf = Vec::new();
+        let mut ranker = crate::find::Ranker::new(self.filter.text());
         self.rows
             .iter()
             .filter(|r| self.status.keeps(r.status))
@@ -110,10 +104,9 @@ impl ReviewState {
                     .is_none_or(|o| r.owner.as_ref() == Some(o))
             })
             .filter(|r| {
-                pattern.as_ref().is_none_or(|p| {
+                ranker.as_mut().is_none_or(|ranker| {
                     let hay = format!("{} {}", r.name, r.owner.as_deref().unwrap_or(""));
-                    p.score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                        .is_some()
+                    ranker.score(r.name.as_str(), &hay).is_some()
                 })
             })
             .collect()

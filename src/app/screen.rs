@@ -38,6 +38,9 @@ pub enum Overlay {
     PickField,
     /// Recipient keys this machine has not approved.
     Trust(Box<TrustDialog>),
+    /// A sync that failed: the whole message and its advice, until closed
+    /// (the status line would cut it).
+    SyncFailed(String),
 }
 
 /// The main screen's two panes.

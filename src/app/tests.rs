@@ -125,7 +125,11 @@ fn start_loads_metadata_and_the_first_secret() {
     let (app, fx) = app();
     assert!(matches!(&fx[0], Effect::LoadMetas(names) if names.len() == 3));
     assert_eq!(loads(&fx), ["acme/api/KEY"]);
-    assert!(matches!(fx.last(), Some(Effect::VerifyAudit)));
+    assert!(fx.iter().any(|e| matches!(e, Effect::VerifyAudit)));
+    assert!(
+        matches!(fx.last(), Some(Effect::LookGit)),
+        "the header's git part"
+    );
     assert_eq!(selected(&app), Some("acme/api/KEY"));
     assert_eq!(app.scope(), Scope::Main);
 }
@@ -425,13 +429,14 @@ fn review_pages_by_the_table_height() {
         .collect();
     update(&mut app, Msg::Metas(metas));
     ch(&mut app, 'v');
-    // 30 rows: header and footer, 9 of charts, the filter line, then the
-    // table's border and header: 15 rows show, a page is 14.
+    // 30 rows: header and footer, the filter line, the table's border and
+    // header, the reason box (4): 20 rows show, a page is 19 (no charts
+    // below 32 rows).
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.review.list.selected, 14);
+    assert_eq!(app.review.list.selected, 19);
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.review.list.selected, 28);
-    assert_eq!(app.review.list.offset, 14, "the selection stays in view");
+    assert_eq!(app.review.list.selected, 38);
+    assert_eq!(app.review.list.offset, 19, "the selection stays in view");
 }
 
 // The audit screen.
@@ -452,6 +457,7 @@ fn entry(actor: &str, path: &str) -> Entry {
             reason: None,
             late: false,
             prev_mac: None,
+            sig: None,
             mac: String::new(),
         },
         chain: actor.into(),
@@ -866,4 +872,136 @@ fn the_trust_dialog_closes_without_approving_and_opens_only_when_something_waits
         },
     );
     assert!(matches!(app.overlay, Overlay::None));
+}
+
+// Sync (a git store).
+
+fn standing() -> crate::ops::sync::Standing {
+    crate::ops::sync::Standing {
+        branch: Some("main".into()),
+        tracking: crate::ops::sync::Tracking::Upstream {
+            ahead: 2,
+            behind: 1,
+        },
+        in_progress: None,
+        last_sync: None,
+        uncommitted: 0,
+    }
+}
+
+#[test]
+fn the_sync_key_syncs_once_at_a_time_and_holds_saves_until_it_is_done() {
+    let (mut app, _) = app();
+    update(&mut app, Msg::GitLooked(Some(Ok(standing()))));
+    assert!(app.sync.is_git());
+    let fx = ch(&mut app, 'S');
+    assert!(matches!(&fx[..], [Effect::Sync]), "{fx:?}");
+    assert!(app.sync.running);
+    assert!(ch(&mut app, 'S').is_empty(), "no second sync");
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("already running"));
+    // A delete asked for meanwhile waits for the sync.
+    ch(&mut app, 'd');
+    let fx = ch(&mut app, 'y');
+    assert!(fx.iter().all(|e| !matches!(e, Effect::Save(_))), "{fx:?}");
+    let fx = update(&mut app, Msg::Synced(Ok("already up to date".into())));
+    assert!(!app.sync.running);
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Save(SaveOp::Delete { .. }), Effect::LookGit]
+        ),
+        "{fx:?}"
+    );
+    assert_eq!(app.notice.as_ref().unwrap().text, "already up to date");
+    assert!(matches!(ch(&mut app, 'S')[..], [Effect::Sync]), "again");
+}
+
+#[test]
+fn quitting_during_a_sync_asks_again() {
+    let (mut app, _) = app();
+    ch(&mut app, 'S');
+    // Quitting asks once more while a sync runs.
+    assert!(ch(&mut app, 'q').is_empty());
+    assert!(!app.quit);
+    assert!(app.notice.as_ref().unwrap().text.contains("press q again"));
+    assert!(matches!(ch(&mut app, 'q')[..], [Effect::Quit]));
+}
+
+#[test]
+fn a_lock_during_a_sync_performs_the_held_saves_first() {
+    let (mut app, _) = app();
+    ch(&mut app, 'S');
+    ch(&mut app, 'd');
+    assert!(ch(&mut app, 'y').is_empty());
+    let fx = ch(&mut app, 'L');
+    assert!(
+        matches!(&fx[..], [Effect::Save(SaveOp::Delete { .. }), Effect::Lock]),
+        "{fx:?}"
+    );
+    let fx = update(&mut app, Msg::Synced(Ok("already up to date".into())));
+    assert!(fx.iter().all(|e| !matches!(e, Effect::Save(_))), "{fx:?}");
+}
+
+#[test]
+fn a_failed_sync_shows_its_whole_message_until_closed() {
+    let (mut app, _) = app();
+    ch(&mut app, 'S');
+    let fx = update(&mut app, Msg::Synced(Err("no remote: add one".into())));
+    assert!(matches!(&fx[..], [Effect::LookGit]), "{fx:?}");
+    assert!(matches!(&app.overlay, Overlay::SyncFailed(m) if m == "no remote: add one"));
+    assert_eq!(app.scope(), Scope::SyncFailed);
+    assert!(app.notice.is_none(), "no \"Syncing…\" left under it");
+    assert!(ch(&mut app, 'x').is_empty());
+    assert!(
+        matches!(app.overlay, Overlay::SyncFailed(_)),
+        "other keys do nothing"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(on(&app, |s| matches!(s, Screen::Main)));
+}
+
+#[test]
+fn the_git_standing_is_looked_at_after_a_change_and_on_a_slow_timer() {
+    let (mut app, _) = app();
+    update(&mut app, Msg::GitLooked(Some(Ok(standing()))));
+    let fx = tick(&mut app, 5);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LookGit)));
+    let fx = tick(&mut app, 30);
+    assert!(fx.iter().any(|e| matches!(e, Effect::LookGit)), "{fx:?}");
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: Some(path("acme/api/KEY")),
+    };
+    let fx = update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert!(fx.iter().any(|e| matches!(e, Effect::LookGit)), "{fx:?}");
+    // Not a git store: nothing to show, nothing looked at after a change.
+    update(&mut app, Msg::GitLooked(None));
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: Some(path("zeta/KEY")),
+    };
+    let fx = update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LookGit)), "{fx:?}");
+}
+
+#[test]
+fn a_listing_with_a_new_secret_before_the_selected_one_keeps_the_selection() {
+    let (mut app, _) = app();
+    assert_eq!(selected(&app), Some("acme/api/KEY"));
+    let listing = Listing {
+        secrets: ["acme/AAA", "acme/api/KEY", "acme/web/TLS", "zeta/KEY"]
+            .iter()
+            .map(|n| path(n))
+            .collect(),
+        ..Default::default()
+    };
+    update(&mut app, Msg::StoreChanged(listing));
+    assert_eq!(selected(&app), Some("acme/api/KEY"));
 }

@@ -5,8 +5,6 @@ use super::catalog::Catalog;
 use super::filter::FilterLine;
 use super::list::ListState;
 use crate::policy::Status;
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::collections::{HashMap, HashSet};
 
 /// Above this many secrets, projects start collapsed.
@@ -56,6 +54,19 @@ impl TreeView {
     /// Recomputes the visible rows from the catalog, the collapsed folders and
     /// the filter, keeping the selection on the same item where it still shows.
     pub fn rebuild(&mut self, catalog: &Catalog) {
+        let keep = self.selected_key(catalog);
+        self.rebuild_keeping(catalog, keep);
+    }
+
+    /// Rebuilds on `new`, a catalog listed again, keeping the row that was
+    /// selected in `old` (the rows index the old one: a secret added before
+    /// it would otherwise move the selection onto another).
+    pub fn rebuild_relisted(&mut self, old: &Catalog, new: &Catalog) {
+        let keep = self.selected_key(old);
+        self.rebuild_keeping(new, keep);
+    }
+
+    fn rebuild_keeping(&mut self, catalog: &Catalog, keep: Option<RowKey>) {
         if !self.initialised && !catalog.is_empty() {
             self.initialised = true;
             if catalog.len() > COLLAPSE_ABOVE {
@@ -64,7 +75,6 @@ impl TreeView {
                 }
             }
         }
-        let keep = self.selected_key(catalog);
         let matches = self.matches(catalog);
         let filtering = matches.is_some();
 
@@ -133,29 +143,14 @@ impl TreeView {
     /// Which entries the filter keeps (None: no filter), and remembers the
     /// best-scoring one so the selection can go there.
     fn matches(&mut self, catalog: &Catalog) -> Option<Vec<bool>> {
-        let query = self.filter.text().trim();
-        if query.is_empty() {
-            return None;
-        }
-        let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT.match_paths());
-        let mut buf = Vec::new();
+        let mut ranker = crate::find::Ranker::new(self.filter.text())?;
         let mut best: Option<(u32, usize)> = None;
         let keep = catalog
             .entries
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let score = pattern.score(Utf32Str::new(&e.haystack, &mut buf), &mut matcher);
-                // A literal substring of the path beats a scattered match.
-                let score = score.map(|s| {
-                    let exact = e
-                        .name
-                        .as_str()
-                        .to_lowercase()
-                        .contains(&query.to_lowercase());
-                    s + if exact { 10_000 } else { 0 }
-                });
+                let score = ranker.score(e.name.as_str(), &e.haystack);
                 if let Some(s) = score {
                     if best.is_none_or(|(b, _)| s > b) {
                         best = Some((s, i));

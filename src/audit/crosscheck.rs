@@ -197,6 +197,7 @@ mod tests {
             reason: None,
             late: false,
             prev_mac: None,
+            sig: None,
             mac: String::new(),
         }
     }

@@ -38,6 +38,14 @@ impl Default for Local {
     }
 }
 
+impl Local {
+    /// This machine's approvals for the store `store_id` (the same book as
+    /// [`crate::trust::TrustBook::open`] for the default folder).
+    pub fn trust_book(&self, store_id: &str) -> Result<crate::trust::TrustBook> {
+        crate::trust::TrustBook::open_in(&self.dir.join(crate::trust::TRUST_DIR), store_id)
+    }
+}
+
 /// `<data dir>/ward/audit-pins`: what this machine pinned.
 pub fn pin_file() -> PathBuf {
     Local::default().pin_file()

@@ -8,6 +8,7 @@ use super::head::Head;
 use super::key::AuditKey;
 use super::local::Local;
 use super::record::{finish_line, parse_line, Body, Event, Record, RECORD_FORMAT};
+use super::sign::{self, Signer};
 use crate::error::{IoContext, Result, WardError};
 use crate::store::{fsio, Keyring};
 use chrono::Utc;
@@ -32,8 +33,15 @@ pub struct Log {
     fsync: bool,
     local: Local,
     /// The audit key once loaded and checked against the pins, with the
-    /// store id it was checked for.
-    audit_key: Mutex<Option<(AuditKey, String)>>,
+    /// store id it was checked for and the signing key (published).
+    audit_key: Mutex<Option<Loaded>>,
+}
+
+#[derive(Clone, Debug)]
+struct Loaded {
+    key: AuditKey,
+    store_id: String,
+    signer: Option<std::sync::Arc<Signer>>,
 }
 
 /// A record written without the audit key, waiting to be sealed. Only
@@ -104,18 +112,28 @@ impl Log {
     /// Refuses (an error, to be shown as a warning) when the key, the store
     /// id or the key file's presence differ from what this machine pinned.
     pub fn append(&self, keys: &Keyring, event: Event) -> Result<Record> {
-        let (key, store_id) = {
+        let Loaded {
+            key,
+            store_id,
+            signer,
+        } = {
             let mut slot = self.audit_key.lock().unwrap_or_else(|p| p.into_inner());
             match slot.as_ref() {
                 Some(k) => k.clone(),
                 None => {
-                    let loaded = self.load_checked_key(keys)?;
+                    let (key, store_id) = self.load_checked_key(keys)?;
+                    let signer = self.publish_signer(keys, &store_id)?;
+                    let loaded = Loaded {
+                        key,
+                        store_id,
+                        signer,
+                    };
                     *slot = Some(loaded.clone());
                     loaded
                 }
             }
         };
-        let record = self.append_with_key(&key, event)?;
+        let record = self.append_inner(&key, signer.as_deref(), event)?;
         // What this machine saw last, so that verify notices a chain that
         // disappears or goes back. Best effort.
         let _ = self
@@ -146,8 +164,46 @@ impl Log {
         Ok((key, id))
     }
 
-    /// Appends `event` with an already loaded key.
+    /// The signing key of `keys`' first identity, published in the store
+    /// (`.ward/actors/<actor-file>.pub`) and approved on this machine: a key
+    /// this machine's own identity made needs no one's approval here. A
+    /// new identity publishes a new key beside the old ones, so the actor's
+    /// older records still verify.
+    fn publish_signer(
+        &self,
+        keys: &Keyring,
+        store_id: &str,
+    ) -> Result<Option<std::sync::Arc<Signer>>> {
+        let Some(signer) = Signer::from_keyring(keys) else {
+            return Ok(None);
+        };
+        sign::publish(&self.store_root, &self.stem, &signer)?;
+        let item = sign::approval_item(&self.stem, &signer.public_hex());
+        let mut book = self.local.trust_book(store_id)?;
+        if !book.is_approved(sign::ACTORS_SCOPE, &item) {
+            book.approve(sign::ACTORS_SCOPE, [item])?;
+        }
+        Ok(Some(std::sync::Arc::new(signer)))
+    }
+
+    /// Appends `event` with an already loaded key, unsigned (tests and
+    /// benchmarks; [`Log::append`] signs).
     pub fn append_with_key(&self, key: &AuditKey, event: Event) -> Result<Record> {
+        self.append_inner(key, None, event)
+    }
+
+    /// Appends `event` with an already loaded key, signed by `signer`
+    /// (whose key must be published for verify to accept it).
+    pub fn append_signed(&self, key: &AuditKey, signer: &Signer, event: Event) -> Result<Record> {
+        self.append_inner(key, Some(signer), event)
+    }
+
+    fn append_inner(
+        &self,
+        key: &AuditKey,
+        signer: Option<&Signer>,
+        event: Event,
+    ) -> Result<Record> {
         let dir = super::ensure_audit_dir(&self.store_root)?;
         let _lock = fsio::StoreLock::acquire(&dir.join(format!(".{}.lock", self.stem)))?;
         let path = self.path();
@@ -221,7 +277,11 @@ impl Log {
                 late,
                 prev_mac: prev.as_deref(),
             };
-            let prefix = body.prefix();
+            let mut prefix = body.prefix();
+            if let Some(signer) = signer {
+                let member = signer.sig_member(&self.stem, prefix.as_bytes());
+                prefix.push_str(&member);
+            }
             let mac = super::hex(&key.mac(RECORD_DOMAIN, &self.stem, prefix.as_bytes()));
             let line = finish_line(&prefix, &mac);
             out.push_str(&line);

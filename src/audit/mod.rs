@@ -25,6 +25,7 @@ pub mod local;
 mod log;
 mod read;
 mod record;
+pub mod sign;
 mod verify;
 
 pub use crosscheck::{cross_check, Mismatch};
@@ -36,7 +37,7 @@ pub use read::{
 };
 pub use record::{Action, Event, Record, MAX_REASON_CHARS, RECORD_FORMAT};
 pub use verify::{
-    verify, verify_file, verify_with_key, verify_with_local, Break, BreakKind, FileReport,
+    verify, verify_file, verify_with_key, verify_with_local, Break, BreakKind, FileReport, Signing,
     VerifyReport, Warning,
 };
 

@@ -201,6 +201,11 @@ pub struct Record {
     pub late: bool,
     /// MAC of the previous record in this chain; `null` for the first.
     pub prev_mac: Option<String>,
+    /// `<key id>.<ed25519 signature hex>` by the actor's signing key over
+    /// the line's bytes before `,"sig":` (super::sign); absent in records
+    /// written before chains were signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
     /// HMAC-SHA256 (hex) over this line's bytes before `,"mac":`.
     #[serde(default)]
     pub mac: String,

@@ -261,3 +261,221 @@ fn log_and_reports_are_send() {
     send_sync::<VerifyReport>();
     send_sync::<AuditKey>();
 }
+
+mod signed {
+    use super::*;
+    use crate::audit::head::Head;
+    use crate::audit::log::RECORD_DOMAIN;
+    use crate::audit::record::split_mac;
+    use crate::audit::sign::{self, Signer};
+    use crate::audit::verify::verify_chains;
+    use std::collections::BTreeSet;
+
+    fn signed_log(dir: &std::path::Path, key: &AuditKey, signer: &Signer, n: u32) -> Log {
+        let log = Log::open(dir, "bob@box", None);
+        sign::publish(dir, log.chain(), signer).unwrap();
+        for i in 1..=n {
+            log.append_signed(key, signer, ev(i)).unwrap();
+        }
+        log
+    }
+
+    fn approved(chain: &str, signers: &[&Signer]) -> BTreeSet<String> {
+        signers
+            .iter()
+            .map(|s| sign::approval_item(chain, &s.public_hex()))
+            .collect()
+    }
+
+    /// What a member holding the audit key can do: change the bytes of
+    /// records with `edit` (line index, MAC-covered prefix) and recompute
+    /// every MAC and the head, so that the HMAC chain holds again.
+    fn rewrite(log: &Log, key: &AuditKey, edit: impl Fn(usize, &mut String)) {
+        let text = fs::read_to_string(log.path()).unwrap();
+        let mut prev: Option<String> = None;
+        let mut out = String::new();
+        let mut last = (0, String::new());
+        for (i, line) in text.lines().enumerate() {
+            let (prefix, _) = split_mac(line.as_bytes()).unwrap();
+            let mut prefix = String::from_utf8(prefix.to_vec()).unwrap();
+            edit(i, &mut prefix);
+            let at = prefix.find("\"prev_mac\":").unwrap() + "\"prev_mac\":".len();
+            let end = prefix[at..]
+                .find([',', '}'])
+                .map_or(prefix.len(), |e| at + e);
+            let value = prev.as_ref().map_or("null".into(), |m| format!("\"{m}\""));
+            prefix.replace_range(at..end, &value);
+            let mac = hex(&key.mac(RECORD_DOMAIN, log.chain(), prefix.as_bytes()));
+            out.push_str(&format!("{prefix},\"mac\":\"{mac}\"}}\n"));
+            prev = Some(mac.clone());
+            last = (i as u64 + 1, mac);
+        }
+        fs::write(log.path(), out).unwrap();
+        let dir = audit_dir(
+            log.path()
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap(),
+        );
+        Head::new(key, log.chain(), last.0, &last.1)
+            .write(&dir, log.chain(), false)
+            .unwrap();
+    }
+
+    fn only(reports: Vec<FileReport>) -> FileReport {
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        reports.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_signed_chain_verifies_and_is_pinned_on_first_sight() {
+        let dir = store();
+        let (key, bob) = (AuditKey::generate(), Signer::from_seed(7));
+        let log = signed_log(dir.path(), &key, &bob, 3);
+        assert!(fs::read_to_string(log.path())
+            .unwrap()
+            .contains(",\"sig\":\""));
+        let first = only(verify_chains(dir.path(), &key, Some(&BTreeSet::new())));
+        assert!(first.is_ok(), "{first:?}");
+        let item = sign::approval_item("bob@box", &bob.public_hex());
+        assert_eq!(
+            first.signing,
+            Signing::Signed {
+                from_seq: 1,
+                keys: vec![bob.id().to_string()],
+                pinned: vec![item.clone()],
+            }
+        );
+        let again = only(verify_chains(
+            dir.path(),
+            &key,
+            Some(&approved("bob@box", &[&bob])),
+        ));
+        assert!(matches!(&again.signing, Signing::Signed { pinned, .. } if pinned.is_empty()));
+    }
+
+    #[test]
+    fn a_record_changed_by_a_holder_of_the_audit_key_is_caught() {
+        let dir = store();
+        let (key, bob) = (AuditKey::generate(), Signer::from_seed(7));
+        let log = signed_log(dir.path(), &key, &bob, 4);
+        // HMAC alone: the forged chain authenticates.
+        rewrite(&log, &key, |i, p| {
+            if i == 1 {
+                *p = p.replace("p/S2", "p/XX");
+            }
+        });
+        let r = only(verify_chains(dir.path(), &key, None));
+        let b = r.broken.expect("caught");
+        assert_eq!((b.kind, b.line), (BreakKind::Signature, 2), "{}", b.detail);
+        assert!(b.detail.contains("bob@box") && b.detail.contains("shared audit key"));
+    }
+
+    #[test]
+    fn stripped_signatures_are_caught_where_the_key_was_pinned() {
+        let dir = store();
+        let (key, bob) = (AuditKey::generate(), Signer::from_seed(7));
+        let log = signed_log(dir.path(), &key, &bob, 3);
+        let strip = |_: usize, p: &mut String| {
+            if sign::split_sig(p.as_bytes()).is_some() {
+                p.truncate(p.len() - sign::SIG_SUFFIX_LEN);
+            }
+        };
+        // Only the last record stripped: the chain is signed up to it.
+        rewrite(&log, &key, |i, p| {
+            if i == 2 {
+                strip(i, p)
+            }
+        });
+        let r = only(verify_chains(dir.path(), &key, None));
+        let b = r.broken.expect("caught");
+        assert_eq!((b.kind, b.line), (BreakKind::Signature, 3), "{}", b.detail);
+        assert!(b.detail.contains("is not signed"), "{}", b.detail);
+        // Every record stripped: a machine that pinned bob's key says so; a
+        // fresh clone can only call it unsigned.
+        rewrite(&log, &key, strip);
+        let pinned = only(verify_chains(
+            dir.path(),
+            &key,
+            Some(&approved("bob@box", &[&bob])),
+        ));
+        let b = pinned.broken.expect("caught");
+        assert!(b.detail.contains("pinned a signing key"), "{}", b.detail);
+        let fresh = only(verify_chains(dir.path(), &key, Some(&BTreeSet::new())));
+        assert!(fresh.is_ok());
+        assert_eq!(fresh.signing, Signing::Unsigned);
+    }
+
+    #[test]
+    fn a_new_key_for_a_pinned_actor_needs_approval_and_old_records_still_verify() {
+        let dir = store();
+        let (key, old, new) = (
+            AuditKey::generate(),
+            Signer::from_seed(7),
+            Signer::from_seed(8),
+        );
+        let log = signed_log(dir.path(), &key, &old, 2);
+        // The actor's identity changed: a second key, published beside the first.
+        sign::publish(dir.path(), log.chain(), &new).unwrap();
+        log.append_signed(&key, &new, ev(3)).unwrap();
+        let r = only(verify_chains(
+            dir.path(),
+            &key,
+            Some(&approved("bob@box", &[&old])),
+        ));
+        assert!(r.broken.is_none(), "{r:?}");
+        assert!(!r.is_ok());
+        assert_eq!(
+            r.signing,
+            Signing::Unapproved {
+                from_seq: 1,
+                keys: vec![new.id().to_string()]
+            }
+        );
+        let both = approved("bob@box", &[&old, &new]);
+        let r = only(verify_chains(dir.path(), &key, Some(&both)));
+        assert!(r.is_ok(), "{r:?}");
+        assert!(matches!(&r.signing, Signing::Signed { keys, .. } if keys.len() == 2));
+    }
+
+    #[test]
+    fn a_key_removed_from_the_published_file_breaks_the_chain() {
+        let dir = store();
+        let (key, bob) = (AuditKey::generate(), Signer::from_seed(7));
+        let log = signed_log(dir.path(), &key, &bob, 2);
+        fs::write(sign::published_path(dir.path(), log.chain()), "# none\n").unwrap();
+        let r = only(verify_chains(dir.path(), &key, None));
+        let b = r.broken.expect("caught");
+        assert_eq!((b.kind, b.line), (BreakKind::Signature, 1));
+        assert!(
+            b.detail.contains(".ward/actors/bob@box.pub"),
+            "{}",
+            b.detail
+        );
+    }
+
+    #[test]
+    fn an_unsigned_start_then_signed_records_verify_as_signed_from_there() {
+        let dir = store();
+        let (key, bob) = (AuditKey::generate(), Signer::from_seed(7));
+        let log = Log::open(dir.path(), "bob@box", None);
+        log.append_with_key(&key, ev(1)).unwrap();
+        log.append_with_key(&key, ev(2)).unwrap();
+        sign::publish(dir.path(), log.chain(), &bob).unwrap();
+        log.append_signed(&key, &bob, ev(3)).unwrap();
+        let r = only(verify_chains(dir.path(), &key, None));
+        assert!(r.is_ok(), "{r:?}");
+        assert!(matches!(r.signing, Signing::Signed { from_seq: 3, .. }));
+        // The unsigned start is covered too: the signed record chains to it.
+        rewrite(&log, &key, |i, p| {
+            if i == 0 {
+                *p = p.replace("p/S1", "p/XX");
+            }
+        });
+        let r = only(verify_chains(dir.path(), &key, None));
+        assert_eq!(r.broken.expect("caught").line, 3);
+    }
+}

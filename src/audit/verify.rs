@@ -7,6 +7,7 @@ use super::local::{Local, PinStatus};
 use super::log::RECORD_DOMAIN;
 use super::read::{chain_files, lines};
 use super::record::{parse_line, Record};
+use super::sign::{self, PublishedKey, SigCheck};
 use crate::error::Result;
 use crate::store::{fsio, Keyring};
 use rayon::prelude::*;
@@ -29,6 +30,9 @@ pub enum BreakKind {
     /// No record authenticates: the chain was rebuilt with another key (or
     /// the audit key file was replaced).
     WrongKey,
+    /// The MACs hold but a signature does not: the chain was rewritten by
+    /// someone holding the shared audit key, i.e. another member.
+    Signature,
 }
 
 impl BreakKind {
@@ -40,6 +44,7 @@ impl BreakKind {
             BreakKind::Inserted => "inserted",
             BreakKind::Truncated => "truncated",
             BreakKind::WrongKey => "wrong key",
+            BreakKind::Signature => "signature",
         }
     }
 }
@@ -62,6 +67,26 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What the signatures of an intact chain say (docs/AUDIT.md, "Signed
+/// chains"). Key ids are [`sign::key_id`]s.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Signing {
+    /// No record is signed: written before chains were signed. Only the
+    /// shared HMAC key protects it, so any member could have rewritten it.
+    #[default]
+    Unsigned,
+    /// Every record from `from_seq` on is signed by the actor's keys, which
+    /// this machine approved (or, `pinned`, approves now: first sight).
+    Signed {
+        from_seq: u64,
+        keys: Vec<String>,
+        pinned: Vec<String>,
+    },
+    /// Signed with keys this machine has not approved: another key turned
+    /// up for an actor whose key was pinned here (`ward audit trust`).
+    Unapproved { from_seq: u64, keys: Vec<String> },
+}
+
 /// The result for one actor file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileReport {
@@ -71,13 +96,31 @@ pub struct FileReport {
     pub records: usize,
     pub broken: Option<Break>,
     pub warnings: Vec<Warning>,
+    pub signing: Signing,
 }
 
 impl FileReport {
+    fn new(chain: String, file: PathBuf) -> FileReport {
+        FileReport {
+            chain,
+            file,
+            records: 0,
+            broken: None,
+            warnings: Vec::new(),
+            signing: Signing::Unsigned,
+        }
+    }
+
+    /// Intact, and not signed by a key this machine has not approved.
     pub fn is_ok(&self) -> bool {
-        self.broken.is_none()
+        self.broken.is_none() && !matches!(self.signing, Signing::Unapproved { .. })
     }
 }
+
+/// This machine's approved signing keys of a store
+/// ([`sign::approval_item`]s); `None` checks signatures without judging
+/// whose keys they are.
+type Approved<'a> = Option<&'a std::collections::BTreeSet<String>>;
 
 /// The result for a whole store.
 #[derive(Clone, Debug)]
@@ -119,9 +162,6 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
             let files: Vec<FileReport> = files
                 .into_iter()
                 .map(|(chain, file)| FileReport {
-                    chain,
-                    file,
-                    records: 0,
                     broken: Some(Break {
                         line: 1,
                         kind: BreakKind::WrongKey,
@@ -130,7 +170,7 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
                             AuditKey::path(store_root).display()
                         ),
                     }),
-                    warnings: Vec::new(),
+                    ..FileReport::new(chain, file)
                 })
                 .collect();
             let pin = match pin {
@@ -148,16 +188,15 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
         }
     };
     let pin = local.check(store_root, &store_id, Some(&key));
-    let mut files = verify_with_key(store_root, &key);
+    let mut book = local.trust_book(&store_id)?;
+    let approved = book.approved(sign::ACTORS_SCOPE);
+    let mut files = verify_chains(store_root, &key, Some(&approved));
     let dir = super::audit_dir(store_root);
     // Chains this machine saw that are gone or shorter: deleted or rolled
     // back together with their head, which the chain alone cannot show.
     for (chain, seen) in local.seen(store_root, &store_id) {
         match files.iter_mut().find(|f| f.chain == chain) {
             None => files.push(FileReport {
-                chain: chain.clone(),
-                file: dir.join(format!("{chain}.jsonl")),
-                records: 0,
                 broken: Some(Break {
                     line: 1,
                     kind: BreakKind::Truncated,
@@ -165,7 +204,7 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
                         "this chain is gone: this machine saw it reach seq {seen}; it was deleted (with its head)"
                     ),
                 }),
-                warnings: Vec::new(),
+                ..FileReport::new(chain.clone(), dir.join(format!("{chain}.jsonl")))
             }),
             Some(f) if f.is_ok() && (f.records as u64) < seen => {
                 f.broken = Some(Break {
@@ -182,6 +221,18 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
     }
     files.sort_by(|a, b| a.chain.cmp(&b.chain));
     if pin.is_trusted() {
+        // First sight of an actor's signing keys: pinned like recipients.
+        let first_sight: Vec<String> = files
+            .iter()
+            .filter(|f| f.broken.is_none())
+            .flat_map(|f| match &f.signing {
+                Signing::Signed { pinned, .. } => pinned.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        if !first_sight.is_empty() {
+            book.approve(sign::ACTORS_SCOPE, first_sight)?;
+        }
         let ok: Vec<(&str, u64)> = files
             .iter()
             .filter(|f| f.is_ok())
@@ -196,11 +247,20 @@ pub fn verify_with_local(store_root: &Path, keys: &Keyring, local: &Local) -> Re
     })
 }
 
-/// Verifies every chain with a known key (no pin check).
+/// Verifies every chain with a known key (no pin check; signatures are
+/// checked against the published keys, whoever's they are).
 pub fn verify_with_key(store_root: &Path, key: &AuditKey) -> Vec<FileReport> {
+    verify_chains(store_root, key, None)
+}
+
+pub(crate) fn verify_chains(
+    store_root: &Path,
+    key: &AuditKey,
+    approved: Approved,
+) -> Vec<FileReport> {
     chain_files(store_root)
         .into_par_iter()
-        .map(|(chain, file)| verify_file(store_root, &chain, &file, key))
+        .map(|(chain, file)| verify_chain(store_root, &chain, &file, key, approved))
         .collect()
 }
 
@@ -216,17 +276,35 @@ struct Line<'a> {
     record: Option<Record>,
     /// The MAC authenticates the line's bytes.
     authentic: bool,
+    /// The signature, checked when the MAC authenticates.
+    sig: SigCheck,
     bytes: &'a [u8],
 }
 
-/// Verifies one chain file.
+/// Verifies one chain file (signatures against the published keys, not
+/// judging whose they are).
 pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) -> FileReport {
-    let mut report = FileReport {
-        chain: chain.to_string(),
-        file: file.to_path_buf(),
-        records: 0,
-        broken: None,
-        warnings: Vec::new(),
+    verify_chain(store_root, chain, file, key, None)
+}
+
+fn verify_chain(
+    store_root: &Path,
+    chain: &str,
+    file: &Path,
+    key: &AuditKey,
+    approved: Approved,
+) -> FileReport {
+    let mut report = FileReport::new(chain.to_string(), file.to_path_buf());
+    let published = match sign::published(store_root, chain) {
+        Ok(keys) => keys,
+        Err(e) => {
+            report.broken = Some(Break {
+                line: 0,
+                kind: BreakKind::Signature,
+                detail: e.to_string(),
+            });
+            return report;
+        }
     };
     let bytes = match fsio::read_file(file) {
         Ok(b) => b,
@@ -246,10 +324,16 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
             Some((record, prefix)) => {
                 let mac = super::hex(&key.mac(RECORD_DOMAIN, chain, prefix));
                 let authentic = mac == record.mac;
+                let sig = if authentic {
+                    sign::check(chain, prefix, &published)
+                } else {
+                    SigCheck::Unsigned
+                };
                 Line {
                     no,
                     record: Some(record),
                     authentic,
+                    sig,
                     bytes: l,
                 }
             }
@@ -257,6 +341,7 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
                 no,
                 record: None,
                 authentic: false,
+                sig: SigCheck::Unsigned,
                 bytes: l,
             },
         })
@@ -410,6 +495,10 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
         report.records += 1;
         last_line = l.no;
     }
+    check_signatures(chain, &parsed, &published, approved, &mut report);
+    if report.broken.is_some() {
+        return report;
+    }
     check_head(store_root, chain, key, &parsed, last_line, &mut report);
     // Pending records of this machine (only this machine can seal them).
     let pending = crate::store::Store::open(store_root).ok().map(|s| {
@@ -442,6 +531,116 @@ pub fn verify_file(store_root: &Path, chain: &str, file: &Path, key: &AuditKey) 
         });
     }
     report
+}
+
+/// Judges the signatures of a chain whose MACs all hold: once one record
+/// is signed, every later one must be, by a key published for the actor;
+/// and a chain whose key this machine pinned must still be signed.
+fn check_signatures(
+    chain: &str,
+    parsed: &[Line],
+    published: &[PublishedKey],
+    approved: Approved,
+    report: &mut FileReport,
+) {
+    let rewritten = "rewritten by someone holding the shared audit key";
+    let mut from_seq = None;
+    let mut used: Vec<String> = Vec::new();
+    for l in parsed {
+        let Some(rec) = l.record.as_ref().filter(|_| l.authentic) else {
+            continue;
+        };
+        let problem = match &l.sig {
+            SigCheck::Valid(id) => {
+                from_seq.get_or_insert(rec.seq);
+                if !used.contains(id) {
+                    used.push(id.clone());
+                }
+                None
+            }
+            SigCheck::Unsigned => from_seq.map(|from| {
+                format!(
+                    "record (seq {}) is not signed, though {}'s chain is signed from seq {from}: it was {rewritten}",
+                    rec.seq, rec.actor
+                )
+            }),
+            SigCheck::Invalid(id) => Some(format!(
+                "record (seq {}) does not match {}'s signature (key {id}): it was {rewritten}",
+                rec.seq, rec.actor
+            )),
+            SigCheck::UnknownKey(id) => Some(format!(
+                "record (seq {}) is signed by key {id}, which {} does not list for {}: it was {rewritten}, or the key was removed",
+                rec.seq,
+                sign::published_path(Path::new(""), chain).display(),
+                rec.actor
+            )),
+        };
+        if let Some(detail) = problem {
+            report.broken = Some(Break {
+                line: l.no,
+                kind: BreakKind::Signature,
+                detail,
+            });
+            return;
+        }
+    }
+    let item = |id: &String| {
+        let key = published
+            .iter()
+            .find(|k| &k.id == id)
+            .expect("a valid signature's key");
+        sign::approval_item(chain, &key.public_hex)
+    };
+    let pinned_here: Vec<&String> = approved
+        .map(|a| {
+            a.iter()
+                .filter(|i| i.split_once(' ').is_some_and(|(c, _)| c == chain))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(from_seq) = from_seq else {
+        if !pinned_here.is_empty() && report.records > 0 {
+            report.broken = Some(Break {
+                line: 1,
+                kind: BreakKind::Signature,
+                detail: format!(
+                    "no record is signed, though this machine pinned a signing key for this chain: it was {rewritten}, or replaced"
+                ),
+            });
+        }
+        return;
+    };
+    report.signing = match approved {
+        None => Signing::Signed {
+            from_seq,
+            keys: used,
+            pinned: Vec::new(),
+        },
+        Some(_) if pinned_here.is_empty() => Signing::Signed {
+            from_seq,
+            pinned: used.iter().map(item).collect(),
+            keys: used,
+        },
+        Some(a) => {
+            let unapproved: Vec<String> = used
+                .iter()
+                .filter(|id| !a.contains(&item(id)))
+                .cloned()
+                .collect();
+            if unapproved.is_empty() {
+                Signing::Signed {
+                    from_seq,
+                    keys: used,
+                    pinned: Vec::new(),
+                }
+            } else {
+                Signing::Unapproved {
+                    from_seq,
+                    keys: unapproved,
+                }
+            }
+        }
+    };
 }
 
 fn check_head(

@@ -4,7 +4,7 @@
 //! TUI phrases its own (`tui::advice`).
 
 use crate::clipboard::{CopyError, CopyErrorKind};
-use crate::error::{MissingIdentity, WardError};
+use crate::error::{MissingIdentity, SyncFailure, WardError};
 
 /// The error as the command line reports it: the failure, then the advice.
 pub fn describe(e: &WardError) -> String {
@@ -25,7 +25,57 @@ pub fn describe(e: &WardError) -> String {
             format!("{e}. Check who added it, then approve it with `ward recipients trust`")
         }
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
+        WardError::Sync(f) => format!("{e}{}", sync(f)),
         _ => e.to_string(),
+    }
+}
+
+/// What to type about a sync that did not happen (after the failure).
+fn sync(f: &SyncFailure) -> String {
+    match f {
+        SyncFailure::NotGit { .. } => ": `ward init --git` makes it one, then add a remote with \
+                                        `ward git remote add origin URL`"
+            .into(),
+        SyncFailure::NoRemote => ": add one: ward git remote add origin URL".into(),
+        SyncFailure::SeveralRemotes { branch } => {
+            format!(": `ward git push -u REMOTE {branch}` once to choose")
+        }
+        SyncFailure::Detached => ": `ward git switch BRANCH` (or `ward git switch -c BRANCH` to \
+                                  keep these commits), then sync"
+            .into(),
+        SyncFailure::InProgress { what } => format!(
+            ": see `ward git status`, resolve it and `ward git commit` (or `ward git {what} \
+             --continue`), or go back with `ward git {what} --abort`"
+        ),
+        SyncFailure::ChangedOutside { .. } => ": commit them yourself (`ward git add PATH` and \
+                                               `ward git commit`) or undo them (`ward git \
+                                               restore PATH`), then sync"
+            .into(),
+        SyncFailure::Unreachable { .. } => ": run `ward sync` again once it is reachable (`ward \
+                                            git remote -v` shows its address)"
+            .into(),
+        SyncFailure::PullFailed { .. } => String::new(),
+        SyncFailure::Conflict { rebase, paths, .. } => {
+            let (finish, abort) = if *rebase {
+                ("`ward git rebase --continue`", "`ward git rebase --abort`")
+            } else {
+                ("`ward git commit`", "`ward git merge --abort`")
+            };
+            let secret = if paths.iter().any(|p| p.ends_with(".age")) {
+                " (a secret cannot be edited by hand: keep one side with `ward git checkout \
+                 --ours PATH` or `--theirs`)"
+            } else {
+                ""
+            };
+            format!(
+                ". See `ward git status`, fix the files{secret} and `ward git add` them, then \
+                 {finish} and `ward sync`; or go back with {abort}"
+            )
+        }
+        SyncFailure::PushRefused { .. } => ". If someone pushed in the meantime, run `ward sync` \
+                                            again; if a hook or a branch protection refused it, \
+                                            ask whoever runs the remote"
+            .into(),
     }
 }
 
@@ -69,6 +119,22 @@ mod tests {
         };
         assert!(untrusted.to_string().ends_with("nothing was changed"));
         assert!(describe(&untrusted).ends_with("approve it with `ward recipients trust`"));
+        let detached = WardError::Sync(SyncFailure::Detached);
+        assert_eq!(detached.exit_code(), crate::error::exit::USAGE);
+        assert!(describe(&detached).contains(": `ward git switch BRANCH`"));
+        let refused = WardError::Sync(SyncFailure::PushRefused {
+            remote: "origin".into(),
+            sent: 2,
+            git: "hook said no".into(),
+        });
+        assert_eq!(refused.exit_code(), crate::error::exit::FAILURE);
+        assert!(
+            describe(&refused).starts_with(
+                "the remote origin refused the push (hook said no); your 2 commits are kept here"
+            ),
+            "{}",
+            describe(&refused)
+        );
         let copy = CopyError::new(CopyErrorKind::NativeUnavailable, "no display");
         assert_eq!(
             copy_error(&copy),

@@ -1,7 +1,8 @@
 //! Command-line grammar (clap). Every command has `--help`.
 
+use super::names::secret_names;
 use crate::store::generate::Charset;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -46,10 +47,17 @@ pub enum Command {
     Init(InitArgs),
     /// List secrets from file names, without decrypting (unless --long)
     Ls(LsArgs),
-    /// Print a secret's value (and only the value) to stdout
+    /// Print a secret's value (and only the value) to stdout; -c copies it instead
+    #[command(visible_alias = "show")]
     Get(GetArgs),
     /// Create or update a secret: value from stdin, a prompt, or --generate
+    #[command(visible_alias = "insert")]
     Set(SetArgs),
+    /// Create or update a secret with a generated value (set --generate)
+    Generate(GenerateArgs),
+    /// Rank secrets by a fuzzy match of TEXT on names, tags, owners, kinds and URLs
+    #[command(visible_alias = "search")]
+    Find(FindArgs),
     /// Change a secret's metadata (never its value)
     Edit(EditArgs),
     /// Give a secret a new value, keeping the old one in history
@@ -88,6 +96,8 @@ pub enum Command {
     /// Print your public key(s) and which folders of the store you can read
     #[command(visible_alias = "whoami")]
     Identity(IdentityArgs),
+    /// Change the passphrase of your identity file (or give it one)
+    Passwd,
     /// Clone a shared store with git and set it up (merge drivers)
     Clone(CloneArgs),
     /// Commit pending changes, pull (merge or rebase) with ward's merge drivers, push
@@ -95,9 +105,12 @@ pub enum Command {
     /// Run git in the store: ward git status, ward git log, ward git remote add origin URL
     #[command(disable_help_flag = true)]
     Git(GitArgs),
+    /// Find the vault's values (current and previous, common encodings) in files, git history or a stream
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
     /// Open the TUI on a generated demo store (temporary, removed on exit)
     Demo,
-    /// Print shell completions: ward completions bash|zsh|fish
+    /// Print the shell completion script: eval "$(ward completions bash)" (or zsh, fish)
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -161,6 +174,7 @@ pub struct GitArgs {
 #[derive(Clone, Debug, Args)]
 pub struct LsArgs {
     /// Only secrets under this folder (or this one secret)
+    #[arg(add = secret_names())]
     pub prefix: Option<String>,
     /// Add kind, owner, age since rotation, expiry and status (decrypts)
     #[arg(long, short = 'l')]
@@ -205,6 +219,7 @@ pub enum ReportFormat {
 #[derive(Clone, Debug, Args)]
 pub struct ReportArgs {
     /// Only secrets under this folder (or this one secret)
+    #[arg(add = secret_names())]
     pub prefix: Option<String>,
     /// Only these statuses: compromised, expired, overdue, due-soon, ok, no-policy (repeatable, or comma-separated)
     #[arg(long = "status", value_name = "STATUS", value_delimiter = ',')]
@@ -227,6 +242,9 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+    /// Every column in full, however wide (the table otherwise fits the terminal)
+    #[arg(long)]
+    pub wide: bool,
     /// Decrypt every file, neither reading nor writing the metadata cache
     #[arg(long)]
     pub no_cache: bool,
@@ -235,6 +253,7 @@ pub struct ReportArgs {
 #[derive(Clone, Debug, Args)]
 pub struct CheckArgs {
     /// Only secrets under this folder (or this one secret)
+    #[arg(add = secret_names())]
     pub prefix: Option<String>,
     /// Also list secrets whose next due date is within this span: 30d, 6w, 3m (they do not fail the check)
     #[arg(long, value_name = "SPAN")]
@@ -291,6 +310,60 @@ Examples:
   ward exec acme/api --allow STRIPE_KEY,DATABASE_URL -- ./deploy.sh   # no terminal (CI)
   ward exec acme --prefix-names -- printenv ACME_API_STRIPE_KEY";
 
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  ward scan                          # the current folder, as git ignores
+  ward scan src/ deploy/.env --all   # these, ignore files too
+  ward scan --git                    # every blob of this repository's history
+  kubectl logs api | ward scan -     # a stream
+  ward scan --install-hook           # block commits that hold a value
+
+Exit codes: 0 nothing found, 13 found, others as for every command.";
+
+/// Output format of `ward scan`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanFormat {
+    /// One line per find: place, secret, which value, encoding
+    #[default]
+    Text,
+    /// One JSON object with every find and what was not searched
+    Json,
+    /// SARIF 2.1.0, for code-scanning views in CI
+    Sarif,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to search (default: the current folder); `-` reads standard input
+    pub paths: Vec<PathBuf>,
+    /// Search every blob of this repository's object store instead: all branches, deleted files
+    #[arg(long, value_name = "REPO", num_args = 0..=1, default_missing_value = ".")]
+    pub git: Option<PathBuf>,
+    /// Search what is staged in the index of the repository here (a pre-commit hook)
+    #[arg(long, conflicts_with = "git")]
+    pub staged: bool,
+    /// Search ignored files too (.gitignore, .ignore, git's excludes)
+    #[arg(long)]
+    pub all: bool,
+    /// Search binary files too (a NUL byte in the first 8,000 bytes)
+    #[arg(long)]
+    pub binary: bool,
+    /// Values shorter than this many bytes are not searched (listed as unsearchable)
+    #[arg(long, value_name = "N", default_value_t = crate::ops::scan::DEFAULT_MIN_LENGTH)]
+    pub min_length: usize,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ScanFormat,
+    /// Install a git pre-commit hook that runs `ward scan --staged` in REPO (default: here)
+    #[arg(long, value_name = "REPO", num_args = 0..=1, default_missing_value = ".")]
+    pub install_hook: Option<PathBuf>,
+    /// With --install-hook: replace a pre-commit hook that ward did not write
+    #[arg(long, requires = "install_hook")]
+    pub force: bool,
+    /// Mark each secret whose current value was found as compromised, the place as the reason
+    #[arg(long)]
+    pub mark_compromised: bool,
+}
+
 /// Output format of `ward export`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -306,6 +379,7 @@ pub enum ExportFormat {
 #[derive(Clone, Debug, Args)]
 pub struct ExportArgs {
     /// Only secrets under this folder (or this one secret); without it, --all is needed
+    #[arg(add = secret_names())]
     pub prefix: Option<String>,
     /// Every secret in the store (instead of a PREFIX)
     #[arg(long, conflicts_with = "prefix")]
@@ -330,6 +404,7 @@ pub struct ExportArgs {
 #[derive(Clone, Debug, Args)]
 pub struct ExecArgs {
     /// Only secrets under this folder (or this one secret); without it, --all is needed
+    #[arg(add = secret_names())]
     pub prefix: Option<String>,
     /// Every secret in the store (instead of a PREFIX)
     #[arg(long, conflicts_with = "prefix")]
@@ -393,8 +468,19 @@ pub struct ImportArgs {
 }
 
 #[derive(Clone, Debug, Args)]
+pub struct FindArgs {
+    /// What to look for: letters in order, not necessarily together (stripe, acmeprod)
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+}
+
+#[derive(Clone, Debug, Args)]
 pub struct GetArgs {
+    #[arg(add = secret_names())]
     pub path: String,
+    /// Copy the value (or --field) to the clipboard instead of printing it, as `ward copy`
+    #[arg(long, short = 'c', conflicts_with = "json")]
+    pub copy: bool,
     /// Print one metadata field (kind, owner, tags, url, notes, expires, …) or
     /// one of the secret's fields (login, otp, …) instead
     #[arg(long, value_name = "NAME", conflicts_with = "json")]
@@ -464,6 +550,7 @@ pub struct ValueArgs {
 
 #[derive(Clone, Debug, Args)]
 pub struct SetArgs {
+    #[arg(add = secret_names())]
     pub path: String,
     #[command(flatten)]
     pub value: ValueArgs,
@@ -480,8 +567,19 @@ pub struct SetArgs {
     pub force: bool,
 }
 
+/// `ward generate NAME [LEN]`: `set --generate`, as pass has it.
+#[derive(Clone, Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// Length of the generated value (as --generate LEN)
+    #[arg(value_name = "LEN")]
+    pub length: Option<usize>,
+}
+
 #[derive(Clone, Debug, Args)]
 pub struct EditArgs {
+    #[arg(add = secret_names())]
     pub path: String,
     #[command(flatten)]
     pub meta: MetaArgs,
@@ -499,6 +597,12 @@ pub struct EditArgs {
     /// Mark the secret compromised, with a reason; stays until it is rotated
     #[arg(long, value_name = "REASON")]
     pub compromised: Option<String>,
+    /// Clear a compromised mark that was a false alarm (needs --reason; audited)
+    #[arg(long, conflicts_with = "compromised", requires = "reason")]
+    pub no_compromised: bool,
+    /// Why the mark is cleared (with --no-compromised)
+    #[arg(long, value_name = "TEXT", requires = "no_compromised")]
+    pub reason: Option<String>,
     /// Write even if none of your identities could read the result back
     /// (a recipients file without your key): see docs/SECURITY.md
     #[arg(long)]
@@ -507,9 +611,19 @@ pub struct EditArgs {
 
 #[derive(Clone, Debug, Args)]
 pub struct RotateArgs {
+    #[arg(add = secret_names())]
     pub path: String,
     #[command(flatten)]
     pub value: ValueArgs,
+    /// New expiry date: YYYY-MM-DD, or relative like +90d
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// Remove the expiry date
+    #[arg(long, conflicts_with = "expires")]
+    pub no_expires: bool,
+    /// New rotation interval: 90d, 6w, 3m, 1y
+    #[arg(long, value_name = "INTERVAL")]
+    pub rotate_every: Option<String>,
     /// Why it was rotated (kept in history)
     #[arg(long)]
     pub reason: Option<String>,
@@ -521,6 +635,7 @@ pub struct RotateArgs {
 
 #[derive(Clone, Debug, Args)]
 pub struct HistoryArgs {
+    #[arg(add = secret_names())]
     pub path: String,
     /// Show the values themselves
     #[arg(long)]
@@ -532,7 +647,9 @@ pub struct HistoryArgs {
 
 #[derive(Clone, Debug, Args)]
 pub struct MvArgs {
+    #[arg(add = secret_names())]
     pub from: String,
+    #[arg(add = secret_names())]
     pub to: String,
     /// Write even if none of your identities could read the result back
     /// (a recipients file without your key): see docs/SECURITY.md
@@ -542,6 +659,7 @@ pub struct MvArgs {
 
 #[derive(Clone, Debug, Args)]
 pub struct RmArgs {
+    #[arg(add = secret_names())]
     pub path: String,
     /// Do not ask for confirmation
     #[arg(long, short = 'f')]
@@ -550,6 +668,7 @@ pub struct RmArgs {
 
 #[derive(Clone, Debug, Args)]
 pub struct CopyArgs {
+    #[arg(add = secret_names())]
     pub path: String,
     /// Copy this field (login, otp, …) or metadata field (url, owner, …) instead of the value
     #[arg(long, value_name = "NAME")]
@@ -568,6 +687,7 @@ pub struct AuditArgs {
     #[command(subcommand)]
     pub command: Option<AuditCommand>,
     /// Only records about this secret or folder
+    #[arg(add = secret_names())]
     pub prefix: Option<String>,
     /// Only this actor (user@host, or just the user part)
     #[arg(long)]
@@ -591,6 +711,13 @@ pub enum AuditCommand {
         /// JSON for scripts
         #[arg(long)]
         json: bool,
+    },
+    /// Show and approve actors' new audit signing keys (a new identity, or
+    /// someone signing in another's name)
+    Trust {
+        /// Approve without asking (after checking the list)
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -674,11 +801,27 @@ pub enum RecipientsCommand {
 
 #[derive(Clone, Debug, Args)]
 pub struct GenArgs {
-    /// Length (default 32)
+    /// A bare number is refused: it could mean --length or --words
+    #[arg(hide = true, value_name = "N")]
+    pub count: Option<String>,
+    /// Characters in the value [default: the kind's, else 32]
+    #[arg(long, short = 'l', value_name = "N", conflicts_with = "words")]
     pub length: Option<usize>,
-    /// strong, alnum, hex, digits, base64url, ascii
-    #[arg(long, value_name = "SET", default_value = "strong")]
-    pub charset: Charset,
+    /// A diceware passphrase of N words from the EFF large list instead
+    #[arg(long, short = 'w', value_name = "N")]
+    pub words: Option<usize>,
+    /// Between the words of a passphrase [default: -]
+    #[arg(long, value_name = "TEXT")]
+    pub separator: Option<String>,
+    /// Leave out characters that are easy to misread: 0 O o 1 l I |
+    #[arg(long)]
+    pub no_lookalike: bool,
+    /// The defaults for this kind: password, api-key, token, connection-string, passphrase, …
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// strong, alnum, hex, digits, base64url, ascii [default: the kind's, else strong]
+    #[arg(long, value_name = "SET", conflicts_with = "words")]
+    pub charset: Option<Charset>,
     /// Text put before the value, e.g. sk_live_
     #[arg(long, value_name = "TEXT")]
     pub prefix: Option<String>,
@@ -693,7 +836,25 @@ impl clap::ValueEnum for Charset {
     }
 }
 
-pub fn print_completions(shell: clap_complete::Shell) {
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "ward", &mut std::io::stdout());
+impl GetArgs {
+    /// `get -c`: `ward copy` of the same value or field, with the configured
+    /// clipboard settings.
+    pub fn into_copy(self) -> CopyArgs {
+        CopyArgs {
+            path: self.path,
+            field: self.field,
+            timeout: None,
+            backend: None,
+        }
+    }
+}
+
+impl GenerateArgs {
+    /// `generate NAME [LEN]` as `set NAME --generate [LEN]`.
+    pub fn into_set(self) -> SetArgs {
+        let mut set = self.set;
+        let length = self.length.or(set.value.generate.flatten());
+        set.value.generate = Some(length);
+        set
+    }
 }

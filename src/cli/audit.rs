@@ -3,7 +3,7 @@
 use super::args::{AuditArgs, AuditCommand};
 use super::context::Context;
 use super::output;
-use crate::audit::{self, Action, Filter, PinStatus};
+use crate::audit::{self, Action, Filter, PinStatus, Signing};
 use crate::error::{exit, Result, WardError};
 use crate::sanitize::escape;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub fn run(ctx: &Context, args: AuditArgs) -> Result<i32> {
     match args.command {
         Some(AuditCommand::Verify { json }) => verify(ctx, json),
+        Some(AuditCommand::Trust { yes }) => trust(ctx, yes),
         None => timeline(ctx, args),
     }
 }
@@ -129,6 +130,88 @@ fn store_mismatches(ctx: &Context) -> Result<Vec<audit::Mismatch>> {
     ))
 }
 
+/// One chain's signing state, for a person.
+fn signing_text(signing: &Signing) -> String {
+    match signing {
+        Signing::Unsigned => "unsigned: written before chains were signed".into(),
+        Signing::Signed { from_seq, keys, .. } => format!(
+            "signed{} by {}",
+            if *from_seq > 1 {
+                format!(" from seq {from_seq}")
+            } else {
+                String::new()
+            },
+            keys.join(", ")
+        ),
+        Signing::Unapproved { keys, .. } => format!(
+            "signed by {} not approved on this machine: check with `ward audit trust`",
+            keys.join(", ")
+        ),
+    }
+}
+
+fn signing_json(signing: &Signing) -> serde_json::Value {
+    match signing {
+        Signing::Unsigned => serde_json::json!({ "state": "unsigned" }),
+        Signing::Signed {
+            from_seq,
+            keys,
+            pinned,
+        } => serde_json::json!({
+            "state": "signed", "from_seq": from_seq, "keys": keys, "pinned_now": pinned,
+        }),
+        Signing::Unapproved { from_seq, keys } => serde_json::json!({
+            "state": "unapproved", "from_seq": from_seq, "keys": keys,
+        }),
+    }
+}
+
+/// `ward audit trust`: the signing keys waiting for this machine's approval.
+fn trust(ctx: &Context, yes: bool) -> Result<i32> {
+    let store = &ctx.store;
+    let pending = crate::ops::trust::pending_signers(store)?;
+    if pending.is_empty() {
+        output::print_line("Every actor's signing key here is approved on this machine.")?;
+        return Ok(exit::OK);
+    }
+    output::print_line(&format!(
+        "{} not approved on this machine (records signed with {} do not count as the actor's):",
+        output::plural(pending.len(), "signing key"),
+        if pending.len() == 1 { "it" } else { "them" }
+    ))?;
+    for p in &pending {
+        let rel = p.file.strip_prefix(store.root()).unwrap_or(&p.file);
+        output::print_line(&format!(
+            "  {}  for {}  in {}{}",
+            p.key_id,
+            escape(&p.chain),
+            escape(&rel.display().to_string()),
+            p.added_by
+                .as_deref()
+                .map(|c| format!(", {}", escape(c)))
+                .unwrap_or_default()
+        ))?;
+    }
+    output::print_line(
+        "Approve only a key its actor confirms (a new identity of theirs): anyone who can push \
+         can publish a key in another's name.",
+    )?;
+    if !yes
+        && !super::prompt::confirm_approval(
+            "Approve these keys on this machine? [y/N] ",
+            "ward audit trust --yes",
+        )?
+    {
+        return Ok(exit::UNTRUSTED);
+    }
+    crate::ops::trust::approve_signers(store, &pending)?;
+    output::print_line(&format!(
+        "Approved {}.",
+        output::plural(pending.len(), "signing key")
+    ))?;
+    Ok(exit::OK)
+}
+
 fn verify(ctx: &Context, json: bool) -> Result<i32> {
     // A linked or replaced `.ward/audit` is a broken log, not a failure to run.
     if let Err(e) = audit::real_audit_dir(ctx.store.root()) {
@@ -158,6 +241,7 @@ fn verify(ctx: &Context, json: bool) -> Result<i32> {
                     "warnings": f.warnings.iter().map(|w| serde_json::json!({
                         "line": w.line, "message": w.message,
                     })).collect::<Vec<_>>(),
+                    "signing": signing_json(&f.signing),
                 })
             })
             .collect();
@@ -184,7 +268,16 @@ fn verify(ctx: &Context, json: bool) -> Result<i32> {
         for f in &report.files {
             let name = escape(&f.file.display().to_string());
             match &f.broken {
-                None => println!("OK      {name} ({})", output::plural(f.records, "record")),
+                None if !f.is_ok() => println!(
+                    "UNTRUSTED {name} ({}): {}",
+                    output::plural(f.records, "record"),
+                    signing_text(&f.signing)
+                ),
+                None => println!(
+                    "OK      {name} ({}, {})",
+                    output::plural(f.records, "record"),
+                    signing_text(&f.signing)
+                ),
                 Some(b) => println!(
                     "BROKEN  {name} line {}: {}: {}",
                     b.line,
@@ -203,6 +296,20 @@ fn verify(ctx: &Context, json: bool) -> Result<i32> {
         }
         for m in &mismatches {
             println!("MISMATCH {}", escape(&m.describe()));
+        }
+        let pinned: usize = report
+            .files
+            .iter()
+            .map(|f| match &f.signing {
+                Signing::Signed { pinned, .. } => pinned.len(),
+                _ => 0,
+            })
+            .sum();
+        if pinned > 0 {
+            println!(
+                "Pinned {} on this machine (first sight); a different key for these actors will need `ward audit trust`.",
+                output::plural(pinned, "signing key")
+            );
         }
     }
     Ok(if !report.is_ok() {

@@ -9,9 +9,10 @@ use crate::error::{Result, WardError};
 use crate::ops::{self, identity};
 use crate::store::crypto::{Keyring, LockKind};
 use crate::store::{SecretPath, Store};
+use age::secrecy::SecretString;
 use std::cell::OnceCell;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub struct Context {
     pub store: Store,
@@ -104,6 +105,23 @@ impl Context {
     pub fn name(&self, raw: &str) -> Result<SecretPath> {
         SecretPath::parse(raw)
     }
+
+    /// The name of a secret that must exist, checked from the file name
+    /// before anything is decrypted: a typo is reported before a passphrase
+    /// is asked for.
+    pub fn existing(&self, raw: &str) -> Result<SecretPath> {
+        let name = self.name(raw)?;
+        // Anything at the path (a folder, a pipe, a link) is left for the
+        // read to report as what it is.
+        let file = self.store.file_of(&name);
+        if std::fs::symlink_metadata(&file).is_err() {
+            return Err(WardError::NotFound {
+                path: file,
+                name: name.to_string(),
+            });
+        }
+        Ok(name)
+    }
 }
 
 impl ops::Journal for Context {
@@ -115,30 +133,37 @@ impl ops::Journal for Context {
 /// Loads every identity file, asking on the terminal for passphrases (three
 /// tries each, as ssh does).
 pub fn load_keyring(paths: &[PathBuf]) -> Result<Keyring> {
-    identity::load(paths, &mut |path, kind, why| {
-        let shown = crate::sanitize::escape(&path.display().to_string());
-        match why {
-            identity::Ask::First => {
-                if !std::io::stdin().is_terminal() && !has_tty() {
-                    return Err(WardError::Identity {
-                        path: path.to_path_buf(),
-                        cause: "is protected by a passphrase, and there is no terminal to ask on"
-                            .into(),
-                    });
-                }
-                let what = match kind {
-                    LockKind::AgePassphrase => "identity",
-                    LockKind::SshKey => "SSH key",
-                };
-                prompt_passphrase(&format!("Passphrase for {what} {shown}: ")).map(Some)
+    identity::load(paths, &mut ask_passphrase).map_err(identity::LoadFailure::into_ward)
+}
+
+/// Asks on the terminal for the passphrase of the identity file at `path`;
+/// an error when there is no terminal to ask on.
+pub fn ask_passphrase(
+    path: &Path,
+    kind: LockKind,
+    why: identity::Ask,
+) -> Result<Option<SecretString>> {
+    let shown = crate::sanitize::escape(&path.display().to_string());
+    match why {
+        identity::Ask::First => {
+            if !std::io::stdin().is_terminal() && !has_tty() {
+                return Err(WardError::Identity {
+                    path: path.to_path_buf(),
+                    cause: "is protected by a passphrase, and there is no terminal to ask on"
+                        .into(),
+                });
             }
-            identity::Ask::Again { .. } => {
-                eprintln!("ward: wrong passphrase for {shown}, try again");
-                prompt_passphrase("Passphrase: ").map(Some)
-            }
+            let what = match kind {
+                LockKind::AgePassphrase => "identity",
+                LockKind::SshKey => "SSH key",
+            };
+            prompt_passphrase(&format!("Passphrase for {what} {shown}: ")).map(Some)
         }
-    })
-    .map_err(identity::LoadFailure::into_ward)
+        identity::Ask::Again { .. } => {
+            eprintln!("ward: wrong passphrase for {shown}, try again");
+            prompt_passphrase("Passphrase: ").map(Some)
+        }
+    }
 }
 
 /// Whether a controlling terminal can be opened for a prompt.

@@ -7,7 +7,7 @@ use crate::error::{exit, Result, WardError};
 use crate::ops::copy::{self, Copying, Request, Uncopyable};
 
 pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
-    let name = ctx.name(&args.path)?;
+    let name = ctx.existing(&args.path)?;
     if let Some(field) = &args.field {
         super::secrets::check_field_name(field)?;
     }

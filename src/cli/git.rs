@@ -95,16 +95,7 @@ pub fn sync(ctx: &Context, args: SyncArgs) -> Result<i32> {
     for w in &report.warnings {
         super::output::warn_line(w);
     }
-    if report.up_to_date() {
-        println!("already up to date");
-    } else {
-        println!(
-            "synced: received {}, sent {}, merged {}",
-            plural(report.received as usize, "commit"),
-            report.sent,
-            plural(report.merged as usize, "secret")
-        );
-    }
+    println!("{}", report.summary());
     if !report.untrusted.is_empty() {
         super::output::warn_line(&format!(
             "the recipients files now hold {} not approved on this machine: \

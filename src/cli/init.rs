@@ -44,7 +44,10 @@ pub fn run(cli: &Cli, args: InitArgs) -> Result<i32> {
         println!("Using existing identity {}", identity.display());
         init::IdentityChoice::Loaded(load_keyring(std::slice::from_ref(&identity))?)
     } else {
-        passphrase = args.passphrase.then(new_passphrase).transpose()?;
+        passphrase = args
+            .passphrase
+            .then(|| new_passphrase("nothing was created"))
+            .transpose()?;
         init::IdentityChoice::Create {
             path: &identity,
             passphrase: passphrase.as_ref(),
@@ -121,7 +124,10 @@ fn join(
                 .into(),
         ));
     }
-    let passphrase = args.passphrase.then(new_passphrase).transpose()?;
+    let passphrase = args
+        .passphrase
+        .then(|| new_passphrase("nothing was created"))
+        .transpose()?;
     let joined = init::join_store(root, identity, passphrase.as_ref(), chrono::Utc::now())?;
     let actor = actor(cli);
     println!(
@@ -173,19 +179,44 @@ fn actor(cli: &Cli) -> String {
         .unwrap_or_else(|_| config::Config::default().actor())
 }
 
-/// A passphrase for a new identity, typed twice on the terminal.
-fn new_passphrase() -> Result<age::secrecy::SecretString> {
+/// A passphrase for a new identity, typed twice on the terminal; a refusal
+/// ends with `unchanged` ("nothing was created").
+pub(super) fn new_passphrase(unchanged: &str) -> Result<age::secrecy::SecretString> {
     let first = prompt_passphrase("New passphrase for the identity: ")?;
     let second = prompt_passphrase("Same passphrase again: ")?;
     if first.expose_secret() != second.expose_secret() {
-        return Err(WardError::Usage(
-            "the passphrases differ; nothing was created".into(),
-        ));
+        return Err(WardError::Usage(format!(
+            "the passphrases differ; {unchanged}"
+        )));
     }
     if first.expose_secret().is_empty() {
-        return Err(WardError::Usage(
-            "an empty passphrase protects nothing; nothing was created".into(),
+        return Err(WardError::Usage(format!(
+            "an empty passphrase protects nothing; {unchanged}"
+        )));
+    }
+    warn_if_weak_passphrase(first.expose_secret());
+    Ok(first)
+}
+
+/// Fewer characters than this in a passphrase get a warning.
+const SHORT_PASSPHRASE: usize = 12;
+
+/// A short or guessable passphrase is accepted (it is the user's choice),
+/// with a warning: the identity file may be copied and attacked offline.
+pub(super) fn warn_if_weak_passphrase(passphrase: &str) {
+    let chars = passphrase.chars().count();
+    let strength = crate::store::generate::Strength::of(passphrase);
+    if chars < SHORT_PASSPHRASE || strength.is_weak() {
+        super::output::warn_line(&format!(
+            "this passphrase is {} ({chars} characters, about {:.0} bits): a copy of the \
+             identity file could be unlocked by guessing; {SHORT_PASSPHRASE} characters or more, \
+             or a few words (`ward gen --words 5`), hold out far longer",
+            if chars < SHORT_PASSPHRASE {
+                "short"
+            } else {
+                strength.word()
+            },
+            strength.bits
         ));
     }
-    Ok(first)
 }

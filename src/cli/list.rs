@@ -27,6 +27,9 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
         }
         let mut similar = ctx.store.similar_folders(prefix);
         if similar.is_empty() {
+            similar = super::find::suggestions(ctx, prefix.as_str());
+        }
+        if similar.is_empty() {
             similar = ctx
                 .store
                 .similar_names(prefix)
@@ -39,11 +42,7 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<i32> {
         } else {
             format!(" (did you mean {}?)", similar.join(" or "))
         };
-        eprintln!(
-            "ward: no secrets under {}{}",
-            crate::sanitize::escape(prefix.as_str()),
-            crate::sanitize::escape(&hint)
-        );
+        output::error_line(&format!("no secrets under {prefix}{hint}"));
         return Ok(exit::NOT_FOUND);
     }
     if !args.long {

@@ -4,23 +4,30 @@
 mod advice;
 mod args;
 mod audit;
+pub mod complete;
 pub mod context;
 mod copy;
 mod export;
+mod find;
 mod git;
 mod identity;
 mod import;
 mod init;
 mod list;
 mod merge;
+pub mod names;
 mod output;
+mod passwd;
 mod prompt;
 mod recipients;
 mod report;
+mod scan;
 mod secrets;
+mod usage;
 
 pub use args::{Cli, Command};
 pub use context::Context;
+pub use usage::parse;
 
 use crate::config::{self, Config};
 use crate::error::{exit, Result, WardError};
@@ -45,10 +52,8 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
     match command {
         Command::Init(a) => init::run(cli, a),
         Command::Identity(a) => identity::run(cli, a),
-        Command::Completions { shell } => {
-            args::print_completions(shell);
-            Ok(exit::OK)
-        }
+        Command::Passwd => passwd::run(cli),
+        Command::Completions { shell } => complete::print_registration(shell).map(|()| exit::OK),
         Command::Gen(a) => secrets::gen(a),
         Command::ClipboardKeeper(a) => Ok(crate::clipboard::keeper::run(a)),
         Command::Demo => demo(cli),
@@ -56,12 +61,16 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
         Command::MergeRecipients(a) => Ok(merge::recipients(a)),
         Command::Clone(a) => git::clone(cli, a),
         Command::Git(a) => git::git(cli, a),
+        Command::Scan(a) if a.install_hook.is_some() => scan::install_hook(a),
         other => {
             let ctx = Context::new(cli)?;
             let result = match other {
                 Command::Ls(a) => list::run(&ctx, a),
+                Command::Get(a) if a.copy => copy::run(&ctx, a.into_copy()),
                 Command::Get(a) => secrets::get(&ctx, a),
                 Command::Set(a) => secrets::set(&ctx, a),
+                Command::Generate(a) => secrets::set(&ctx, a.into_set()),
+                Command::Find(a) => find::run(&ctx, a),
                 Command::Edit(a) => secrets::edit(&ctx, a),
                 Command::Rotate(a) => secrets::rotate(&ctx, a),
                 Command::History(a) => secrets::history(&ctx, a),
@@ -77,8 +86,10 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Recipients(a) => recipients::run(&ctx, a),
                 Command::Offboard(a) => recipients::offboard(&ctx, a),
                 Command::Sync(a) => git::sync(&ctx, a),
+                Command::Scan(a) => scan::run(&ctx, a),
                 Command::Init(_)
                 | Command::Identity(_)
+                | Command::Passwd
                 | Command::Completions { .. }
                 | Command::Gen(_)
                 | Command::Demo

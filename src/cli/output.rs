@@ -30,23 +30,163 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let _ = write_table(&mut out, header, rows).and_then(|()| out.flush());
 }
 
-/// [`table`] into any writer.
+/// A table with a header line, columns aligned, as wide as it needs.
 pub fn write_table(
     out: &mut impl Write,
     header: &[&str],
     rows: &[Vec<String>],
 ) -> std::io::Result<()> {
+    let columns: Vec<Column> = header.iter().map(|h| Column::keep(h)).collect();
+    write_fitted(out, &columns, rows, None)
+}
+
+/// Rows of cells (escaped), columns aligned, no header: `ward check`'s
+/// lines. The last column is not padded.
+pub fn write_rows(out: &mut impl Write, rows: &[Vec<String>]) -> std::io::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|c| escape(c)).collect())
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+    let widths = natural_widths(&cells);
+    write_aligned(out, &cells, &widths)
+}
+
+/// How a column of a [`write_fitted`] table gives way to a narrow terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Give {
+    /// Always shown whole.
+    Keep,
+    /// Left out, lowest number first, while the table does not fit.
+    Drop(u8),
+    /// Cut to fit with an ellipsis, down to `min` characters: at the end,
+    /// or in the middle (a path keeps its last segment). Space left over
+    /// goes to these columns in their order.
+    Shorten { min: usize, middle: bool },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Column<'a> {
+    pub title: &'a str,
+    pub give: Give,
+}
+
+impl<'a> Column<'a> {
+    pub fn keep(title: &'a str) -> Column<'a> {
+        Column {
+            title,
+            give: Give::Keep,
         }
     }
-    let line = |out: &mut dyn Write, row: &[String]| -> std::io::Result<()> {
+}
+
+/// A table with a header line that fits `width` columns when given (a
+/// terminal): one line per row, columns dropped or shortened as `columns`
+/// say. Cells are escaped first.
+pub fn write_fitted(
+    out: &mut impl Write,
+    columns: &[Column],
+    rows: &[Vec<String>],
+    width: Option<usize>,
+) -> std::io::Result<()> {
+    let mut cells: Vec<Vec<String>> = vec![columns.iter().map(|c| c.title.to_string()).collect()];
+    cells.extend(rows.iter().map(|r| r.iter().map(|c| escape(c)).collect()));
+    let natural = natural_widths(&cells);
+    let Some(width) = width else {
+        return write_aligned(out, &cells, &natural);
+    };
+    let mut shown = vec![true; columns.len()];
+    let short_min = |i: usize| match columns[i].give {
+        Give::Shorten { min, .. } => Some(min.min(natural[i])),
+        _ => None,
+    };
+    let needed = |shown: &[bool]| -> usize {
+        let cols: Vec<usize> = (0..columns.len()).filter(|&i| shown[i]).collect();
+        let gaps = 2 * cols.len().saturating_sub(1);
+        gaps + cols
+            .iter()
+            .map(|&i| short_min(i).unwrap_or(natural[i]))
+            .sum::<usize>()
+    };
+    while needed(&shown) > width {
+        let next = (0..columns.len())
+            .filter(|&i| shown[i])
+            .filter_map(|i| match columns[i].give {
+                Give::Drop(order) => Some((order, i)),
+                _ => None,
+            })
+            .min();
+        let Some((_, i)) = next else { break };
+        shown[i] = false;
+    }
+    // Each shortened column gets its minimum; what is left, in order.
+    let mut widths = natural.clone();
+    let mut left = width.saturating_sub(needed(&shown));
+    for i in (0..columns.len()).filter(|&i| shown[i]) {
+        if let Some(min) = short_min(i) {
+            let extra = (natural[i] - min).min(left);
+            widths[i] = min + extra;
+            left -= extra;
+        }
+    }
+    let keep: Vec<usize> = (0..columns.len()).filter(|&i| shown[i]).collect();
+    let cut: Vec<Vec<String>> = cells
+        .iter()
+        .map(|row| {
+            keep.iter()
+                .map(|&i| {
+                    let cell = row.get(i).cloned().unwrap_or_default();
+                    match columns[i].give {
+                        Give::Shorten { middle, .. } => shorten(&cell, widths[i], middle),
+                        _ => cell,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = keep.iter().map(|&i| widths[i]).collect();
+    write_aligned(out, &cut, &widths)
+}
+
+/// `text` cut to `max` characters with an ellipsis at the end or in the
+/// middle.
+pub fn shorten(text: &str, max: usize, middle: bool) -> String {
+    let n = text.chars().count();
+    if n <= max || max == 0 {
+        return text.to_string();
+    }
+    if !middle {
+        let mut cut: String = text.chars().take(max - 1).collect();
+        cut.push('…');
+        return cut;
+    }
+    let tail = (max - 1) * 2 / 3;
+    let head = max - 1 - tail;
+    let mut cut: String = text.chars().take(head).collect();
+    cut.push('…');
+    cut.extend(text.chars().skip(n - tail));
+    cut
+}
+
+fn natural_widths(cells: &[Vec<String>]) -> Vec<usize> {
+    let n = cells.iter().map(Vec::len).max().unwrap_or(0);
+    (0..n)
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+fn write_aligned(
+    out: &mut impl Write,
+    cells: &[Vec<String>],
+    widths: &[usize],
+) -> std::io::Result<()> {
+    for row in cells {
         let mut text = String::new();
         for (i, c) in row.iter().enumerate() {
             text.push_str(c);
@@ -55,16 +195,24 @@ pub fn write_table(
                 text.push_str(&" ".repeat(pad + 2));
             }
         }
-        writeln!(out, "{}", text.trim_end())
-    };
-    line(
-        out,
-        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
-    )?;
-    for row in &cells {
-        line(out, row)?;
+        writeln!(out, "{}", text.trim_end())?;
     }
     Ok(())
+}
+
+/// Columns of the terminal standard output is, or `COLUMNS`; `None` on a
+/// pipe without `COLUMNS` (a script gets every column).
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        if let Ok((w, _)) = ratatui::crossterm::terminal::size() {
+            return Some(w as usize);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&w: &usize| w > 0)
 }
 
 pub use crate::words::plural;

@@ -18,6 +18,24 @@ pub fn hidden(prompt: &str) -> Result<SecretString> {
     Ok(secret)
 }
 
+/// Asks whether to approve what was just listed: `Ok(true)` to go on,
+/// `Ok(false)` when declined (after saying so); with no terminal, an error
+/// naming `yes_command`, the command that approves without asking.
+pub fn confirm_approval(question: &str, yes_command: &str) -> Result<bool> {
+    match ask_on_terminal(question) {
+        Some(Ok(true)) => Ok(true),
+        Some(Ok(false)) => {
+            super::output::print_line("Nothing was approved.")?;
+            Ok(false)
+        }
+        Some(Err(e)) => Err(e),
+        None => Err(WardError::Usage(format!(
+            "there is no terminal to ask on: check the list above, then run `{yes_command}`; \
+             nothing was approved"
+        ))),
+    }
+}
+
 /// Asks a yes/no question on the controlling terminal; `None` when there
 /// is none (cron, CI, a detached session), so the caller refuses.
 pub fn ask_on_terminal(question: &str) -> Option<Result<bool>> {

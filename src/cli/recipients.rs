@@ -500,24 +500,14 @@ fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
         ))?;
     }
     if !yes {
+        let again = folder
+            .as_ref()
+            .map(|f| format!(" --folder {}", escape(f.as_str())))
+            .unwrap_or_default();
         let question = "Approve these keys for this store on this machine? [y/N] ";
-        match super::prompt::ask_on_terminal(question) {
-            Some(Ok(true)) => {}
-            Some(Ok(false)) => {
-                output::print_line("Nothing was approved.")?;
-                return Ok(exit::UNTRUSTED);
-            }
-            Some(Err(e)) => return Err(e),
-            None => {
-                let again = folder
-                    .as_ref()
-                    .map(|f| format!(" --folder {}", escape(f.as_str())))
-                    .unwrap_or_default();
-                return Err(WardError::Usage(format!(
-                    "there is no terminal to ask on: check the keys above, then run `ward \
-                     recipients trust{again} --yes`; nothing was approved"
-                )));
-            }
+        let yes_command = format!("ward recipients trust{again} --yes");
+        if !super::prompt::confirm_approval(question, &yes_command)? {
+            return Ok(exit::UNTRUSTED);
         }
     }
     let keys: Vec<&str> = pending

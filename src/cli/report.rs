@@ -104,7 +104,14 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<i32> {
 
     let mut out = std::io::stdout().lock();
     let written = match args.format {
-        ReportFormat::Table => write_table(&mut out, &review),
+        ReportFormat::Table => {
+            let width = if args.wide {
+                None
+            } else {
+                output::terminal_width()
+            };
+            write_table(&mut out, &review, width)
+        }
         ReportFormat::Json => write_json(&mut out, &review, today),
         ReportFormat::Csv => write_csv(&mut out, &review.rows),
         ReportFormat::Markdown => write_markdown(&mut out, &review.rows),
@@ -129,29 +136,29 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
     review.rows.retain(|r| review::needs_attention(r, due_by));
     review::sort(&mut review.rows, SortKey::Status, false);
 
-    let width = review
+    // A row listed only because it is due within the span is "due", not
+    // "ok": the span asked for what comes next.
+    let label = |r: &ReviewRow| {
+        if r.status.needs_action() || r.status == Status::DueSoon {
+            r.status.label()
+        } else {
+            "due"
+        }
+    };
+    let rows: Vec<Vec<String>> = review
         .rows
         .iter()
-        .map(|r| r.status.label().len())
-        .max()
-        .unwrap_or(0);
-    let names: Vec<String> = review
-        .rows
-        .iter()
-        .map(|r| escape(r.name.as_str()))
+        .map(|r| {
+            vec![
+                label(r).to_string(),
+                r.name.to_string(),
+                r.owner.clone().unwrap_or_else(|| "-".into()),
+                r.full_reason(),
+            ]
+        })
         .collect();
-    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let mut out = std::io::stdout().lock();
-    for (r, name) in review.rows.iter().zip(&names) {
-        let pad = name_width - name.chars().count();
-        let _ = writeln!(
-            out,
-            "{:<width$}  {name}{}  {}",
-            r.status.label(),
-            " ".repeat(pad),
-            escape(&r.reason)
-        );
-    }
+    let _ = super::output::write_rows(&mut out, &rows);
     let _ = out.flush();
     let counts = review::counts(&review.rows);
     let needing = counts.needing_action();
@@ -215,9 +222,35 @@ fn or_dash(s: String) -> String {
     }
 }
 
-fn write_table(out: &mut impl Write, review: &Review) -> std::io::Result<()> {
-    let header = [
-        "STATUS", "NAME", "AGE", "POLICY", "DUE", "EXPIRES", "OWNER", "KIND", "REASON",
+/// The table, one line per secret: at a terminal's width, the columns a
+/// lead needs least give way first (KIND, EXPIRES, POLICY, OWNER), the
+/// reason is cut at its end and a long name in its middle; `--wide` (or a
+/// pipe without `COLUMNS`) shows everything.
+fn write_table(out: &mut impl Write, review: &Review, width: Option<usize>) -> std::io::Result<()> {
+    use output::{Column, Give};
+    let col = |title, give| Column { title, give };
+    let columns = [
+        col("STATUS", Give::Keep),
+        col(
+            "NAME",
+            Give::Shorten {
+                min: 24,
+                middle: true,
+            },
+        ),
+        col("AGE", Give::Keep),
+        col("POLICY", Give::Drop(3)),
+        col("DUE", Give::Drop(5)),
+        col("EXPIRES", Give::Drop(2)),
+        col("OWNER", Give::Drop(4)),
+        col("KIND", Give::Drop(1)),
+        col(
+            "REASON",
+            Give::Shorten {
+                min: 20,
+                middle: false,
+            },
+        ),
     ];
     let rows: Vec<Vec<String>> = review
         .rows
@@ -232,11 +265,11 @@ fn write_table(out: &mut impl Write, review: &Review) -> std::io::Result<()> {
                 or_dash(date(r.expires)),
                 or_dash(r.owner.clone().unwrap_or_default()),
                 r.kind.to_string(),
-                r.reason.clone(),
+                r.full_reason(),
             ]
         })
         .collect();
-    super::output::write_table(out, &header, &rows)?;
+    output::write_fitted(out, &columns, &rows, width)?;
     let c = review::counts(&review.rows);
     let parts: Vec<String> = c
         .iter()

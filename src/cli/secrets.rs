@@ -13,7 +13,7 @@ use crate::ops::{self, Change, FieldChange, MetaPatch, NewValue};
 use crate::policy::{parse_date, Interval};
 use crate::store::crypto::read_all_zeroizing;
 use crate::store::document::{Field, GeneratorSpec};
-use crate::store::generate::{self, Charset};
+use crate::store::generate::{self, Charset, Recipe};
 use crate::store::{Encoding, SecretDoc, SecretPath, SecretValue};
 use age::secrecy::ExposeSecret;
 use base64::Engine;
@@ -23,7 +23,7 @@ use std::io::{IsTerminal, Read, Write};
 pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
-    let name = ctx.name(&args.path)?;
+    let name = ctx.existing(&args.path)?;
     if let Some(field) = &args.field {
         check_field_name(field)?;
     }
@@ -398,23 +398,45 @@ fn non_empty(s: &str) -> Option<String> {
 
 pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
-    let keys = ctx.keys()?;
-    // Validate metadata before reading a value, so a typo costs no retyping.
+    // Validate metadata before reading a value, so a typo costs no retyping
+    // (and everything else before a passphrase is asked).
     let mut meta = meta_patch(&args.meta)?;
     let stdin_free = args.value.generate.is_some();
     check_field_args(&args.fields, stdin_free)?;
     // A name that a new secret may not have is refused before the value is typed.
-    if !ctx.store.exists(&name) {
+    let exists = ctx.store.exists(&name);
+    if !exists {
         ctx.store.check_new_name(&name, None)?;
     }
+    // At a terminal, replacing a value is a question; a script piping the
+    // value in replaces it as it always did (and is told so below).
+    if exists && std::io::stdin().is_terminal() {
+        let question = format!(
+            "{} exists: replace its value (the old one is kept in history)? [y/N] ",
+            crate::sanitize::escape(name.as_str())
+        );
+        if let Some(answer) = super::prompt::ask_on_terminal(&question) {
+            if !answer? {
+                eprintln!("Nothing was changed.");
+                return Ok(exit::FAILURE);
+            }
+        }
+    }
+    // The passphrase (if any) before the value: a wrong one must not cost
+    // a retyped value.
+    let keys = ctx.keys()?;
     // The generator settings of an existing secret are only needed for --generate.
-    let previous = if args.value.generate.is_some() && ctx.store.exists(&name) {
+    let previous = if args.value.generate.is_some() && exists {
         ctx.store.read(keys, &name)?.generator
     } else {
         None
     };
     let value = obtain_value(&args.value, &name, previous.as_ref())?;
     meta.fields = field_changes(&args.fields, &name, stdin_free)?;
+    // Only a value someone chose is estimated: a generated one is as strong
+    // as its length says.
+    let strength = (value.generator.is_none() && value.encoding == Encoding::Utf8)
+        .then(|| generate::Strength::of(value.value.expose()));
     let change = Change::Set {
         name: name.clone(),
         value,
@@ -422,21 +444,29 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
         reason: args.reason.clone(),
     };
     let outcome = apply(ctx, args.force, change).map_err(force_hint)?;
-    eprintln!(
-        "{} {}",
-        if outcome.action == Action::Create {
-            "Created"
-        } else {
-            "Updated"
-        },
-        crate::sanitize::escape(name.as_str())
-    );
+    match outcome.action {
+        Action::Create => eprintln!("Created {}", crate::sanitize::escape(name.as_str())),
+        Action::Rotate => say_rotated(&name, &outcome),
+        // The same value again: only the metadata changed.
+        _ => eprintln!("Updated {}", crate::sanitize::escape(name.as_str())),
+    }
+    if let Some(strength) = strength.filter(|s| s.is_weak()) {
+        output::warn_line(&format!(
+            "the value of {name} is {} (about {:.0} bits, zxcvbn): it may be guessed; \
+             `ward rotate {name} --generate` replaces it with a random one",
+            strength.word(),
+            strength.bits
+        ));
+    }
     warn_past_expiry(&name, &args.meta);
     Ok(exit::OK)
 }
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
-    let name = ctx.name(&args.path)?;
+    let name = ctx.existing(&args.path)?;
+    if args.no_compromised {
+        return clear_compromised(ctx, args);
+    }
     let mut meta = meta_patch(&args.meta)?;
     meta.untag = args.untags.iter().map(|t| t.trim().to_string()).collect();
     if args.no_expires {
@@ -464,7 +494,17 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
 }
 
 pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
-    let name = ctx.name(&args.path)?;
+    let name = ctx.existing(&args.path)?;
+    // The new policy is checked before a value is typed or a key loaded.
+    let policy = MetaArgs {
+        expires: args.expires.clone(),
+        rotate_every: args.rotate_every.clone(),
+        ..MetaArgs::default()
+    };
+    let mut meta = meta_patch(&policy)?;
+    if args.no_expires {
+        meta.expires = Some(None);
+    }
     let keys = ctx.keys()?;
     let current = ctx.store.read(keys, &name)?;
     let value = obtain_value(&args.value, &name, current.generator.as_ref())?;
@@ -472,19 +512,45 @@ pub fn rotate(ctx: &Context, args: RotateArgs) -> Result<i32> {
     let change = Change::Rotate {
         name: name.clone(),
         value,
+        meta,
         reason: args.reason.clone(),
     };
     let outcome = apply(ctx, args.force, change).map_err(force_hint)?;
+    say_rotated(&name, &outcome);
+    warn_past_expiry(&name, &policy);
+    Ok(exit::OK)
+}
+
+/// `Rotated NAME to version N`: after `rotate`, and after a `set` that
+/// replaced a value.
+fn say_rotated(name: &SecretPath, outcome: &ops::Outcome) {
     eprintln!(
         "Rotated {} to version {}",
         crate::sanitize::escape(name.as_str()),
         outcome.version.unwrap_or_default()
     );
+}
+
+/// `edit --no-compromised --reason R`: a false alarm, cleared and recorded.
+fn clear_compromised(ctx: &Context, args: EditArgs) -> Result<i32> {
+    let name = ctx.existing(&args.path)?;
+    let reason = args.reason.as_deref().and_then(non_empty).ok_or_else(|| {
+        WardError::Usage("--no-compromised needs a --reason: why was it a false alarm?".into())
+    })?;
+    let change = Change::ClearCompromised {
+        name: name.clone(),
+        reason,
+    };
+    apply(ctx, args.force, change).map_err(force_hint)?;
+    eprintln!(
+        "Cleared the compromised mark of {}",
+        crate::sanitize::escape(name.as_str())
+    );
     Ok(exit::OK)
 }
 
 pub fn history(ctx: &Context, args: HistoryArgs) -> Result<i32> {
-    let name = ctx.name(&args.path)?;
+    let name = ctx.existing(&args.path)?;
     let doc = ctx.store.read(ctx.keys()?, &name)?;
     let action = if args.reveal {
         Action::Reveal
@@ -584,7 +650,7 @@ pub fn mask(v: &SecretValue) -> String {
 }
 
 pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
-    let from = ctx.name(&args.from)?;
+    let from = ctx.existing(&args.from)?;
     let to = ctx.name(&args.to)?;
     let change = Change::Move {
         from: from.clone(),
@@ -600,13 +666,7 @@ pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
 }
 
 pub fn rm(ctx: &Context, args: RmArgs) -> Result<i32> {
-    let name = ctx.name(&args.path)?;
-    if !ctx.store.exists(&name) {
-        return Err(WardError::NotFound {
-            name: name.to_string(),
-            path: ctx.store.file_of(&name),
-        });
-    }
+    let name = ctx.existing(&args.path)?;
     if !args.force
         && std::io::stdin().is_terminal()
         && has_tty()
@@ -668,10 +728,108 @@ fn confirm(question: &str) -> Result<bool> {
 }
 
 pub fn gen(args: GenArgs) -> Result<i32> {
-    let len = args.length.unwrap_or(generate::DEFAULT_LENGTH);
-    check_length(len)?;
-    let charset: Charset = args.charset;
-    let value = zeroize::Zeroizing::new(generate::generate(len, charset, args.prefix.as_deref()));
+    if let Some(count) = &args.count {
+        let n = crate::sanitize::escape(count);
+        return Err(WardError::Usage(format!(
+            "`ward gen {n}` is ambiguous: did you mean --words {n} (a passphrase of {n} words) \
+             or --length {n} ({n} characters)?"
+        )));
+    }
+    let recipe = gen_recipe(&args)?;
+    let value = zeroize::Zeroizing::new(match recipe {
+        Recipe::Chars {
+            length,
+            charset,
+            no_lookalike,
+        } => {
+            check_length(length)?;
+            generate::generate_from(length, charset, no_lookalike, args.prefix.as_deref())
+        }
+        Recipe::Words { count } => {
+            if count == 0 || count > generate::MAX_WORDS {
+                return Err(WardError::Usage(format!(
+                    "--words must be between 1 and {}",
+                    generate::MAX_WORDS
+                )));
+            }
+            let separator = args.separator.as_deref().unwrap_or("-");
+            format!(
+                "{}{}",
+                args.prefix.as_deref().unwrap_or(""),
+                generate::passphrase(count, separator)
+            )
+        }
+    });
     output::print_line(&value)?;
+    let bits = recipe.bits();
+    let drawn = match recipe {
+        Recipe::Chars {
+            length,
+            charset,
+            no_lookalike,
+        } => format!(
+            "{length} characters from a set of {}",
+            charset.alphabet_for(no_lookalike).len()
+        ),
+        Recipe::Words { count } => format!(
+            "{count} words from a list of {}",
+            generate::wordlist().len()
+        ),
+    };
+    eprintln!(
+        "{bits:.0} bits of entropy ({drawn}); zxcvbn: {}",
+        generate::Strength::of(&value).word()
+    );
+    if bits < generate::WEAK_BITS {
+        output::warn_line(&format!(
+            "{bits:.0} bits is below {:.0}: a guessing attack may succeed; add --length or --words",
+            generate::WEAK_BITS
+        ));
+    }
     Ok(exit::OK)
+}
+
+/// The flags of `ward gen` over its kind's defaults (or the plain defaults).
+fn gen_recipe(args: &GenArgs) -> Result<Recipe> {
+    let base = match args.kind.as_deref() {
+        Some(kind) if kind.trim().eq_ignore_ascii_case("passphrase") => Recipe::PASSPHRASE,
+        Some(kind) => kind
+            .parse::<crate::store::Kind>()
+            .map_err(|e| WardError::Usage(format!("--kind: {e}, passphrase")))?
+            .recipe(),
+        None => Recipe::DEFAULT,
+    };
+    let words = match (args.words, base) {
+        (Some(count), _) => Some(count),
+        (None, Recipe::Words { count }) if args.length.is_none() && args.charset.is_none() => {
+            Some(count)
+        }
+        _ => None,
+    };
+    if let Some(count) = words {
+        if args.no_lookalike {
+            return Err(WardError::Usage(
+                "--no-lookalike applies to characters, not to words".into(),
+            ));
+        }
+        return Ok(Recipe::Words { count });
+    }
+    if args.separator.is_some() {
+        return Err(WardError::Usage(
+            "--separator goes with --words (or --kind passphrase)".into(),
+        ));
+    }
+    let (length, charset, no_lookalike) = match base {
+        Recipe::Chars {
+            length,
+            charset,
+            no_lookalike,
+        } => (length, charset, no_lookalike),
+        Recipe::Words { .. } => (generate::DEFAULT_LENGTH, Charset::default(), false),
+    };
+    Ok(Recipe::Chars {
+        length: args.length.unwrap_or(length),
+        charset: args.charset.unwrap_or(charset),
+        no_lookalike: no_lookalike || args.no_lookalike,
+    })
 }

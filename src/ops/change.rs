@@ -143,10 +143,19 @@ pub enum Change {
         compromised: Option<Option<String>>,
     },
     /// A new value for an existing secret; the same value is refused.
+    /// `meta` changes with it (a new expiry, a new interval), in the same
+    /// write and the same audit record.
     Rotate {
         name: SecretPath,
         value: NewValue,
+        meta: MetaPatch,
         reason: Option<String>,
+    },
+    /// Clears the compromised mark of a false alarm, saying why (recorded as
+    /// an edit with that reason). A secret not marked is refused.
+    ClearCompromised {
+        name: SecretPath,
+        reason: String,
     },
     Move {
         from: SecretPath,
@@ -364,6 +373,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
         Change::Rotate {
             name,
             value,
+            meta,
             reason,
         } => {
             let version = w.store.update(
@@ -374,6 +384,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
                     if !is_new_value(doc, &value) {
                         return Err(same_value());
                     }
+                    meta.apply(doc)?;
                     put_value(w, doc, value, reason.clone());
                     Ok(doc.version)
                 },
@@ -382,6 +393,26 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
                 },
             )?;
             Ok(outcome(Action::Rotate, name, Some(version)))
+        }
+        Change::ClearCompromised { name, reason } => {
+            let reason = format!("compromised mark cleared: {reason}");
+            let version = w.store.update(
+                w.keys,
+                &name,
+                guard,
+                |doc| {
+                    if doc.compromised.is_none() {
+                        return Err(WardError::Usage(format!(
+                            "{name} is not marked compromised; nothing was changed"
+                        )));
+                    }
+                    doc.compromised = None;
+                    doc.touch(w.actor, w.now);
+                    Ok(doc.version)
+                },
+                |&version, _| record(event(Action::Edit, &name, version).reason(Some(&reason))),
+            )?;
+            Ok(outcome(Action::Edit, name, Some(version)))
         }
         Change::Move { from, to } => {
             let version = w

@@ -10,7 +10,7 @@
 //! that `ward sync` commits exactly what ward changed, and nothing else.
 
 use crate::error::{IoContext, Result, WardError};
-use crate::git::{Author, Repo, AUDIT_DIR};
+use crate::git::{Author, Repo, WARD_OWNED_DIRS};
 use crate::store::Store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,12 +20,14 @@ use std::path::{Path, PathBuf};
 pub const PENDING_FILE: &str = "pending";
 
 /// The paths every ward commit takes besides the change's own: the audit
-/// records and the audit key (made on first use in an older store).
+/// records, the published signing keys and the audit key (made on first use
+/// in an older store).
 pub fn ward_paths() -> Vec<PathBuf> {
-    vec![
-        PathBuf::from(AUDIT_DIR),
-        PathBuf::from(".ward/audit.key.age"),
-    ]
+    WARD_OWNED_DIRS
+        .iter()
+        .map(PathBuf::from)
+        .chain([PathBuf::from(".ward/audit.key.age")])
+        .collect()
 }
 
 /// Commits `paths` (absolute or store-relative) plus the audit folder in a

@@ -56,42 +56,76 @@ pub type AskPassphrase<'a> =
 pub fn load(paths: &[PathBuf], ask: &mut AskPassphrase) -> Result<Keyring, LoadFailure> {
     let mut keyring = Keyring::default();
     for path in paths {
-        let mut passphrase: Option<SecretString> = None;
-        let mut kind = LockKind::AgePassphrase;
-        let mut wrong = 0;
-        loop {
-            let why = match keyring.add_file(path, passphrase.as_ref()) {
-                Ok(()) => break,
-                Err(IdentityLoadError::NeedsPassphrase { kind: k, .. }) => {
-                    kind = k;
-                    Ask::First
+        unlocking(path, ask, |passphrase| keyring.add_file(path, passphrase))?;
+    }
+    Ok(keyring)
+}
+
+/// Calls `attempt` without a passphrase, then, while it needs one or the
+/// last was wrong, with what `ask` gives (up to [`PASSPHRASE_TRIES`] wrong).
+fn unlocking<T>(
+    path: &Path,
+    ask: &mut AskPassphrase,
+    mut attempt: impl FnMut(Option<&SecretString>) -> Result<T, IdentityLoadError>,
+) -> Result<T, LoadFailure> {
+    let mut passphrase: Option<SecretString> = None;
+    let mut kind = LockKind::AgePassphrase;
+    let mut wrong = 0;
+    loop {
+        let why = match attempt(passphrase.as_ref()) {
+            Ok(done) => return Ok(done),
+            Err(IdentityLoadError::NeedsPassphrase { kind: k, .. }) => {
+                kind = k;
+                Ask::First
+            }
+            Err(IdentityLoadError::WrongPassphrase { path }) => {
+                wrong += 1;
+                if wrong >= PASSPHRASE_TRIES {
+                    return Err(LoadFailure::WrongPassphrase { path });
                 }
-                Err(IdentityLoadError::WrongPassphrase { path }) => {
-                    wrong += 1;
-                    if wrong >= PASSPHRASE_TRIES {
-                        return Err(LoadFailure::WrongPassphrase { path });
-                    }
-                    Ask::Again {
-                        tries_left: PASSPHRASE_TRIES - wrong - 1,
-                    }
+                Ask::Again {
+                    tries_left: PASSPHRASE_TRIES - wrong - 1,
                 }
-                Err(IdentityLoadError::Other(e)) => return Err(LoadFailure::Other(e)),
-            };
-            match ask(path, kind, why).map_err(LoadFailure::Other)? {
-                Some(p) => passphrase = Some(p),
-                None if why == Ask::First => {
-                    return Err(LoadFailure::NeedsPassphrase {
-                        path: path.clone(),
-                        kind,
-                    })
-                }
-                None => {
-                    return Err(LoadFailure::WrongPassphrase { path: path.clone() });
-                }
+            }
+            Err(IdentityLoadError::Other(e)) => return Err(LoadFailure::Other(e)),
+        };
+        match ask(path, kind, why).map_err(LoadFailure::Other)? {
+            Some(p) => passphrase = Some(p),
+            None if why == Ask::First => {
+                return Err(LoadFailure::NeedsPassphrase {
+                    path: path.to_path_buf(),
+                    kind,
+                })
+            }
+            None => {
+                return Err(LoadFailure::WrongPassphrase {
+                    path: path.to_path_buf(),
+                });
             }
         }
     }
-    Ok(keyring)
+}
+
+/// `ward passwd`: protects the age identity file at `path` with a new
+/// passphrase. The file is unlocked first (`ask` gives the current
+/// passphrase when it has one), then `new` gives the new one, and the file
+/// is rewritten atomically, mode 0600: until the new version is durable the
+/// old one stays in place, and a failure leaves it as it was.
+pub fn change_passphrase(
+    path: &Path,
+    ask: &mut AskPassphrase,
+    new: impl FnOnce() -> Result<SecretString>,
+) -> Result<(), LoadFailure> {
+    crypto::check_private_permissions(path).map_err(LoadFailure::Other)?;
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path).map_err(|e| LoadFailure::Other(WardError::io(path, e)))?,
+    );
+    let text = unlocking(path, ask, |current| {
+        crypto::identity_text(path, &bytes, current)
+    })?;
+    let new = new().map_err(LoadFailure::Other)?;
+    let wrapped = zeroize::Zeroizing::new(crypto::encrypt_with_passphrase(&text, &new));
+    fsio::atomic_write(path, &wrapped).map_err(LoadFailure::Other)
 }
 
 /// Loads identities with at most one passphrase, tried once for every

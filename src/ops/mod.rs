@@ -18,6 +18,7 @@ pub mod merge;
 pub mod merge_driver;
 pub mod offboarding;
 pub mod recipients;
+pub mod scan;
 pub mod sync;
 pub mod trust;
 

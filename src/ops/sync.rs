@@ -9,10 +9,11 @@
 use super::commit::{self, ward_paths};
 use super::Journal;
 use crate::audit::{Action, Event};
-use crate::error::{IoContext, Result, WardError};
+use crate::error::{IoContext, Result, SyncFailure, WardError};
 use crate::git::{Author, GitFailure, Repo, Status};
 use crate::sanitize::escape;
 use crate::store::Store;
+use crate::words::plural;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
@@ -56,29 +57,105 @@ impl SyncReport {
     pub fn up_to_date(&self) -> bool {
         self.received == 0 && self.sent == 0 && self.merged == 0
     }
+
+    /// The one line the CLI prints and the TUI shows.
+    pub fn summary(&self) -> String {
+        if self.up_to_date() {
+            return "already up to date".into();
+        }
+        format!(
+            "synced: received {}, sent {}, merged {}",
+            plural(self.received as usize, "commit"),
+            self.sent,
+            plural(self.merged as usize, "secret")
+        )
+    }
+}
+
+/// Where a git store stands against its remote, for the TUI's header.
+/// Ahead and behind are as of the last fetch: looking never touches the
+/// network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The branch checked out; None when HEAD is detached.
+    pub branch: Option<String>,
+    pub tracking: Tracking,
+    /// An unfinished merge, rebase, cherry-pick or revert.
+    pub in_progress: Option<&'static str>,
+    /// When this clone last synced.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Paths ward changed and has not committed yet (autocommit off, or a
+    /// commit that failed): the next sync commits them.
+    pub uncommitted: usize,
+}
+
+/// The branch against its upstream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tracking {
+    /// The repository has no remote.
+    NoRemote,
+    /// A remote, but the branch follows nothing yet (never pushed).
+    NoUpstream,
+    Upstream {
+        ahead: u32,
+        behind: u32,
+    },
+}
+
+/// The standing of the store at `root`; None when it is not a git store.
+pub fn standing(root: &Path) -> Option<Result<Standing>> {
+    let repo = Repo::open(root)?;
+    let look = || -> Result<Standing> {
+        let status = repo.status()?;
+        let tracking = match &status.upstream {
+            Some(_) => Tracking::Upstream {
+                ahead: status.ahead,
+                behind: status.behind,
+            },
+            None if repo.remotes()?.is_empty() => Tracking::NoRemote,
+            None => Tracking::NoUpstream,
+        };
+        Ok(Standing {
+            branch: status.branch,
+            tracking,
+            in_progress: status.in_progress,
+            last_sync: last_sync(root),
+            uncommitted: commit::pending(&repo)?.0.len(),
+        })
+    };
+    Some(look())
 }
 
 /// Runs a sync of the store with its remote.
+///
+/// The fetch and the push run without the store lock (the network may be
+/// slow, and they do not touch the work tree); committing what is pending,
+/// the merge (or rebase) and the merge records run under it, so that no
+/// ward write (another process, the TUI's worker) lands in a file while git
+/// rewrites the work tree.
 pub fn sync(s: &Sync) -> Result<SyncReport> {
     let root = s.store.root();
     let repo = Repo::open(root).ok_or_else(|| {
-        WardError::Usage(format!(
-            "{} is not a git store: `ward init --git` makes it one, then add a remote with \
-             `ward git remote add origin URL`",
-            root.display()
-        ))
+        WardError::Sync(SyncFailure::NotGit {
+            store: root.to_path_buf(),
+        })
     })?;
     let status = repo.status()?;
     let branch = check_state(&status)?;
     let remote = remote_of(&repo, &branch)?;
+    foreign_changes(&repo, &status)?;
     let author = Author { actor: s.actor };
+    repo.configure_merge_drivers(s.exe)?;
+    repo.fetch(&remote)
+        .map_err(|f| unreachable_remote(&remote, &f))?;
+    let lock = s.store.lock()?;
+    // Again under the lock: the store may have changed during the fetch.
+    let status = repo.status()?;
+    let branch = check_state(&status)?;
     let mut report = SyncReport {
         committed_pending: commit_pending(&repo, &status, &author)?,
         ..SyncReport::default()
     };
-    repo.configure_merge_drivers(s.exe)?;
-    repo.fetch(&remote)
-        .map_err(|f| unreachable_remote(&remote, &f))?;
     let upstream = status
         .upstream
         .clone()
@@ -99,6 +176,7 @@ pub fn sync(s: &Sync) -> Result<SyncReport> {
     if report.merged > 0 {
         repo.commit_paths(&ward_paths(), "sync: merge records", &author)?;
     }
+    drop(lock);
     report.sent = if upstream_exists {
         repo.count(&format!("{upstream}..HEAD"))?
     } else if status.has_commits || repo.resolve("HEAD")?.is_some() {
@@ -128,26 +206,12 @@ pub fn sync(s: &Sync) -> Result<SyncReport> {
 /// The branch to sync, or why not.
 fn check_state(status: &Status) -> Result<String> {
     if let Some(what) = status.in_progress {
-        let abort = if what == "merge" {
-            "`ward git merge --abort`".to_string()
-        } else {
-            format!("`ward git {what} --abort`")
-        };
-        return Err(WardError::Usage(format!(
-            "an unfinished {what} is in progress in the store: see `ward git status`, resolve it \
-             and `ward git commit` (or `ward git {what} --continue`), or go back with {abort}; \
-             nothing was synced"
-        )));
+        return Err(WardError::Sync(SyncFailure::InProgress { what }));
     }
-    match &status.branch {
-        Some(b) => Ok(b.clone()),
-        None => Err(WardError::Usage(
-            "the store's HEAD is detached (no branch is checked out): `ward git switch BRANCH` \
-             (or `ward git switch -c BRANCH` to keep these commits), then sync; nothing was \
-             synced"
-                .into(),
-        )),
-    }
+    status
+        .branch
+        .clone()
+        .ok_or(WardError::Sync(SyncFailure::Detached))
 }
 
 /// The remote of `branch`: its configured one, else `origin`, else the only one.
@@ -161,16 +225,10 @@ fn remote_of(repo: &Repo, branch: &str) -> Result<String> {
     }
     match remotes.as_slice() {
         [only] => Ok(only.clone()),
-        [] => Err(WardError::Usage(
-            "the store has no git remote to sync with: add one: ward git remote add origin URL"
-                .into(),
-        )),
-        _ => Err(WardError::Usage(format!(
-            "the store has several remotes and branch {} follows none: `ward git push -u REMOTE \
-             {}` once to choose",
-            escape(branch),
-            escape(branch)
-        ))),
+        [] => Err(WardError::Sync(SyncFailure::NoRemote)),
+        _ => Err(WardError::Sync(SyncFailure::SeveralRemotes {
+            branch: escape(branch),
+        })),
     }
 }
 
@@ -183,26 +241,32 @@ fn is_store_file(path: &str) -> bool {
         || path.starts_with(".ward/")
 }
 
-/// Commits the audit appends and the paths ward noted as pending; refuses
-/// (changing nothing) when store files were changed outside ward.
-fn commit_pending(repo: &Repo, status: &Status, author: &Author) -> Result<bool> {
-    let (pending, file) = commit::pending(repo)?;
-    let foreign: Vec<&String> = status
+/// Refuses (changing nothing) when store files were changed outside ward:
+/// sync commits only what ward changed.
+fn foreign_changes(repo: &Repo, status: &Status) -> Result<()> {
+    let (pending, _) = commit::pending(repo)?;
+    let foreign: Vec<String> = status
         .other_dirty
         .iter()
         .filter(|p| {
             is_store_file(p) && !pending.iter().any(|q| Path::new(p.as_str()).starts_with(q))
         })
+        .map(|p| escape(p))
         .collect();
-    if !foreign.is_empty() {
-        let list: Vec<String> = foreign.iter().map(|p| escape(p)).collect();
-        return Err(WardError::Usage(format!(
-            "the store has changes made outside ward, which sync will not commit for you: {}. \
-             Nothing was synced and nothing is lost: commit them yourself (`ward git add PATH` \
-             and `ward git commit`) or undo them (`ward git restore PATH`), then sync",
-            list.join(", ")
-        )));
+    if foreign.is_empty() {
+        Ok(())
+    } else {
+        Err(WardError::Sync(SyncFailure::ChangedOutside {
+            paths: foreign,
+        }))
     }
+}
+
+/// Commits the audit appends and the paths ward noted as pending; refuses
+/// (changing nothing) when store files were changed outside ward.
+fn commit_pending(repo: &Repo, status: &Status, author: &Author) -> Result<bool> {
+    foreign_changes(repo, status)?;
+    let (pending, file) = commit::pending(repo)?;
     if status.ward_dirty.is_empty() && pending.is_empty() {
         return Ok(false);
     }
@@ -271,55 +335,51 @@ pub fn last_sync(root: &Path) -> Option<DateTime<Utc>> {
 }
 
 fn unreachable_remote(remote: &str, f: &GitFailure) -> WardError {
-    WardError::Other(format!(
-        "could not fetch from the remote {} ({}); nothing was merged or pushed and your commits \
-         are kept here: run `ward sync` again once it is reachable (`ward git remote -v` shows \
-         its address)",
-        escape(remote),
-        f.message()
-    ))
+    WardError::Sync(SyncFailure::Unreachable {
+        remote: escape(remote),
+        git: f.message(),
+    })
 }
 
 fn pull_failed(repo: &Repo, upstream: &str, rebase: bool, f: &GitFailure) -> WardError {
-    let what = if rebase { "rebase" } else { "merge" };
     let conflicted = repo.conflicted().unwrap_or_default();
     if conflicted.is_empty() && !matches!(repo.status(), Ok(s) if s.in_progress.is_some()) {
-        return WardError::Other(format!(
-            "could not {what} {} ({}); nothing was pushed and your commits are kept here",
-            escape(upstream),
-            f.message()
-        ));
+        return WardError::Sync(SyncFailure::PullFailed {
+            rebase,
+            upstream: escape(upstream),
+            git: f.message(),
+        });
     }
-    let list: Vec<String> = conflicted.iter().map(|p| escape(p)).collect();
-    let (finish, abort) = if rebase {
-        ("`ward git rebase --continue`", "`ward git rebase --abort`")
-    } else {
-        ("`ward git commit`", "`ward git merge --abort`")
+    WardError::Sync(SyncFailure::Conflict {
+        rebase,
+        upstream: escape(upstream),
+        paths: conflicted.iter().map(|p| escape(p)).collect(),
+        why: driver_explanations(f),
+    })
+}
+
+/// The merge driver's own explanations among git's output ("cannot merge
+/// acme/K.age: their version is damaged…", as `cli::merge` words them): why
+/// a file is a conflict.
+fn driver_explanations(f: &GitFailure) -> Vec<String> {
+    const START: &str = "cannot merge ";
+    const END: &str = "; the file is left as a conflict";
+    let GitFailure::Failed { message, .. } = f else {
+        return Vec::new();
     };
-    WardError::Other(format!(
-        "the {what} of {} stopped on a conflict in {}; git's {what} state is kept and nothing \
-         is lost: see `ward git status`, fix the files and `ward git add` them, then {finish} \
-         and `ward sync`; or go back with {abort}",
-        escape(upstream),
-        if list.is_empty() {
-            "some files".into()
-        } else {
-            list.join(", ")
-        }
-    ))
+    message
+        .match_indices(START)
+        .map(|(at, _)| {
+            let rest = &message[at..];
+            rest[..rest.find(END).unwrap_or(rest.len())].to_string()
+        })
+        .collect()
 }
 
 fn push_refused(remote: &str, sent: u32, f: &GitFailure) -> WardError {
-    WardError::Other(format!(
-        "the remote {} refused the push ({}); your {} kept here, nothing is lost. If someone \
-         pushed in the meantime, run `ward sync` again; if a hook or a branch protection \
-         refused it, ask whoever runs the remote",
-        escape(remote),
-        f.message(),
-        if sent == 1 {
-            "commit is".to_string()
-        } else {
-            format!("{sent} commits are")
-        }
-    ))
+    WardError::Sync(SyncFailure::PushRefused {
+        remote: escape(remote),
+        sent,
+        git: f.message(),
+    })
 }

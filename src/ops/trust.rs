@@ -7,6 +7,7 @@
 //! the set as an [`Approved`] inside its [`Guard`]; this module is where
 //! both front ends get it from.
 
+use crate::audit::sign;
 use crate::error::Result;
 use crate::store::crypto::key_id;
 use crate::store::recipients::{entries, Entry};
@@ -133,4 +134,61 @@ pub fn added_by(store: &Store, file: &std::path::Path) -> Option<String> {
     let text = String::from_utf8(out.stdout).ok()?;
     let text = text.trim();
     (out.status.success() && !text.is_empty()).then(|| format!("last changed in commit {text}"))
+}
+
+/// A published audit signing key this machine has not approved, of an
+/// actor whose chain already has a key pinned here (a chain seen for the
+/// first time is pinned by `audit verify` itself: trust on first use).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingSigner {
+    /// The chain (actor file stem) it signs for.
+    pub chain: String,
+    pub key_id: String,
+    pub public_hex: String,
+    /// `.ward/actors/<chain>.pub`.
+    pub file: PathBuf,
+    /// See [`added_by`].
+    pub added_by: Option<String>,
+}
+
+/// Every [`PendingSigner`] of `store`. A `.pub` file ward cannot read is an
+/// error naming it.
+pub fn pending_signers(store: &Store) -> Result<Vec<PendingSigner>> {
+    let approved = TrustBook::open(&store.info().id)?.approved(sign::ACTORS_SCOPE);
+    let mut out = Vec::new();
+    for chain in sign::published_chains(store.root())? {
+        let pinned = approved
+            .iter()
+            .any(|i| i.split_once(' ').is_some_and(|(c, _)| c == chain));
+        if !pinned {
+            continue;
+        }
+        let file = sign::published_path(store.root(), &chain);
+        let mut origin = None;
+        for key in sign::published(store.root(), &chain)? {
+            if approved.contains(&sign::approval_item(&chain, &key.public_hex)) {
+                continue;
+            }
+            let added_by = origin.get_or_insert_with(|| added_by(store, &file)).clone();
+            out.push(PendingSigner {
+                chain: chain.clone(),
+                key_id: key.id,
+                public_hex: key.public_hex,
+                file: file.clone(),
+                added_by,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Approves `signers` for `store` on this machine.
+pub fn approve_signers(store: &Store, signers: &[PendingSigner]) -> Result<()> {
+    if signers.is_empty() {
+        return Ok(());
+    }
+    let items = signers
+        .iter()
+        .map(|s| sign::approval_item(&s.chain, &s.public_hex));
+    TrustBook::open(&store.info().id)?.approve(sign::ACTORS_SCOPE, items)
 }

@@ -69,6 +69,27 @@ impl IdentityLoadError {
 pub struct Keyring {
     identities: Vec<BoxedIdentity>,
     public_keys: Vec<String>,
+    /// One secret per identity, in the same order, from which keys for
+    /// other purposes are derived (the audit signing key: `audit::sign`).
+    /// It is a hash of the identity's secret material, so it exists exactly
+    /// as long as the identity does, is as protected as the identity file,
+    /// and changes only when the identity changes.
+    derivation_roots: Vec<Zeroizing<[u8; 32]>>,
+}
+
+/// Domain separation of [`Keyring::derivation_root`].
+const DERIVATION_DOMAIN: &[u8] = b"ward-identity-derivation-root-v1";
+
+fn derivation_root(secret: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(DERIVATION_DOMAIN);
+    for part in secret {
+        // Length-prefixed, so that parts cannot run into each other.
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    Zeroizing::new(h.finalize().into())
 }
 
 impl Keyring {
@@ -79,6 +100,13 @@ impl Keyring {
     /// Public keys (recipient strings) of every loaded identity.
     pub fn public_keys(&self) -> &[String] {
         &self.public_keys
+    }
+
+    /// The derivation root of the first identity (the one whose public key
+    /// `audit::keyring_fingerprint` names): a 32-byte secret from which other
+    /// keys are derived with a purpose label. Never stored, never shown.
+    pub fn derivation_root(&self) -> Option<&Zeroizing<[u8; 32]>> {
+        self.derivation_roots.first()
     }
 
     /// Whether one of these identities is among `recipients`, so that a file
@@ -117,24 +145,8 @@ impl Keyring {
                 cause: cause.to_string(),
             })
         };
-        let head = &bytes[..bytes.len().min(64)];
-        if outer && (head.starts_with(b"age-encryption.org/") || head.starts_with(ARMOR_BEGIN)) {
-            let Some(pass) = passphrase else {
-                return Err(IdentityLoadError::NeedsPassphrase {
-                    path: path.to_path_buf(),
-                    kind: LockKind::AgePassphrase,
-                });
-            };
-            let inner = decrypt_with_passphrase(bytes, pass).map_err(|e| match e {
-                PassphraseError::Wrong => IdentityLoadError::WrongPassphrase {
-                    path: path.to_path_buf(),
-                },
-                PassphraseError::NotPassphrase => bad("is encrypted, but not with a passphrase"),
-                PassphraseError::TooHard(n) => bad(&format!(
-                    "passphrase work factor {n} is above the accepted maximum {SCRYPT_MAX_WORK_FACTOR}"
-                )),
-                PassphraseError::Corrupt(c) => bad(&c),
-            })?;
+        if outer && is_age_file(bytes) {
+            let inner = unlock_identity_file(path, bytes, passphrase)?;
             return self.add_bytes(path, &inner, None, false);
         }
         let text =
@@ -164,6 +176,10 @@ impl Keyring {
                 ))
             })?;
             self.public_keys.push(id.to_public().to_string());
+            self.derivation_roots.push(derivation_root(&[id
+                .to_string()
+                .expose_secret()
+                .as_bytes()]));
             self.identities.push(Box::new(id));
             found += 1;
         }
@@ -188,6 +204,7 @@ impl Keyring {
         };
         let parsed = Ssh::from_buffer(text.as_bytes(), Some(path.display().to_string()))
             .map_err(|e| bad(format!("not a usable SSH private key ({})", e.kind())))?;
+        let mut used_passphrase = None;
         let key = match parsed {
             Ssh::Unencrypted(key) => key,
             Ssh::Encrypted(enc) => {
@@ -197,6 +214,7 @@ impl Keyring {
                         kind: LockKind::SshKey,
                     });
                 };
+                used_passphrase = Some(pass);
                 enc.decrypt(pass.clone())
                     .map_err(|_| IdentityLoadError::WrongPassphrase {
                         path: path.to_path_buf(),
@@ -212,6 +230,14 @@ impl Keyring {
         let public = age::ssh::Recipient::try_from(identity.clone())
             .map_err(|_| bad("cannot derive the public key from this SSH key".into()))?;
         self.public_keys.push(public.to_string());
+        // The private key's file, and its passphrase when it has one: the
+        // two together are as secret as the decrypted key (the age crate
+        // does not hand out the key's bytes).
+        let pass = used_passphrase.map(|p| p.expose_secret().as_bytes());
+        self.derivation_roots.push(derivation_root(&[
+            text.as_bytes(),
+            pass.unwrap_or_default(),
+        ]));
         self.identities.push(Box::new(identity));
         Ok(())
     }
@@ -298,6 +324,65 @@ fn map_decrypt_error(path: &Path, e: age::DecryptError) -> WardError {
             ),
         },
     }
+}
+
+/// Whether an identity file is itself an age file (passphrase-protected).
+fn is_age_file(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64)];
+    head.starts_with(b"age-encryption.org/") || head.starts_with(ARMOR_BEGIN)
+}
+
+/// The identities inside a passphrase-protected identity file.
+fn unlock_identity_file(
+    path: &Path,
+    bytes: &[u8],
+    passphrase: Option<&SecretString>,
+) -> std::result::Result<Zeroizing<Vec<u8>>, IdentityLoadError> {
+    let bad = |cause: String| {
+        IdentityLoadError::Other(WardError::Identity {
+            path: path.to_path_buf(),
+            cause,
+        })
+    };
+    let Some(pass) = passphrase else {
+        return Err(IdentityLoadError::NeedsPassphrase {
+            path: path.to_path_buf(),
+            kind: LockKind::AgePassphrase,
+        });
+    };
+    decrypt_with_passphrase(bytes, pass).map_err(|e| match e {
+        PassphraseError::Wrong => IdentityLoadError::WrongPassphrase {
+            path: path.to_path_buf(),
+        },
+        PassphraseError::NotPassphrase => bad("is encrypted, but not with a passphrase".into()),
+        PassphraseError::TooHard(n) => bad(format!(
+            "passphrase work factor {n} is above the accepted maximum {SCRYPT_MAX_WORK_FACTOR}"
+        )),
+        PassphraseError::Corrupt(c) => bad(c),
+    })
+}
+
+/// The plain text of an age identity file, unlocked with `passphrase` when
+/// it is protected, and checked to hold age identities: what `ward passwd`
+/// wraps anew. SSH keys keep their own passphrase (ssh-keygen -p).
+pub fn identity_text(
+    path: &Path,
+    bytes: &[u8],
+    passphrase: Option<&SecretString>,
+) -> std::result::Result<Zeroizing<Vec<u8>>, IdentityLoadError> {
+    let inner = if is_age_file(bytes) {
+        unlock_identity_file(path, bytes, passphrase)?
+    } else {
+        Zeroizing::new(bytes.to_vec())
+    };
+    if inner.windows(12).any(|w| w == b"PRIVATE KEY-") {
+        return Err(IdentityLoadError::Other(WardError::Identity {
+            path: path.to_path_buf(),
+            cause: "is an SSH key, whose passphrase ssh-keygen -p changes".into(),
+        }));
+    }
+    Keyring::default().add_bytes(path, &inner, None, false)?;
+    Ok(inner)
 }
 
 enum PassphraseError {

@@ -106,6 +106,27 @@ impl fmt::Display for Kind {
     }
 }
 
+impl Kind {
+    /// What `ward gen --kind` generates for this kind: a password someone
+    /// may read off a screen has no look-alikes, an API key and a
+    /// connection string stay alphanumeric (no quoting in URLs and config
+    /// files), a token is 256 bits of base64url.
+    pub fn recipe(self) -> crate::store::generate::Recipe {
+        use crate::store::generate::{Charset, Recipe};
+        let chars = |length, charset, no_lookalike| Recipe::Chars {
+            length,
+            charset,
+            no_lookalike,
+        };
+        match self {
+            Kind::Password => chars(20, Charset::Strong, true),
+            Kind::ApiKey | Kind::ConnectionString => chars(40, Charset::Alnum, false),
+            Kind::Token => chars(43, Charset::Base64url, false),
+            Kind::Certificate | Kind::SshKey | Kind::Other => Recipe::DEFAULT,
+        }
+    }
+}
+
 impl std::str::FromStr for Kind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -5,7 +5,7 @@
 //! away while it ran.
 
 use crate::clipboard::{CopyError, CopyErrorKind};
-use crate::error::{MissingIdentity, WardError};
+use crate::error::{MissingIdentity, SyncFailure, WardError};
 
 /// The error as the status line, a form or the lock screen shows it.
 pub fn describe(e: &WardError) -> String {
@@ -26,7 +26,52 @@ pub fn describe(e: &WardError) -> String {
             format!("{e}. Check who added it, then approve it in the trust dialog")
         }
         WardError::Hinted { error, hint } => format!("{}: {hint}", describe(error)),
+        WardError::Sync(f) => format!("{e}{}", sync(f)),
         _ => e.to_string(),
+    }
+}
+
+/// What to do about a sync that did not happen, from a running interface:
+/// what it cannot do itself is done in a shell (Ctrl-Z, or another one).
+fn sync(f: &SyncFailure) -> String {
+    let shell = |what: &str| format!(": in a shell, {what}; then sync again");
+    match f {
+        SyncFailure::NotGit { .. } => shell(
+            "`ward init --git` makes it a git store and `ward git remote add origin URL` \
+                   gives it a remote",
+        ),
+        SyncFailure::NoRemote => shell("add one with `ward git remote add origin URL`"),
+        SyncFailure::SeveralRemotes { branch } => shell(&format!(
+            "choose one once with `ward git push -u REMOTE {branch}`"
+        )),
+        SyncFailure::Detached => shell("check out a branch with `ward git switch BRANCH`"),
+        SyncFailure::InProgress { what } => shell(&format!(
+            "finish it (`ward git status`) or go back with `ward git {what} --abort`"
+        )),
+        SyncFailure::ChangedOutside { .. } => {
+            shell("commit them (`ward git commit`) or undo them (`ward git restore PATH`)")
+        }
+        SyncFailure::Unreachable { .. } => {
+            ": sync again once the remote is reachable (`ward git remote -v` shows it)".into()
+        }
+        SyncFailure::PullFailed { .. } => String::new(),
+        SyncFailure::Conflict { rebase, paths, .. } => {
+            let what = if *rebase { "rebase" } else { "merge" };
+            let secret = if paths.iter().any(|p| p.ends_with(".age")) {
+                " (keep one side of a secret with `ward git checkout --ours PATH` or --theirs)"
+            } else {
+                ""
+            };
+            shell(&format!(
+                "see `ward git status`, fix and `ward git add` the files{secret} and finish the \
+                 {what}, or go back with `ward git {what} --abort`"
+            ))
+        }
+        SyncFailure::PushRefused { .. } => {
+            ": if someone pushed meanwhile, sync again; if a hook or branch protection refused \
+             it, ask whoever runs the remote"
+                .into()
+        }
     }
 }
 
@@ -67,6 +112,27 @@ mod tests {
         let text = describe(&untrusted);
         assert!(text.ends_with("approve it in the trust dialog"), "{text}");
         assert!(!text.contains("ward recipients trust"), "{text}");
+        let no_remote = describe(&WardError::Sync(SyncFailure::NoRemote));
+        assert!(
+            no_remote.starts_with("the store has no git remote to sync with: in a shell, add one"),
+            "{no_remote}"
+        );
+        assert!(no_remote.ends_with("then sync again"), "{no_remote}");
+        let conflict = describe(&WardError::Sync(SyncFailure::Conflict {
+            rebase: false,
+            upstream: "origin/main".into(),
+            paths: vec!["acme/K.age".into()],
+            why: vec!["cannot merge acme/K.age: their version is damaged".into()],
+        }));
+        assert!(
+            conflict.contains("(cannot merge acme/K.age: their"),
+            "{conflict}"
+        );
+        assert!(
+            conflict.contains("`ward git checkout --ours PATH`"),
+            "{conflict}"
+        );
+        assert!(!conflict.contains("`ward sync`"), "{conflict}");
         let copy = CopyError::new(CopyErrorKind::NativeUnavailable, "no display");
         assert_eq!(
             copy_error(&copy),

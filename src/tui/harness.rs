@@ -96,6 +96,8 @@ impl Harness {
             }
             fx = next;
         }
+        // As the loop does before it draws.
+        app::refresh(&mut self.app);
     }
 
     fn run_job(&mut self, job: Job) -> Vec<Effect> {
@@ -166,6 +168,7 @@ impl Harness {
 
     /// Draws and returns the screen as text, one line a row.
     pub fn screen(&mut self) -> String {
+        app::refresh(&mut self.app);
         self.terminal
             .draw(|f| crate::ui::draw(f, &self.app))
             .expect("draw on a test backend");

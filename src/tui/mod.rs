@@ -250,6 +250,7 @@ pub fn run(settings: &Settings) -> Result<()> {
         if app.quit {
             break;
         }
+        app::refresh(&mut app);
         guard
             .terminal
             .draw(|f| crate::ui::draw(f, &app))

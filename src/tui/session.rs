@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod join;
+pub mod sync;
 
 /// What a job reports back.
 pub enum Event {
@@ -63,10 +64,16 @@ pub struct Session {
     /// A change check is queued or running: the next one is skipped, so
     /// that a slow store cannot fill the worker pool with them.
     checking: Arc<std::sync::atomic::AtomicBool>,
+    /// A look at the git standing is queued or running (the same reason).
+    looking: Arc<std::sync::atomic::AtomicBool>,
+    /// The ward binary git runs as the merge driver during a sync: this
+    /// one (`current_exe`); a test running the app in its own binary puts
+    /// the real ward here.
+    pub exe: Result<PathBuf, String>,
 }
 
 /// Clears a flag when dropped.
-struct ClearOnDrop(Arc<std::sync::atomic::AtomicBool>);
+pub(super) struct ClearOnDrop(pub(super) Arc<std::sync::atomic::AtomicBool>);
 
 impl Drop for ClearOnDrop {
     fn drop(&mut self) {
@@ -74,7 +81,7 @@ impl Drop for ClearOnDrop {
     }
 }
 
-fn send(tx: &Sender<Event>, msg: Msg) {
+pub(super) fn send(tx: &Sender<Event>, msg: Msg) {
     let _ = tx.send(Event::App(msg));
 }
 
@@ -100,6 +107,10 @@ impl Session {
             cache_dir: Some(crate::config::cache_dir()),
             signature: Default::default(),
             checking: Default::default(),
+            looking: Default::default(),
+            exe: std::env::current_exe().map_err(|e| {
+                format!("cannot find the ward binary's own path (git runs it to merge): {e}")
+            }),
         }
     }
 
@@ -164,6 +175,8 @@ impl Session {
             Effect::Approve(keys) => join::approve(self, keys),
             Effect::VerifyAudit => self.verify_job(),
             Effect::CheckChanges => self.check_job(),
+            Effect::LookGit => sync::look(self, self.looking.clone()),
+            Effect::Sync => sync::sync(self),
             Effect::LoadAudit => {
                 let root = self.store_root.clone();
                 Some(Box::new(move |tx| {
@@ -354,12 +367,9 @@ impl Session {
         Some(Box::new(move |tx| {
             // Cleared however the job ends, or checks would stop.
             let _done = ClearOnDrop(checking);
-            let now = store.signature();
-            let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
-            if seen.is_some_and(|s| s != now) {
-                send(&tx, Msg::StoreChanged(store.list(None)));
+            if let Some(listing) = changed_listing(&store, &last) {
+                send(&tx, Msg::StoreChanged(listing));
             }
-            *seen = Some(now);
         }))
     }
 
@@ -485,6 +495,19 @@ impl Session {
     }
 }
 
+/// The store's names when it changed on disk since the signature `last`
+/// was taken (which is updated).
+pub(super) fn changed_listing(
+    store: &Store,
+    last: &std::sync::Mutex<Option<u64>>,
+) -> Option<crate::store::Listing> {
+    let now = store.signature();
+    let mut seen = last.lock().unwrap_or_else(|p| p.into_inner());
+    let changed = seen.is_some_and(|s| s != now);
+    *seen = Some(now);
+    changed.then(|| store.list(None))
+}
+
 /// One copy through `ops::copy`, phrased for the status line.
 fn copy_on(board: &mut Board, request: &CopyRequest, how: &ops::copy::Copying) -> Msg {
     let op = ops::copy::Request {
@@ -509,7 +532,7 @@ fn copy_on(board: &mut Board, request: &CopyRequest, how: &ops::copy::Copying) -
 }
 
 /// Appends one event; a failure is reported, never swallowed.
-fn append(log: &audit::Log, keys: &Keyring, event: AuditEvent, tx: &Sender<Event>) {
+pub(super) fn append(log: &audit::Log, keys: &Keyring, event: AuditEvent, tx: &Sender<Event>) {
     match log.append(keys, event) {
         Ok(record) => send(
             tx,
@@ -609,11 +632,16 @@ fn change_of(op: SaveOp) -> Change {
             value,
             reason,
             generator,
+            expires,
         } => Change::Rotate {
             name,
             value: NewValue {
                 generator,
                 ..NewValue::text(value)
+            },
+            meta: MetaPatch {
+                expires: Some(expires),
+                ..MetaPatch::default()
             },
             reason,
         },

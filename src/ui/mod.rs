@@ -11,6 +11,7 @@ pub mod join;
 pub mod layout;
 pub mod lock;
 pub mod review;
+pub mod sync;
 pub mod theme;
 pub mod timeline;
 pub mod tree;
@@ -70,6 +71,7 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, theme: &Theme) 
         Overlay::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, theme),
         Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, theme),
         Overlay::PickField => dialog::draw_pick(frame, area, &app.keymap, theme),
+        Overlay::SyncFailed(message) => sync::draw_failed(frame, area, message, &app.keymap, theme),
         Overlay::Trust(dialog) => {
             draw_overlay(frame, app, &dialog.under, theme);
             trust::draw(frame, area, dialog, &app.keymap, theme);

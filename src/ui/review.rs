@@ -23,6 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         charts,
         filters,
         table,
+        why,
     } = crate::app::layout::review(area);
     let charts_h = charts.height;
 
@@ -64,6 +65,47 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), filters);
 
     draw_table(frame, table, app, &rows, theme);
+    draw_why(frame, why, rows.get(st.list.selected).copied(), theme);
+}
+
+/// The selected secret's reason in full, wrapped: every problem, the
+/// owner and the kind, which the table may have no room for.
+fn draw_why(frame: &mut Frame, area: Rect, row: Option<&crate::review::ReviewRow>, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let Some(r) = row else {
+        frame.render_widget(ratatui::widgets::Clear, area);
+        return;
+    };
+    let title = format!(" Why: {} ", escape(r.name.as_str()));
+    let block = pane(
+        truncate(&title, area.width.saturating_sub(2) as usize, Keep::Tail),
+        theme.border(false),
+        theme,
+    );
+    let mut spans = vec![
+        Span::styled(
+            format!("{} {}", r.status.symbol(), status_word(r)),
+            theme.status(r.status),
+        ),
+        Span::raw(": "),
+        Span::raw(escape(&r.full_reason())),
+    ];
+    spans.push(Span::styled(
+        format!(
+            " · owner {} · {}",
+            escape(r.owner.as_deref().unwrap_or("-")),
+            r.kind.label()
+        ),
+        theme.dim(),
+    ));
+    frame.render_widget(
+        Paragraph::new(Line::from(spans))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block),
+        area,
+    );
 }
 
 /// One line a project: a bar of status marks, worst first, scaled to the

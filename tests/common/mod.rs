@@ -44,6 +44,25 @@ impl Ward {
         w
     }
 
+    /// Empty folders and a config.toml naming the actor (one member of a
+    /// team, in the git and team tests).
+    pub fn with_actor(actor: &str) -> Ward {
+        Ward::with_config(&format!("actor = \"{actor}\"\n"))
+    }
+
+    /// Empty folders and this config.toml.
+    pub fn with_config(config: &str) -> Ward {
+        let w = Ward::new();
+        std::fs::create_dir_all(w.config_file().parent().unwrap()).unwrap();
+        std::fs::write(w.config_file(), config).unwrap();
+        w
+    }
+
+    /// This world's config.toml.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_home.join("ward").join("config.toml")
+    }
+
     /// A world with an identity and a store (`ward init`).
     pub fn init() -> Ward {
         let w = Ward::new();

@@ -5,7 +5,7 @@ use crate::app::form::{Form, SaveOp};
 use crate::app::tree::RowKind;
 use crate::app::{layout, lock, App, Confirm, CopyRequest, Effect, Mouse, MouseKind, Overlay};
 use crate::app::{Pane, Screen};
-use crate::keymap::{Action, KeyPress};
+use crate::keymap::{Action, KeyPress, Scope};
 use crate::ops::copy::Uncopyable;
 use ratatui::layout::Position;
 
@@ -14,6 +14,13 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         return Vec::new();
     };
     match action {
+        Action::Quit if app.sync.running && !app.sync.warn_quit() => {
+            let quit = app.keymap.key(Scope::Main, Action::Quit).to_string();
+            app.info(format!(
+                "A sync is running: press {quit} again to quit anyway (git finishes the step \
+                 it is in; the next sync does the rest)."
+            ));
+        }
         Action::Quit => {
             app.quit = true;
             return vec![Effect::Quit];
@@ -21,6 +28,7 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         Action::Help => app.overlay = Overlay::Help { scroll: 0 },
         Action::Lock => return lock(app, "Locked."),
         Action::Refresh => return vec![Effect::Refresh],
+        Action::Sync => return start_sync(app),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Reveal => return reveal(app),
         Action::Copy => return copy(app, None),
@@ -42,6 +50,18 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         other => navigate(app, other),
     }
     app.follow_selection()
+}
+
+/// Starts a sync, unless one is running (a second one would only wait on
+/// the first, and the user could not tell their results apart).
+fn start_sync(app: &mut App) -> Vec<Effect> {
+    if app.sync.running {
+        app.info("A sync is already running.");
+        return Vec::new();
+    }
+    app.sync.running = true;
+    app.info("Syncing…");
+    vec![Effect::Sync]
 }
 
 /// Moving in the tree and the detail, and the tree's filter.
@@ -132,8 +152,8 @@ fn open_form(app: &mut App, action: Action) {
 fn open_rotate(app: &mut App) {
     match (app.detail.name.clone(), app.detail.loaded()) {
         (Some(name), Some(doc)) => {
-            let generator = doc.generator.clone();
-            app.overlay = Overlay::Form(Box::new(Form::rotate(name, generator.as_ref())));
+            let form = Form::rotate(name, doc.generator.as_ref(), doc.expires);
+            app.overlay = Overlay::Form(Box::new(form));
         }
         _ => app.info("Select a secret (and wait for it to load) to rotate it."),
     }

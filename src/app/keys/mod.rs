@@ -31,6 +31,7 @@ pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
         Scope::Confirm => overlay::confirm_key(app, action),
         Scope::Help => overlay::help_key(app, action),
         Scope::Pick => overlay::pick_key(app, action),
+        Scope::SyncFailed => overlay::sync_failed_key(app, action),
         Scope::Lock => lock::lock_key(app, action, key),
         Scope::FirstRun => lock::first_run_key(app, action, key),
         Scope::JoinCreate => join::join_create_key(app, action, key),

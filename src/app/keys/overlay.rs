@@ -97,3 +97,11 @@ pub(crate) fn pick_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     };
     copy(app, Some(field))
 }
+
+/// The failed sync's message: any of its keys closes it.
+pub(crate) fn sync_failed_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    if action == Some(Action::Back) {
+        app.overlay = Overlay::None;
+    }
+    Vec::new()
+}

@@ -53,12 +53,14 @@ fn rotate(app: &mut App) {
         .get(app.review.list.selected)
         .map(|r| r.name.clone());
     if let Some(name) = row {
-        let generator = app
+        let meta = app
             .catalog
             .get(&name)
             .and_then(|e| e.loaded())
-            .and_then(|l| l.meta.generator.clone());
-        app.overlay = Overlay::Form(Box::new(Form::rotate(name, generator.as_ref())));
+            .map(|l| &l.meta);
+        let generator = meta.and_then(|m| m.generator.clone());
+        let expires = meta.and_then(|m| m.expires);
+        app.overlay = Overlay::Form(Box::new(Form::rotate(name, generator.as_ref(), expires)));
     }
 }
 
