@@ -83,8 +83,14 @@ fn facts(r: &Record) -> Vec<(&str, Fact)> {
         return Vec::new();
     };
     match r.action {
-        // A merge of two clones' changes writes the merged version.
-        Action::Create | Action::Edit | Action::Rotate | Action::Compromise | Action::Merge => {
+        // A merge of two clones' changes writes the merged version, an
+        // import the imported one.
+        Action::Create
+        | Action::Edit
+        | Action::Rotate
+        | Action::Compromise
+        | Action::Merge
+        | Action::Import => {
             vec![(path, Fact::Wrote(r.version))]
         }
         Action::Delete => vec![(path, Fact::Gone)],

@@ -44,10 +44,13 @@ pub enum Action {
     /// `ward sync` merged a secret changed on two clones (the merge
     /// driver's log): `path` the secret, `reason` who won and who lost.
     Merge,
+    /// `ward import` wrote a secret from another tool's data (`reason`:
+    /// the source format).
+    Import,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::Unlock,
         Action::UnlockFailed,
         Action::View,
@@ -63,6 +66,7 @@ impl Action {
         Action::Export,
         Action::RecipientsChange,
         Action::Merge,
+        Action::Import,
     ];
 
     pub fn label(self) -> &'static str {
@@ -82,6 +86,7 @@ impl Action {
             Action::Export => "export",
             Action::RecipientsChange => "recipients-change",
             Action::Merge => "merge",
+            Action::Import => "import",
         }
     }
 }

@@ -85,6 +85,9 @@ pub enum Command {
     /// Run a command with the secrets under PREFIX in its environment (no shell)
     #[command(after_help = EXEC_HELP)]
     Exec(ExecArgs),
+    /// Import from pass, gopass, passage, .env, KeePassXC, Bitwarden, 1Password or ward's JSON
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
     /// Show or change who secrets are encrypted to, re-encrypting them
     Recipients(RecipientsArgs),
     /// Remove every key with a label from every recipients file, marking
@@ -417,6 +420,53 @@ pub struct ExecArgs {
     pub command: Vec<std::ffi::OsString>,
 }
 
+const IMPORT_HELP: &str = "\
+Formats: pass, gopass, passage (a store folder), dotenv, json (ward export),
+keepassxc-csv, kdbx, bitwarden-json, 1password-csv (a file). A kdbx password is
+asked for on the terminal or read from stdin (one line), never an argument. FORMAT may be left out
+when the source shows it. See docs/IMPORT.md for the mapping and its limits.
+
+Examples:
+  ward import pass ~/.password-store --prefix personal --dry-run
+  ward import .env --prefix acme/api
+  ward import bitwarden-json export.json --on-conflict rename
+
+Exit codes: 0 every entry is in the store, 1 some failed (listed), others as
+for every command.";
+
+/// `ward import [FORMAT] SOURCE …`.
+#[derive(Clone, Debug, Args)]
+pub struct ImportArgs {
+    /// The format (pass, gopass, passage, dotenv, json, keepassxc-csv, kdbx,
+    /// bitwarden-json, 1password-csv), or the SOURCE when it is obvious
+    #[arg(value_name = "FORMAT")]
+    pub format_or_source: String,
+    /// The store folder or export file
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<PathBuf>,
+    /// Put everything under this folder
+    #[arg(long, value_name = "FOLDER")]
+    pub prefix: Option<String>,
+    /// Show the names entries would get and what would happen; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// When a different secret has the name: leave it (skip), give it the
+    /// imported value keeping the old in history (rotate), or import as NAME-2 (rename)
+    #[arg(long, value_name = "WHAT", default_value = "skip",
+          value_parser = ["skip", "rotate", "rename"])]
+    pub on_conflict: String,
+    /// passage: its age identities [default: $PASSAGE_IDENTITIES_FILE, else ~/.passage/identities]
+    #[arg(long = "source-identity", value_name = "FILE")]
+    pub source_identities: Vec<PathBuf>,
+    /// kdbx: the database's key file (its password is asked for, or read
+    /// from stdin; empty for none)
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Write even if none of your identities could read the result back
+    #[arg(long)]
+    pub force: bool,
+}
+
 #[derive(Clone, Debug, Args)]
 pub struct FindArgs {
     /// What to look for: letters in order, not necessarily together (stripe, acmeprod)
@@ -431,7 +481,8 @@ pub struct GetArgs {
     /// Copy the value (or --field) to the clipboard instead of printing it, as `ward copy`
     #[arg(long, short = 'c', conflicts_with = "json")]
     pub copy: bool,
-    /// Print one metadata field instead (kind, owner, tags, url, notes, expires, …)
+    /// Print one metadata field (kind, owner, tags, url, notes, expires, …) or
+    /// one of the secret's fields (login, otp, …) instead
     #[arg(long, value_name = "NAME", conflicts_with = "json")]
     pub field: Option<String>,
     /// Print the whole document as JSON, except previous values
@@ -465,6 +516,21 @@ pub struct MetaArgs {
     pub rotate_every: Option<String>,
 }
 
+/// Field flags shared by `set` and `edit` (docs/FORMAT.md, "Fields").
+#[derive(Clone, Debug, Default, Args)]
+pub struct FieldArgs {
+    /// Set a field shown in clear, e.g. login=ann (repeatable)
+    #[arg(long = "field-set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Set a masked field; its value is asked for (or read from stdin), never
+    /// taken from the command line (repeatable)
+    #[arg(long = "field-secret", value_name = "NAME")]
+    pub secret: Vec<String>,
+    /// Remove a field (repeatable)
+    #[arg(long = "field-rm", value_name = "NAME")]
+    pub remove: Vec<String>,
+}
+
 /// How a new value is obtained.
 #[derive(Clone, Debug, Default, Args)]
 pub struct ValueArgs {
@@ -490,6 +556,8 @@ pub struct SetArgs {
     pub value: ValueArgs,
     #[command(flatten)]
     pub meta: MetaArgs,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Why the value changed (kept in history when updating)
     #[arg(long)]
     pub reason: Option<String>,
@@ -515,6 +583,8 @@ pub struct EditArgs {
     pub path: String,
     #[command(flatten)]
     pub meta: MetaArgs,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Remove a tag (repeatable)
     #[arg(long = "untag", value_name = "TAG")]
     pub untags: Vec<String>,
@@ -600,7 +670,7 @@ pub struct RmArgs {
 pub struct CopyArgs {
     #[arg(add = secret_names())]
     pub path: String,
-    /// Copy this metadata field instead of the value (url, owner, …)
+    /// Copy this field (login, otp, …) or metadata field (url, owner, …) instead of the value
     #[arg(long, value_name = "NAME")]
     pub field: Option<String>,
     /// Seconds until the clipboard is cleared; 0 never [default: config, 45]

@@ -11,6 +11,7 @@ mod export;
 mod find;
 mod git;
 mod identity;
+mod import;
 mod init;
 mod list;
 mod merge;
@@ -81,6 +82,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Check(a) => report::check(&ctx, a),
                 Command::Export(a) => export::export(&ctx, a),
                 Command::Exec(a) => export::exec(&ctx, a),
+                Command::Import(a) => import::run(&ctx, a),
                 Command::Recipients(a) => recipients::run(&ctx, a),
                 Command::Offboard(a) => recipients::offboard(&ctx, a),
                 Command::Sync(a) => git::sync(&ctx, a),

@@ -1,18 +1,18 @@
 //! Commands on one secret: get, set, edit, rotate, history, mv, rm, gen.
 
 use super::args::{
-    EditArgs, GenArgs, GetArgs, HistoryArgs, MetaArgs, MvArgs, RmArgs, RotateArgs, SetArgs,
-    ValueArgs,
+    EditArgs, FieldArgs, GenArgs, GetArgs, HistoryArgs, MetaArgs, MvArgs, RmArgs, RotateArgs,
+    SetArgs, ValueArgs,
 };
 use super::context::{has_tty, Context};
 use super::output;
 use super::prompt::hidden as prompt_passphrase;
 use crate::audit::{Action, Event};
 use crate::error::{exit, Result, WardError};
-use crate::ops::{self, Change, MetaPatch, NewValue};
-use crate::policy::{parse_date, Compromised, Interval};
+use crate::ops::{self, Change, FieldChange, MetaPatch, NewValue};
+use crate::policy::{parse_date, Interval};
 use crate::store::crypto::read_all_zeroizing;
-use crate::store::document::GeneratorSpec;
+use crate::store::document::{Field, GeneratorSpec};
 use crate::store::generate::{self, Charset, Recipe};
 use crate::store::{Encoding, SecretDoc, SecretPath, SecretValue};
 use age::secrecy::ExposeSecret;
@@ -28,20 +28,31 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
         check_field_name(field)?;
     }
     let doc = ctx.store.read(ctx.keys()?, &name)?;
-    // Recorded before anything is shown. The value, alone or in the JSON
-    // document, is a reveal; a metadata field is a view.
-    let action = if args.field.is_some() {
-        Action::View
-    } else {
-        Action::Reveal
+    let field_text = match &args.field {
+        Some(field) => Some(zeroize::Zeroizing::new(meta_field(&doc, field)?)),
+        None => None,
     };
+    // Recorded before anything is shown. The value, alone or in the JSON
+    // document, and a masked field are a reveal; metadata and a field in
+    // clear are a view.
+    let masked = |f: &str| doc.custom_field(f).is_some_and(|f| f.secret);
+    let action = match args.field.as_deref() {
+        Some(f) if !masked(f) => Action::View,
+        _ => Action::Reveal,
+    };
+    // A field of the secret's own is named in the record (a metadata
+    // field is not, as before fields).
+    let own = args
+        .field
+        .as_deref()
+        .filter(|f| doc.custom_field(f).is_some());
     ctx.audit(
         Event::new(action)
             .path(name.as_str())
-            .version(Some(doc.version)),
+            .version(Some(doc.version))
+            .reason(own.map(|f| format!("field {f}")).as_deref()),
     );
-    if let Some(field) = args.field {
-        let value = meta_field(&doc, &field)?;
+    if let Some(value) = field_text {
         if std::io::stdout().is_terminal() {
             output::print_line(&crate::sanitize::escape_multiline(&value))?;
         } else {
@@ -78,65 +89,120 @@ pub fn get(ctx: &Context, args: GetArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// Every name `get --field` accepts: the keys of a secret's metadata as JSON
-/// (docs/FORMAT.md), taken from a [`SecretMeta`] with every field set, so the
-/// list follows the struct.
-pub(super) fn field_names() -> Vec<String> {
-    let t = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-    let full = crate::store::SecretMeta {
-        version: 1,
-        kind: Default::default(),
-        owner: Some(String::new()),
-        tags: vec![String::new()],
-        url: Some(String::new()),
-        notes: Some(String::new()),
-        created: t,
-        created_by: String::new(),
-        updated: t,
-        updated_by: String::new(),
-        rotated: t,
-        expires: Some(t.date_naive()),
-        rotate_every: Some(Interval::days(1)),
-        compromised: Some(Compromised {
-            since: t,
-            by: String::new(),
-            reason: None,
-        }),
-        generator: Some(GeneratorSpec {
-            length: 1,
-            charset: Charset::default(),
-            prefix: None,
-        }),
-        // A list of marks, not a field to print: left out of the names.
-        offboarding: Vec::new(),
-        history_len: 0,
-        value_len: 0,
-        encoding: Encoding::Utf8,
-    };
-    match serde_json::to_value(full) {
-        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// One metadata field as text (empty when the secret does not have it); an
-/// unknown name is a usage error listing every known one.
+/// One metadata field or one of the secret's fields as text (empty when
+/// the secret does not have that metadata); an unknown name is an error
+/// naming the secret's fields.
 pub(super) fn meta_field(doc: &SecretDoc, field: &str) -> Result<String> {
     check_field_name(field)?;
-    Ok(doc.field(field).unwrap_or_default())
+    if is_metadata_name(field) {
+        return Ok(doc.field(field).unwrap_or_default());
+    }
+    doc.field(field).ok_or_else(|| no_such_field(doc, field))
 }
 
-/// Refuses a field name `get --field` does not know, listing those it does.
+fn is_metadata_name(field: &str) -> bool {
+    crate::store::document::metadata_names()
+        .iter()
+        .any(|k| *k == field.replace('-', "_"))
+}
+
+/// The error for a field the secret does not have, naming those it has.
+pub(super) fn no_such_field(doc: &SecretDoc, field: &str) -> WardError {
+    let has: Vec<String> = doc
+        .fields
+        .iter()
+        .map(|f| crate::sanitize::escape(&f.name))
+        .collect();
+    WardError::Usage(format!(
+        "the secret has no field {:?} ({}); metadata fields: {}",
+        crate::sanitize::escape(field),
+        if has.is_empty() {
+            "it has none; add one with ward edit --field-set NAME=VALUE".to_string()
+        } else {
+            format!("its fields: {}", has.join(", "))
+        },
+        crate::store::document::metadata_names().join(", ")
+    ))
+}
+
+/// Refuses a name that is neither a metadata name nor a possible field
+/// name, listing the metadata names.
 pub(super) fn check_field_name(field: &str) -> Result<()> {
-    let known = field_names();
-    if known.iter().any(|k| *k == field.replace('-', "_")) {
+    if is_metadata_name(field) || crate::store::document::check_field_name(field).is_ok() {
         return Ok(());
     }
     Err(WardError::Usage(format!(
-        "unknown field {:?}: use one of {}",
+        "unknown field {:?}: use a field of the secret (login, otp, …) or one of {}",
         crate::sanitize::escape(field),
-        known.join(", ")
+        crate::store::document::metadata_names().join(", ")
     )))
+}
+
+/// Checks the field flags before anything is read or typed: names valid
+/// and not given twice, `NAME=VALUE` pairs, and at most one value from
+/// stdin (`stdin_free`: nothing else reads it).
+fn check_field_args(args: &FieldArgs, stdin_free: bool) -> Result<()> {
+    let bad = |e: String| WardError::Usage(e);
+    let mut named = std::collections::BTreeSet::new();
+    let set_names = args.set.iter().map(|pair| {
+        pair.split_once('=').map(|(n, _)| n).ok_or_else(|| {
+            bad(format!(
+                "--field-set takes NAME=VALUE, not {:?}",
+                crate::sanitize::escape(pair)
+            ))
+        })
+    });
+    let secret_names = args.secret.iter().map(|n| Ok(n.as_str()));
+    for field in set_names.chain(secret_names) {
+        let field = field?;
+        crate::store::document::check_field_name(field).map_err(bad)?;
+        if !named.insert(field) {
+            return Err(bad(format!(
+                "field {:?} is named twice",
+                crate::sanitize::escape(field)
+            )));
+        }
+    }
+    if !std::io::stdin().is_terminal()
+        && !args.secret.is_empty()
+        && (!stdin_free || args.secret.len() > 1)
+    {
+        return Err(bad(
+            "only one value can come from stdin: give the other masked fields on a terminal \
+             or with another ward edit"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The field flags as changes (set, masked, removed, in that order); a
+/// masked field's value is asked for on a terminal or read from stdin,
+/// never taken from the command line.
+fn field_changes(
+    args: &FieldArgs,
+    name: &SecretPath,
+    stdin_free: bool,
+) -> Result<Vec<FieldChange>> {
+    check_field_args(args, stdin_free)?;
+    let mut changes = Vec::new();
+    for (field, value) in args.set.iter().filter_map(|p| p.split_once('=')) {
+        changes.push(FieldChange::Set(Field {
+            name: field.to_string(),
+            value: SecretValue::new(value.to_string()),
+            secret: false,
+        }));
+    }
+    for field in &args.secret {
+        let what = format!("field {} of {name}", crate::sanitize::escape(field));
+        changes.push(FieldChange::Set(Field {
+            name: field.clone(),
+            value: read_text(&what)?,
+            secret: true,
+        }));
+    }
+    changes.extend(args.remove.iter().cloned().map(FieldChange::Remove));
+    Ok(changes)
 }
 
 pub(super) fn value_bytes(
@@ -187,13 +253,27 @@ fn obtain_value(
         ));
     }
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        if args.binary {
-            return Err(WardError::Usage(
-                "--binary reads the value from stdin: pipe it in".into(),
-            ));
-        }
-        let first = prompt_passphrase(&format!("Value for {name}: "))?;
+    if stdin.is_terminal() && args.binary {
+        return Err(WardError::Usage(
+            "--binary reads the value from stdin: pipe it in".into(),
+        ));
+    }
+    if !args.binary {
+        return Ok(NewValue::text(read_text(&name.to_string())?));
+    }
+    let raw = read_stdin()?;
+    Ok(NewValue {
+        value: SecretValue::new(base64::engine::general_purpose::STANDARD.encode(&raw[..])),
+        encoding: Encoding::Base64,
+        generator: None,
+    })
+}
+
+/// A text value for `what` (a secret's name, or "field F of NAME"): asked
+/// twice on a terminal, else read from stdin without its final newline.
+fn read_text(what: &str) -> Result<SecretValue> {
+    if std::io::stdin().is_terminal() {
+        let first = prompt_passphrase(&format!("Value for {what}: "))?;
         if first.expose_secret().is_empty() {
             return Err(WardError::Usage("empty value; nothing was changed".into()));
         }
@@ -203,29 +283,9 @@ fn obtain_value(
                 "the two values differ; nothing was changed".into(),
             ));
         }
-        return Ok(NewValue {
-            value: SecretValue::new(first.expose_secret().to_string()),
-            encoding: Encoding::Utf8,
-            generator: None,
-        });
+        return Ok(SecretValue::new(first.expose_secret().to_string()));
     }
-    // One byte past the limit is enough to refuse: `ward set K < /dev/zero`
-    // must not grow until memory runs out.
-    let raw = read_all_zeroizing(stdin.lock().take(MAX_VALUE_BYTES as u64 + 1))
-        .map_err(|e| WardError::io("stdin", e))?;
-    if raw.len() > MAX_VALUE_BYTES {
-        return Err(WardError::Usage(format!(
-            "the value on stdin is larger than the limit of {MAX_VALUE_BYTES} bytes (16 MiB); \
-             nothing was changed"
-        )));
-    }
-    if args.binary {
-        return Ok(NewValue {
-            value: SecretValue::new(base64::engine::general_purpose::STANDARD.encode(&raw[..])),
-            encoding: Encoding::Base64,
-            generator: None,
-        });
-    }
+    let raw = read_stdin()?;
     let text = std::str::from_utf8(&raw).map_err(|_| {
         WardError::Usage("value on stdin is not UTF-8 text: use --binary to store bytes".into())
     })?;
@@ -239,11 +299,22 @@ fn obtain_value(
             "empty value on stdin; nothing was changed".into(),
         ));
     }
-    Ok(NewValue {
-        value: SecretValue::new(text.to_string()),
-        encoding: Encoding::Utf8,
-        generator: None,
-    })
+    Ok(SecretValue::new(text.to_string()))
+}
+
+/// All of stdin, refused past [`MAX_VALUE_BYTES`].
+fn read_stdin() -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    // One byte past the limit is enough to refuse: `ward set K < /dev/zero`
+    // must not grow until memory runs out.
+    let raw = read_all_zeroizing(std::io::stdin().lock().take(MAX_VALUE_BYTES as u64 + 1))
+        .map_err(|e| WardError::io("stdin", e))?;
+    if raw.len() > MAX_VALUE_BYTES {
+        return Err(WardError::Usage(format!(
+            "the value on stdin is larger than the limit of {MAX_VALUE_BYTES} bytes (16 MiB); \
+             nothing was changed"
+        )));
+    }
+    Ok(raw)
 }
 
 fn check_length(len: usize) -> Result<()> {
@@ -329,7 +400,9 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
     let name = ctx.name(&args.path)?;
     // Validate metadata before reading a value, so a typo costs no retyping
     // (and everything else before a passphrase is asked).
-    let meta = meta_patch(&args.meta)?;
+    let mut meta = meta_patch(&args.meta)?;
+    let stdin_free = args.value.generate.is_some();
+    check_field_args(&args.fields, stdin_free)?;
     // A name that a new secret may not have is refused before the value is typed.
     let exists = ctx.store.exists(&name);
     if !exists {
@@ -359,6 +432,7 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<i32> {
         None
     };
     let value = obtain_value(&args.value, &name, previous.as_ref())?;
+    meta.fields = field_changes(&args.fields, &name, stdin_free)?;
     // Only a value someone chose is estimated: a generated one is as strong
     // as its length says.
     let strength = (value.generator.is_none() && value.encoding == Encoding::Utf8)
@@ -401,6 +475,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<i32> {
     if args.no_rotate_every {
         meta.rotate_every = Some(None);
     }
+    meta.fields = field_changes(&args.fields, &name, true)?;
     let compromised = args.compromised.as_deref().map(non_empty);
     if meta.is_empty() && compromised.is_none() {
         return Err(WardError::Usage(

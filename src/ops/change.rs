@@ -6,7 +6,7 @@ use super::Journal;
 use crate::audit::{Action, Event};
 use crate::error::{Result, WardError};
 use crate::policy::{Compromised, Interval};
-use crate::store::document::GeneratorSpec;
+use crate::store::document::{Field, GeneratorSpec};
 use crate::store::{Approved, Encoding, Keyring, Kind, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -59,6 +59,17 @@ pub struct MetaPatch {
     pub notes: Option<Option<String>>,
     pub expires: Option<Option<NaiveDate>>,
     pub rotate_every: Option<Option<Interval>>,
+    /// Fields set or removed, in order (after the metadata above).
+    pub fields: Vec<FieldChange>,
+}
+
+/// One change to a secret's fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldChange {
+    /// Adds the field, or replaces the one of that name.
+    Set(Field),
+    /// Removes the field of that name (refused when there is none).
+    Remove(String),
 }
 
 impl MetaPatch {
@@ -67,7 +78,9 @@ impl MetaPatch {
         *self == MetaPatch::default()
     }
 
-    fn apply(&self, doc: &mut SecretDoc) {
+    /// Applies the patch; a field change that is refused (a bad name, an
+    /// empty value, removing a field that is not there) refuses it all.
+    fn apply(&self, doc: &mut SecretDoc) -> Result<()> {
         if let Some(kind) = self.kind {
             doc.kind = kind;
         }
@@ -95,6 +108,14 @@ impl MetaPatch {
         if let Some(every) = self.rotate_every {
             doc.rotate_every = every;
         }
+        for change in &self.fields {
+            match change {
+                FieldChange::Set(field) => doc.set_field(field.clone()),
+                FieldChange::Remove(name) => doc.remove_field(name),
+            }
+            .map_err(WardError::Usage)?;
+        }
+        Ok(())
     }
 }
 
@@ -182,6 +203,73 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// What an import holds while it writes: the store lock (taken once, not
+/// once a secret) and the folders' names it has read.
+pub struct Batch {
+    lock: crate::store::fsio::StoreLock,
+    names: crate::store::NameCache,
+}
+
+impl Batch {
+    pub fn start(w: &Writer) -> Result<Batch> {
+        Ok(Batch {
+            lock: w.store.lock()?,
+            names: crate::store::NameCache::default(),
+        })
+    }
+
+    /// Checks a new secret's name as [`Store::check_new_name`] does.
+    pub fn check_new_name(&mut self, w: &Writer, name: &SecretPath) -> Result<()> {
+        w.store.check_new_name_in(name, None, &mut self.names)
+    }
+}
+
+/// `ward import`: `doc` as a new secret, or with `replace` merged into the
+/// existing one (a different value moves the old one to history; fields,
+/// URL, notes, tags and expiry are taken where `doc` has them), under the
+/// batch's lock, with the same trust and lock-out guard as every change.
+/// Recorded as `import` with `reason` (the source format); the caller
+/// commits once for the whole import.
+pub fn import(
+    w: &Writer,
+    batch: &mut Batch,
+    name: &SecretPath,
+    doc: SecretDoc,
+    reason: &str,
+    replace: bool,
+) -> Result<u32> {
+    let approved = || super::trust::approved_with_mine(w.store, w.keys);
+    let guard = super::trust::guard(w.keys, w.force, Approved::Load(&approved));
+    let imported = |version| {
+        w.journal
+            .record(event(Action::Import, name, version).reason(Some(reason)))
+    };
+    if !replace {
+        let version = doc.version;
+        w.store
+            .create_secret_locked(&batch.lock, &mut batch.names, name, &doc, guard, || {
+                imported(version)
+            })?;
+        return Ok(version);
+    }
+    w.store.upsert_locked(
+        &batch.lock,
+        w.keys,
+        name,
+        guard,
+        |current| {
+            let mut current = current.ok_or_else(|| WardError::NotFound {
+                name: name.to_string(),
+                path: w.store.file_of(name),
+            })?;
+            import_into(w, &mut current, doc)?;
+            let version = current.version;
+            Ok((current, version))
+        },
+        |&version, _| imported(version),
+    )
+}
+
 /// The change itself, on disk and in the audit log.
 fn write(w: &Writer, change: Change) -> Result<Outcome> {
     // Trust on first use: every key the result is encrypted to must have
@@ -194,7 +282,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
         Change::Create { name, value, meta } => {
             let mut doc = SecretDoc::new(value.value, value.encoding, w.actor, w.now);
             doc.generator = value.generator;
-            meta.apply(&mut doc);
+            meta.apply(&mut doc)?;
             let version = doc.version;
             w.store.create_secret(&name, &doc, guard, || {
                 record(event(Action::Create, &name, version))
@@ -233,7 +321,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
                             (doc, action)
                         }
                     };
-                    meta.apply(&mut doc);
+                    meta.apply(&mut doc)?;
                     let version = doc.version;
                     Ok((doc, (action, version)))
                 },
@@ -264,7 +352,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
                 &name,
                 guard,
                 |doc| {
-                    meta.apply(doc);
+                    meta.apply(doc)?;
                     if let Some(reason) = &compromised {
                         doc.compromised = Some(Compromised {
                             since: w.now,
@@ -296,7 +384,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
                     if !is_new_value(doc, &value) {
                         return Err(same_value());
                     }
-                    meta.apply(doc);
+                    meta.apply(doc)?;
                     put_value(w, doc, value, reason.clone());
                     Ok(doc.version)
                 },
@@ -347,6 +435,38 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
             Ok(outcome(Action::Delete, name, None))
         }
     }
+}
+
+/// An imported document merged into the existing one (see
+/// [`import`]).
+fn import_into(w: &Writer, current: &mut SecretDoc, new: SecretDoc) -> Result<()> {
+    let value = NewValue {
+        value: new.value.clone(),
+        encoding: new.encoding,
+        generator: None,
+    };
+    if is_new_value(current, &value) {
+        put_value(w, current, value, Some("import".into()));
+    }
+    for field in &new.fields {
+        current.set_field(field.clone()).map_err(WardError::Usage)?;
+    }
+    if new.url.is_some() {
+        current.url = new.url.clone();
+    }
+    if new.notes.is_some() {
+        current.notes = new.notes.clone();
+    }
+    for tag in &new.tags {
+        if !current.tags.contains(tag) {
+            current.tags.push(tag.clone());
+        }
+    }
+    if new.expires.is_some() {
+        current.expires = new.expires;
+    }
+    current.touch(w.actor, w.now);
+    Ok(())
 }
 
 /// Whether `value` differs from the secret's current value.

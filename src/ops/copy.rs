@@ -25,8 +25,9 @@ pub enum Uncopyable {
 }
 
 /// The text a copy of `doc` puts on the clipboard: the value (`field`
-/// None; a binary value only when its bytes are text) or a metadata field
-/// (by the names `SecretDoc::field` knows; a front end checks the name).
+/// None; a binary value only when its bytes are text), a metadata field
+/// (by the names `SecretDoc::field` knows; a front end checks the name) or
+/// one of the secret's fields (login, otp, …).
 pub fn text_of(doc: &SecretDoc, field: Option<&str>) -> Result<Zeroizing<String>, Uncopyable> {
     if let Some(field) = field {
         return match doc.field(field).filter(|v| !v.is_empty()) {
@@ -130,6 +131,12 @@ mod tests {
             Utc::now(),
         );
         d.owner = Some("ops team".into());
+        d.set_field(crate::store::document::Field {
+            name: "login".into(),
+            value: SecretValue::new("ann".into()),
+            secret: false,
+        })
+        .unwrap();
         d
     }
 
@@ -138,6 +145,11 @@ mod tests {
         let d = doc("s3cret", Encoding::Utf8);
         assert_eq!(*text_of(&d, None).unwrap(), "s3cret");
         assert_eq!(*text_of(&d, Some("owner")).unwrap(), "ops team");
+        assert_eq!(*text_of(&d, Some("login")).unwrap(), "ann");
+        assert_eq!(
+            text_of(&d, Some("otp")).unwrap_err(),
+            Uncopyable::NoField("otp".into())
+        );
         assert_eq!(
             text_of(&d, Some("url")).unwrap_err(),
             Uncopyable::NoField("url".into())

@@ -5,7 +5,7 @@
 
 use crate::policy::Offboarding;
 use crate::store::crypto::{key_id, Recipient};
-use crate::store::document::{Concurrent, MergeNote, PreviousValue};
+use crate::store::document::{Concurrent, Field, MergeNote, PreviousValue};
 use crate::store::recipients::{entries, remove_keys, Entry, LABEL_PREFIX};
 use crate::store::{SecretDoc, SecretValue};
 use chrono::{DateTime, Utc};
@@ -14,9 +14,11 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// Fields that are not merged one by one: the value and what goes with it,
-/// and the bookkeeping of the whole document.
-const VALUE_FIELDS: [&str; 10] = [
+/// the bookkeeping of the whole document, and the secret's fields (merged
+/// by name in [`merge_secret_fields`], their values kept out of plain JSON).
+const VALUE_FIELDS: [&str; 11] = [
     "value",
+    "fields",
     "readers",
     "offboarding",
     "encoding",
@@ -114,7 +116,7 @@ pub fn merge_docs(
     } else {
         (ours, theirs)
     };
-    let (mut fields, lost) = merge_fields(mb.as_ref(), &mo, &mt, theirs_later);
+    let (mut fields, mut lost) = merge_fields(mb.as_ref(), &mo, &mt, theirs_later);
 
     // The value: unchanged on one side takes the other's; equal is equal.
     let changed = |d: &SecretDoc| base.is_none_or(|b| !same_value(b, d));
@@ -178,6 +180,14 @@ pub fn merge_docs(
     doc.encoding = value_from.encoding;
     doc.history = history;
     doc.readers = merged_readers(value_from, other, value_conflict);
+    let (merged_fields, lost_fields) = merge_secret_fields(
+        base.map(|b| b.fields.as_slice()),
+        &ours.fields,
+        &theirs.fields,
+        theirs_later,
+    );
+    doc.fields = merged_fields;
+    lost.extend(lost_fields);
     doc.offboarding = merged_offboarding(ours, theirs, doc.rotated);
     // A compromise marked before the current value was set is over.
     if doc
@@ -283,6 +293,52 @@ fn merge_fields(
         if let Some(v) = chosen {
             out.insert(key.clone(), v.clone());
         }
+    }
+    (out, lost)
+}
+
+/// The secret's fields, by name, as metadata is merged: the same on both
+/// sides, or changed on one side only, takes that; changed differently on
+/// both takes the later side's, and the earlier side's goes into `lost` as
+/// `field NAME` (its value, or `null` when that side had removed it), so
+/// nothing typed is dropped. The order is the later side's, then the fields
+/// only the earlier side has, so either side merges to the same document.
+fn merge_secret_fields(
+    base: Option<&[Field]>,
+    ours: &[Field],
+    theirs: &[Field],
+    theirs_later: bool,
+) -> (Vec<Field>, BTreeMap<String, Value>) {
+    let find = |list: &[Field], name: &str| list.iter().find(|f| f.name == name).cloned();
+    let (later, earlier) = if theirs_later {
+        (theirs, ours)
+    } else {
+        (ours, theirs)
+    };
+    let mut names: Vec<&str> = later.iter().map(|f| f.name.as_str()).collect();
+    for f in earlier.iter().chain(base.unwrap_or_default()) {
+        if !names.contains(&f.name.as_str()) {
+            names.push(&f.name);
+        }
+    }
+    let mut out = Vec::new();
+    let mut lost = BTreeMap::new();
+    for name in names {
+        let b = base.and_then(|b| find(b, name));
+        let (o, t) = (find(ours, name), find(theirs, name));
+        let chosen = if o == t || t == b {
+            o
+        } else if o == b {
+            t
+        } else {
+            let (win, lose) = if theirs_later { (t, o) } else { (o, t) };
+            let kept = lose
+                .map(|f| Value::String(f.value.expose().to_string()))
+                .unwrap_or(Value::Null);
+            lost.insert(format!("field {name}"), kept);
+            win
+        };
+        out.extend(chosen);
     }
     (out, lost)
 }

@@ -287,3 +287,50 @@ fn readers_and_offboarding_marks_merge_as_sets_of_the_current_value() {
         .collect();
     assert_eq!(marks, ["k-eve"]);
 }
+
+fn field(name: &str, value: &str) -> Field {
+    Field {
+        name: name.into(),
+        value: SecretValue::new(value.into()),
+        secret: name == "password",
+    }
+}
+
+#[test]
+fn fields_merge_by_name_like_metadata() {
+    let mut b = base();
+    b.fields = vec![field("login", "ann"), field("pin", "1234")];
+    let mut ours = b.clone();
+    ours.set_field(field("login", "ann.smith")).unwrap();
+    ours.set_field(field("password", "ours-pw")).unwrap();
+    ours.remove_field("pin").unwrap();
+    ours.touch("ann", t("02T00:00:00"));
+    let mut theirs = b.clone();
+    theirs.set_field(field("password", "theirs-pw")).unwrap();
+    theirs
+        .set_field(field("otp", "otpauth://totp/x?secret=AB"))
+        .unwrap();
+    theirs.touch("bob", t("03T00:00:00"));
+    let m = merge_docs(Some(&b), &ours, &theirs, 10);
+    let got: Vec<(&str, &str)> = m
+        .doc
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.value.expose()))
+        .collect();
+    // One side's change is taken (login, pin removed by ours, otp added
+    // by theirs); both set the password: the later (theirs) wins.
+    assert_eq!(
+        got,
+        [
+            ("login", "ann.smith"),
+            ("password", "theirs-pw"),
+            ("otp", "otpauth://totp/x?secret=AB")
+        ]
+    );
+    assert!(m.doc.fields[1].secret);
+    let note = &m.doc.merge_notes[0];
+    assert_eq!(note.lost["field password"], serde_json::json!("ours-pw"));
+    assert_eq!(note.lost.len(), 1);
+    assert_eq!(merge_docs(Some(&b), &theirs, &ours, 10).doc, m.doc);
+}

@@ -12,6 +12,7 @@ pub mod commit;
 pub mod copy;
 pub mod export;
 pub mod identity;
+pub mod import;
 pub mod init;
 pub mod merge;
 pub mod merge_driver;
@@ -21,7 +22,7 @@ pub mod scan;
 pub mod sync;
 pub mod trust;
 
-pub use change::{apply, Change, MetaPatch, NewValue, Outcome, Writer};
+pub use change::{apply, Change, FieldChange, MetaPatch, NewValue, Outcome, Writer};
 
 use crate::audit::Event;
 

@@ -143,6 +143,117 @@ impl std::str::FromStr for Kind {
     }
 }
 
+/// The name of the conventional login (user name) field.
+pub const LOGIN_FIELD: &str = "login";
+/// The name of the conventional one-time-password field: an `otpauth://` URI.
+pub const OTP_FIELD: &str = "otp";
+/// Longest field name, in characters.
+pub const MAX_FIELD_NAME_CHARS: usize = 64;
+
+/// A named piece of a secret besides its value: a login, a TOTP URI, or
+/// anything custom (docs/FORMAT.md, "Fields"). Kept in the encrypted document
+/// only; the cache keeps the name and the secret flag ([`FieldMeta`]).
+/// Fields are not versioned: a rotation keeps them as they are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub name: String,
+    pub value: SecretValue,
+    /// Masked on screen like the value.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub secret: bool,
+}
+
+/// What the metadata cache and listings know of a field: never its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMeta {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub secret: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Why `name` cannot be a field name (empty, too long, a control or
+/// invisible character, or a metadata name such as `url`), or `Ok`.
+pub fn check_field_name(name: &str) -> Result<(), String> {
+    let shown = crate::sanitize::escape(name);
+    if name.trim().is_empty() {
+        return Err("a field name cannot be empty".into());
+    }
+    if name.chars().count() > MAX_FIELD_NAME_CHARS {
+        return Err(format!(
+            "field name {shown:?} is longer than {MAX_FIELD_NAME_CHARS} characters"
+        ));
+    }
+    if name != name.trim()
+        || name
+            .chars()
+            .any(|c| c.is_control() || crate::sanitize::is_invisible(c))
+    {
+        return Err(format!(
+            "field name {shown:?} has a control, invisible or leading/trailing space character"
+        ));
+    }
+    if name.contains('=') {
+        return Err(format!("field name {shown:?} contains '='"));
+    }
+    if metadata_names()
+        .iter()
+        .any(|m| *m == name.replace('-', "_"))
+    {
+        return Err(format!(
+            "{shown:?} is a metadata name (set it with --{}), not a field name",
+            name.replace('_', "-")
+        ));
+    }
+    Ok(())
+}
+
+/// Every metadata name [`SecretDoc::field`] knows: the keys of a secret's
+/// metadata as JSON (docs/FORMAT.md), taken from a [`SecretMeta`] with every
+/// field set, so the list follows the struct.
+pub fn metadata_names() -> Vec<String> {
+    let t = DateTime::<Utc>::UNIX_EPOCH;
+    let full = SecretMeta {
+        version: 1,
+        kind: Default::default(),
+        owner: Some(String::new()),
+        tags: vec![String::new()],
+        url: Some(String::new()),
+        notes: Some(String::new()),
+        created: t,
+        created_by: String::new(),
+        updated: t,
+        updated_by: String::new(),
+        rotated: t,
+        expires: Some(t.date_naive()),
+        rotate_every: Some(Interval::days(1)),
+        compromised: Some(Compromised {
+            since: t,
+            by: String::new(),
+            reason: None,
+        }),
+        generator: Some(GeneratorSpec {
+            length: 1,
+            charset: crate::store::generate::Charset::default(),
+            prefix: None,
+        }),
+        // A list of marks, not a field to print: left out of the names.
+        offboarding: Vec::new(),
+        history_len: 0,
+        value_len: 0,
+        encoding: Encoding::Utf8,
+        // Listed by name, not a metadata name.
+        fields: Vec::new(),
+    };
+    match serde_json::to_value(full) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Settings for generating this secret's next value on rotation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneratorSpec {
@@ -285,6 +396,10 @@ metadata_fields! {
         /// governs the secret now is all that is known.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub readers: Vec<String>,
+        /// Login, TOTP and custom fields, in the order they were added;
+        /// names unique ([`check_field_name`]). Not versioned.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub fields: Vec<Field>,
         /// Newest first.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub history: Vec<PreviousValue>,
@@ -306,6 +421,9 @@ metadata_fields! {
         pub history_len: usize,
         pub value_len: usize,
         pub encoding: Encoding,
+        /// The fields' names and secret flags, never their values.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub fields: Vec<FieldMeta>,
     }
 }
 
@@ -333,6 +451,7 @@ impl SecretDoc {
             generator: None,
             offboarding: Vec::new(),
             readers: Vec::new(),
+            fields: Vec::new(),
             history: Vec::new(),
             merge_notes: Vec::new(),
             extra: BTreeMap::new(),
@@ -396,7 +515,50 @@ impl SecretDoc {
             history_len: self.history.len(),
             value_len: self.value.len(),
             encoding: self.encoding,
+            fields: self
+                .fields
+                .iter()
+                .map(|f| FieldMeta {
+                    name: f.name.clone(),
+                    secret: f.secret,
+                })
+                .collect(),
         })
+    }
+
+    /// The field called `name`, if the secret has one.
+    pub fn custom_field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Sets field `name` (replacing one of that name in place, else
+    /// appended), after checking the name; an empty value is refused.
+    pub fn set_field(&mut self, field: Field) -> Result<(), String> {
+        check_field_name(&field.name)?;
+        if field.value.is_empty() {
+            return Err(format!(
+                "field {:?} would be empty: remove it instead",
+                crate::sanitize::escape(&field.name)
+            ));
+        }
+        match self.fields.iter_mut().find(|f| f.name == field.name) {
+            Some(slot) => *slot = field,
+            None => self.fields.push(field),
+        }
+        Ok(())
+    }
+
+    /// Removes field `name`; `Err` when the secret has none of that name.
+    pub fn remove_field(&mut self, name: &str) -> Result<(), String> {
+        let before = self.fields.len();
+        self.fields.retain(|f| f.name != name);
+        if self.fields.len() == before {
+            return Err(format!(
+                "there is no field {:?} to remove",
+                crate::sanitize::escape(name)
+            ));
+        }
+        Ok(())
     }
 
     /// Serialises to the bytes that get encrypted. The buffer is zeroized by the caller.
@@ -441,8 +603,17 @@ impl SecretDoc {
         }
     }
 
-    /// Field lookup for `ward get --field`: metadata only, never the value.
+    /// Field lookup for `ward get --field`: a metadata name, else a field
+    /// of the secret; never the value.
     pub fn field(&self, name: &str) -> Option<String> {
+        if !metadata_names()
+            .iter()
+            .any(|m| *m == name.replace('-', "_"))
+        {
+            return self
+                .custom_field(name)
+                .map(|f| f.value.expose().to_string());
+        }
         let json = serde_json::to_value(self.meta()).ok()?;
         let v = json.get(name.replace('-', "_"))?;
         Some(match v {

@@ -4,6 +4,7 @@ use crate::store::{Approved, Encoding, Guard, ReadBack, SecretValue};
 use chrono::Utc;
 
 const VALUE: &str = "sk_test_NEVER_IN_THE_CACHE_4242";
+const FIELD_VALUE: &str = "field_NEVER_IN_THE_CACHE_7373";
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -25,6 +26,17 @@ fn fixture() -> Fixture {
         Utc::now(),
     );
     doc.notes = Some("notes are metadata".into());
+    for (name, value, secret) in [
+        ("login", "ann.field.login@example.com", false),
+        ("password", FIELD_VALUE, true),
+    ] {
+        doc.set_field(crate::store::document::Field {
+            name: name.into(),
+            value: SecretValue::new(value.into()),
+            secret,
+        })
+        .unwrap();
+    }
     store
         .create_secret(&name, &doc, Guard::unchecked(), || {})
         .unwrap();
@@ -329,7 +341,9 @@ fn the_cache_holds_no_values() {
         let doc = f.store.read(&f.keys, &name).unwrap();
         values.push(doc.value.expose().to_string());
         values.extend(doc.history.iter().map(|h| h.value.expose().to_string()));
+        values.extend(doc.fields.iter().map(|f| f.value.expose().to_string()));
     }
+    assert!(values.iter().any(|v| v == FIELD_VALUE));
     f.load();
     let raw = fs::read(f.path()).unwrap();
     let plain = f.keys.decrypt(&f.path(), &raw).unwrap();
@@ -338,6 +352,8 @@ fn the_cache_holds_no_values() {
         text.contains("notes are metadata"),
         "the cache was decrypted"
     );
+    // Field names (and the secret flag) are metadata; no field's value is.
+    assert!(text.contains("\"password\""), "field names are cached");
     for v in values.iter().filter(|v| v.len() >= 8) {
         assert!(!text.contains(v.as_str()), "a value is in the cache");
     }

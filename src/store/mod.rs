@@ -19,7 +19,7 @@ pub use name::SecretPath;
 use policy_data::FolderPolicy;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -538,6 +538,16 @@ impl Store {
     /// name from, which may differ from it by case alone. Existing files
     /// with such names still load: only creation is refused.
     pub fn check_new_name(&self, name: &SecretPath, replacing: Option<&SecretPath>) -> Result<()> {
+        self.check_new_name_in(name, replacing, &mut NameCache::default())
+    }
+
+    /// [`Store::check_new_name`] with the folders read through `cache`.
+    pub fn check_new_name_in(
+        &self,
+        name: &SecretPath,
+        replacing: Option<&SecretPath>,
+        cache: &mut NameCache,
+    ) -> Result<()> {
         let invalid = |reason: String| WardError::InvalidName {
             name: crate::sanitize::escape(name.as_str()),
             reason,
@@ -559,18 +569,12 @@ impl Store {
             let moving = replacing
                 .filter(|from| leaf && from.parent() == name.parent())
                 .map(|from| format!("{}.{}", from.leaf(), name::SECRET_EXT));
-            let Ok(entries) = fs::read_dir(&dir) else {
+            let Some(folder) = cache.folder(&dir) else {
                 break;
             };
-            for entry in entries.flatten() {
-                let Ok(existing) = entry.file_name().into_string() else {
-                    continue;
-                };
-                if existing == wanted
-                    || existing.starts_with('.')
-                    || moving.as_deref() == Some(existing.as_str())
-                    || name::lookalike_key(&existing) != key
-                {
+            let twins = folder.get(&key).map(Vec::as_slice).unwrap_or_default();
+            for (existing, is_dir) in twins {
+                if *existing == wanted || moving.as_deref() == Some(existing.as_str()) {
                     continue;
                 }
                 let mut twin = segments[..i].join("/");
@@ -578,19 +582,19 @@ impl Store {
                     twin.push('/');
                 }
                 let what = match existing.strip_suffix(".age") {
-                    Some(stem) if entry.file_type().is_ok_and(|t| !t.is_dir()) => {
+                    Some(stem) if !is_dir => {
                         twin.push_str(stem);
                         "secret"
                     }
                     _ => {
-                        twin.push_str(&existing);
+                        twin.push_str(existing);
                         "folder"
                     }
                 };
                 return Err(invalid(format!(
                     "it differs from the existing {what} \"{}\" {}",
                     crate::sanitize::escape(&twin),
-                    name::lookalike_difference(&wanted, &existing)
+                    name::lookalike_difference(&wanted, existing)
                 )));
             }
             if leaf {
@@ -615,14 +619,33 @@ impl Store {
         before_commit: impl FnOnce(),
     ) -> Result<()> {
         let lock = self.lock()?;
+        let mut cache = NameCache::default();
+        self.create_secret_locked(&lock, &mut cache, name, doc, guard, before_commit)
+    }
+
+    /// [`Store::create_secret`] under a lock the caller holds, checking the
+    /// name through `cache` (and noting it there): many new secrets under
+    /// one lock, as an import writes them, without reading every folder
+    /// again for each.
+    pub fn create_secret_locked(
+        &self,
+        lock: &fsio::StoreLock,
+        cache: &mut NameCache,
+        name: &SecretPath,
+        doc: &SecretDoc,
+        guard: Guard<'_>,
+        before_commit: impl FnOnce(),
+    ) -> Result<()> {
         if self.exists(name) {
             return Err(WardError::Exists {
                 what: format!("secret {name}"),
                 path: self.file_of(name),
             });
         }
-        self.check_new_name(name, None)?;
-        self.write_locked(&lock, name, doc, guard, before_commit)
+        self.check_new_name_in(name, None, cache)?;
+        self.write_locked(lock, name, doc, guard, before_commit)?;
+        cache.created(&self.root, name);
+        Ok(())
     }
 
     /// Read-modify-write under the lock, so that concurrent writers never lose
@@ -639,6 +662,19 @@ impl Store {
         journal: impl FnOnce(&T, &SecretDoc),
     ) -> Result<T> {
         let lock = self.lock()?;
+        self.upsert_locked(&lock, keys, name, guard, change, journal)
+    }
+
+    /// [`Store::upsert`] under a lock the caller holds.
+    pub fn upsert_locked<T>(
+        &self,
+        lock: &fsio::StoreLock,
+        keys: &Keyring,
+        name: &SecretPath,
+        guard: Guard<'_>,
+        change: impl FnOnce(Option<SecretDoc>) -> Result<(SecretDoc, T)>,
+        journal: impl FnOnce(&T, &SecretDoc),
+    ) -> Result<T> {
         let current = match self.read(keys, name) {
             Ok(doc) => Some(doc),
             Err(WardError::NotFound { .. }) => {
@@ -648,7 +684,7 @@ impl Store {
             Err(e) => return Err(e),
         };
         let (doc, out) = change(current)?;
-        self.write_locked(&lock, name, &doc, guard, || journal(&out, &doc))?;
+        self.write_locked(lock, name, &doc, guard, || journal(&out, &doc))?;
         Ok(out)
     }
 
@@ -941,6 +977,60 @@ fn check_folder_path(root: &Path) -> Result<()> {
 /// The candidates closest to `wanted`: equal ignoring case (distance 0), or
 /// at most two edits away (one for names under six characters, none under
 /// three). Only those at the smallest distance, at most `n`.
+/// The entries of folders by lookalike key (dot files left out), each
+/// folder read once: for checking many new names under one lock
+/// ([`Store::create_secret_locked`]).
+#[derive(Default)]
+pub struct NameCache {
+    /// Folder to lookalike key to (entry name, is a folder).
+    folders: HashMap<PathBuf, HashMap<String, Vec<(String, bool)>>>,
+}
+
+impl NameCache {
+    /// `dir`'s entries, read on first use; None when it cannot be read.
+    fn folder(&mut self, dir: &Path) -> Option<&HashMap<String, Vec<(String, bool)>>> {
+        if !self.folders.contains_key(dir) {
+            let mut map: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+            for entry in fs::read_dir(dir).ok()?.flatten() {
+                let Ok(existing) = entry.file_name().into_string() else {
+                    continue;
+                };
+                if existing.starts_with('.') {
+                    continue;
+                }
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                map.entry(name::lookalike_key(&existing))
+                    .or_default()
+                    .push((existing, is_dir));
+            }
+            self.folders.insert(dir.to_path_buf(), map);
+        }
+        self.folders.get(dir)
+    }
+
+    /// Notes that the secret `name` now exists under `root` (its file and
+    /// the folders its write made), in the folders already read.
+    fn created(&mut self, root: &Path, name: &SecretPath) {
+        let segments: Vec<&str> = name.segments().collect();
+        let mut dir = root.to_path_buf();
+        for (i, segment) in segments.iter().enumerate() {
+            let leaf = i + 1 == segments.len();
+            let entry = if leaf {
+                format!("{segment}.{}", name::SECRET_EXT)
+            } else {
+                segment.to_string()
+            };
+            if let Some(map) = self.folders.get_mut(&dir) {
+                let list = map.entry(name::lookalike_key(&entry)).or_default();
+                if !list.iter().any(|(n, _)| *n == entry) {
+                    list.push((entry, !leaf));
+                }
+            }
+            dir.push(segment);
+        }
+    }
+}
+
 pub fn closest<'a, T>(
     wanted: &str,
     candidates: impl Iterator<Item = (&'a str, T)>,
@@ -1069,6 +1159,40 @@ mod tests {
             "ann",
             chrono::Utc::now(),
         )
+    }
+
+    /// Under one lock with one cache (an import), each new secret is seen
+    /// by the next name's check: a twin of a file or folder the batch
+    /// itself made is refused as it would be by a fresh read.
+    #[test]
+    fn a_name_cache_sees_what_the_batch_created() {
+        let (_dir, store) = store();
+        let name = |s: &str| SecretPath::parse(s).unwrap();
+        store
+            .create_secret(&name("old/KEY"), &doc("v"), Guard::unchecked(), || {})
+            .unwrap();
+        let lock = store.lock().unwrap();
+        let mut cache = NameCache::default();
+        let mut create = |n: &str| {
+            store.create_secret_locked(
+                &lock,
+                &mut cache,
+                &name(n),
+                &doc("v"),
+                Guard::unchecked(),
+                || {},
+            )
+        };
+        create("acme/api/KEY").unwrap();
+        for twin in ["old/key", "ACME/x", "acme/API/y", "acme/api/key"] {
+            let err = create(twin).unwrap_err().to_string();
+            assert!(err.contains("differs from the existing"), "{twin}: {err}");
+        }
+        create("acme/api/OTHER").unwrap();
+        assert!(matches!(
+            create("acme/api/OTHER"),
+            Err(WardError::Exists { .. })
+        ));
     }
 
     #[test]

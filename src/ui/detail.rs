@@ -92,6 +92,7 @@ fn doc_lines<'a>(
 ) -> Vec<Line<'a>> {
     let mut lines = value_lines(doc, revealed, app, theme);
     lines.extend(meta_lines(doc, loaded, theme));
+    lines.extend(field_lines(doc, revealed, theme));
     lines.extend(policy_lines(doc, loaded, app, theme));
     lines.extend(flag_and_notes(doc, theme));
     lines.extend(history_lines(doc, theme));
@@ -185,6 +186,28 @@ fn meta_lines<'a>(doc: &'a SecretDoc, loaded: Option<&'a Loaded>, theme: &Theme)
         format!("{} ({age}) · v{}", day(doc.rotated), doc.version),
         theme,
     ));
+    lines
+}
+
+/// The secret's fields under a "Fields" heading: in clear, or masked like
+/// the value (and revealed with it) when marked secret.
+fn field_lines<'a>(doc: &'a SecretDoc, revealed: bool, theme: &Theme) -> Vec<Line<'a>> {
+    if doc.fields.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::styled("Fields", theme.label())];
+    for f in &doc.fields {
+        let mut spans = vec![Span::styled(
+            format!("  {}: ", escape(&f.name)),
+            theme.label(),
+        )];
+        spans.push(match (f.secret, revealed) {
+            (false, _) => Span::raw(escape(f.value.expose())),
+            (true, true) => Span::styled(escape(f.value.expose()), theme.revealed()),
+            (true, false) => Span::styled(MASK, theme.masked()),
+        });
+        lines.push(Line::from(spans));
+    }
     lines
 }
 
