@@ -157,10 +157,8 @@ fn main() {
                 1_700_000_000 + c
             )
             .unwrap();
+            // Each commit continues the branch (fast-import's default).
             writeln!(w, "data 6\nchange").unwrap();
-            if c > 0 {
-                writeln!(w, "from refs/heads/main^0").unwrap();
-            }
             writeln!(w, "M 644 inline src/file_{}.rs", c % 200).unwrap();
             writeln!(w, "data {}\n{body}", body.len()).unwrap();
         }
