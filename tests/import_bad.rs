@@ -282,3 +282,21 @@ fn an_undecryptable_gpg_file_fails_alone() {
         .args(["--kill", "gpg-agent"])
         .status();
 }
+
+/// A store the import cannot lock (its lock file replaced by a folder) is
+/// a failure with its reason and a non-zero exit, never "0 imported, 0
+/// failed" and success.
+#[test]
+fn a_store_that_cannot_be_locked_fails_the_import_with_its_reason() {
+    let w = Ward::init();
+    let src = Source::new();
+    let env = src.file("app.env", b"API_KEY=sk_live_LOCKED_OUT_1\n");
+    let lock = w.store().join(".ward/lock");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir(&lock).unwrap();
+    let (code, _, err) = import(&w, &["dotenv", env.to_str().unwrap()]);
+    assert_ne!(code, exit::OK, "{err}");
+    assert!(err.contains("the store"), "{err}");
+    assert!(!err.contains("sk_live_LOCKED_OUT_1"), "{err}");
+    assert!(!w.store().join("API_KEY.age").exists());
+}

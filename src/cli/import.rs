@@ -64,8 +64,12 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<i32> {
         )
     });
     bar.clear();
+    // The run's own failures (a store it could not lock) stay with the
+    // parser's and the writer's.
+    let run_failures = std::mem::take(&mut report.failures);
     report.failures = parsed.failures;
     report.failures.extend(failures);
+    report.failures.extend(run_failures);
     report.notices = parsed.notices;
     if args.dry_run {
         print_plan(&report)?;

@@ -146,10 +146,8 @@ fn check_field_args(args: &FieldArgs, stdin_free: bool) -> Result<()> {
     let mut named = std::collections::BTreeSet::new();
     let set_names = args.set.iter().map(|pair| {
         pair.split_once('=').map(|(n, _)| n).ok_or_else(|| {
-            bad(format!(
-                "--field-set takes NAME=VALUE, not {:?}",
-                crate::sanitize::escape(pair)
-            ))
+            // Not the argument back: it may be a value typed without its name.
+            bad("--field-set takes NAME=VALUE (an argument without `=` was given); for a masked field use --field-secret NAME".into())
         })
     });
     let secret_names = args.secret.iter().map(|n| Ok(n.as_str()));

@@ -188,19 +188,47 @@ impl Entry {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// Adds a field unless its value is empty; a name that cannot be a
-    /// field name (or is taken) goes into the notes as `name: value`.
+    /// Adds a field unless its value is empty. A name that cannot be a
+    /// field name (or is taken): a shown field goes into the notes as
+    /// `name: value`; a masked one never does (notes are metadata, shown
+    /// unmasked and kept in the cache), it gets a usable name instead.
     pub fn add_field(&mut self, name: &str, value: &str, secret: bool) {
         if value.is_empty() {
             return;
         }
-        let taken = self.fields.iter().any(|f| f.name == name);
-        if taken || crate::store::document::check_field_name(name).is_err() {
+        let usable = |n: &str, fields: &[Field]| {
+            !fields.iter().any(|f| f.name == n)
+                && crate::store::document::check_field_name(n).is_ok()
+        };
+        let name = if usable(name, &self.fields) {
+            name.to_string()
+        } else if !secret {
             self.append_note(&format!("{name}: {value}"));
             return;
-        }
+        } else {
+            let base: String = name
+                .chars()
+                .filter(|c| !c.is_control() && !crate::sanitize::is_invisible(*c))
+                .map(|c| if c == '=' { '-' } else { c })
+                .take(crate::store::document::MAX_FIELD_NAME_CHARS - 8)
+                .collect();
+            let base = match base.trim() {
+                "" => "field".to_string(),
+                b => format!("{b}-field"),
+            };
+            (1..)
+                .map(|i| {
+                    if i == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}-{i}")
+                    }
+                })
+                .find(|n| usable(n, &self.fields))
+                .expect("a free name")
+        };
         self.fields.push(Field {
-            name: name.to_string(),
+            name,
             value: SecretValue::new(value.to_string()),
             secret,
         });
@@ -536,4 +564,31 @@ fn one(
         change::import(w, batch, &item.name, doc, &reason, false)?;
     }
     Ok(Outcome::Imported)
+}
+
+#[cfg(test)]
+mod add_field_tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_field_never_lands_in_the_notes() {
+        let mut e = Entry::default();
+        e.add_field("pin", "1234", true);
+        e.add_field("pin", "5678", true);
+        e.add_field("url", "9999", true);
+        e.add_field("a=b", "0000", true);
+        e.add_field("shown", "x", false);
+        e.add_field("shown", "y", false);
+        assert_eq!(e.notes.as_deref(), Some("shown: y"));
+        let names: Vec<&str> = e.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["pin", "pin-field", "url-field", "a-b-field", "shown"]
+        );
+        assert!(e
+            .fields
+            .iter()
+            .filter(|f| f.name != "shown")
+            .all(|f| f.secret));
+    }
 }
