@@ -9,6 +9,7 @@ use crate::store::document::GeneratorSpec;
 use crate::store::generate::{generate, Charset};
 use crate::store::{fsio, Encoding, Guard, Kind, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Where a demo lives.
@@ -225,39 +226,228 @@ pub fn create_at(dir: &Path, now: DateTime<Utc>) -> Result<Demo> {
     )?;
     let policy = root.join("infra").join(crate::store::FOLDER_POLICY);
     fsio::atomic_write(&policy, b"# default policy for everything under infra/\nrotate_every = \"30d\"\nlead_time = \"7d\"\n")?;
-    let mut created = Vec::new();
+    let mut made = Vec::new();
     for spec in specs() {
         let name = SecretPath::parse(spec.path)?;
         let doc = doc_for(&spec, now);
         store.create_secret(&name, &doc, Guard::unchecked(), || {})?;
-        created.push((name, doc.version));
+        made.push((spec, name, doc.version));
     }
     let demo = Demo {
         store: root,
         identity,
     };
-    record_creation(&demo, &created, now)?;
+    record_history(&demo, &made, now)?;
     Ok(demo)
 }
 
-/// Who the demo store's own audit records name.
+/// The actor that test fixtures name when they add records of their own to
+/// a demo store.
 pub const DEMO_ACTOR: &str = "ward-demo";
 
-/// One `create` record per demo secret, at the version it was made with, so
-/// that `ward audit verify` finds every version of the store in the log.
-fn record_creation(demo: &Demo, created: &[(SecretPath, u32)], now: DateTime<Utc>) -> Result<()> {
-    use crate::audit::{self, Action, Event};
+/// Who did what in a demo secret's life: its owner made it and rotated it
+/// at the dates its history holds; it was compromised by whoever marked it.
+fn life_events(spec: &Spec, name: &SecretPath, version: u32, now: DateTime<Utc>) -> Vec<Scripted> {
+    use crate::audit::Action;
+    let owner = format!("{}@laptop", spec.owner);
+    let rotated = now - Duration::days(spec.age_days);
+    let first = rotated - Duration::days(90 * i64::from(spec.rotations));
+    let mut out = vec![Scripted::new(first, &owner, Action::Create, name, 1, None)];
+    for i in 1..=spec.rotations {
+        let reason = if i == spec.rotations {
+            "scheduled rotation"
+        } else {
+            "quarterly rotation"
+        };
+        let when = first + Duration::days(90 * i64::from(i));
+        out.push(Scripted::new(
+            when,
+            &owner,
+            Action::Rotate,
+            name,
+            i + 1,
+            Some(reason),
+        ));
+    }
+    if let Some(reason) = spec.compromised {
+        let when = now - Duration::days(1);
+        out.push(Scripted::new(
+            when,
+            "carol@laptop",
+            Action::Compromise,
+            name,
+            version,
+            Some(reason),
+        ));
+    }
+    out
+}
+
+/// One sitting of a demo team member: days and hours before now, the
+/// actor, and what they did to which secret (in order, a minute apart).
+type Session = (
+    i64,
+    i64,
+    &'static str,
+    &'static [(crate::audit::Action, &'static str)],
+);
+
+/// A few weeks of a team at work, for the audit screen's first look: who
+/// unlocked, viewed, revealed, copied and exported what (days and hours
+/// before now; every secret named was last rotated before its use here).
+const SESSIONS: &[Session] = {
+    use crate::audit::Action::*;
+    &[
+        (
+            21,
+            3,
+            "ann@laptop",
+            &[
+                (View, "acme/api/prod/STRIPE_SECRET_KEY"),
+                (Copy, "acme/api/prod/STRIPE_SECRET_KEY"),
+                (ClipboardCleared, "acme/api/prod/STRIPE_SECRET_KEY"),
+            ],
+        ),
+        (
+            14,
+            6,
+            "bob@laptop",
+            &[
+                (Export, "acme/api/prod/SENDGRID_API_KEY"),
+                (Export, "acme/api/prod/STRIPE_SECRET_KEY"),
+                (Export, "acme/api/prod/GITHUB_TOKEN"),
+            ],
+        ),
+        (
+            9,
+            2,
+            "erin@laptop",
+            &[
+                (View, "acme/db/DATABASE_URL"),
+                (Reveal, "acme/db/DATABASE_URL"),
+            ],
+        ),
+        (
+            6,
+            5,
+            "hank@laptop",
+            &[
+                (UnlockFailed, ""),
+                (View, "infra/monitoring/PAGERDUTY_TOKEN"),
+            ],
+        ),
+        (3, 4, "dave@laptop", &[(View, "acme/web/TLS_CERT")]),
+        (
+            2,
+            7,
+            "carol@laptop",
+            &[
+                (View, "acme/api/prod/GITHUB_TOKEN"),
+                (Copy, "acme/api/prod/GITHUB_TOKEN"),
+                (ClipboardCleared, "acme/api/prod/GITHUB_TOKEN"),
+            ],
+        ),
+        (
+            1,
+            1,
+            "gina@laptop",
+            &[
+                (View, "infra/aws/ACCESS_KEY_ID"),
+                (Reveal, "infra/aws/ACCESS_KEY_ID"),
+            ],
+        ),
+    ]
+};
+
+/// One record of the demo's history.
+struct Scripted {
+    time: DateTime<Utc>,
+    actor: String,
+    event: crate::audit::Event,
+}
+
+impl Scripted {
+    fn new(
+        time: DateTime<Utc>,
+        actor: &str,
+        action: crate::audit::Action,
+        name: &SecretPath,
+        version: u32,
+        reason: Option<&str>,
+    ) -> Scripted {
+        let event = crate::audit::Event::new(action)
+            .path(name.as_str())
+            .version(Some(version))
+            .reason(reason)
+            .at(time);
+        Scripted {
+            time,
+            actor: actor.to_string(),
+            event,
+        }
+    }
+}
+
+/// The team's sessions of [`SESSIONS`]: an unlock, then each action a
+/// minute apart (a clipboard clear 45 s after its copy, an export's reason
+/// the command that asked for it).
+fn session_events(versions: &BTreeMap<&str, u32>, now: DateTime<Utc>) -> Vec<Scripted> {
+    use crate::audit::{Action, Event};
+    let mut out = Vec::new();
+    for &(days, hours, actor, actions) in SESSIONS {
+        let start = now - Duration::days(days) - Duration::hours(hours);
+        out.push(Scripted {
+            time: start,
+            actor: actor.to_string(),
+            event: Event::new(Action::Unlock).at(start),
+        });
+        let mut when = start;
+        for &(action, path) in actions {
+            when += match action {
+                Action::ClipboardCleared => Duration::seconds(45),
+                _ => Duration::minutes(1),
+            };
+            let event = match versions.get(path) {
+                Some(&version) => Event::new(action).path(path).version(Some(version)),
+                None => Event::new(action),
+            };
+            let event = match action {
+                Action::Export => event.reason(Some("exec ./deploy.sh")),
+                Action::UnlockFailed => event.reason(Some("wrong passphrase")),
+                Action::ClipboardCleared => event.version(None),
+                _ => event,
+            };
+            out.push(Scripted {
+                time: when,
+                actor: actor.to_string(),
+                event: event.at(when),
+            });
+        }
+    }
+    out
+}
+
+/// Writes the demo's audit log: every secret's creation and rotations by its
+/// owner (so that `ward audit verify` finds every version of the store in the
+/// log), its compromise, and the team's sessions, each actor in its own
+/// chain, in the order they happened.
+fn record_history(demo: &Demo, made: &[(Spec, SecretPath, u32)], now: DateTime<Utc>) -> Result<()> {
+    use crate::audit::Log;
     let keys = keys(demo)?;
-    let log = audit::Log::open(&demo.store, DEMO_ACTOR, audit::keyring_fingerprint(&keys));
-    for (name, version) in created {
-        log.append(
-            &keys,
-            Event::new(Action::Create)
-                .path(name.as_str())
-                .version(Some(*version))
-                .reason(Some("demo store"))
-                .at(now),
-        )?;
+    let fingerprint = crate::audit::keyring_fingerprint(&keys);
+    let versions: BTreeMap<&str, u32> = made.iter().map(|(_, n, v)| (n.as_str(), *v)).collect();
+    let mut events: Vec<Scripted> = made
+        .iter()
+        .flat_map(|(spec, name, version)| life_events(spec, name, *version, now))
+        .chain(session_events(&versions, now))
+        .collect();
+    events.sort_by_key(|e| e.time);
+    let mut logs: BTreeMap<String, Log> = BTreeMap::new();
+    for Scripted { actor, event, .. } in events {
+        let log = logs
+            .entry(actor.clone())
+            .or_insert_with(|| Log::open(&demo.store, &actor, fingerprint.clone()));
+        log.append(&keys, event)?;
     }
     Ok(())
 }

@@ -948,7 +948,7 @@ fn every_tui_action_writes_its_audit_record_and_never_a_value() {
     }
     let rotate = audit_lines(&f)
         .into_iter()
-        .find(|v| v["action"] == "rotate")
+        .find(|v| v["action"] == "rotate" && v["path"] == "zeta/KEY")
         .unwrap();
     assert_eq!(rotate["version"], 2);
     assert_eq!(rotate["reason"], "scheduled");
