@@ -1,10 +1,13 @@
 //! Audit log speed: append cost per record (with and without fsync, with
 //! and without signatures) and reading + verifying 100,000 records, unsigned
-//! and signed, side by side. Run: `cargo bench --bench audit`. Numbers are
-//! recorded in docs/AUDIT.md.
+//! and signed, side by side, and the alert rules over them (`ward audit
+//! alerts`). Run: `cargo bench --bench audit`. Numbers are recorded in
+//! docs/AUDIT.md.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use ward::audit::alerts::{self, AlertRules};
 use ward::audit::sign::{self, Signer};
 use ward::audit::{self, Action, AuditKey, Event, Log};
 
@@ -95,6 +98,13 @@ fn measure(root: &Path, key: &AuditKey, label: &str) {
     let mut best_read = Duration::MAX;
     let mut best_verify = Duration::MAX;
     let mut best_both = Duration::MAX;
+    let mut best_rules = Duration::MAX;
+    let mut best_alerts = Duration::MAX;
+    let rules = AlertRules {
+        sensitive: vec!["acme/api/prod".into()],
+        ..AlertRules::default()
+    };
+    let current: HashSet<String> = ["0123456789abcdef".to_string()].into();
     for _ in 0..3 {
         let t = Instant::now();
         let timeline = audit::read_all(root);
@@ -113,6 +123,21 @@ fn measure(root: &Path, key: &AuditKey, label: &str) {
         best_both = best_both.min(t.elapsed());
         assert_eq!(timeline.entries.len(), 100_000);
         assert!(!reports.is_empty());
+
+        let ctx = alerts::Context {
+            since: chrono::Utc::now() - chrono::Duration::days(1),
+            current_keys: Some(&current),
+        };
+        let t = Instant::now();
+        let found = alerts::evaluate(&timeline, &rules, &ctx);
+        best_rules = best_rules.min(t.elapsed());
+        assert!(!found.is_empty());
+
+        let t = Instant::now();
+        let timeline = audit::read_all(root);
+        let found = alerts::evaluate(&timeline, &rules, &ctx);
+        best_alerts = best_alerts.min(t.elapsed());
+        assert!(!found.is_empty());
     }
     println!(
         "{label}: read_all 100,000 records:          {:.0} ms",
@@ -125,5 +150,13 @@ fn measure(root: &Path, key: &AuditKey, label: &str) {
     println!(
         "{label}: read_all + verify 100,000 records: {:.0} ms",
         best_both.as_secs_f64() * 1e3
+    );
+    println!(
+        "{label}: alert rules over 100,000 records:  {:.0} ms",
+        best_rules.as_secs_f64() * 1e3
+    );
+    println!(
+        "{label}: read_all + alert rules:            {:.0} ms",
+        best_alerts.as_secs_f64() * 1e3
     );
 }

@@ -97,6 +97,8 @@ pub struct Config {
     pub theme: String,
     /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
     pub git: GitSettings,
+    /// `[alerts]`: thresholds of `ward audit alerts` (docs/AUDIT.md).
+    pub alerts: AlertRules,
 }
 
 /// How `ward sync` brings in the remote's commits.
@@ -127,6 +129,54 @@ impl Default for GitSettings {
     }
 }
 
+/// The thresholds of `ward audit alerts` (`[alerts]`; crate::audit::alerts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertRules {
+    /// Value reads (reveal, copy, export) by one actor that make a burst…
+    pub value_reads: usize,
+    /// …within this many minutes.
+    pub value_reads_minutes: u32,
+    /// Failed unlocks by one actor on one host that make an alert…
+    pub unlock_failures: usize,
+    /// …within this many minutes.
+    pub unlock_failures_minutes: u32,
+    /// Folders (or secrets) whose export is always worth an alert; an
+    /// export of a folder above one of them counts too.
+    pub sensitive: Vec<String>,
+}
+
+impl Default for AlertRules {
+    fn default() -> Self {
+        AlertRules {
+            value_reads: 20,
+            value_reads_minutes: 10,
+            unlock_failures: 3,
+            unlock_failures_minutes: 15,
+            sensitive: Vec::new(),
+        }
+    }
+}
+
+impl AlertRules {
+    /// The first setting out of its range, as a message naming it.
+    pub fn check(&self) -> Result<(), String> {
+        let positive = [
+            ("value_reads", self.value_reads as u64),
+            ("value_reads_minutes", self.value_reads_minutes.into()),
+            ("unlock_failures", self.unlock_failures as u64),
+            (
+                "unlock_failures_minutes",
+                self.unlock_failures_minutes.into(),
+            ),
+        ];
+        match positive.iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(format!("alerts.{name} must be at least 1")),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -140,6 +190,7 @@ impl Default for Config {
             theme: "dark".into(),
             keys: Default::default(),
             git: GitSettings::default(),
+            alerts: Default::default(),
         }
     }
 }
@@ -196,7 +247,7 @@ impl Config {
                 return Err("actor: contains a control character".into());
             }
         }
-        Ok(())
+        self.alerts.check()
     }
 
     /// The actor name: configured, else `user@host`.
@@ -372,8 +423,10 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("did you mean `clipboard_timeout`?"), "{m}");
+        // Sorted, every setting and table (more come with new features).
+        assert!(m.contains("known: actor, "), "{m}");
         assert!(
-            m.contains("known: actor, clipboard_backend, clipboard_timeout"),
+            m.contains(", clipboard_backend, clipboard_timeout, "),
             "{m}"
         );
         assert!(!m.contains("corrupt"), "{m}");

@@ -29,6 +29,8 @@ pub mod exit {
     pub const UNTRUSTED: i32 = 11;
     /// `ward scan` found a value of the vault.
     pub const LEAK_FOUND: i32 = 13;
+    /// `ward audit alerts` found something unusual in the log.
+    pub const ALERTS: i32 = 14;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -18,6 +18,7 @@
 //! # let _ = mine; Ok(()) }
 //! ```
 
+pub mod alerts;
 mod crosscheck;
 mod head;
 mod key;

@@ -712,6 +712,17 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Unusual activity in the log: bursts of value reads, a key on a new
+    /// host, exports of sensitive folders, failed unlocks, reads by removed
+    /// keys, broken chains; exit code 14 when there is one
+    Alerts {
+        /// Alerts since: YYYY-MM-DD, an RFC 3339 time, or a span back from now (24h, 7d, 2w)
+        #[arg(long, value_name = "DATE", default_value = "24h")]
+        since: String,
+        /// text (default) or json for scripts
+        #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
+        format: AlertFormat,
+    },
     /// Show and approve actors' new audit signing keys (a new identity, or
     /// someone signing in another's name)
     Trust {
@@ -719,6 +730,13 @@ pub enum AuditCommand {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// Output of `ward audit alerts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AlertFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -1,6 +1,6 @@
 //! `ward audit [PREFIX] [filters]` and `ward audit verify`.
 
-use super::args::{AuditArgs, AuditCommand};
+use super::args::{AlertFormat, AuditArgs, AuditCommand};
 use super::context::Context;
 use super::output;
 use crate::audit::{self, Action, Filter, PinStatus, Signing};
@@ -12,6 +12,7 @@ pub fn run(ctx: &Context, args: AuditArgs) -> Result<i32> {
     match args.command {
         Some(AuditCommand::Verify { json }) => verify(ctx, json),
         Some(AuditCommand::Trust { yes }) => trust(ctx, yes),
+        Some(AuditCommand::Alerts { since, format }) => alerts(ctx, &since, format),
         None => timeline(ctx, args),
     }
 }
@@ -128,6 +129,70 @@ fn store_mismatches(ctx: &Context) -> Result<Vec<audit::Mismatch>> {
         timeline.entries.iter().map(|e| &e.record),
         &current,
     ))
+}
+
+/// `ward audit alerts`: the log's unusual activity since `since`.
+fn alerts(ctx: &Context, since: &str, format: AlertFormat) -> Result<i32> {
+    let now = Utc::now();
+    let since = parse_since(since, now).map_err(WardError::Usage)?;
+    let keys = ctx.keys().map_err(|e| e.to_string());
+    let found = crate::ops::alerts::find(&ctx.store, keys, &ctx.config.alerts, since, now);
+    let code = if found.alerts.is_empty() {
+        exit::OK
+    } else {
+        exit::ALERTS
+    };
+    if format == AlertFormat::Json {
+        output::json(&serde_json::json!({
+            "since": since,
+            "alerts": found.alerts,
+            "chains_verified": found.unverified.is_none(),
+            "chains_not_verified_because": found.unverified,
+            "removed_keys_checked": found.keys_unread.is_none(),
+            "unreadable_lines": found.unreadable,
+        }));
+        return Ok(code);
+    }
+    let notes = [
+        found
+            .unverified
+            .as_ref()
+            .map(|why| format!("chains not verified ({why}): broken chains are not looked for")),
+        found.keys_unread.as_ref().map(|why| {
+            format!("recipients not read ({why}): reads by removed keys are not looked for")
+        }),
+        (found.unreadable > 0).then(|| {
+            format!(
+                "{} of the log could not be read (`ward audit` names them)",
+                output::plural(found.unreadable, "line")
+            )
+        }),
+    ];
+    for note in notes.iter().flatten() {
+        output::warn_line(&escape(note));
+    }
+    let when = since.format("%Y-%m-%d %H:%M UTC");
+    if found.alerts.is_empty() {
+        output::print_line(&format!("No alerts since {when}."))?;
+        return Ok(code);
+    }
+    output::print_line(&format!(
+        "{} since {when}:",
+        output::plural(found.alerts.len(), "alert")
+    ))?;
+    for a in &found.alerts {
+        output::print_line(&format!(
+            "  {}  {:<16}  {}{}",
+            a.time.format("%Y-%m-%d %H:%M"),
+            a.rule.label(),
+            a.actor
+                .as_deref()
+                .map(|who| format!("{}: ", escape(who)))
+                .unwrap_or_default(),
+            escape(&a.detail)
+        ))?;
+    }
+    Ok(code)
 }
 
 /// One chain's signing state, for a person.

@@ -7,6 +7,7 @@
 //! input (values, passphrases) comes in as data, the outcome goes back as
 //! data, and each front end phrases it.
 
+pub mod alerts;
 pub mod change;
 pub mod commit;
 pub mod copy;

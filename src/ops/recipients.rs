@@ -292,7 +292,20 @@ pub fn change(
     let audit_key = folder.is_none().then(|| reencrypt_audit_key(store, keys));
 
     let verb = if removal { "removed" } else { "added" };
-    let what: Vec<String> = out.changed.iter().map(|k| short_key(k)).collect();
+    // A removal names each key's audit fingerprint too, so that `ward audit
+    // alerts` can tell a read by that key after this moment.
+    let what: Vec<String> = out
+        .changed
+        .iter()
+        .map(|k| match removal {
+            true => format!(
+                "{} (key {})",
+                short_key(k),
+                crate::audit::key_fingerprint(k)
+            ),
+            false => short_key(k),
+        })
+        .collect();
     let marked = out
         .exposure
         .as_ref()
