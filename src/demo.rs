@@ -389,8 +389,8 @@ impl Scripted {
 }
 
 /// The team's sessions of [`SESSIONS`]: an unlock, then each action a
-/// minute apart (a clipboard clear 45 s after its copy, an export's reason
-/// the command that asked for it).
+/// minute apart (a clipboard clear 45 s after its copy; the exports of one
+/// run at one time, their reason the command that asked for them).
 fn session_events(versions: &BTreeMap<&str, u32>, now: DateTime<Utc>) -> Vec<Scripted> {
     use crate::audit::{Action, Event};
     let mut out = Vec::new();
@@ -402,11 +402,15 @@ fn session_events(versions: &BTreeMap<&str, u32>, now: DateTime<Utc>) -> Vec<Scr
             event: Event::new(Action::Unlock).at(start),
         });
         let mut when = start;
+        let mut previous = None;
         for &(action, path) in actions {
-            when += match action {
-                Action::ClipboardCleared => Duration::seconds(45),
+            when += match (previous, action) {
+                (_, Action::ClipboardCleared) => Duration::seconds(45),
+                // One `ward exec` writes all its exports at one time.
+                (Some(Action::Export), Action::Export) => Duration::zero(),
                 _ => Duration::minutes(1),
             };
+            previous = Some(action);
             let event = match versions.get(path) {
                 Some(&version) => Event::new(action).path(path).version(Some(version)),
                 None => Event::new(action),

@@ -105,6 +105,8 @@ pub enum Command {
     /// Run git in the store: ward git status, ward git log, ward git remote add origin URL
     #[command(disable_help_flag = true)]
     Git(GitArgs),
+    /// A compromised secret: mark it and see its blast radius (who read it, what went with it, who can decrypt it)
+    Incident(IncidentArgs),
     /// Find the vault's values (current and previous, common encodings) in files, git history or a stream
     #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
@@ -679,6 +681,48 @@ pub struct CopyArgs {
     /// auto, native or osc52 [default: config, auto]
     #[arg(long, value_enum, value_name = "BACKEND")]
     pub backend: Option<crate::config::ClipboardBackend>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct IncidentArgs {
+    #[command(subcommand)]
+    pub command: IncidentCommand,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Mark a secret compromised and show its blast radius; rotating it closes the incident
+    Open {
+        #[arg(add = secret_names())]
+        name: String,
+        /// What happened (kept in the secret and the audit log)
+        #[arg(long)]
+        reason: String,
+    },
+    /// Open incidents, and with --all the closed ones too
+    List {
+        /// Closed incidents too
+        #[arg(long)]
+        all: bool,
+        /// JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// The incident of a secret as a document for a ticket: blast radius, people to tell, runbook, timeline
+    Report {
+        #[arg(add = secret_names())]
+        name: String,
+        /// markdown (default) or text
+        #[arg(long, value_enum, default_value_t = IncidentFormat::Markdown)]
+        format: IncidentFormat,
+    },
+}
+
+/// Output of `ward incident report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IncidentFormat {
+    Markdown,
+    Text,
 }
 
 #[derive(Clone, Debug, Args)]

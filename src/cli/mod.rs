@@ -12,6 +12,7 @@ mod find;
 mod git;
 mod identity;
 mod import;
+mod incident;
 mod init;
 mod list;
 mod merge;
@@ -87,6 +88,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Offboard(a) => recipients::offboard(&ctx, a),
                 Command::Sync(a) => git::sync(&ctx, a),
                 Command::Scan(a) => scan::run(&ctx, a),
+                Command::Incident(a) => incident::run(&ctx, a),
                 Command::Init(_)
                 | Command::Identity(_)
                 | Command::Passwd

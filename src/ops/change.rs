@@ -10,6 +10,10 @@ use crate::store::document::{Field, GeneratorSpec};
 use crate::store::{Approved, Encoding, Keyring, Kind, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
+/// How the audit reason of a cleared false alarm starts (an incident's
+/// close, ops::incident).
+pub const CLEARED_PREFIX: &str = "compromised mark cleared: ";
+
 /// Who changes what, where, and how it is recorded.
 pub struct Writer<'a> {
     pub store: &'a Store,
@@ -395,7 +399,7 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
             Ok(outcome(Action::Rotate, name, Some(version)))
         }
         Change::ClearCompromised { name, reason } => {
-            let reason = format!("compromised mark cleared: {reason}");
+            let reason = format!("{CLEARED_PREFIX}{reason}");
             let version = w.store.update(
                 w.keys,
                 &name,

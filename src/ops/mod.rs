@@ -14,6 +14,7 @@ pub mod copy;
 pub mod export;
 pub mod identity;
 pub mod import;
+pub mod incident;
 pub mod init;
 pub mod merge;
 pub mod merge_driver;
