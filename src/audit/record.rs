@@ -47,10 +47,13 @@ pub enum Action {
     /// `ward import` wrote a secret from another tool's data (`reason`:
     /// the source format).
     Import,
+    /// `ward review sign`: a lead signed off the review of a period
+    /// (`reason`: the period, counts and the review's hash).
+    SignOff,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Unlock,
         Action::UnlockFailed,
         Action::View,
@@ -67,6 +70,7 @@ impl Action {
         Action::RecipientsChange,
         Action::Merge,
         Action::Import,
+        Action::SignOff,
     ];
 
     pub fn label(self) -> &'static str {
@@ -87,6 +91,7 @@ impl Action {
             Action::RecipientsChange => "recipients-change",
             Action::Merge => "merge",
             Action::Import => "import",
+            Action::SignOff => "sign-off",
         }
     }
 }

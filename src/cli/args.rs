@@ -105,6 +105,8 @@ pub enum Command {
     /// Run git in the store: ward git status, ward git log, ward git remote add origin URL
     #[command(disable_help_flag = true)]
     Git(GitArgs),
+    /// Sign off the rotation and access review of a period (ward review sign)
+    Review(ReviewArgs),
     /// A compromised secret: mark it and see its blast radius (who read it, what went with it, who can decrypt it)
     Incident(IncidentArgs),
     /// Find the vault's values (current and previous, common encodings) in files, git history or a stream
@@ -216,6 +218,8 @@ pub enum ReportFormat {
     Csv,
     /// A Markdown table (GitHub flavoured)
     Markdown,
+    /// One self-contained HTML file (with --evidence)
+    Html,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -250,6 +254,28 @@ pub struct ReportArgs {
     /// Decrypt every file, neither reading nor writing the metadata cache
     #[arg(long)]
     pub no_cache: bool,
+    /// An evidence pack for an auditor (--format markdown or html): who can read, cryptoperiods met, rotations, incidents, value access, audit verification, sign-offs
+    #[arg(long)]
+    pub evidence: bool,
+    /// The evidence pack's period: 2026-Q4 (default: this quarter), 2026-11, 2026, or FROM..TO
+    #[arg(long, value_name = "PERIOD", requires = "evidence")]
+    pub period: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ReviewArgs {
+    #[command(subcommand)]
+    pub command: ReviewCommand,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Sign off the review: a signed audit record with the period and a hash of every secret's status now
+    Sign {
+        /// The period reviewed: 2026-Q4 (default: this quarter), 2026-11, 2026, or FROM..TO
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Args)]

@@ -7,6 +7,7 @@ mod audit;
 pub mod complete;
 pub mod context;
 mod copy;
+mod evidence;
 mod export;
 mod find;
 mod git;
@@ -79,6 +80,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Rm(a) => secrets::rm(&ctx, a),
                 Command::Copy(a) => copy::run(&ctx, a),
                 Command::Audit(a) => audit::run(&ctx, a),
+                Command::Report(a) if a.evidence => evidence::report(&ctx, a),
                 Command::Report(a) => report::report(&ctx, a),
                 Command::Check(a) => report::check(&ctx, a),
                 Command::Export(a) => export::export(&ctx, a),
@@ -89,6 +91,7 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Sync(a) => git::sync(&ctx, a),
                 Command::Scan(a) => scan::run(&ctx, a),
                 Command::Incident(a) => incident::run(&ctx, a),
+                Command::Review(a) => evidence::review(&ctx, a),
                 Command::Init(_)
                 | Command::Identity(_)
                 | Command::Passwd

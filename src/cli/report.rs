@@ -33,7 +33,7 @@ pub(super) fn load_metas(
 
 /// Lists, loads and assesses; warns on stderr about anything unreadable.
 /// Returns the review and whether anything could not be read.
-fn load_review(
+pub(super) fn load_review(
     ctx: &Context,
     prefix: Option<&str>,
     no_cache: bool,
@@ -72,6 +72,11 @@ fn today() -> NaiveDate {
 }
 
 pub fn report(ctx: &Context, args: ReportArgs) -> Result<i32> {
+    if args.format == ReportFormat::Html {
+        return Err(WardError::Usage(
+            "--format html is for the evidence pack: ward report --evidence --format html".into(),
+        ));
+    }
     let today = today();
     let sort_key: SortKey = args
         .sort
@@ -115,6 +120,7 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<i32> {
         ReportFormat::Json => write_json(&mut out, &review, today),
         ReportFormat::Csv => write_csv(&mut out, &review.rows),
         ReportFormat::Markdown => write_markdown(&mut out, &review.rows),
+        ReportFormat::Html => unreachable!("refused above"),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -206,7 +212,7 @@ fn policy_cell(r: &ReviewRow) -> String {
     }
 }
 
-fn source_cell(s: &PolicySource) -> String {
+pub(super) fn source_cell(s: &PolicySource) -> String {
     match s {
         PolicySource::Secret => "secret".into(),
         PolicySource::Folder(f) => format!("folder:{f}"),

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod change;
 pub mod commit;
 pub mod copy;
+pub mod evidence;
 pub mod export;
 pub mod identity;
 pub mod import;
