@@ -97,6 +97,8 @@ pub struct Config {
     pub theme: String,
     /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
     pub git: GitSettings,
+    /// `[agent]`: keeping a passphrase identity unlocked (docs/SECURITY.md).
+    pub agent: crate::agent_settings::AgentSettings,
 }
 
 /// How `ward sync` brings in the remote's commits.
@@ -140,6 +142,7 @@ impl Default for Config {
             theme: "dark".into(),
             keys: Default::default(),
             git: GitSettings::default(),
+            agent: Default::default(),
         }
     }
 }

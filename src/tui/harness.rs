@@ -51,7 +51,12 @@ impl Harness {
                 .and_utc()
                 .with_timezone(&chrono::Local),
         };
-        let (app, mut session, fx) = super::prepare(settings, clock)?;
+        // Tests never reach the user's agent (tests/agent.rs drives it).
+        let (app, mut session, fx) = super::prepare_agent(
+            settings,
+            clock,
+            Some(crate::ops::unlock::AgentUse::off()),
+        )?;
         session.cache_dir = cache_dir;
         // A fake clipboard: tests see what was copied and when it clears.
         let clipboard = FakeClipboard::new();
