@@ -376,7 +376,7 @@ mod tests {
         );
         assert!(m.contains("did you mean `clipboard_timeout`?"), "{m}");
         assert!(
-            m.contains("known: actor, clipboard_backend, clipboard_timeout"),
+            m.contains("known: actor, agent, clipboard_backend, clipboard_timeout"),
             "{m}"
         );
         assert!(!m.contains("corrupt"), "{m}");
