@@ -449,3 +449,53 @@ fn the_agent_process_is_not_dumpable() {
         "/proc/PID/status of an agent of uid 65534 belongs to uid {owner}: it is dumpable"
     );
 }
+
+/// The TUI on the world's store, using the world's agent (the real binary
+/// runs it).
+fn tui(world: &World) -> ward::tui::harness::Harness {
+    let settings = ward::tui::Settings {
+        store: world.w.store(),
+        identities: vec![world.w.identity()],
+        identities_given: true,
+        config: world.w.config_file(),
+    };
+    let agent = ward::ops::unlock::AgentUse {
+        enabled: true,
+        idle_secs: 900,
+        exe: Some(PathBuf::from(common::BIN)),
+        for_secs: None,
+        folder: Some(world.run_dir().join("ward")),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    ward::tui::harness::Harness::open_with_agent(&settings, (100, 30), today, None, agent).unwrap()
+}
+
+#[test]
+fn the_tui_uses_the_agent_and_its_lock_locks_it() {
+    use ratatui::crossterm::event::KeyCode;
+    let world = World::new("");
+    let out = world.on_tty(world.cmd(&["unlock"]), 1);
+    assert!(out.status.success(), "{}", out.transcript);
+    // Unlocked already: the TUI opens on the tree, no lock screen.
+    let mut h = tui(&world);
+    let s = h.screen();
+    assert!(!s.contains("ward is locked"), "{s}");
+    assert!(s.contains("acme/"), "{s}");
+    // (In-process, this machine's trust book is not the world's: the
+    // store's keys are offered for approval first.)
+    if s.contains("a approve") {
+        h.key(KeyCode::Esc);
+    }
+    // Its lock (L) locks the agent too, and then asks for the passphrase.
+    h.key(KeyCode::Char('L'));
+    let s = h.screen();
+    assert!(s.contains("ward is locked") && s.contains("Passphrase"), "{s}");
+    assert!(!world.status().0, "the agent is still unlocked");
+    assert!(!world.get_without_asking().status.success());
+    // Unlocking on the lock screen starts the agent again: the CLI asks nothing.
+    h.type_text(PASS).key(KeyCode::Enter);
+    let s = h.screen();
+    assert!(s.contains("acme/") && !s.contains("ward is locked"), "{s}");
+    assert!(world.status().0);
+    assert_eq!(world.get_without_asking().stdout, VALUE);
+}

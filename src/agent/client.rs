@@ -43,9 +43,13 @@ pub enum Unlocked {
 impl Agent {
     /// The agent of this user's runtime folder (checked private).
     pub fn locate() -> Result<Agent> {
-        let dir = runtime::folder();
-        let socket = if std::fs::symlink_metadata(&dir).is_ok() {
-            runtime::check(&dir)?
+        Agent::locate_in(&runtime::folder())
+    }
+
+    /// The agent of the socket folder `dir` (checked private when it exists).
+    pub fn locate_in(dir: &Path) -> Result<Agent> {
+        let socket = if std::fs::symlink_metadata(dir).is_ok() {
+            runtime::check(dir)?
         } else {
             dir.join(runtime::SOCKET)
         };

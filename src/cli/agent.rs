@@ -3,7 +3,7 @@
 //! (src/agent, docs/SECURITY.md "The agent").
 
 use super::args::{Cli, UnlockArgs};
-use crate::agent::{proto::Status, Agent, Span};
+use crate::agent::{proto::Status, Span};
 use crate::config::{self, Config};
 use crate::error::{exit, Result, WardError};
 use crate::ops::identity::Ask;
@@ -17,7 +17,7 @@ fn agent_use(cli: &Cli) -> Result<AgentUse> {
 
 pub fn unlock(cli: &Cli, args: UnlockArgs) -> Result<i32> {
     let mut agent = agent_use(cli)?;
-    let client = Agent::locate()?;
+    let client = agent.agent()?;
     if args.status {
         let status = client.status()?;
         super::output::print_line(&status_line(status.as_ref()))?;
@@ -75,8 +75,8 @@ pub fn unlock(cli: &Cli, args: UnlockArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-pub fn lock(_cli: &Cli) -> Result<i32> {
-    if unlock::lock()? {
+pub fn lock(cli: &Cli) -> Result<i32> {
+    if unlock::lock(&agent_use(cli)?)? {
         eprintln!("Locked: the agent forgot every identity it held.");
     } else {
         eprintln!("Nothing to lock: no agent is running.");

@@ -23,6 +23,9 @@ pub struct AgentUse {
     pub exe: Option<PathBuf>,
     /// `ward unlock --for`: unlocked that long, used or not.
     pub for_secs: Option<u64>,
+    /// The agent's folder, when not this user's runtime folder (tests,
+    /// benchmarks).
+    pub folder: Option<PathBuf>,
 }
 
 impl AgentUse {
@@ -34,6 +37,7 @@ impl AgentUse {
             idle_secs: settings.idle.secs(),
             exe: None,
             for_secs: None,
+            folder: None,
         }
     }
 
@@ -44,6 +48,15 @@ impl AgentUse {
             idle_secs: 0,
             exe: None,
             for_secs: None,
+            folder: None,
+        }
+    }
+
+    /// The agent this use means.
+    pub fn agent(&self) -> Result<Agent> {
+        match &self.folder {
+            Some(dir) => Agent::locate_in(dir),
+            None => Agent::locate(),
         }
     }
 
@@ -122,7 +135,7 @@ fn load_one(
             .map_err(|e| LoadFailure::Other(e.into_ward()));
     };
     let absolute = std::fs::canonicalize(path).map_err(|e| other(WardError::io(path, e)))?;
-    let client = Agent::locate().map_err(other)?;
+    let client = agent.agent().map_err(other)?;
     if let Some(held) = client
         .lookup(&absolute, &bytes, agent.for_secs)
         .map_err(other)?
@@ -171,6 +184,6 @@ fn add_held(keyring: &mut Keyring, client: &Agent, absolute: &Path, held: Held) 
 }
 
 /// Locks the agent (`ward lock`, the TUI's lock); whether one was running.
-pub fn lock() -> Result<bool> {
-    Agent::locate()?.lock()
+pub fn lock(agent: &AgentUse) -> Result<bool> {
+    agent.agent()?.lock()
 }

@@ -359,11 +359,11 @@ impl Session {
         self.keys = None;
         self.audit = None;
         let (clip, ticket, now) = (self.clip.clone(), self.clip.ticket(), self.clock.now);
-        let agent = self.agent.enabled;
+        let agent = self.agent.clone();
         Some(Box::new(move |tx| {
             // The agent forgets the identity too: unlocking asks again.
-            if agent {
-                if let Err(e) = crate::ops::unlock::lock() {
+            if agent.enabled {
+                if let Err(e) = crate::ops::unlock::lock(&agent) {
                     send(
                         &tx,
                         Msg::Problem(format!("the agent was not locked: {}", describe(&e))),
