@@ -36,7 +36,11 @@ fn main() {
             .stderr(Stdio::piped())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(out.stdout, VALUE);
     });
     let asking = median(plain_runs, || {
@@ -72,7 +76,11 @@ fn setup(root: &Path) {
             .unwrap();
         child.stdin.take().unwrap().write_all(stdin).unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     ok(&["init"], b"");
     ok(&["set", "s/KEY"], VALUE);
@@ -147,7 +155,10 @@ fn on_tty(mut cmd: Command) -> (bool, String) {
     std::thread::sleep(Duration::from_millis(5));
     term.write_all(format!("{PASS}\r").as_bytes()).unwrap();
     let status = child.wait().unwrap();
-    (status.success(), String::from_utf8_lossy(&seen).into_owned())
+    (
+        status.success(),
+        String::from_utf8_lossy(&seen).into_owned(),
+    )
 }
 
 fn median(runs: usize, mut f: impl FnMut()) -> Duration {

@@ -43,7 +43,12 @@ impl Span {
 
     /// Parses `text`; the error says what is expected.
     pub fn parse(text: &str) -> Result<Span, String> {
-        let bad = || format!("`{}` is not a time span: write 30s, 15m, 8h or 1d", text.trim());
+        let bad = || {
+            format!(
+                "`{}` is not a time span: write 30s, 15m, 8h or 1d",
+                text.trim()
+            )
+        };
         let text = text.trim();
         if text.is_empty() {
             return Err(bad());

@@ -126,7 +126,12 @@ fn one_passphrase_serves_the_next_commands_until_ward_lock() {
     let set = run_detached(world.cmd(&["set", "acme/OTHER"]), Some(b"other-value"));
     assert!(set.status.success(), "{}", stderr(&set));
     let verify = run_detached(world.cmd(&["audit", "verify"]), None);
-    assert!(verify.status.success(), "{}{}", stdout(&verify), stderr(&verify));
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        stdout(&verify),
+        stderr(&verify)
+    );
 
     let (unlocked, line) = world.status();
     assert!(unlocked, "{line}");
@@ -138,7 +143,11 @@ fn one_passphrase_serves_the_next_commands_until_ward_lock() {
     assert!(!unlocked && line.starts_with("Locked"), "{line}");
     let out = world.get_without_asking();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("no terminal to ask on"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no terminal to ask on"),
+        "{}",
+        stderr(&out)
+    );
     let again = world.on_tty(world.cmd(&["get", "acme/STRIPE_KEY"]), 1);
     assert!(again.status.success(), "{}", again.transcript);
     assert_eq!(asked(&again), 1);
@@ -150,7 +159,11 @@ fn ward_unlock_asks_once_and_for_keeps_it_unlocked() {
     let out = world.on_tty(world.cmd(&["unlock", "--for", "2h"]), 1);
     assert!(out.status.success(), "{}", out.transcript);
     assert_eq!(asked(&out), 1);
-    assert!(out.transcript.contains("as --for asked"), "{}", out.transcript);
+    assert!(
+        out.transcript.contains("as --for asked"),
+        "{}",
+        out.transcript
+    );
     for _ in 0..4 {
         assert_eq!(world.get_without_asking().stdout, VALUE);
     }
@@ -165,11 +178,16 @@ fn ward_unlock_without_a_terminal_reads_nothing_and_says_so() {
     let out = run_detached(world.cmd(&["unlock"]), Some(format!("{PASS}\n").as_bytes()));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).starts_with("ward: error: ward unlock asks for the passphrase on the terminal"),
+        stderr(&out)
+            .starts_with("ward: error: ward unlock asks for the passphrase on the terminal"),
         "{}",
         stderr(&out)
     );
-    assert!(stderr(&out).contains("nothing was read"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was read"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!world.status().0);
 }
 
@@ -250,7 +268,9 @@ fn garbage_and_oversized_messages_are_refused_and_the_agent_keeps_serving() {
         vec![0, 0, 0, 0],
         frame("this is not json"),
         frame(r#"{"op":"dump-keys"}"#),
-        frame(r#"{"op":"unwrap","path":"/nowhere","stanzas":[{"tag":"X25519","args":[],"body":"%%%"}]}"#),
+        frame(
+            r#"{"op":"unwrap","path":"/nowhere","stanzas":[{"tag":"X25519","args":[],"body":"%%%"}]}"#,
+        ),
         b"\xff\xfe\xfd\xfc\x00garbage".to_vec(),
     ];
     for bytes in refusals {
@@ -262,7 +282,10 @@ fn garbage_and_oversized_messages_are_refused_and_the_agent_keeps_serving() {
         );
     }
     // An unwrap for a path it does not hold, and a lookup of a changed file.
-    let reply = exchange(&sock, &frame(r#"{"op":"sign","path":"/x","chain":"c","signed":"AA=="}"#));
+    let reply = exchange(
+        &sock,
+        &frame(r#"{"op":"sign","path":"/x","chain":"c","signed":"AA=="}"#),
+    );
     assert_eq!(reply.unwrap()["reply"], "not-unlocked");
     // Still serving, and reporting itself not dumpable.
     let status = exchange(&sock, &frame(r#"{"op":"status"}"#)).unwrap();
@@ -310,7 +333,10 @@ fn a_folder_open_to_others_is_refused() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.starts_with("ward: error: "), "{err}");
-    assert!(err.contains("0755") && err.contains("will not use it"), "{err}");
+    assert!(
+        err.contains("0755") && err.contains("will not use it"),
+        "{err}"
+    );
 }
 
 /// In a child forked as uid 65534: connects to `socket`, asks for the
@@ -439,9 +465,14 @@ fn the_agent_process_is_not_dumpable() {
     let owner = std::fs::metadata(&status_file).unwrap().uid();
     let _ = child.kill();
     let _ = child.wait();
-    assert!(sock.exists() || !status.is_empty(), "the agent did not start");
     assert!(
-        status.lines().any(|l| l.starts_with("Uid:") && l.contains("65534")),
+        sock.exists() || !status.is_empty(),
+        "the agent did not start"
+    );
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("Uid:") && l.contains("65534")),
         "{status}"
     );
     assert_eq!(
@@ -489,7 +520,10 @@ fn the_tui_uses_the_agent_and_its_lock_locks_it() {
     // Its lock (L) locks the agent too, and then asks for the passphrase.
     h.key(KeyCode::Char('L'));
     let s = h.screen();
-    assert!(s.contains("ward is locked") && s.contains("Passphrase"), "{s}");
+    assert!(
+        s.contains("ward is locked") && s.contains("Passphrase"),
+        "{s}"
+    );
     assert!(!world.status().0, "the agent is still unlocked");
     assert!(!world.get_without_asking().status.success());
     // Unlocking on the lock screen starts the agent again: the CLI asks nothing.
@@ -497,5 +531,35 @@ fn the_tui_uses_the_agent_and_its_lock_locks_it() {
     let s = h.screen();
     assert!(s.contains("acme/") && !s.contains("ward is locked"), "{s}");
     assert!(world.status().0);
+    assert_eq!(world.get_without_asking().stdout, VALUE);
+}
+
+#[test]
+fn a_changed_identity_file_is_asked_for_again() {
+    let world = World::new("");
+    let out = world.on_tty(world.cmd(&["unlock"]), 1);
+    assert!(out.status.success(), "{}", out.transcript);
+    assert_eq!(world.get_without_asking().stdout, VALUE);
+    // As `ward passwd` would: the same key under another passphrase.
+    let text = format!("{}\n", world.secret_key);
+    let other = "another passphrase, just as long";
+    let wrapped = ward::store::crypto::encrypt_with_passphrase(
+        text.as_bytes(),
+        &age::secrecy::SecretString::from(other.to_string()),
+    );
+    common::write_private(&world.w.identity(), &wrapped);
+    let out = world.get_without_asking();
+    assert!(
+        !out.status.success(),
+        "the agent served a changed identity file"
+    );
+    let out = pty::run(
+        world.cmd(&["get", "acme/STRIPE_KEY"]),
+        None,
+        &[(PROMPT, other)],
+        T,
+    );
+    assert!(out.status.success(), "{}", out.transcript);
+    assert_eq!(out.stdout, VALUE);
     assert_eq!(world.get_without_asking().stdout, VALUE);
 }

@@ -20,5 +20,5 @@ pub mod proto;
 pub mod runtime;
 pub mod server;
 
-pub use client::{Agent, Held, HeldIdentity, HeldSigner, Unlocked};
 pub use crate::agent_settings::{AgentSettings, Span};
+pub use client::{Agent, Held, HeldIdentity, HeldSigner, Unlocked};

@@ -104,14 +104,20 @@ pub enum Reply {
     NotUnlocked,
     WrongPassphrase,
     /// The unwrapped file key, base64.
-    FileKey { key: String },
+    FileKey {
+        key: String,
+    },
     /// None of the stanzas is for this identity.
     NoMatch,
     /// An ed25519 signature, base64.
-    Signature { sig: String },
+    Signature {
+        sig: String,
+    },
     /// Locked: every identity forgotten, the agent ends.
     Locked,
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 impl Drop for Reply {
@@ -161,7 +167,10 @@ impl std::fmt::Display for FrameError {
         match self {
             FrameError::Closed => write!(f, "the connection was closed"),
             FrameError::TooLarge(n) => {
-                write!(f, "a message of {n} bytes is more than the {MAX_FRAME} allowed")
+                write!(
+                    f,
+                    "a message of {n} bytes is more than the {MAX_FRAME} allowed"
+                )
             }
             FrameError::Empty => write!(f, "an empty message"),
             FrameError::Io(e) => write!(f, "{e}"),

@@ -53,7 +53,9 @@ pub fn private_dir_problem(dir: &Path) -> Option<String> {
     }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Some(format!("has permissions {mode:04o}, open to others (0700 wanted)"));
+        return Some(format!(
+            "has permissions {mode:04o}, open to others (0700 wanted)"
+        ));
     }
     None
 }

@@ -207,7 +207,9 @@ fn serve(shared: &Shared, mut stream: UnixStream) {
             let who = other.map_or("an unknown user".to_string(), |u| format!("uid {u}"));
             send(
                 &mut stream,
-                &error(format!("refused: this agent serves uid {me} only, not {who}")),
+                &error(format!(
+                    "refused: this agent serves uid {me} only, not {who}"
+                )),
             );
             return;
         }
@@ -246,7 +248,9 @@ fn handle(shared: &Shared, request: &Request) -> Reply {
     match request {
         Request::Status => {
             let st = shared.lock_state();
-            let left = shared.locks_at(&st).saturating_duration_since(Instant::now());
+            let left = shared
+                .locks_at(&st)
+                .saturating_duration_since(Instant::now());
             Reply::Status(Status {
                 pid: std::process::id(),
                 identities: st.entries.iter().map(|e| e.path.clone()).collect(),

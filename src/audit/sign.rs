@@ -51,7 +51,7 @@ pub struct Signer {
 /// Where the signing key is: derived here, or held by the agent, which
 /// signs the bytes it is sent (`crate::agent`).
 enum Key {
-    Local(SigningKey),
+    Local(Box<SigningKey>),
     Held(std::sync::Arc<dyn crate::store::crypto::HeldKey>),
 }
 
@@ -86,7 +86,7 @@ impl Signer {
         Signer {
             id: key_id(&public),
             public,
-            key: Key::Local(key),
+            key: Key::Local(Box::new(key)),
         }
     }
 

@@ -63,7 +63,8 @@ pub fn unlock(cli: &Cli, args: UnlockArgs) -> Result<i32> {
         }
         super::context::ask_passphrase(path, kind, why)
     };
-    unlock::load(&protected, &mut ask, &agent).map_err(crate::ops::identity::LoadFailure::into_ward)?;
+    unlock::load(&protected, &mut ask, &agent)
+        .map_err(crate::ops::identity::LoadFailure::into_ward)?;
     let status = client.status()?;
     if status.is_none() {
         super::output::warn_line(

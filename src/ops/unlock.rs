@@ -127,7 +127,8 @@ fn load_one(
     agent: &AgentUse,
 ) -> std::result::Result<(), LoadFailure> {
     crypto::check_private_permissions(path).map_err(other)?;
-    let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| other(WardError::io(path, e)))?);
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| other(WardError::io(path, e)))?);
     let Some(kind) = crypto::lock_kind(&bytes) else {
         // A plain file needs no agent.
         return keyring
