@@ -47,12 +47,26 @@ fn main() {
         let (ok, transcript) = on_tty(ward(root, &["--no-agent", "get", "s/KEY"]));
         assert!(ok, "{transcript}");
     });
+    let plain = root.join("config/ward/plain.txt");
+    let plain = plain.to_str().unwrap();
+    let no_passphrase = median(agent_runs, || {
+        let out = ward(root, &["-i", plain, "get", "s/KEY"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
     let lock = ward(root, &["lock"]).output().unwrap();
     assert!(lock.status.success());
     println!("ward get with a passphrase identity (scrypt work factor 18):");
     println!(
         "  through the agent, after one unlock  {:>10}   (median of {agent_runs})",
         ms(through_agent)
+    );
+    println!(
+        "  the same key without a passphrase    {:>10}   (median of {agent_runs})",
+        ms(no_passphrase)
     );
     println!(
         "  --no-agent, passphrase typed         {:>10}   (median of {plain_runs})",
@@ -86,6 +100,10 @@ fn setup(root: &Path) {
     ok(&["set", "s/KEY"], VALUE);
     let identity = root.join("config/ward/identity.txt");
     let text = std::fs::read(&identity).unwrap();
+    // The same key without a passphrase: the baseline of a get.
+    let plain = root.join("config/ward/plain.txt");
+    std::fs::write(&plain, &text).unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o600)).unwrap();
     let wrapped = ward::store::crypto::encrypt_with_passphrase(
         &text,
         &age::secrecy::SecretString::from(PASS.to_string()),
