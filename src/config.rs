@@ -99,6 +99,8 @@ pub struct Config {
     pub git: GitSettings,
     /// `[alerts]`: thresholds of `ward audit alerts` (docs/AUDIT.md).
     pub alerts: AlertRules,
+    /// `[agent]`: keeping a passphrase identity unlocked (docs/SECURITY.md).
+    pub agent: crate::agent_settings::AgentSettings,
 }
 
 /// How `ward sync` brings in the remote's commits.
@@ -191,6 +193,7 @@ impl Default for Config {
             keys: Default::default(),
             git: GitSettings::default(),
             alerts: Default::default(),
+            agent: Default::default(),
         }
     }
 }

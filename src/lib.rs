@@ -4,6 +4,8 @@
 //! terminals; `cli` is the scriptable front end; the TUI lives in `app`
 //! (state and update), `ui` (pure renderers) and `tui` (the terminal owner).
 
+pub mod agent;
+pub mod agent_settings;
 pub mod app;
 pub mod audit;
 pub mod cli;

@@ -34,6 +34,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "sanitize",
             "words",
             "hardening",
+            "agent_settings",
+            "agent",
             "config",
             "store",
             "policy",

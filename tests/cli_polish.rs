@@ -263,7 +263,9 @@ fn config_errors_name_the_line_and_the_key() {
     );
     assert!(err.contains("did you mean `clipboard_timeout`?"), "{err}");
     assert!(
-        err.contains("known: actor, clipboard_backend, clipboard_timeout, git, history_limit"),
+        err.contains(
+            "known: actor, agent, clipboard_backend, clipboard_timeout, git, history_limit"
+        ),
         "{err}"
     );
     assert!(!err.contains("corrupt"), "{err}");

@@ -279,7 +279,7 @@ impl Log {
             };
             let mut prefix = body.prefix();
             if let Some(signer) = signer {
-                let member = signer.sig_member(&self.stem, prefix.as_bytes());
+                let member = signer.sig_member(&self.stem, prefix.as_bytes())?;
                 prefix.push_str(&member);
             }
             let mac = super::hex(&key.mac(RECORD_DOMAIN, &self.stem, prefix.as_bytes()));

@@ -43,8 +43,16 @@ pub(crate) const SIG_SUFFIX_LEN: usize = 8 + ID_LEN + 1 + 128 + 1;
 
 /// The signing key of the identity in use.
 pub struct Signer {
-    key: SigningKey,
+    key: Key,
+    public: VerifyingKey,
     id: String,
+}
+
+/// Where the signing key is: derived here, or held by the agent, which
+/// signs the bytes it is sent (`crate::agent`).
+enum Key {
+    Local(Box<SigningKey>),
+    Held(std::sync::Arc<dyn crate::store::crypto::HeldKey>),
 }
 
 impl std::fmt::Debug for Signer {
@@ -57,22 +65,58 @@ impl Signer {
     /// The signing key derived from the first identity of `keys`; `None`
     /// without an identity.
     pub fn from_keyring(keys: &Keyring) -> Option<Signer> {
-        let root = keys.derivation_root()?;
+        let Some(root) = keys.derivation_root() else {
+            let held = keys.held_key()?;
+            let public = VerifyingKey::from_bytes(&held.audit_public()).ok()?;
+            return Some(Signer {
+                id: key_id(&public),
+                public,
+                key: Key::Held(std::sync::Arc::clone(held)),
+            });
+        };
         let mut h = Sha256::new();
         h.update(DERIVE_LABEL);
         h.update(root.as_slice());
         let seed = zeroize::Zeroizing::new(<[u8; 32]>::from(h.finalize()));
-        let key = SigningKey::from_bytes(&seed);
-        let id = key_id(&key.verifying_key());
-        Some(Signer { key, id })
+        Some(Signer::local(SigningKey::from_bytes(&seed)))
+    }
+
+    fn local(key: SigningKey) -> Signer {
+        let public = key.verifying_key();
+        Signer {
+            id: key_id(&public),
+            public,
+            key: Key::Local(Box::new(key)),
+        }
     }
 
     /// A signer from a fixed seed, for tests.
     #[cfg(test)]
     pub(crate) fn from_seed(seed: u8) -> Signer {
-        let key = SigningKey::from_bytes(&[seed; 32]);
-        let id = key_id(&key.verifying_key());
-        Signer { key, id }
+        Signer::local(SigningKey::from_bytes(&[seed; 32]))
+    }
+
+    /// The public key's bytes.
+    pub fn public_bytes(&self) -> [u8; 32] {
+        self.public.to_bytes()
+    }
+
+    /// The signature of the record bytes `signed` of the chain `chain`
+    /// (ward's audit message, domain-separated: nothing else is signed).
+    pub fn signature(&self, chain: &str, signed: &[u8]) -> Result<[u8; 64]> {
+        match &self.key {
+            Key::Local(key) => Ok(key.sign(&message(chain, signed)).to_bytes()),
+            Key::Held(held) => {
+                let sig = held.sign_audit(chain, signed)?;
+                // The agent's answer is checked, as any other signature.
+                self.public
+                    .verify(&message(chain, signed), &Signature::from_bytes(&sig))
+                    .map_err(|_| {
+                        WardError::Other("the agent's signature does not verify".into())
+                    })?;
+                Ok(sig)
+            }
+        }
     }
 
     /// The key's short id ([`key_id`]).
@@ -82,17 +126,17 @@ impl Signer {
 
     /// The public key, hex.
     pub fn public_hex(&self) -> String {
-        crate::store::hex(self.key.verifying_key().as_bytes())
+        crate::store::hex(self.public.as_bytes())
     }
 
     /// The `"sig"` member that follows the signed bytes of a line.
-    pub(crate) fn sig_member(&self, chain: &str, signed: &[u8]) -> String {
-        let sig = self.key.sign(&message(chain, signed));
-        format!(
+    pub(crate) fn sig_member(&self, chain: &str, signed: &[u8]) -> Result<String> {
+        let sig = self.signature(chain, signed)?;
+        Ok(format!(
             ",\"sig\":\"{}.{}\"",
             self.id,
-            crate::store::hex(&sig.to_bytes())
-        )
+            crate::store::hex(&sig)
+        ))
     }
 }
 
@@ -290,7 +334,7 @@ mod tests {
     fn signatures_verify_only_for_their_bytes_chain_and_key() {
         let s = signer(1);
         let signed = br#"{"v":1,"seq":1,"prev_mac":null"#;
-        let member = s.sig_member("ann", signed);
+        let member = s.sig_member("ann", signed).unwrap();
         let mut prefix = signed.to_vec();
         prefix.extend_from_slice(member.as_bytes());
         let keys = vec![PublishedKey::parse(&s.public_hex()).unwrap()];

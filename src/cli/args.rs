@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "WARD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Unlock a passphrase identity here only, not through the agent (WARD_NO_AGENT=1)
+    #[arg(long, global = true, env = "WARD_NO_AGENT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_agent: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -98,6 +102,10 @@ pub enum Command {
     Identity(IdentityArgs),
     /// Change the passphrase of your identity file (or give it one)
     Passwd,
+    /// Unlock a passphrase identity once for the next commands and the TUI (the agent)
+    Unlock(UnlockArgs),
+    /// Lock the agent: it forgets every unlocked identity
+    Lock,
     /// Clone a shared store with git and set it up (merge drivers)
     Clone(CloneArgs),
     /// Commit pending changes, pull (merge or rebase) with ward's merge drivers, push
@@ -122,6 +130,9 @@ pub enum Command {
     /// Internal: holds and clears a copied value (see src/clipboard/keeper.rs)
     #[command(name = "__clipboard-keeper", hide = true)]
     ClipboardKeeper(crate::clipboard::keeper::KeeperArgs),
+    /// Internal: the agent that holds unlocked identities (src/agent)
+    #[command(name = "__agent", hide = true)]
+    Agent(crate::agent::server::AgentArgs),
     /// git's merge driver for `*.age` (docs/TEAMS.md): BASE OURS THEIRS PATH
     #[command(name = "__merge-driver", hide = true)]
     MergeDriver(MergeArgs),
@@ -945,4 +956,26 @@ impl GenerateArgs {
         set.value.generate = Some(length);
         set
     }
+}
+
+/// `ward unlock`
+#[derive(Clone, Debug, clap::Args)]
+pub struct UnlockArgs {
+    /// Stay unlocked this long, used or not (30m, 8h, 1d), instead of until idle
+    #[arg(long = "for", value_name = "SPAN", value_parser = parse_span)]
+    pub for_span: Option<crate::agent::Span>,
+    /// Only say whether the agent is unlocked, what it holds and until when
+    #[arg(long, conflicts_with = "for_span")]
+    pub status: bool,
+}
+
+fn parse_span(text: &str) -> std::result::Result<crate::agent::Span, String> {
+    let span = crate::agent::Span::parse(text)?;
+    if span.secs() == 0 || span.secs() > crate::agent_settings::MAX_FOR {
+        return Err(format!(
+            "between 1s and {}",
+            crate::agent::Span(crate::agent_settings::MAX_FOR)
+        ));
+    }
+    Ok(span)
 }

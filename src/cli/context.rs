@@ -22,6 +22,8 @@ pub struct Context {
     /// Whether the identity paths were given (--identity, WARD_IDENTITY).
     identity_given: bool,
     keyring: OnceCell<Keyring>,
+    /// Whether and how a passphrase identity goes through the agent.
+    agent: ops::unlock::AgentUse,
 }
 
 impl Context {
@@ -30,6 +32,7 @@ impl Context {
         let config = Config::load(&config_path)?;
         let store_root = cli.store.clone().unwrap_or_else(config::default_store);
         let store = Store::open(&store_root)?;
+        let agent = ops::unlock::AgentUse::new(&config.agent, cli.no_agent);
         Ok(Context {
             actor: config.actor(),
             config,
@@ -37,6 +40,7 @@ impl Context {
             identity_paths: config::identity_paths(&cli.identities),
             identity_given: config::identities_given(&cli.identities),
             keyring: OnceCell::new(),
+            agent,
         })
     }
 
@@ -45,7 +49,8 @@ impl Context {
         if let Some(k) = self.keyring.get() {
             return Ok(k);
         }
-        let keyring = load_keyring(&self.identity_paths)
+        let keyring = ops::unlock::load(&self.identity_paths, &mut ask_passphrase, &self.agent)
+            .map_err(identity::LoadFailure::into_ward)
             .map_err(|e| self.explain_missing_identity(e))
             .inspect_err(|e| {
                 // `load_keyring` gives up after three wrong passphrases.

@@ -2,6 +2,7 @@
 //! the user asked for exactly that (`get`, `gen`, `history --reveal`, `export`).
 
 mod advice;
+mod agent;
 mod args;
 mod audit;
 pub mod complete;
@@ -38,7 +39,14 @@ use crate::tui::Settings;
 /// Runs one CLI command and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command.clone() {
-        None => crate::tui::run(&tui_settings(&cli)).map(|()| exit::OK),
+        None => {
+            if cli.no_agent {
+                // The TUI takes its settings from the environment and
+                // config.toml; set before any thread starts.
+                std::env::set_var("WARD_NO_AGENT", "1");
+            }
+            crate::tui::run(&tui_settings(&cli)).map(|()| exit::OK)
+        }
         Some(command) => dispatch(&cli, command),
     };
     match result {
@@ -58,6 +66,9 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
         Command::Completions { shell } => complete::print_registration(shell).map(|()| exit::OK),
         Command::Gen(a) => secrets::gen(a),
         Command::ClipboardKeeper(a) => Ok(crate::clipboard::keeper::run(a)),
+        Command::Agent(a) => Ok(crate::agent::server::run(a)),
+        Command::Unlock(a) => agent::unlock(cli, a),
+        Command::Lock => agent::lock(cli),
         Command::Demo => demo(cli),
         Command::MergeDriver(a) => Ok(merge::secret(cli, a)),
         Command::MergeRecipients(a) => Ok(merge::recipients(a)),
@@ -102,7 +113,10 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 | Command::MergeRecipients(_)
                 | Command::Clone(_)
                 | Command::Git(_)
-                | Command::ClipboardKeeper(_) => {
+                | Command::ClipboardKeeper(_)
+                | Command::Agent(_)
+                | Command::Unlock(_)
+                | Command::Lock => {
                     unreachable!("handled above")
                 }
             };

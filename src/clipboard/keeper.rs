@@ -556,13 +556,10 @@ fn state_dir(var: impl Fn(&str) -> Option<String>) -> PathBuf {
     }
 }
 
-/// A real folder (not a link) owned by this user that nobody else can enter.
+/// A real folder (not a link) owned by this user that nobody else can
+/// enter (the same test as the agent's socket folder).
 fn is_private_dir(dir: &Path) -> bool {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    std::fs::symlink_metadata(dir)
-        .is_ok_and(|m| m.is_dir() && m.uid() == me && m.permissions().mode() & 0o077 == 0)
+    crate::agent::runtime::private_dir_problem(dir).is_none()
 }
 
 /// The claim on one clipboard; see the module docs.

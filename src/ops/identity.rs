@@ -63,7 +63,7 @@ pub fn load(paths: &[PathBuf], ask: &mut AskPassphrase) -> Result<Keyring, LoadF
 
 /// Calls `attempt` without a passphrase, then, while it needs one or the
 /// last was wrong, with what `ask` gives (up to [`PASSPHRASE_TRIES`] wrong).
-fn unlocking<T>(
+pub(crate) fn unlocking<T>(
     path: &Path,
     ask: &mut AskPassphrase,
     mut attempt: impl FnMut(Option<&SecretString>) -> Result<T, IdentityLoadError>,

@@ -24,6 +24,7 @@ pub mod recipients;
 pub mod scan;
 pub mod sync;
 pub mod trust;
+pub mod unlock;
 
 pub use change::{apply, Change, FieldChange, MetaPatch, NewValue, Outcome, Writer};
 

@@ -74,7 +74,24 @@ pub struct Keyring {
     /// It is a hash of the identity's secret material, so it exists exactly
     /// as long as the identity does, is as protected as the identity file,
     /// and changes only when the identity changes.
-    derivation_roots: Vec<Zeroizing<[u8; 32]>>,
+    derivation_roots: Vec<Root>,
+}
+
+/// Where the secret behind an identity's derived keys is: here, or in the
+/// agent that holds the identity (`crate::agent`), which signs for us.
+enum Root {
+    Local(Zeroizing<[u8; 32]>),
+    Held(std::sync::Arc<dyn HeldKey>),
+}
+
+/// An identity whose secret stays in another process (the agent): it
+/// signs ward's audit records with the signing key derived from the
+/// identity (`audit::sign`), given only the bytes to sign.
+pub trait HeldKey: Send + Sync {
+    /// The public half of the identity's audit signing key.
+    fn audit_public(&self) -> [u8; 32];
+    /// The signature of the record bytes `signed` of the chain `chain`.
+    fn sign_audit(&self, chain: &str, signed: &[u8]) -> Result<[u8; 64]>;
 }
 
 /// Domain separation of [`Keyring::derivation_root`].
@@ -106,7 +123,54 @@ impl Keyring {
     /// `audit::keyring_fingerprint` names): a 32-byte secret from which other
     /// keys are derived with a purpose label. Never stored, never shown.
     pub fn derivation_root(&self) -> Option<&Zeroizing<[u8; 32]>> {
-        self.derivation_roots.first()
+        match self.derivation_roots.first()? {
+            Root::Local(root) => Some(root),
+            Root::Held(_) => None,
+        }
+    }
+
+    /// The first identity when another process (the agent) holds it: it
+    /// signs in place of a [`Keyring::derivation_root`].
+    pub fn held_key(&self) -> Option<&std::sync::Arc<dyn HeldKey>> {
+        match self.derivation_roots.first()? {
+            Root::Held(held) => Some(held),
+            Root::Local(_) => None,
+        }
+    }
+
+    /// Adds an identity that another process holds: `identity` unwraps
+    /// through it, `public_keys` are the keys of its file, `held` signs.
+    pub fn add_held(
+        &mut self,
+        identity: BoxedIdentity,
+        public_keys: Vec<String>,
+        held: std::sync::Arc<dyn HeldKey>,
+    ) {
+        self.public_keys.extend(public_keys);
+        self.derivation_roots.push(Root::Held(held));
+        self.identities.push(identity);
+    }
+
+    /// Loads an identity file already read into `bytes` (the agent reads
+    /// it once, to pin what it unlocked).
+    pub fn add_read(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        passphrase: Option<&SecretString>,
+    ) -> std::result::Result<(), IdentityLoadError> {
+        self.add_bytes(path, bytes, passphrase, true)
+    }
+
+    /// Unwraps the file key of an age header's `stanzas` with any of these
+    /// identities (the agent's side of a remote decryption).
+    pub fn unwrap_stanzas(
+        &self,
+        stanzas: &[age_core::format::Stanza],
+    ) -> Option<std::result::Result<age_core::format::FileKey, age::DecryptError>> {
+        self.identities
+            .iter()
+            .find_map(|i| i.unwrap_stanzas(stanzas))
     }
 
     /// Whether one of these identities is among `recipients`, so that a file
@@ -176,10 +240,10 @@ impl Keyring {
                 ))
             })?;
             self.public_keys.push(id.to_public().to_string());
-            self.derivation_roots.push(derivation_root(&[id
+            self.derivation_roots.push(Root::Local(derivation_root(&[id
                 .to_string()
                 .expose_secret()
-                .as_bytes()]));
+                .as_bytes()])));
             self.identities.push(Box::new(id));
             found += 1;
         }
@@ -234,10 +298,10 @@ impl Keyring {
         // two together are as secret as the decrypted key (the age crate
         // does not hand out the key's bytes).
         let pass = used_passphrase.map(|p| p.expose_secret().as_bytes());
-        self.derivation_roots.push(derivation_root(&[
+        self.derivation_roots.push(Root::Local(derivation_root(&[
             text.as_bytes(),
             pass.unwrap_or_default(),
-        ]));
+        ])));
         self.identities.push(Box::new(identity));
         Ok(())
     }
@@ -330,6 +394,27 @@ fn map_decrypt_error(path: &Path, e: age::DecryptError) -> WardError {
 fn is_age_file(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(64)];
     head.starts_with(b"age-encryption.org/") || head.starts_with(ARMOR_BEGIN)
+}
+
+/// Whether an identity file's bytes are locked by a passphrase (an age
+/// file made with `age -p`, or an encrypted OpenSSH key): what the agent
+/// holds; `None` for a plain one. Decides from the bytes alone, decrypting
+/// nothing.
+pub fn lock_kind(bytes: &[u8]) -> Option<LockKind> {
+    if is_age_file(bytes) {
+        return Some(LockKind::AgePassphrase);
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    if !text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
+        && !text.contains("-----BEGIN RSA PRIVATE KEY-----")
+    {
+        return None;
+    }
+    matches!(
+        age::ssh::Identity::from_buffer(text.as_bytes(), None),
+        Ok(age::ssh::Identity::Encrypted(_))
+    )
+    .then_some(LockKind::SshKey)
 }
 
 /// The identities inside a passphrase-protected identity file.

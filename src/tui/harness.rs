@@ -43,6 +43,24 @@ impl Harness {
         today: chrono::NaiveDate,
         cache_dir: Option<std::path::PathBuf>,
     ) -> Result<Harness> {
+        Harness::open_with_agent(
+            settings,
+            (width, height),
+            today,
+            cache_dir,
+            crate::ops::unlock::AgentUse::off(),
+        )
+    }
+
+    /// Like [`Harness::open_with_cache`], using the agent as `agent` says
+    /// (the other constructors keep tests off any agent).
+    pub fn open_with_agent(
+        settings: &Settings,
+        (width, height): (u16, u16),
+        today: chrono::NaiveDate,
+        cache_dir: Option<std::path::PathBuf>,
+        agent: crate::ops::unlock::AgentUse,
+    ) -> Result<Harness> {
         let clock = Clock {
             now: Instant::now(),
             wall: today
@@ -51,7 +69,7 @@ impl Harness {
                 .and_utc()
                 .with_timezone(&chrono::Local),
         };
-        let (app, mut session, fx) = super::prepare(settings, clock)?;
+        let (app, mut session, fx) = super::prepare_agent(settings, clock, Some(agent))?;
         session.cache_dir = cache_dir;
         // A fake clipboard: tests see what was copied and when it clears.
         let clipboard = FakeClipboard::new();

@@ -84,6 +84,16 @@ pub fn read_clock() -> Clock {
 
 /// Builds the session and the app for a store, without touching the terminal.
 pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<Effect>)> {
+    prepare_agent(settings, clock, None)
+}
+
+/// [`prepare`], with the agent's use given (`None`: from the config and
+/// WARD_NO_AGENT); the test harness keeps tests off the user's agent.
+pub fn prepare_agent(
+    settings: &Settings,
+    clock: Clock,
+    agent: Option<crate::ops::unlock::AgentUse>,
+) -> Result<(App, Session, Vec<Effect>)> {
     let config_path = settings.config.clone();
     let config = Config::load(&config_path)?;
     let store_root = settings.store.clone();
@@ -114,6 +124,9 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
         Box::new(copier),
         clock,
     );
+    if let Some(agent) = agent {
+        session.agent = agent;
+    }
     let store = match Store::open(&store_root) {
         Ok(s) => s,
         Err(WardError::NoStore(_)) => {
@@ -128,7 +141,7 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
         Err(e) => return Err(e),
     };
     // A protected identity starts the lock screen, which asks for it.
-    let (keys, locked) = match crate::ops::identity::load_with(&ids, None) {
+    let (keys, locked) = match crate::ops::unlock::load_with(&ids, None, &session.agent) {
         Ok(keys) => (keys, false),
         Err(crate::ops::identity::LoadFailure::NeedsPassphrase { .. }) => {
             (Keyring::default(), true)
@@ -159,7 +172,9 @@ pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<E
     *session.signature.lock().unwrap_or_else(|p| p.into_inner()) = Some(store.signature());
     session.store = Some(store);
     let lead = session.config.lead_time;
-    app.protected = locked;
+    // An identity the agent holds has a passphrase all the same: the
+    // TUI's lock locks the agent, and unlocking asks for it.
+    app.protected = locked || keys.held_key().is_some();
     if locked {
         app.screen = Screen::Locked(LockScreen {
             needs_passphrase: true,

@@ -70,6 +70,9 @@ pub struct Session {
     /// one (`current_exe`); a test running the app in its own binary puts
     /// the real ward here.
     pub exe: Result<PathBuf, String>,
+    /// Whether a passphrase identity goes through the agent (`[agent]`,
+    /// WARD_NO_AGENT); the lock locks the agent too.
+    pub agent: crate::ops::unlock::AgentUse,
 }
 
 /// Clears a flag when dropped.
@@ -93,6 +96,7 @@ impl Session {
         copier: Box<dyn Copier>,
         clock: Clock,
     ) -> Session {
+        let config_agent = config.agent.clone();
         Session {
             store_root,
             store: None,
@@ -111,6 +115,10 @@ impl Session {
             exe: std::env::current_exe().map_err(|e| {
                 format!("cannot find the ward binary's own path (git runs it to merge): {e}")
             }),
+            agent: crate::ops::unlock::AgentUse::new(
+                &config_agent,
+                crate::ops::unlock::AgentUse::env_switched_off(),
+            ),
         }
     }
 
@@ -287,8 +295,9 @@ impl Session {
                 let actor = self.actor.clone();
                 let now = self.clock.utc();
                 let store = self.store.clone();
+                let agent = self.agent.clone();
                 Some(Box::new(move |tx| {
-                    match load_keys(&paths, passphrase.as_ref()) {
+                    match load_keys(&paths, passphrase.as_ref(), &agent) {
                         Ok(k) => {
                             let mut k = Arc::new(k);
                             if let Some(store) = &store {
@@ -350,7 +359,17 @@ impl Session {
         self.keys = None;
         self.audit = None;
         let (clip, ticket, now) = (self.clip.clone(), self.clip.ticket(), self.clock.now);
-        Some(Box::new(move |_| {
+        let agent = self.agent.clone();
+        Some(Box::new(move |tx| {
+            // The agent forgets the identity too: unlocking asks again.
+            if agent.enabled {
+                if let Err(e) = crate::ops::unlock::lock(&agent) {
+                    send(
+                        &tx,
+                        Msg::Problem(format!("the agent was not locked: {}", describe(&e))),
+                    );
+                }
+            }
             clip.in_turn(ticket, |board| board.copier.clear_now(now));
         }))
     }
@@ -554,8 +573,9 @@ pub(super) fn append(log: &audit::Log, keys: &Keyring, event: AuditEvent, tx: &S
 pub fn load_keys(
     paths: &[PathBuf],
     passphrase: Option<&SecretString>,
+    agent: &crate::ops::unlock::AgentUse,
 ) -> Result<Keyring, UnlockFailure> {
-    identity::load_with(paths, passphrase).map_err(|f| match f {
+    crate::ops::unlock::load_with(paths, passphrase, agent).map_err(|f| match f {
         LoadFailure::NeedsPassphrase { .. } | LoadFailure::WrongPassphrase { .. } => {
             UnlockFailure::WrongPassphrase
         }

@@ -117,7 +117,10 @@ impl Ward {
             .env("XDG_DATA_HOME", &self.data_home)
             .env("XDG_CACHE_HOME", &self.cache_home)
             .env("USER", "tester")
-            .env("LC_ALL", "C.UTF-8");
+            .env("LC_ALL", "C.UTF-8")
+            // Every test asks for its passphrases itself; tests/agent.rs
+            // turns the agent on where it is what is tested.
+            .env("WARD_NO_AGENT", "1");
     }
 
     /// Runs `ward ARGS` with `stdin` piped in (or /dev/null) and no terminal.
