@@ -97,6 +97,24 @@ pub struct Config {
     pub theme: String,
     /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
     pub git: GitSettings,
+    /// `[trash]`: how long `ward rm` keeps a secret (docs/FORMAT.md, "Trash").
+    pub trash: TrashSettings,
+}
+
+/// The `[trash]` table of config.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrashSettings {
+    /// Entries older than this are removed at the trash's next write.
+    pub keep: Interval,
+}
+
+impl Default for TrashSettings {
+    fn default() -> Self {
+        TrashSettings {
+            keep: Interval::days(30),
+        }
+    }
 }
 
 /// How `ward sync` brings in the remote's commits.
@@ -140,6 +158,7 @@ impl Default for Config {
             theme: "dark".into(),
             keys: Default::default(),
             git: GitSettings::default(),
+            trash: TrashSettings::default(),
         }
     }
 }

@@ -161,7 +161,7 @@ impl SaveOp {
             SaveOp::Edit { .. } => "Saved",
             SaveOp::Rotate { .. } => "Rotated",
             SaveOp::Rename { .. } => "Moved",
-            SaveOp::Delete { .. } => "Deleted",
+            SaveOp::Delete { .. } => "Moved to the trash:",
             SaveOp::Compromise { .. } => "Marked compromised",
         }
     }

@@ -47,10 +47,16 @@ pub enum Action {
     /// `ward import` wrote a secret from another tool's data (`reason`:
     /// the source format).
     Import,
+    /// A one-time code was shown or copied (`ward otp`, the detail pane);
+    /// for HOTP the counter moved on.
+    Otp,
+    /// An earlier value was made current again (`reason`: which version),
+    /// or a secret came back from the trash.
+    Restore,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Unlock,
         Action::UnlockFailed,
         Action::View,
@@ -67,6 +73,8 @@ impl Action {
         Action::RecipientsChange,
         Action::Merge,
         Action::Import,
+        Action::Otp,
+        Action::Restore,
     ];
 
     pub fn label(self) -> &'static str {
@@ -87,6 +95,8 @@ impl Action {
             Action::RecipientsChange => "recipients-change",
             Action::Merge => "merge",
             Action::Import => "import",
+            Action::Otp => "otp",
+            Action::Restore => "restore",
         }
     }
 }

@@ -7,6 +7,7 @@
 //! input (values, passphrases) comes in as data, the outcome goes back as
 //! data, and each front end phrases it.
 
+pub mod bulk;
 pub mod change;
 pub mod commit;
 pub mod copy;
@@ -17,9 +18,11 @@ pub mod init;
 pub mod merge;
 pub mod merge_driver;
 pub mod offboarding;
+pub mod otp;
 pub mod recipients;
 pub mod scan;
 pub mod sync;
+pub mod trash;
 pub mod trust;
 
 pub use change::{apply, Change, FieldChange, MetaPatch, NewValue, Outcome, Writer};

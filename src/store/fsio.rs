@@ -321,6 +321,38 @@ pub fn atomic_write_then(
     result
 }
 
+/// Writes `bytes` durably to a new temp file beside `path` (creating its
+/// folder) and returns the temp file's path, for a caller that renames
+/// several files into place only once all of them are written
+/// (`store::stage`). Under the store lock, so no sweep removes it.
+pub fn write_temp_beside(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| WardError::Other(format!("{} has no parent folder", path.display())))?;
+    create_private_dir(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        "{TEMP_MARK}{}-{}-{name}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let result = (|| -> Result<()> {
+        let mut f = open_private(&tmp, OpenOptions::new().write(true).create_new(true)).at(&tmp)?;
+        f.write_all(bytes).at(&tmp)?;
+        f.sync_all().at(&tmp)
+    })();
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 /// fsyncs a folder so that a rename or removal in it survives a crash.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]

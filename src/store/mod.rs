@@ -11,6 +11,7 @@ pub mod index;
 pub mod name;
 pub mod policy_data;
 pub mod recipients;
+pub mod stage;
 
 use crate::error::{IoContext, Result, WardError};
 pub use crypto::Keyring;
@@ -506,6 +507,19 @@ impl Store {
         guard: Guard<'_>,
         before_commit: impl FnOnce(),
     ) -> Result<()> {
+        let (path, cipher) = self.seal(name, doc, guard)?;
+        fsio::atomic_write_then(&path, &cipher, true, before_commit)
+    }
+
+    /// `doc` encrypted as the file of `name` to the recipients in force
+    /// there, after `guard`'s checks, with its readers noted (see
+    /// [`Store::write_locked`]); the file's path and the bytes.
+    fn seal(
+        &self,
+        name: &SecretPath,
+        doc: &SecretDoc,
+        guard: Guard<'_>,
+    ) -> Result<(PathBuf, Vec<u8>)> {
         let path = self.secret_file(name)?;
         let recipients_path = self.recipients_path_for(name);
         let text = self.read_recipients_text(&recipients_path)?;
@@ -525,7 +539,7 @@ impl Store {
                 fsio::size_text(MAX_SECRET_FILE_BYTES)
             )));
         }
-        fsio::atomic_write_then(&path, &cipher, true, before_commit)
+        Ok((path, cipher))
     }
 
     /// Refuses `name` for a *new* secret (set, the TUI's new, a move's
@@ -731,6 +745,46 @@ impl Store {
         }
         before_commit();
         fs::remove_file(&path).at(&path)?;
+        if let Some(dir) = path.parent() {
+            fsio::sync_dir(dir)?;
+            self.prune_empty_dirs(dir);
+        }
+        Ok(())
+    }
+
+    /// Moves the file of `name`, byte for byte and still encrypted, to
+    /// `dest` (outside the secrets, e.g. the trash; same file system) and
+    /// removes any folders it leaves empty. The caller holds the lock;
+    /// `before_commit` runs just before the file leaves (write-ahead audit).
+    pub fn move_out_locked(
+        &self,
+        _lock: &fsio::StoreLock,
+        name: &SecretPath,
+        dest: &Path,
+        before_commit: impl FnOnce(),
+    ) -> Result<()> {
+        let path = self.secret_file(name)?;
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return Err(WardError::Other(format!(
+                    "{name}: {} is not a regular file; nothing was moved",
+                    path.display()
+                )))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(WardError::NotFound {
+                    name: name.to_string(),
+                    path,
+                })
+            }
+            Err(e) => return Err(WardError::io(&path, e)),
+        }
+        before_commit();
+        fs::rename(&path, dest).at(&path)?;
+        if let Some(dir) = dest.parent() {
+            fsio::sync_dir(dir)?;
+        }
         if let Some(dir) = path.parent() {
             fsio::sync_dir(dir)?;
             self.prune_empty_dirs(dir);

@@ -10,6 +10,7 @@ pub mod help;
 pub mod join;
 pub mod layout;
 pub mod lock;
+pub mod otp;
 pub mod review;
 pub mod sync;
 pub mod theme;

@@ -141,7 +141,7 @@ fn open_form(app: &mut App, action: Action) {
         Action::Compromise => Overlay::Form(Box::new(Form::compromise(name))),
         _ => Overlay::Confirm(Box::new(Confirm {
             question: format!(
-                "Delete {}? Its value and history are removed from the store.",
+                "Delete {}? It goes to the trash with its history (ward trash restore).",
                 crate::sanitize::escape(name.as_str())
             ),
             op: SaveOp::Delete { name },
