@@ -58,11 +58,39 @@ impl Fixture {
             })
             .unwrap();
         }
-        Store::open(&demo.store)
-            .unwrap()
+        let store = Store::open(&demo.store).unwrap();
+        store
             .create_secret(
                 &SecretPath::parse("aaa/github").unwrap(),
                 &doc,
+                Guard::unchecked(),
+                || {},
+            )
+            .unwrap();
+        // A secret with two previous values.
+        let mut db = SecretDoc::new(
+            SecretValue::new("db-pass-one".into()),
+            Encoding::Utf8,
+            "tester@host",
+            now - chrono::Duration::days(60),
+        );
+        for (value, days, reason) in [
+            ("db-pass-two", 30, "quarterly"),
+            ("db-pass-three", 1, "leak"),
+        ] {
+            db.set_value(
+                SecretValue::new(value.into()),
+                Encoding::Utf8,
+                "bob@desk",
+                Some(reason.into()),
+                now - chrono::Duration::days(days),
+                10,
+            );
+        }
+        store
+            .create_secret(
+                &SecretPath::parse("aaa/db").unwrap(),
+                &db,
                 Guard::unchecked(),
                 || {},
             )
@@ -147,4 +175,54 @@ fn the_detail_shows_a_live_totp_code_with_its_countdown() {
         "{}",
         h.screen()
     );
+}
+
+#[test]
+fn previous_versions_can_be_revealed_copied_and_restored() {
+    let f = Fixture::new();
+    let mut h = f.open(100, 30);
+    select(&mut h, "aaa/db");
+    h.key(KeyCode::Char('H'));
+    let screen = h.screen();
+    assert!(screen.contains("Previous versions of aaa/db"), "{screen}");
+    assert!(!screen.contains("db-pass-two"), "masked: {screen}");
+    h.key(KeyCode::Char('r'));
+    let screen = h.screen();
+    assert!(screen.contains("db-pass-two"), "{screen}");
+    assert!(!screen.contains("db-pass-one"), "{screen}");
+    assert_snapshot!("history_overlay_revealed_100x30", screen);
+    // Moving hides it; the next one is copied.
+    h.key(KeyCode::Char('j'));
+    assert!(!h.screen().contains("db-pass-two"), "{}", h.screen());
+    h.key(KeyCode::Char('c'));
+    assert_eq!(h.clipboard.contents().as_deref(), Some("db-pass-one"));
+    // Restore asks, then writes version 4 with the value of version 1.
+    h.key(KeyCode::Char('R'));
+    assert!(
+        h.screen()
+            .contains("Make version 1 of aaa/db current again?"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Char('y'));
+    assert!(
+        h.screen().contains("Restored an earlier value of aaa/db"),
+        "{}",
+        h.screen()
+    );
+    let keys = {
+        let mut k = Keyring::default();
+        k.add_file(&f.settings.identities[0], None)
+            .map_err(|e| e.into_ward())
+            .unwrap();
+        k
+    };
+    let doc = Store::open(&f.settings.store)
+        .unwrap()
+        .read(&keys, &SecretPath::parse("aaa/db").unwrap())
+        .unwrap();
+    assert_eq!(doc.version, 4);
+    assert_eq!(doc.value.expose(), "db-pass-one");
+    assert_eq!(doc.history[0].value.expose(), "db-pass-three");
+    assert_eq!(doc.history[0].reason.as_deref(), Some("restored version 1"));
 }

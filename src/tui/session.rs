@@ -654,6 +654,7 @@ fn change_of(op: SaveOp) -> Change {
         },
         SaveOp::Rename { from, to } => Change::Move { from, to },
         SaveOp::Delete { name } => Change::Delete { name },
+        SaveOp::Restore { name, version } => Change::Restore { name, version },
         SaveOp::Compromise { name, reason } => Change::Edit {
             name,
             meta: MetaPatch::default(),

@@ -45,6 +45,7 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             return vec![Effect::LoadAudit];
         }
         Action::Review => app.open_review(),
+        Action::History => super::history::open(app),
         Action::New | Action::Edit | Action::Rotate | Action::Rename => open_form(app, action),
         Action::Compromise | Action::Delete => open_form(app, action),
         other => navigate(app, other),
