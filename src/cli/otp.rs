@@ -3,9 +3,8 @@
 
 use super::args::OtpArgs;
 use super::context::Context;
-use crate::clipboard::{CopyOptions, SystemCopier};
 use crate::error::{exit, Result, WardError};
-use crate::ops::copy::{self, Copying, Request};
+use crate::ops::copy::Request;
 
 pub fn run(ctx: &Context, args: OtpArgs) -> Result<i32> {
     let name = ctx.existing(&args.path)?;
@@ -24,27 +23,13 @@ pub fn run(ctx: &Context, args: OtpArgs) -> Result<i32> {
         eprintln!("{valid}");
         return Ok(exit::OK);
     }
-    let options = CopyOptions::new(
-        args.backend.unwrap_or(ctx.config.clipboard_backend),
-        args.timeout.unwrap_or(ctx.config.clipboard_timeout),
-    );
-    let timeout = options.timeout;
-    let mut copier = SystemCopier::new(options);
     let request = Request {
         name: &name,
         version: given.version,
         text: &given.code.code,
         field: Some("otp code"),
     };
-    let how = Copying {
-        store_root: ctx.store.root(),
-        actor: &ctx.actor,
-        timeout,
-        now: std::time::Instant::now(),
-        at: chrono::Utc::now(),
-        journal: ctx,
-    };
-    match copy::copy(&mut copier, &request, &how) {
+    match super::copy::put(ctx, &request, args.backend, args.timeout) {
         Ok(copied) => {
             eprintln!("{} ({valid})", copied.summary());
             Ok(exit::OK)

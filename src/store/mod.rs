@@ -732,19 +732,28 @@ impl Store {
     /// runs just before the file is removed (write-ahead audit).
     pub fn remove(&self, name: &SecretPath, before_commit: impl FnOnce()) -> Result<()> {
         let _lock = self.lock()?;
-        let path = self.secret_file(name)?;
-        match fs::symlink_metadata(&path) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(WardError::NotFound {
-                    name: name.to_string(),
-                    path,
-                })
-            }
-            Err(e) => return Err(WardError::io(&path, e)),
-        }
+        let (path, _) = self.present_file(name)?;
         before_commit();
         fs::remove_file(&path).at(&path)?;
+        self.left(&path)
+    }
+
+    /// The file of `name` and what is there (not followed), or NotFound.
+    fn present_file(&self, name: &SecretPath) -> Result<(PathBuf, fs::Metadata)> {
+        let path = self.secret_file(name)?;
+        match fs::symlink_metadata(&path) {
+            Ok(m) => Ok((path, m)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(WardError::NotFound {
+                name: name.to_string(),
+                path,
+            }),
+            Err(e) => Err(WardError::io(&path, e)),
+        }
+    }
+
+    /// After a secret's file at `path` was removed or moved away: its folder
+    /// synced, and the folders it left empty removed.
+    fn left(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent() {
             fsio::sync_dir(dir)?;
             self.prune_empty_dirs(dir);
@@ -763,33 +772,19 @@ impl Store {
         dest: &Path,
         before_commit: impl FnOnce(),
     ) -> Result<()> {
-        let path = self.secret_file(name)?;
-        match fs::symlink_metadata(&path) {
-            Ok(m) if m.is_file() => {}
-            Ok(_) => {
-                return Err(WardError::Other(format!(
-                    "{name}: {} is not a regular file; nothing was moved",
-                    path.display()
-                )))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(WardError::NotFound {
-                    name: name.to_string(),
-                    path,
-                })
-            }
-            Err(e) => return Err(WardError::io(&path, e)),
+        let (path, meta) = self.present_file(name)?;
+        if !meta.is_file() {
+            return Err(WardError::Other(format!(
+                "{name}: {} is not a regular file; nothing was moved",
+                path.display()
+            )));
         }
         before_commit();
         fs::rename(&path, dest).at(&path)?;
         if let Some(dir) = dest.parent() {
             fsio::sync_dir(dir)?;
         }
-        if let Some(dir) = path.parent() {
-            fsio::sync_dir(dir)?;
-            self.prune_empty_dirs(dir);
-        }
-        Ok(())
+        self.left(&path)
     }
 
     /// Renames (moves) a secret and returns its version. It is re-encrypted for the destination's
@@ -819,10 +814,7 @@ impl Store {
         self.write_locked(&lock, to, &doc, guard, || journal(version))?;
         let old = self.secret_file(from)?;
         fs::remove_file(&old).at(&old)?;
-        if let Some(dir) = old.parent() {
-            fsio::sync_dir(dir)?;
-            self.prune_empty_dirs(dir);
-        }
+        self.left(&old)?;
         Ok(version)
     }
 

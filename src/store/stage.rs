@@ -123,10 +123,6 @@ impl Store {
     pub fn remove_locked(&self, _lock: &fsio::StoreLock, name: &SecretPath) -> Result<()> {
         let path = self.secret_file(name)?;
         fs::remove_file(&path).at(&path)?;
-        if let Some(dir) = path.parent() {
-            fsio::sync_dir(dir)?;
-            self.prune_empty_dirs(dir);
-        }
-        Ok(())
+        self.left(&path)
     }
 }
