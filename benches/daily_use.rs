@@ -1,4 +1,4 @@
-//! Daily-use benchmark (issue 12): `cargo bench --bench daily` (numbers in
+//! Daily-use benchmark (issue 12): `cargo bench --bench daily_use` (numbers in
 //! docs/PERFORMANCE.md, "Codes, trash and folder copies").
 //!
 //! Measures, in the library (what `ward otp`, `ward cp`, `ward rm -r` and
@@ -56,6 +56,8 @@ fn size(n: usize, runs: usize) {
     let (text, public) = crypto::generate_identity(now);
     let identity = tmp.path().join("identity.txt");
     std::fs::write(&identity, text).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&identity, std::fs::Permissions::from_mode(0o600)).unwrap();
     let root = tmp.path().join("store");
     let store = Store::create(&root, std::slice::from_ref(&public), now).unwrap();
     let mut keys = Keyring::default();
