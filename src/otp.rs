@@ -438,7 +438,8 @@ mod tests {
         assert_eq!(otp.label, "ACME Co:ann@example.com");
         let code = otp.code_at(1234567890);
         assert_eq!(*code.code, "93441116");
-        assert_eq!(code.seconds_left, Some(30 - 1234567890 % 30));
+        // 1234567890 is 0 mod 30: a new period starts.
+        assert_eq!(code.seconds_left, Some(30));
 
         let uri = format!(
             "otpauth://hotp/x?secret={}&counter=7",

@@ -65,8 +65,7 @@ impl Store {
         mut before: impl FnMut(usize),
     ) -> Result<()> {
         let mut failed = None;
-        for i in 0..staged.len() {
-            let s = &staged[i];
+        for (i, s) in staged.iter_mut().enumerate() {
             // Nothing may have taken the name meanwhile: writers hold the lock.
             let landed = if fs::symlink_metadata(&s.path).is_ok() {
                 Err(WardError::Exists {
@@ -78,7 +77,7 @@ impl Store {
                 fs::rename(&s.tmp, &s.path).at(&s.path)
             };
             match landed {
-                Ok(()) => staged[i].landed = true,
+                Ok(()) => s.landed = true,
                 Err(e) => {
                     failed = Some(e);
                     break;
