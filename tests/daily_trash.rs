@@ -66,6 +66,11 @@ fn restore_makes_an_old_value_current_as_a_new_version() {
     assert_eq!(w.get("acme/KEY"), V1);
     let doc = w.doc("acme/KEY");
     assert_eq!(doc["version"], 3);
+    if require("age") {
+        let opened = age_open(&w, &w.file("acme/KEY"));
+        assert_eq!(opened["value"], "first-value-Qx81");
+        assert_eq!(opened["history"][0]["value"], "second-value-Zr27");
+    }
     let history = w.ok(&["history", "acme/KEY", "--json", "--reveal"], None);
     let versions: Vec<serde_json::Value> = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(versions.len(), 3, "history kept: {versions:?}");
