@@ -101,6 +101,24 @@ pub struct Config {
     pub alerts: AlertRules,
     /// `[agent]`: keeping a passphrase identity unlocked (docs/SECURITY.md).
     pub agent: crate::agent_settings::AgentSettings,
+    /// `[trash]`: how long `ward rm` keeps a secret (docs/FORMAT.md, "Trash").
+    pub trash: TrashSettings,
+}
+
+/// The `[trash]` table of config.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrashSettings {
+    /// Entries older than this are removed at the trash's next write.
+    pub keep: Interval,
+}
+
+impl Default for TrashSettings {
+    fn default() -> Self {
+        TrashSettings {
+            keep: Interval::days(30),
+        }
+    }
 }
 
 /// How `ward sync` brings in the remote's commits.
@@ -194,6 +212,7 @@ impl Default for Config {
             git: GitSettings::default(),
             alerts: Default::default(),
             agent: Default::default(),
+            trash: TrashSettings::default(),
         }
     }
 }

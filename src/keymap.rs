@@ -104,6 +104,8 @@ pub enum Scope {
     Trust,
     /// The message of a sync that failed.
     SyncFailed,
+    /// A secret's previous versions: reveal, copy, restore.
+    History,
 }
 
 impl Scope {
@@ -123,6 +125,7 @@ impl Scope {
             Scope::Join => "Joining a store: your key",
             Scope::Trust => "Keys to approve",
             Scope::SyncFailed => "A failed sync",
+            Scope::History => "Previous versions",
         }
     }
 }
@@ -188,6 +191,9 @@ pub enum Action {
     Unlock,
     // Trust
     Approve,
+    // Previous versions
+    History,
+    Restore,
 }
 
 /// A key as the user presses it, with the text shown for it.
@@ -311,6 +317,13 @@ const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
     (S::Trust, A::Down, "down j", "Scroll down", None),
     (S::Trust, A::Back, "esc q", "Close; writes to these keys stay refused", Some("close")),
     (S::SyncFailed, A::Back, "esc enter q", "Close the message; nothing was lost", Some("close")),
+    (S::Main, A::History, "H", "Previous versions: reveal, copy or restore one", None),
+    (S::History, A::Up, "up k", "Previous line", None),
+    (S::History, A::Down, "down j", "Next line", None),
+    (S::History, A::Reveal, "r", "Reveal or hide the selected value", Some("reveal")),
+    (S::History, A::Copy, "c", "Copy the selected value (clears itself)", Some("copy")),
+    (S::History, A::Restore, "R", "Make the selected value current again (asks first)", Some("restore")),
+    (S::History, A::Back, "esc H q ctrl-c", "Close", Some("close")),
 ];
 
 /// The key bindings in force: the defaults with the user's `[keys]` from
@@ -414,6 +427,7 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::Join => "join",
         Scope::Trust => "trust",
         Scope::SyncFailed => "sync-failed",
+        Scope::History => "history",
     }
 }
 
@@ -591,7 +605,7 @@ impl Keymap {
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 14] = [
+pub const SCOPES: [Scope; 15] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
@@ -606,6 +620,7 @@ pub const SCOPES: [Scope; 14] = [
     Scope::Join,
     Scope::Trust,
     Scope::SyncFailed,
+    Scope::History,
 ];
 
 /// Key labels for a binding: "↑ / k".

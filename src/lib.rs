@@ -18,6 +18,7 @@ pub mod git;
 pub mod hardening;
 pub mod keymap;
 pub mod ops;
+pub mod otp;
 pub mod policy;
 pub mod review;
 pub mod sanitize;

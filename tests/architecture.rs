@@ -50,6 +50,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "git",
             // The shared operations (issue 10), called by cli and the tui's jobs.
             "ops",
+            // TOTP/HOTP codes from otpauth:// URIs (issue 12): pure.
+            "otp",
         ],
     ),
     ("the app", &["app"]),

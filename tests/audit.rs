@@ -300,7 +300,8 @@ fn each_command_writes_exactly_the_expected_record() {
         Some("acme/NEW"),
         None,
         None,
-        None,
+        // `rm` moves it to the trash (`--purge` records no reason).
+        Some("to trash"),
     );
     // Listing and reading the log record nothing.
     let n = env.records().len();

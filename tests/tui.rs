@@ -572,7 +572,11 @@ fn edit_rotate_rename_compromise_and_delete() {
     assert!(path_exists(&f.store, "omega/KEY2"));
     app.key(KeyCode::Char('d')).key(KeyCode::Char('y'));
     assert!(!path_exists(&f.store, "omega/KEY2"));
-    assert!(app.screen().contains("Deleted omega/KEY2"));
+    assert!(app.screen().contains("Moved to the trash: omega/KEY2"));
+    // In the trash, still encrypted, and `ward trash restore` brings it back.
+    let trash = ward::ops::trash::list(&ward::store::Store::open(&f.store).unwrap());
+    assert_eq!(trash.entries.len(), 1);
+    assert_eq!(trash.entries[0].entry.name, "omega/KEY2");
     assert!(app
         .app
         .catalog

@@ -140,6 +140,11 @@ pub enum SaveOp {
         name: SecretPath,
         reason: Option<String>,
     },
+    /// An earlier version's value current again, as a new version.
+    Restore {
+        name: SecretPath,
+        version: u32,
+    },
 }
 
 impl SaveOp {
@@ -149,7 +154,8 @@ impl SaveOp {
             SaveOp::Create { name, .. }
             | SaveOp::Edit { name, .. }
             | SaveOp::Rotate { name, .. }
-            | SaveOp::Compromise { name, .. } => Some(name),
+            | SaveOp::Compromise { name, .. }
+            | SaveOp::Restore { name, .. } => Some(name),
             SaveOp::Rename { to, .. } => Some(to),
             SaveOp::Delete { .. } => None,
         }
@@ -161,8 +167,9 @@ impl SaveOp {
             SaveOp::Edit { .. } => "Saved",
             SaveOp::Rotate { .. } => "Rotated",
             SaveOp::Rename { .. } => "Moved",
-            SaveOp::Delete { .. } => "Deleted",
+            SaveOp::Delete { .. } => "Moved to the trash:",
             SaveOp::Compromise { .. } => "Marked compromised",
+            SaveOp::Restore { .. } => "Restored an earlier value of",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod history;
 pub mod input;
 mod jobs;
 mod join;
@@ -169,6 +170,7 @@ impl App {
             (_, Overlay::Help { .. }) => Scope::Help,
             (_, Overlay::PickField) => Scope::Pick,
             (_, Overlay::SyncFailed(_)) => Scope::SyncFailed,
+            (_, Overlay::History(_)) => Scope::History,
             (Screen::Main, Overlay::None) if self.tree.filter.active => Scope::Filter,
             (Screen::Main, Overlay::None) => Scope::Main,
             (Screen::Audit, Overlay::None) => Scope::Audit,

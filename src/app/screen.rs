@@ -41,6 +41,8 @@ pub enum Overlay {
     /// A sync that failed: the whole message and its advice, until closed
     /// (the status line would cut it).
     SyncFailed(String),
+    /// The shown secret's previous versions (app/history.rs).
+    History(super::history::HistoryPick),
 }
 
 /// The main screen's two panes.

@@ -90,7 +90,11 @@ fn facts(r: &Record) -> Vec<(&str, Fact)> {
         | Action::Rotate
         | Action::Compromise
         | Action::Merge
-        | Action::Import => {
+        | Action::Import
+        // A restore writes a new version (also of a secret back from the
+        // trash); an otp use of a HOTP secret rewrites its version.
+        | Action::Restore
+        | Action::Otp => {
             vec![(path, Fact::Wrote(r.version))]
         }
         Action::Delete => vec![(path, Fact::Gone)],

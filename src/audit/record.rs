@@ -50,10 +50,16 @@ pub enum Action {
     /// `ward review sign`: a lead signed off the review of a period
     /// (`reason`: the period, counts and the review's hash).
     SignOff,
+    /// A one-time code was shown or copied (`ward otp`, the detail pane);
+    /// for HOTP the counter moved on.
+    Otp,
+    /// An earlier value was made current again (`reason`: which version),
+    /// or a secret came back from the trash.
+    Restore,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::Unlock,
         Action::UnlockFailed,
         Action::View,
@@ -71,6 +77,8 @@ impl Action {
         Action::Merge,
         Action::Import,
         Action::SignOff,
+        Action::Otp,
+        Action::Restore,
     ];
 
     pub fn label(self) -> &'static str {
@@ -92,6 +100,8 @@ impl Action {
             Action::Merge => "merge",
             Action::Import => "import",
             Action::SignOff => "sign-off",
+            Action::Otp => "otp",
+            Action::Restore => "restore",
         }
     }
 }

@@ -68,10 +68,18 @@ pub enum Command {
     Rotate(RotateArgs),
     /// List a secret's versions (values masked unless --reveal)
     History(HistoryArgs),
-    /// Rename or move a secret
+    /// Rename or move a secret, or a folder with everything in it
     Mv(MvArgs),
-    /// Delete a secret (asks on a terminal unless --force)
+    /// Copy a secret, or a folder with everything in it (all or nothing)
+    Cp(CpArgs),
+    /// Move a secret to the trash (asks on a terminal unless --force); --purge deletes it
     Rm(RmArgs),
+    /// Print (or --copy) the current one-time code of a secret's otp field (TOTP or HOTP)
+    Otp(OtpArgs),
+    /// Make an earlier version's value current again, as a new version
+    Restore(RestoreArgs),
+    /// List what `ward rm` moved to the trash; `ward trash restore NAME` puts it back
+    Trash(TrashArgs),
     /// Print a generated random value
     Gen(GenArgs),
     /// Copy a secret's value (or a field) to the clipboard; it clears itself
@@ -694,6 +702,24 @@ pub struct MvArgs {
     /// (a recipients file without your key): see docs/SECURITY.md
     #[arg(long)]
     pub force: bool,
+    /// Moving a folder: do not ask for confirmation on a terminal
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CpArgs {
+    #[arg(add = secret_names())]
+    pub from: String,
+    #[arg(add = secret_names())]
+    pub to: String,
+    /// Do not ask for confirmation on a terminal
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Write even if none of your identities could read the result back
+    /// (a recipients file without your key): see docs/SECURITY.md
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -703,6 +729,60 @@ pub struct RmArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'f')]
     pub force: bool,
+    /// Delete for good instead of moving to the trash
+    #[arg(long)]
+    pub purge: bool,
+    /// Remove a folder with every secret in it (all or nothing)
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct OtpArgs {
+    #[arg(add = secret_names())]
+    pub path: String,
+    /// Copy the code to the clipboard (it clears itself) instead of printing it
+    #[arg(long, short = 'c')]
+    pub copy: bool,
+    /// With --copy: seconds until the clipboard is cleared; 0 never [default: config, 45]
+    #[arg(long, value_name = "SECONDS", requires = "copy")]
+    pub timeout: Option<u64>,
+    /// With --copy: auto, native or osc52 [default: config, auto]
+    #[arg(long, value_enum, value_name = "BACKEND", requires = "copy")]
+    pub backend: Option<crate::config::ClipboardBackend>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct RestoreArgs {
+    #[arg(add = secret_names())]
+    pub path: String,
+    /// The version to make current (see ward history NAME)
+    pub version: u32,
+    /// Write even if none of your identities could read the result back
+    /// (a recipients file without your key): see docs/SECURITY.md
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TrashArgs {
+    #[command(subcommand)]
+    pub command: Option<TrashCommand>,
+    /// JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum TrashCommand {
+    /// Put the newest trashed secret of NAME back (refused while NAME is taken)
+    Restore {
+        name: String,
+        /// Write even if none of your identities could read the result back
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Clone, Debug, Args)]
@@ -774,7 +854,7 @@ pub struct AuditArgs {
     #[arg(long)]
     pub actor: Option<String>,
     /// Only this action: unlock, unlock-failed, view, reveal, copy, clipboard-cleared,
-    /// create, edit, rotate, compromise, delete, move, export, recipients-change
+    /// create, edit, rotate, compromise, delete, move, export, recipients-change, otp, restore
     #[arg(long)]
     pub action: Option<String>,
     /// Only records since: YYYY-MM-DD, an RFC 3339 time, or a span back from now (7d, 2w, 3m)

@@ -23,28 +23,13 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
             WardError::Other(format!("{name}: stored base64 value does not decode"))
         }
     })?;
-    let options = CopyOptions::new(
-        args.backend.unwrap_or(ctx.config.clipboard_backend),
-        args.timeout.unwrap_or(ctx.config.clipboard_timeout),
-    );
-    let timeout = options.timeout;
-    // The keeper outlives this process: it records the clear itself.
-    let mut copier = SystemCopier::new(options);
     let request = Request {
         name: &name,
         version: doc.version,
         text: &text,
         field: args.field.as_deref(),
     };
-    let how = Copying {
-        store_root: ctx.store.root(),
-        actor: &ctx.actor,
-        timeout,
-        now: std::time::Instant::now(),
-        at: chrono::Utc::now(),
-        journal: ctx,
-    };
-    match copy::copy(&mut copier, &request, &how) {
+    match put(ctx, &request, args.backend, args.timeout) {
         Ok(copied) => {
             eprintln!("{}", copied.summary());
             Ok(exit::OK)
@@ -54,4 +39,30 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<i32> {
             super::advice::copy_error(&e)
         ))),
     }
+}
+
+/// Puts `request` on the clipboard as `ward copy` does (the configured
+/// backend and timeout unless given), recording the copy.
+pub(super) fn put(
+    ctx: &Context,
+    request: &Request,
+    backend: Option<crate::config::ClipboardBackend>,
+    timeout: Option<u64>,
+) -> std::result::Result<copy::Copied, crate::clipboard::CopyError> {
+    let options = CopyOptions::new(
+        backend.unwrap_or(ctx.config.clipboard_backend),
+        timeout.unwrap_or(ctx.config.clipboard_timeout),
+    );
+    let timeout = options.timeout;
+    // The keeper outlives this process: it records the clear itself.
+    let mut copier = SystemCopier::new(options);
+    let how = Copying {
+        store_root: ctx.store.root(),
+        actor: &ctx.actor,
+        timeout,
+        now: std::time::Instant::now(),
+        at: chrono::Utc::now(),
+        journal: ctx,
+    };
+    copy::copy(&mut copier, request, &how)
 }

@@ -5,6 +5,7 @@ mod advice;
 mod agent;
 mod args;
 mod audit;
+mod bulk;
 pub mod complete;
 pub mod context;
 mod copy;
@@ -19,6 +20,7 @@ mod init;
 mod list;
 mod merge;
 pub mod names;
+mod otp;
 mod output;
 mod passwd;
 mod prompt;
@@ -26,6 +28,7 @@ mod recipients;
 mod report;
 mod scan;
 mod secrets;
+mod trash;
 mod usage;
 
 pub use args::{Cli, Command};
@@ -88,7 +91,11 @@ fn dispatch(cli: &Cli, command: Command) -> Result<i32> {
                 Command::Rotate(a) => secrets::rotate(&ctx, a),
                 Command::History(a) => secrets::history(&ctx, a),
                 Command::Mv(a) => secrets::mv(&ctx, a),
+                Command::Cp(a) => bulk::cp(&ctx, a),
                 Command::Rm(a) => secrets::rm(&ctx, a),
+                Command::Otp(a) => otp::run(&ctx, a),
+                Command::Restore(a) => trash::restore_version(&ctx, a),
+                Command::Trash(a) => trash::run(&ctx, a),
                 Command::Copy(a) => copy::run(&ctx, a),
                 Command::Audit(a) => audit::run(&ctx, a),
                 Command::Report(a) if a.evidence => evidence::report(&ctx, a),

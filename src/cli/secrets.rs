@@ -648,6 +648,10 @@ pub fn mask(v: &SecretValue) -> String {
 }
 
 pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
+    let source = ctx.name(&args.from)?;
+    if !ctx.store.exists(&source) && ctx.store.is_folder(&source) {
+        return super::bulk::mv_folder(ctx, args);
+    }
     let from = ctx.existing(&args.from)?;
     let to = ctx.name(&args.to)?;
     let change = Change::Move {
@@ -664,20 +668,30 @@ pub fn mv(ctx: &Context, args: MvArgs) -> Result<i32> {
 }
 
 pub fn rm(ctx: &Context, args: RmArgs) -> Result<i32> {
+    if args.recursive {
+        return super::bulk::rm_folder(ctx, args);
+    }
     let name = ctx.existing(&args.path)?;
-    if !args.force
-        && std::io::stdin().is_terminal()
-        && has_tty()
-        && !confirm(&format!(
-            "Delete {}? [y/N] ",
-            crate::sanitize::escape(name.as_str())
-        ))?
-    {
+    let shown = crate::sanitize::escape(name.as_str());
+    let question = if args.purge {
+        format!("Delete {shown} for good (its history too, no trash)? [y/N] ")
+    } else {
+        format!("Delete {shown}? It goes to the trash. [y/N] ")
+    };
+    if !args.force && std::io::stdin().is_terminal() && has_tty() && !confirm(&question)? {
         eprintln!("Nothing deleted.");
         return Ok(exit::FAILURE);
     }
-    apply(ctx, false, Change::Delete { name: name.clone() })?;
-    eprintln!("Deleted {}", crate::sanitize::escape(name.as_str()));
+    if args.purge {
+        apply(ctx, false, Change::Delete { name: name.clone() })?;
+        eprintln!("Deleted {shown} for good");
+        return Ok(exit::OK);
+    }
+    let outcome = ops::trash::put(&ctx.writer(false)?, &name, ctx.config.trash.keep)?;
+    if let Some(w) = &outcome.commit_warning {
+        output::warn_line(w);
+    }
+    eprintln!("Moved {shown} to the trash: ward trash restore {shown} puts it back");
     Ok(exit::OK)
 }
 

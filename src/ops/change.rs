@@ -6,7 +6,7 @@ use super::Journal;
 use crate::audit::{Action, Event};
 use crate::error::{Result, WardError};
 use crate::policy::{Compromised, Interval};
-use crate::store::document::{Field, GeneratorSpec};
+use crate::store::document::{Field, GeneratorSpec, OTP_FIELD};
 use crate::store::{Approved, Encoding, Keyring, Kind, SecretDoc, SecretPath, SecretValue, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -114,6 +114,16 @@ impl MetaPatch {
         }
         for change in &self.fields {
             match change {
+                FieldChange::Set(field) if field.name == OTP_FIELD => {
+                    // Checked when stored, and always masked: it is the seed.
+                    crate::otp::Otp::parse(field.value.expose()).map_err(|e| {
+                        WardError::Usage(format!("field {OTP_FIELD}: {e}; nothing was changed"))
+                    })?;
+                    doc.set_field(Field {
+                        secret: true,
+                        ..field.clone()
+                    })
+                }
                 FieldChange::Set(field) => doc.set_field(field.clone()),
                 FieldChange::Remove(name) => doc.remove_field(name),
             }
@@ -160,6 +170,13 @@ pub enum Change {
     ClearCompromised {
         name: SecretPath,
         reason: String,
+    },
+    /// Makes the value of an earlier `version` current again, as a new
+    /// version (the current value goes to history, nothing is lost).
+    /// Refused when that version is current or no longer in history.
+    Restore {
+        name: SecretPath,
+        version: u32,
     },
     Move {
         from: SecretPath,
@@ -418,6 +435,21 @@ fn write(w: &Writer, change: Change) -> Result<Outcome> {
             )?;
             Ok(outcome(Action::Edit, name, Some(version)))
         }
+        Change::Restore { name, version } => {
+            let reason = format!("restored version {version}");
+            let written = w.store.update(
+                w.keys,
+                &name,
+                guard,
+                |doc| {
+                    let old = restorable(doc, &name, version)?;
+                    put_value(w, doc, old, Some(reason.clone()));
+                    Ok(doc.version)
+                },
+                |&written, _| record(event(Action::Restore, &name, written).reason(Some(&reason))),
+            )?;
+            Ok(outcome(Action::Restore, name, Some(written)))
+        }
         Change::Move { from, to } => {
             let version = w
                 .store
@@ -471,6 +503,33 @@ fn import_into(w: &Writer, current: &mut SecretDoc, new: SecretDoc) -> Result<()
     }
     current.touch(w.actor, w.now);
     Ok(())
+}
+
+/// The value of `version` from `doc`'s history, to be made current; a
+/// version that is current, or not (or no longer) kept, is refused naming
+/// those that are.
+fn restorable(doc: &SecretDoc, name: &SecretPath, version: u32) -> Result<NewValue> {
+    if version == doc.version {
+        return Err(WardError::Usage(format!(
+            "version {version} is the current value of {name}; nothing was changed"
+        )));
+    }
+    let Some(old) = doc.history.iter().find(|h| h.version == version) else {
+        let kept: Vec<String> = doc.history.iter().map(|h| h.version.to_string()).collect();
+        return Err(WardError::Usage(format!(
+            "{name} has no version {version} in its history ({}); see ward history {name}",
+            if kept.is_empty() {
+                "it keeps none".to_string()
+            } else {
+                format!("it keeps {}", kept.join(", "))
+            }
+        )));
+    };
+    Ok(NewValue {
+        value: old.value.clone(),
+        encoding: old.encoding,
+        generator: None,
+    })
 }
 
 /// Whether `value` differs from the secret's current value.

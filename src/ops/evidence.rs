@@ -227,7 +227,7 @@ pub struct Evidence {
 fn changes_value(r: &Record) -> bool {
     matches!(
         r.action,
-        Action::Create | Action::Rotate | Action::Import | Action::Merge
+        Action::Create | Action::Rotate | Action::Import | Action::Merge | Action::Restore
     )
 }
 

@@ -238,7 +238,11 @@ pub fn blast_radius(
                 && r.version == Some(version)
                 && matches!(
                     r.action,
-                    Action::Create | Action::Rotate | Action::Import | Action::Merge
+                    Action::Create
+                        | Action::Rotate
+                        | Action::Import
+                        | Action::Merge
+                        | Action::Restore
                 )
         })
         .map(|r| r.time)

@@ -8,6 +8,7 @@
 //! data, and each front end phrases it.
 
 pub mod alerts;
+pub mod bulk;
 pub mod change;
 pub mod commit;
 pub mod copy;
@@ -20,9 +21,11 @@ pub mod init;
 pub mod merge;
 pub mod merge_driver;
 pub mod offboarding;
+pub mod otp;
 pub mod recipients;
 pub mod scan;
 pub mod sync;
+pub mod trash;
 pub mod trust;
 pub mod unlock;
 

@@ -288,6 +288,34 @@ pub fn atomic_write_then(
     durable: bool,
     before_rename: impl FnOnce(),
 ) -> Result<()> {
+    let tmp = write_temp(path, bytes, durable)?;
+    let result = (|| -> Result<()> {
+        before_rename();
+        fs::rename(&tmp, path).at(path)?;
+        if durable {
+            if let Some(dir) = path.parent() {
+                sync_dir(dir)?;
+            }
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes `bytes` durably to a new temp file beside `path` (creating its
+/// folder) and returns the temp file's path, for a caller that renames
+/// several files into place only once all of them are written
+/// (`store::stage`). Under the store lock, so no sweep removes it.
+pub fn write_temp_beside(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    write_temp(path, bytes, true)
+}
+
+/// A new temp file beside `path` with `bytes` (fsynced when `durable`),
+/// removed again if the write fails.
+fn write_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<PathBuf> {
     let dir = path
         .parent()
         .ok_or_else(|| WardError::Other(format!("{} has no parent folder", path.display())))?;
@@ -307,18 +335,15 @@ pub fn atomic_write_then(
         if durable {
             f.sync_all().at(&tmp)?;
         }
-        drop(f);
-        before_rename();
-        fs::rename(&tmp, path).at(path)?;
-        if durable {
-            sync_dir(dir)?;
-        }
         Ok(())
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
 }
 
 /// fsyncs a folder so that a rename or removal in it survives a crash.

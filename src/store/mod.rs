@@ -11,6 +11,7 @@ pub mod index;
 pub mod name;
 pub mod policy_data;
 pub mod recipients;
+pub mod stage;
 
 use crate::error::{IoContext, Result, WardError};
 pub use crypto::Keyring;
@@ -506,6 +507,19 @@ impl Store {
         guard: Guard<'_>,
         before_commit: impl FnOnce(),
     ) -> Result<()> {
+        let (path, cipher) = self.seal(name, doc, guard)?;
+        fsio::atomic_write_then(&path, &cipher, true, before_commit)
+    }
+
+    /// `doc` encrypted as the file of `name` to the recipients in force
+    /// there, after `guard`'s checks, with its readers noted (see
+    /// [`Store::write_locked`]); the file's path and the bytes.
+    fn seal(
+        &self,
+        name: &SecretPath,
+        doc: &SecretDoc,
+        guard: Guard<'_>,
+    ) -> Result<(PathBuf, Vec<u8>)> {
         let path = self.secret_file(name)?;
         let recipients_path = self.recipients_path_for(name);
         let text = self.read_recipients_text(&recipients_path)?;
@@ -525,7 +539,7 @@ impl Store {
                 fsio::size_text(MAX_SECRET_FILE_BYTES)
             )));
         }
-        fsio::atomic_write_then(&path, &cipher, true, before_commit)
+        Ok((path, cipher))
     }
 
     /// Refuses `name` for a *new* secret (set, the TUI's new, a move's
@@ -718,24 +732,59 @@ impl Store {
     /// runs just before the file is removed (write-ahead audit).
     pub fn remove(&self, name: &SecretPath, before_commit: impl FnOnce()) -> Result<()> {
         let _lock = self.lock()?;
-        let path = self.secret_file(name)?;
-        match fs::symlink_metadata(&path) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(WardError::NotFound {
-                    name: name.to_string(),
-                    path,
-                })
-            }
-            Err(e) => return Err(WardError::io(&path, e)),
-        }
+        let (path, _) = self.present_file(name)?;
         before_commit();
         fs::remove_file(&path).at(&path)?;
+        self.left(&path)
+    }
+
+    /// The file of `name` and what is there (not followed), or NotFound.
+    fn present_file(&self, name: &SecretPath) -> Result<(PathBuf, fs::Metadata)> {
+        let path = self.secret_file(name)?;
+        match fs::symlink_metadata(&path) {
+            Ok(m) => Ok((path, m)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(WardError::NotFound {
+                name: name.to_string(),
+                path,
+            }),
+            Err(e) => Err(WardError::io(&path, e)),
+        }
+    }
+
+    /// After a secret's file at `path` was removed or moved away: its folder
+    /// synced, and the folders it left empty removed.
+    fn left(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent() {
             fsio::sync_dir(dir)?;
             self.prune_empty_dirs(dir);
         }
         Ok(())
+    }
+
+    /// Moves the file of `name`, byte for byte and still encrypted, to
+    /// `dest` (outside the secrets, e.g. the trash; same file system) and
+    /// removes any folders it leaves empty. The caller holds the lock;
+    /// `before_commit` runs just before the file leaves (write-ahead audit).
+    pub fn move_out_locked(
+        &self,
+        _lock: &fsio::StoreLock,
+        name: &SecretPath,
+        dest: &Path,
+        before_commit: impl FnOnce(),
+    ) -> Result<()> {
+        let (path, meta) = self.present_file(name)?;
+        if !meta.is_file() {
+            return Err(WardError::Other(format!(
+                "{name}: {} is not a regular file; nothing was moved",
+                path.display()
+            )));
+        }
+        before_commit();
+        fs::rename(&path, dest).at(&path)?;
+        if let Some(dir) = dest.parent() {
+            fsio::sync_dir(dir)?;
+        }
+        self.left(&path)
     }
 
     /// Renames (moves) a secret and returns its version. It is re-encrypted for the destination's
@@ -765,10 +814,7 @@ impl Store {
         self.write_locked(&lock, to, &doc, guard, || journal(version))?;
         let old = self.secret_file(from)?;
         fs::remove_file(&old).at(&old)?;
-        if let Some(dir) = old.parent() {
-            fsio::sync_dir(dir)?;
-            self.prune_empty_dirs(dir);
-        }
+        self.left(&old)?;
         Ok(version)
     }
 

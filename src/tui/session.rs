@@ -239,6 +239,7 @@ impl Session {
                 let actor = self.actor.clone();
                 let keep = self.config.history_limit;
                 let autocommit = self.config.git.autocommit;
+                let trash_keep = self.config.trash.keep;
                 let log = self.audit.clone();
                 let now = self.clock.utc();
                 Some(Box::new(move |tx| {
@@ -272,7 +273,13 @@ impl Session {
                         now,
                         autocommit,
                     };
-                    let result = ops::apply(&writer, change_of(op)).map(drop);
+                    // A delete moves the secret to the trash (ward trash restore).
+                    let result = match op {
+                        SaveOp::Delete { name } => {
+                            ops::trash::put(&writer, &name, trash_keep).map(drop)
+                        }
+                        op => ops::apply(&writer, change_of(op)).map(drop),
+                    };
                     let untrusted = matches!(result, Err(WardError::Untrusted { .. }));
                     let result = result.map_err(|e| describe(&e));
                     let refused = result.as_ref().err().cloned();
@@ -667,6 +674,7 @@ fn change_of(op: SaveOp) -> Change {
         },
         SaveOp::Rename { from, to } => Change::Move { from, to },
         SaveOp::Delete { name } => Change::Delete { name },
+        SaveOp::Restore { name, version } => Change::Restore { name, version },
         SaveOp::Compromise { name, reason } => Change::Edit {
             name,
             meta: MetaPatch::default(),

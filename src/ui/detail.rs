@@ -93,6 +93,7 @@ fn doc_lines<'a>(
     let mut lines = value_lines(doc, revealed, app, theme);
     lines.extend(meta_lines(doc, loaded, theme));
     lines.extend(field_lines(doc, revealed, theme));
+    lines.extend(super::otp::lines(doc, revealed, app, theme));
     lines.extend(policy_lines(doc, loaded, app, theme));
     lines.extend(flag_and_notes(doc, theme));
     lines.extend(history_lines(doc, theme));

@@ -7,9 +7,11 @@ pub mod dialog;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod history;
 pub mod join;
 pub mod layout;
 pub mod lock;
+pub mod otp;
 pub mod review;
 pub mod sync;
 pub mod theme;
@@ -71,6 +73,7 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, theme: &Theme) 
         Overlay::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, theme),
         Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, theme),
         Overlay::PickField => dialog::draw_pick(frame, area, &app.keymap, theme),
+        Overlay::History(pick) => history::draw(frame, area, app, pick, theme),
         Overlay::SyncFailed(message) => sync::draw_failed(frame, area, message, &app.keymap, theme),
         Overlay::Trust(dialog) => {
             draw_overlay(frame, app, &dialog.under, theme);

@@ -45,6 +45,7 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             return vec![Effect::LoadAudit];
         }
         Action::Review => app.open_review(),
+        Action::History => super::history::open(app),
         Action::New | Action::Edit | Action::Rotate | Action::Rename => open_form(app, action),
         Action::Compromise | Action::Delete => open_form(app, action),
         other => navigate(app, other),
@@ -141,7 +142,7 @@ fn open_form(app: &mut App, action: Action) {
         Action::Compromise => Overlay::Form(Box::new(Form::compromise(name))),
         _ => Overlay::Confirm(Box::new(Confirm {
             question: format!(
-                "Delete {}? Its value and history are removed from the store.",
+                "Delete {}? It goes to the trash with its history (ward trash restore).",
                 crate::sanitize::escape(name.as_str())
             ),
             op: SaveOp::Delete { name },

@@ -5,6 +5,7 @@
 //! text field, if any.
 
 pub(super) mod audit;
+pub(super) mod history;
 pub(super) mod join;
 pub(super) mod lock;
 pub(super) mod main;
@@ -32,6 +33,7 @@ pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
         Scope::Help => overlay::help_key(app, action),
         Scope::Pick => overlay::pick_key(app, action),
         Scope::SyncFailed => overlay::sync_failed_key(app, action),
+        Scope::History => history::history_key(app, action),
         Scope::Lock => lock::lock_key(app, action, key),
         Scope::FirstRun => lock::first_run_key(app, action, key),
         Scope::JoinCreate => join::join_create_key(app, action, key),
