@@ -93,7 +93,8 @@ pub struct Config {
     pub history_limit: usize,
     /// Key bindings: action name (see docs/KEYBINDINGS.md) → keys.
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
-    /// Colour theme: "dark" (colours) or "mono" (none). NO_COLOR forces mono.
+    /// Colour theme: dark, light, mono, high-contrast, or the path of a
+    /// theme file (docs/THEMES.md; checked by the TUI). NO_COLOR forces mono.
     pub theme: String,
     /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
     pub git: GitSettings,

@@ -104,6 +104,8 @@ pub enum Scope {
     Trust,
     /// The message of a sync that failed.
     SyncFailed,
+    /// The message log.
+    Messages,
 }
 
 impl Scope {
@@ -123,6 +125,7 @@ impl Scope {
             Scope::Join => "Joining a store: your key",
             Scope::Trust => "Keys to approve",
             Scope::SyncFailed => "A failed sync",
+            Scope::Messages => "Message log",
         }
     }
 }
@@ -188,6 +191,8 @@ pub enum Action {
     Unlock,
     // Trust
     Approve,
+    /// The message log.
+    Messages,
 }
 
 /// A key as the user presses it, with the text shown for it.
@@ -295,6 +300,23 @@ const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
     (S::Help, A::Back, "esc ? q ctrl-c", "Close help", Some("close")),
     (S::Help, A::Up, "up k", "Scroll up", None),
     (S::Help, A::Down, "down j", "Scroll down", None),
+    (S::Help, A::PageUp, "pgup", "Page up", None),
+    (S::Help, A::PageDown, "pgdn space", "Page down", None),
+    (S::Help, A::Top, "g home", "Top", None),
+    (S::Help, A::Bottom, "G end", "Bottom", None),
+    (S::Review, A::Help, "?", "Help", Some("help")),
+    (S::Audit, A::Help, "?", "Help", Some("help")),
+    (S::Form, A::Help, "f1", "Help (the form stays open)", None),
+    (S::Main, A::Messages, "M", "Message log: every notice of this session, in full", None),
+    (S::Review, A::Messages, "M", "Message log", None),
+    (S::Audit, A::Messages, "M", "Message log", None),
+    (S::Messages, A::Back, "esc M q ctrl-c", "Close the message log", Some("close")),
+    (S::Messages, A::Up, "up k", "Scroll up", None),
+    (S::Messages, A::Down, "down j", "Scroll down", None),
+    (S::Messages, A::PageUp, "pgup", "Page up", None),
+    (S::Messages, A::PageDown, "pgdn space", "Page down", None),
+    (S::Messages, A::Top, "g home", "Newest", None),
+    (S::Messages, A::Bottom, "G end", "Oldest", None),
     (S::Lock, A::Unlock, "enter", "Unlock", Some("unlock")),
     (S::Lock, A::Quit, "ctrl-c", "Quit", Some("quit")),
     (S::FirstRun, A::Submit, "enter", "Create the store (and the identity)", Some("create")),
@@ -414,6 +436,7 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::Join => "join",
         Scope::Trust => "trust",
         Scope::SyncFailed => "sync-failed",
+        Scope::Messages => "messages",
     }
 }
 
@@ -591,7 +614,7 @@ impl Keymap {
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 14] = [
+pub const SCOPES: [Scope; 15] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
@@ -606,6 +629,7 @@ pub const SCOPES: [Scope; 14] = [
     Scope::Join,
     Scope::Trust,
     Scope::SyncFailed,
+    Scope::Messages,
 ];
 
 /// Key labels for a binding: "↑ / k".

@@ -14,13 +14,16 @@ pub mod clock;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod help;
 pub mod input;
 mod jobs;
 mod join;
 mod keys;
 pub mod layout;
 pub mod list;
+pub mod messages;
 pub mod msg;
+pub mod palette;
 pub mod review_view;
 pub mod screen;
 pub mod sync_view;
@@ -53,12 +56,17 @@ pub const META_BATCH: usize = 256;
 pub struct ClipStatus {
     pub summary: String,
     pub clears_at: Option<Instant>,
+    /// OSC 52: the clipboard is overwritten, not cleared (as the CLI says).
+    pub overwrites: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NoticeKind {
     Info,
     Error,
+    /// What to do next ("Select a secret to copy it", "Decrypting…"): gone
+    /// when the selection moves, and not kept in the message log.
+    Hint,
 }
 
 #[derive(Clone, Debug)]
@@ -103,7 +111,12 @@ pub struct App {
     pub keymap: Keymap,
     activity: Activity,
     pub quit: bool,
+    /// Every notice of this session, for the message log.
+    pub messages: messages::MessageLog,
+    /// No colour whatever the theme (NO_COLOR).
     pub mono: bool,
+    /// The colour theme (`theme =` in config.toml).
+    pub palette: palette::Palette,
     pub clip: Option<ClipStatus>,
     pub audit: audit_view::AuditState,
     pub review: review_view::ReviewState,
@@ -143,7 +156,9 @@ impl App {
                 last_check: now,
             },
             quit: false,
+            messages: Default::default(),
             mono: false,
+            palette: palette::Palette::dark(),
             clip: None,
             audit: audit_view::AuditState::default(),
             review: review_view::ReviewState::default(),
@@ -168,6 +183,7 @@ impl App {
             (_, Overlay::Confirm(_)) => Scope::Confirm,
             (_, Overlay::Help { .. }) => Scope::Help,
             (_, Overlay::PickField) => Scope::Pick,
+            (_, Overlay::Messages { .. }) => Scope::Messages,
             (_, Overlay::SyncFailed(_)) => Scope::SyncFailed,
             (Screen::Main, Overlay::None) if self.tree.filter.active => Scope::Filter,
             (Screen::Main, Overlay::None) => Scope::Main,
@@ -187,27 +203,44 @@ impl App {
     }
 
     fn info(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            kind: NoticeKind::Info,
-            until: self.clock.now + Duration::from_secs(5),
-        });
+        self.notify(NoticeKind::Info, text.into(), 5);
     }
 
     fn error(&mut self, text: impl Into<String>) {
+        self.notify(NoticeKind::Error, text.into(), 10);
+    }
+
+    /// What to do next: shown until the selection moves (or a few seconds).
+    fn hint(&mut self, text: impl Into<String>) {
+        self.notify(NoticeKind::Hint, text.into(), 5);
+    }
+
+    /// Shows a notice in the status line for `secs`, and keeps it in the
+    /// message log (hints aside), where it can be read in full.
+    fn notify(&mut self, kind: NoticeKind, text: String, secs: u64) {
+        if kind != NoticeKind::Hint {
+            self.messages.push(messages::Logged {
+                at: self.clock.wall.format("%H:%M:%S").to_string(),
+                kind: kind.clone(),
+                text: text.clone(),
+            });
+        }
         self.notice = Some(Notice {
-            text: text.into(),
-            kind: NoticeKind::Error,
-            until: self.clock.now + Duration::from_secs(10),
+            text,
+            kind,
+            until: self.clock.now + Duration::from_secs(secs),
         });
+    }
+
+    /// Where the screen's panes go: the viewport less the status line's row
+    /// while a notice shows (`layout::split_status`).
+    pub fn area(&self) -> Rect {
+        layout::split_status(self.viewport, self.notice.is_some()).0
     }
 
     /// The selected secret's name, if a secret is selected.
     pub fn selected_name(&self) -> Option<&SecretPath> {
-        self.tree
-            .selected_secret()
-            .and_then(|i| self.catalog.entries.get(i))
-            .map(|e| &e.name)
+        self.tree.selected_name()
     }
 
     /// Starts the app on a listing (names only), with statuses for the
@@ -254,6 +287,14 @@ impl App {
         }
         let name = self.selected_name().cloned();
         if self.detail.show(name.clone()) {
+            // "Select a secret to…" is stale once another is selected.
+            if self
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.kind == NoticeKind::Hint)
+            {
+                self.notice = None;
+            }
             if let Some(n) = name {
                 return vec![Effect::LoadSecret(n)];
             }
@@ -274,13 +315,14 @@ impl App {
         self.screen = Screen::Review;
     }
 
-    /// Back to the main screen on the secret at catalog index `index`, its
-    /// detail focused (Enter on a review or audit row).
+    /// Back to the main screen on the secret at catalog index `index`, the
+    /// tree focused, so the next j/k move in the tree (Enter on a review or
+    /// audit row).
     fn open_on_main(&mut self, index: usize) -> Vec<Effect> {
         self.screen = Screen::Main;
         self.tree.filter.clear();
         self.tree.reveal_secret(&self.catalog, index);
-        self.focus = Pane::Detail;
+        self.focus = Pane::Tree;
         self.follow_selection()
     }
 
@@ -293,7 +335,7 @@ impl App {
     /// The tree's height in rows, for scrolling (from the same layout the
     /// renderer uses).
     fn tree_height(&self) -> usize {
-        layout::compute(self.viewport, self.focus)
+        layout::compute(self.area(), self.focus)
             .tree
             .height
             .saturating_sub(2) as usize
@@ -358,7 +400,7 @@ pub fn refresh(app: &mut App) {
 fn fit_lists(app: &mut App) {
     let h = app.tree_height();
     app.tree.scroll_to(h);
-    let body = layout::body(app.viewport);
+    let body = layout::body(app.area());
     match app.screen {
         Screen::Review => {
             let rows = app.review.visible().len();

@@ -24,6 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         Some(n) => format!(" {} ", escape(n.as_str())),
         None => " Detail ".to_string(),
     };
+    let title = super::theme::focus_title(&title, focused);
     let block = pane(title, theme.border(focused), theme);
     let lines = match (&app.detail.name, &app.detail.doc) {
         (None, _) if app.catalog.is_empty() => vec![Line::styled(

@@ -30,6 +30,7 @@ pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
         }
         Scope::Confirm => overlay::confirm_key(app, action),
         Scope::Help => overlay::help_key(app, action),
+        Scope::Messages => overlay::messages_key(app, action),
         Scope::Pick => overlay::pick_key(app, action),
         Scope::SyncFailed => overlay::sync_failed_key(app, action),
         Scope::Lock => lock::lock_key(app, action, key),
@@ -40,6 +41,17 @@ pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
         Scope::Audit => audit::audit_key(app, action, key),
         Scope::Review => review::review_key(app, action),
     }
+}
+
+/// Opens the help over what is shown, on the keys of the scope in force.
+pub(super) fn open_help(app: &mut App) {
+    let from = app.scope();
+    let under = std::mem::take(&mut app.overlay);
+    app.overlay = Overlay::Help {
+        scroll: 0,
+        from,
+        under: Box::new(under),
+    };
 }
 
 pub(super) fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
