@@ -98,6 +98,9 @@ pub struct Config {
     pub theme: String,
     /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
     pub git: GitSettings,
+    /// The TUI captures the mouse (clicks and the wheel); false leaves it to
+    /// the terminal, for selecting text without Shift.
+    pub mouse: bool,
 }
 
 /// How `ward sync` brings in the remote's commits.
@@ -141,6 +144,7 @@ impl Default for Config {
             theme: "dark".into(),
             keys: Default::default(),
             git: GitSettings::default(),
+            mouse: true,
         }
     }
 }

@@ -672,6 +672,15 @@ pub fn markdown() -> String {
             ));
         }
     }
+    out.push_str(
+        "\n## Mouse\n\n\
+         The wheel scrolls the tree, the detail, the review and audit tables, the help and \
+         the message log; a click selects a row (in the tree, a click on a folder or on the \
+         selected row opens or closes it) and focuses its pane.\n\n\
+         While ward has the mouse, the terminal selects text with **Shift** held (Shift-drag; \
+         Option/Alt-drag in some macOS terminals). To leave the mouse to the terminal \
+         altogether, set `mouse = false` in config.toml.\n",
+    );
     out
 }
 

@@ -2180,3 +2180,45 @@ fn over_osc_52_the_countdown_says_overwritten() {
     assert!(s.contains("clipboard overwritten in 45 s"), "{s}");
     assert!(!s.contains("clears in"), "{s}");
 }
+
+#[test]
+fn the_move_and_compromise_forms_advertise_only_the_keys_that_work_there() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    select(&mut app, "acme/web/TLS_CERT");
+    for key in ['m', '!'] {
+        app.key(KeyCode::Char(key));
+        let s = app.screen();
+        let footer = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(
+            footer.contains("save") && footer.contains("cancel"),
+            "{footer}"
+        );
+        assert!(
+            !footer.contains("generate") && !footer.contains("show"),
+            "{key}: {footer}"
+        );
+        app.key(KeyCode::Esc);
+    }
+    app.key(KeyCode::Char('n'));
+    let s = app.screen();
+    let footer = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        footer.contains("Ctrl-G generate"),
+        "the new form has a value: {footer}"
+    );
+}
+
+#[test]
+fn the_tree_highlight_spans_the_whole_row() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 30);
+    select(&mut app, "acme/db/DATABASE_URL");
+    let buf = app.buffer();
+    let (x, y) = find(&buf, "+ DATABASE_URL").unwrap();
+    let tree = ward::app::layout::compute(app.app.area(), app.app.focus).tree;
+    let last = tree.right() - 2; // inside the right border
+    assert!(x < last);
+    assert_eq!(buf[(last, y)].bg, Color::Cyan, "to the pane's edge");
+    assert_eq!(buf[(last, y + 1)].bg, Color::Reset, "the next row is not");
+}

@@ -48,6 +48,10 @@ use tree::TreeView;
 /// How often the store is checked for changes made by other processes.
 pub const CHECK_EVERY: Duration = Duration::from_secs(3);
 
+/// How long before the idle lock a form with typed input warns that the
+/// lock will drop it.
+pub const LOCK_WARNING: Duration = Duration::from_secs(30);
+
 /// How many secrets one background batch decrypts before reporting.
 pub const META_BATCH: usize = 256;
 
@@ -88,6 +92,9 @@ pub struct Timings {
 #[derive(Clone, Copy, Debug)]
 struct Activity {
     last_input: Instant,
+    /// The warning that the idle lock will close a form with typed input
+    /// was shown (once per idle stretch).
+    warned_form: bool,
     /// When the store was last checked for changes on disk.
     last_check: Instant,
 }
@@ -153,6 +160,7 @@ impl App {
             keymap,
             activity: Activity {
                 last_input: now,
+                warned_form: false,
                 last_check: now,
             },
             quit: false,
@@ -357,6 +365,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(key) => {
             app.activity.last_input = app.clock.now;
+            app.activity.warned_form = false;
             keys::on_key(app, key)
         }
         Msg::Paste(text) => {
@@ -455,7 +464,23 @@ fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {
     if lockable {
         fx.extend(app.sync.look_if_due(now));
     }
-    if !idle.is_zero() && lockable && now.duration_since(app.activity.last_input) >= idle {
+    let idle_for = now.duration_since(app.activity.last_input);
+    // A form with typed input would be dropped by the lock: say so first.
+    let dirty_form = matches!(&app.overlay, Overlay::Form(f) if f.is_dirty());
+    if !idle.is_zero()
+        && lockable
+        && dirty_form
+        && !app.activity.warned_form
+        && idle_for + LOCK_WARNING >= idle
+        && idle_for < idle
+    {
+        app.activity.warned_form = true;
+        let left = (idle - idle_for).as_secs();
+        app.error(format!(
+            "Locking in {left} s for inactivity: the open form and what you typed in it              will be dropped. Press any key to stay."
+        ));
+    }
+    if !idle.is_zero() && lockable && idle_for >= idle {
         return lock(app, "Locked after inactivity.");
     }
     fx

@@ -1218,3 +1218,51 @@ fn a_delete_or_a_move_leaves_the_selection_on_a_real_secret() {
     update(&mut app, Msg::Saved { op, result: Ok(()) });
     assert_eq!(selected(&app), Some("zeta/KEY"));
 }
+
+#[test]
+fn the_idle_lock_warns_before_it_drops_a_form_with_typed_input() {
+    let (mut app, _) = app();
+    ch(&mut app, 'n');
+    typed(&mut app, "acme/NEW");
+    tick(&mut app, 260);
+    assert!(app.notice.is_none(), "not yet");
+    tick(&mut app, 15);
+    let warning = app.notice.as_ref().expect("warned").text.clone();
+    assert!(warning.contains("Locking in 25 s"), "{warning}");
+    assert!(warning.contains("dropped"), "{warning}");
+    assert!(matches!(app.overlay, Overlay::Form(_)), "still open");
+    // A key: the idle time starts again, the form stays.
+    press(&mut app, KeyCode::End);
+    tick(&mut app, 100);
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+    // A form with nothing typed is not worth a warning.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    ch(&mut app, 'n');
+    app.notice = None;
+    tick(&mut app, 280);
+    assert!(app.notice.is_none());
+}
+
+#[test]
+fn the_mouse_works_in_the_review_table_and_the_help() {
+    let mut app = loaded_app();
+    ch(&mut app, 'v');
+    let mouse = |kind, column, row| Msg::Mouse(Mouse { kind, column, row });
+    update(&mut app, mouse(MouseKind::ScrollDown, 10, 10));
+    assert_eq!(
+        app.review.list.selected, 2,
+        "the wheel moves, within the rows"
+    );
+    // 100×30: the header, the filter line, then the table's border and
+    // header line: the first row is on screen row 4.
+    update(&mut app, mouse(MouseKind::LeftDown, 10, 5));
+    assert_eq!(app.review.list.selected, 1);
+    update(&mut app, mouse(MouseKind::LeftDown, 10, 4));
+    assert_eq!(app.review.list.selected, 0);
+    ch(&mut app, '?');
+    update(&mut app, mouse(MouseKind::ScrollDown, 10, 10));
+    assert!(matches!(app.overlay, Overlay::Help { scroll: 3, .. }));
+    update(&mut app, mouse(MouseKind::ScrollUp, 10, 10));
+    assert!(matches!(app.overlay, Overlay::Help { scroll: 0, .. }));
+}

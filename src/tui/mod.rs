@@ -246,7 +246,7 @@ pub fn run(settings: &Settings) -> Result<()> {
         ));
     }
     let (mut app, mut session, initial) = prepare(settings, read_clock())?;
-    let mut guard = terminal::TerminalGuard::new()
+    let mut guard = terminal::TerminalGuard::new(session.config.mouse)
         .map_err(|e| WardError::Other(format!("cannot set up the terminal: {e}")))?;
     let size = guard
         .terminal

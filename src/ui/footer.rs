@@ -91,7 +91,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, with_notice
         return;
     }
     // As many hints as fit, whole; help and quit (the last ones) always.
-    let hints = app.keymap.hints(app.scope());
+    let mut hints = app.keymap.hints(app.scope());
+    // A form's hints only name the keys that work in it.
+    if let crate::app::Overlay::Form(form) = &app.overlay {
+        let scope = crate::keymap::Scope::Form;
+        hints.retain(|(_, label)| {
+            app.keymap
+                .in_scope(scope)
+                .find(|b| b.hint == Some(*label))
+                .is_none_or(|b| form.offers(b.action))
+        });
+    }
     let cost = |(k, l): &(&str, &str)| k.chars().count() + l.chars().count() + 3;
     let tail = hints.len().saturating_sub(2);
     let mut room = width.saturating_sub(hints[tail..].iter().map(cost).sum());

@@ -54,6 +54,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         .map(|(i, row)| {
             let mut line = row_line(app, row, inner.width as usize, theme);
             if i == app.tree.list.selected {
+                // The highlight spans the whole row, not only the name.
+                let rest = (inner.width as usize).saturating_sub(line.width());
+                line.spans.push(Span::raw(" ".repeat(rest)));
                 line = line.style(theme.selected(focused));
             }
             line

@@ -295,7 +295,7 @@ pub(crate) fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -
 
 pub(crate) fn on_mouse(app: &mut App, m: Mouse) -> Vec<Effect> {
     if !app.on_bare_main() {
-        return Vec::new();
+        return super::on_mouse_elsewhere(app, m);
     }
     let layout = layout::compute(app.area(), app.focus);
     let pos = Position::new(m.column, m.row);
