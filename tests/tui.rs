@@ -338,7 +338,9 @@ fn tree_navigation_expands_collapses_and_follows_selection() {
     app.key(KeyCode::Char('h'));
     let s = app.screen();
     assert!(s.contains("▸ acme/ (7)"), "{s}");
-    assert!(!s.contains("GITHUB_TOKEN"));
+    // Not in the tree (the folder's summary in the detail names it).
+    let tree: Vec<String> = s.lines().map(|l| l.chars().take(33).collect()).collect();
+    assert!(!tree.iter().any(|l| l.contains("GITHUB_TOKEN")), "{s}");
     app.key(KeyCode::Char('l'));
     assert!(app.screen().contains("GITHUB_TOKEN"));
     app.key(KeyCode::Char('G'));
@@ -2221,4 +2223,29 @@ fn the_tree_highlight_spans_the_whole_row() {
     assert!(x < last);
     assert_eq!(buf[(last, y)].bg, Color::Cyan, "to the pane's edge");
     assert_eq!(buf[(last, y + 1)].bg, Color::Reset, "the next row is not");
+}
+
+#[test]
+fn a_folder_shows_its_summary_in_the_detail_pane() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    // The first row is the acme/ folder.
+    app.key(KeyCode::Char('g'));
+    let s = app.screen();
+    assert!(s.contains("acme/  7 secrets"), "{s}");
+    assert!(s.contains("! 1 compromised"), "{s}");
+    assert!(s.contains("Needs action"), "{s}");
+    assert!(s.contains("api/prod/GITHUB_TOKEN"), "{s}");
+    assert!(s.contains("no folder policy"), "{s}");
+    // infra/aws inherits infra/'s policy, and says from where.
+    while app.app.tree.selected_folder_path() != Some("infra/aws") {
+        app.key(KeyCode::Char('j'));
+    }
+    let s = app.screen();
+    assert!(
+        s.contains("rotate every 30d (from infra/.policy.toml)"),
+        "{s}"
+    );
+    assert!(s.contains("Lead      7d: a secret is due soon"), "{s}");
+    assert_snapshot!("folder_summary_120x40", s);
 }

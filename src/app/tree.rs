@@ -178,6 +178,14 @@ impl TreeView {
         })
     }
 
+    /// The selected folder's path, if a folder row is selected.
+    pub fn selected_folder_path(&self) -> Option<&str> {
+        match &self.selected_row()?.kind {
+            RowKind::Folder { path, .. } => Some(path),
+            RowKind::Secret { .. } => None,
+        }
+    }
+
     /// The selected secret's name, if a secret is selected.
     pub fn selected_name(&self) -> Option<&crate::store::SecretPath> {
         match &self.selected_row()?.kind {

@@ -22,7 +22,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     }
     let title = match &app.detail.name {
         Some(n) => format!(" {} ", escape(n.as_str())),
-        None => " Detail ".to_string(),
+        None => match app.tree.selected_folder_path() {
+            Some(folder) => format!(" {}/ ", escape(folder)),
+            None => " Detail ".to_string(),
+        },
     };
     let title = super::theme::focus_title(&title, focused);
     let block = pane(title, theme.border(focused), theme);
@@ -34,6 +37,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             ),
             theme.dim(),
         )],
+        // A folder: its summary (ui/folder.rs).
+        (None, _) if app.tree.selected_folder_path().is_some() => hang(
+            super::folder::lines(
+                app,
+                app.tree.selected_folder_path().unwrap_or_default(),
+                theme,
+            ),
+            area.width.saturating_sub(2) as usize,
+        ),
         (None, _) => vec![Line::styled(
             format!(
                 "Select a secret to see it here. Folders: {} or {} opens, {} closes.",

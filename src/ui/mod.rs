@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod detail;
 pub mod dialog;
+pub mod folder;
 pub mod footer;
 pub mod header;
 pub mod help;
