@@ -306,23 +306,41 @@ fn history_lines<'a>(doc: &'a SecretDoc, theme: &Theme) -> Vec<Line<'a>> {
     if !doc.history.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            format!("Previous versions ({})", doc.history.len()),
+            format!("Versions ({} previous)", doc.history.len()),
             theme.title(),
         ));
-        for h in &doc.history {
-            let why = h
-                .reason
-                .as_deref()
-                .map(|r| format!(" — {}", escape(r)))
-                .unwrap_or_default();
+        // Forwards: each version with who set it and why (a reason is
+        // recorded on the entry the change replaced, so it belongs to the
+        // version that entry's replacement introduced). Newest first.
+        let why = |r: Option<&str>| r.map(|r| format!(" — {}", escape(r))).unwrap_or_default();
+        let newest = &doc.history[0];
+        lines.push(Line::from(vec![
+            Span::styled(format!("  v{:<3}", doc.version), theme.label()),
+            Span::styled(format!("{:<6}", "now"), theme.dim()),
+            Span::raw(format!(
+                "  since {} by {}{}",
+                day(newest.replaced),
+                escape(&newest.replaced_by),
+                why(newest.reason.as_deref())
+            )),
+        ]));
+        for (i, h) in doc.history.iter().enumerate() {
+            // Who set it: the older entry's replacer; for the first
+            // version its creator; past the history kept, unknown.
+            let (by, reason) = match doc.history.get(i + 1) {
+                Some(older) => (Some(older.replaced_by.as_str()), older.reason.as_deref()),
+                None if h.version == 1 => (Some(doc.created_by.as_str()), None),
+                None => (None, None),
+            };
+            let by = by.map(|b| format!(" by {}", escape(b))).unwrap_or_default();
             lines.push(Line::from(vec![
                 Span::styled(format!("  v{:<3}", h.version), theme.label()),
                 Span::styled(MASK[..3 * 6].to_string(), theme.masked()),
                 Span::raw(format!(
-                    "  {} → {} by {}{why}",
+                    "  {} → {}{by}{}",
                     day(h.set),
                     day(h.replaced),
-                    escape(&h.replaced_by)
+                    why(reason)
                 )),
             ]));
         }
