@@ -2249,3 +2249,14 @@ fn a_folder_shows_its_summary_in_the_detail_pane() {
     assert!(s.contains("Lead      7d: a secret is due soon"), "{s}");
     assert_snapshot!("folder_summary_120x40", s);
 }
+
+#[test]
+fn a_revealed_multi_line_value_numbers_its_lines() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    select(&mut app, "acme/web/TLS_CERT");
+    app.key(KeyCode::Char('r'));
+    let s = app.screen();
+    assert!(s.contains("Value     1│-----BEGIN CERTIFICATE-----"), "{s}");
+    assert!(s.contains("│-----END CERTIFICATE-----"), "{s}");
+}

@@ -128,14 +128,20 @@ fn value_lines<'a>(doc: &'a SecretDoc, revealed: bool, app: &App, theme: &Theme)
             .map(|t| t.saturating_duration_since(app.clock.now).as_secs())
             .unwrap_or(0);
         let mut first = true;
-        for part in shown.split('\n') {
+        // A multi-line value (a PEM or SSH key) numbers its lines, so that
+        // a line the pane wraps (no number) reads apart from a real one.
+        let parts: Vec<&str> = shown.split('\n').collect();
+        let numbered = parts.len() > 1;
+        let digits = parts.len().to_string().len();
+        for (n, part) in parts.iter().enumerate() {
             let label = if first { "Value" } else { "" };
             first = false;
-            lines.push(row(
-                label,
-                vec![Span::styled(part.to_string(), theme.revealed())],
-                theme,
-            ));
+            let mut spans = Vec::new();
+            if numbered {
+                spans.push(Span::styled(format!("{:>digits$}│", n + 1), theme.dim()));
+            }
+            spans.push(Span::styled(part.to_string(), theme.revealed()));
+            lines.push(row(label, spans, theme));
         }
         lines.push(row(
             "",
