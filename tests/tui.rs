@@ -2260,3 +2260,16 @@ fn a_revealed_multi_line_value_numbers_its_lines() {
     assert!(s.contains("Value     1│-----BEGIN CERTIFICATE-----"), "{s}");
     assert!(s.contains("│-----END CERTIFICATE-----"), "{s}");
 }
+
+#[test]
+fn a_long_url_wraps_at_a_separator_not_mid_word() {
+    let f = Fixture::demo();
+    let mut app = f.open(80, 24);
+    select(&mut app, "acme/api/prod/STRIPE_SECRET_KEY");
+    let s = app.screen();
+    assert!(
+        s.contains("URL       https://dashboard.stripe.com/ "),
+        "{s}"
+    );
+    assert!(s.contains("          apikeys "), "{s}");
+}

@@ -388,10 +388,15 @@ fn hang(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
                     used += n;
                     break;
                 }
-                // Break at the last space that fits, else mid-word.
+                // Break at the last space that fits; in a word (a URL),
+                // after its last separator that fits; else mid-word.
                 let head: String = rest.chars().take(room).collect();
-                let cut = match head.rfind(' ') {
-                    Some(b) if b > 0 => b + 1,
+                let separator = head
+                    .rfind(['/', '?', '&', '#', '='])
+                    .filter(|&b| b > 0 && b + 1 < head.len());
+                let cut = match (head.rfind(' '), separator) {
+                    (Some(b), _) if b > 0 => b + 1,
+                    (_, Some(b)) if used <= indent => b + 1,
                     _ if used > indent => 0,
                     _ => head.len(),
                 };
