@@ -93,7 +93,8 @@ pub struct Config {
     pub history_limit: usize,
     /// Key bindings: action name (see docs/KEYBINDINGS.md) → keys.
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
-    /// Colour theme: "dark" (colours) or "mono" (none). NO_COLOR forces mono.
+    /// Colour theme: dark, light, mono, high-contrast, or the path of a
+    /// theme file (docs/THEMES.md; checked by the TUI). NO_COLOR forces mono.
     pub theme: String,
     /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
     pub git: GitSettings,
@@ -103,6 +104,9 @@ pub struct Config {
     pub agent: crate::agent_settings::AgentSettings,
     /// `[trash]`: how long `ward rm` keeps a secret (docs/FORMAT.md, "Trash").
     pub trash: TrashSettings,
+    /// The TUI captures the mouse (clicks and the wheel); false leaves it to
+    /// the terminal, for selecting text without Shift.
+    pub mouse: bool,
 }
 
 /// The `[trash]` table of config.toml.
@@ -213,6 +217,7 @@ impl Default for Config {
             alerts: Default::default(),
             agent: Default::default(),
             trash: TrashSettings::default(),
+            mouse: true,
         }
     }
 }

@@ -106,6 +106,8 @@ pub enum Scope {
     SyncFailed,
     /// A secret's previous versions: reveal, copy, restore.
     History,
+    /// The message log.
+    Messages,
 }
 
 impl Scope {
@@ -126,6 +128,7 @@ impl Scope {
             Scope::Trust => "Keys to approve",
             Scope::SyncFailed => "A failed sync",
             Scope::History => "Previous versions",
+            Scope::Messages => "Message log",
         }
     }
 }
@@ -194,6 +197,8 @@ pub enum Action {
     // Previous versions
     History,
     Restore,
+    /// The message log.
+    Messages,
 }
 
 /// A key as the user presses it, with the text shown for it.
@@ -301,6 +306,23 @@ const DEFAULTS: &[(Scope, Action, &str, &str, Option<&str>)] = &[
     (S::Help, A::Back, "esc ? q ctrl-c", "Close help", Some("close")),
     (S::Help, A::Up, "up k", "Scroll up", None),
     (S::Help, A::Down, "down j", "Scroll down", None),
+    (S::Help, A::PageUp, "pgup", "Page up", None),
+    (S::Help, A::PageDown, "pgdn space", "Page down", None),
+    (S::Help, A::Top, "g home", "Top", None),
+    (S::Help, A::Bottom, "G end", "Bottom", None),
+    (S::Review, A::Help, "?", "Help", Some("help")),
+    (S::Audit, A::Help, "?", "Help", Some("help")),
+    (S::Form, A::Help, "f1", "Help (the form stays open)", None),
+    (S::Main, A::Messages, "M", "Message log: every notice of this session, in full", None),
+    (S::Review, A::Messages, "M", "Message log", None),
+    (S::Audit, A::Messages, "M", "Message log", None),
+    (S::Messages, A::Back, "esc M q ctrl-c", "Close the message log", Some("close")),
+    (S::Messages, A::Up, "up k", "Scroll up", None),
+    (S::Messages, A::Down, "down j", "Scroll down", None),
+    (S::Messages, A::PageUp, "pgup", "Page up", None),
+    (S::Messages, A::PageDown, "pgdn space", "Page down", None),
+    (S::Messages, A::Top, "g home", "Newest", None),
+    (S::Messages, A::Bottom, "G end", "Oldest", None),
     (S::Lock, A::Unlock, "enter", "Unlock", Some("unlock")),
     (S::Lock, A::Quit, "ctrl-c", "Quit", Some("quit")),
     (S::FirstRun, A::Submit, "enter", "Create the store (and the identity)", Some("create")),
@@ -428,6 +450,7 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::Trust => "trust",
         Scope::SyncFailed => "sync-failed",
         Scope::History => "history",
+        Scope::Messages => "messages",
     }
 }
 
@@ -605,7 +628,7 @@ impl Keymap {
 }
 
 /// All scopes in help order.
-pub const SCOPES: [Scope; 15] = [
+pub const SCOPES: [Scope; 16] = [
     Scope::Main,
     Scope::Filter,
     Scope::Form,
@@ -621,6 +644,7 @@ pub const SCOPES: [Scope; 15] = [
     Scope::Trust,
     Scope::SyncFailed,
     Scope::History,
+    Scope::Messages,
 ];
 
 /// Key labels for a binding: "↑ / k".
@@ -663,6 +687,15 @@ pub fn markdown() -> String {
             ));
         }
     }
+    out.push_str(
+        "\n## Mouse\n\n\
+         The wheel scrolls the tree, the detail, the review and audit tables, the help and \
+         the message log; a click selects a row (in the tree, a click on a folder or on the \
+         selected row opens or closes it) and focuses its pane.\n\n\
+         While ward has the mouse, the terminal selects text with **Shift** held (Shift-drag; \
+         Option/Alt-drag in some macOS terminals). To leave the mouse to the terminal \
+         altogether, set `mouse = false` in config.toml.\n",
+    );
     out
 }
 

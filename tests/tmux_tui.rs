@@ -475,3 +475,45 @@ fn the_sync_key_in_a_real_terminal_brings_in_another_clones_secret() {
     t.keys(&["q"]);
     t.wait_main_screen();
 }
+
+/// Keys typed in one burst while a secret decrypts are not lost (issue 16):
+/// `/PASSWORD⏎c` arrives faster than the filter's match decrypts, and the
+/// copy still happens, of that secret, through OSC 52 into tmux's buffer.
+#[test]
+fn a_filter_and_copy_typed_in_one_burst_copies_the_match() {
+    if !Tmux::available() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = make_store(dir.path());
+    env.push(("PATH", path_with_ward()));
+    env.push(("TERM", "xterm-256color".to_string()));
+    let t = Tmux::new("burst");
+    t.start(100, 30, &env);
+    // tmux passes OSC 52 on into its paste buffer only when told to.
+    t.cmd(&["set", "-s", "set-clipboard", "on"]);
+    // No display: the OSC 52 path, whatever the test's own environment.
+    let command = format!("env -u DISPLAY -u WAYLAND_DISPLAY {}", ward());
+    t.keys(&[&command, "Enter"]);
+    t.wait_for("Secrets");
+    std::thread::sleep(Duration::from_millis(300));
+    // One send-keys: the whole burst reaches ward in one read.
+    t.keys(&["/PASSWORD", "Enter", "c"]);
+    let s = t.wait_for("Copied acme/db/PASSWORD");
+    assert!(!s.contains("Select a secret"), "{s}");
+    let start = Instant::now();
+    loop {
+        let buffer = t.cmd(&["show-buffer"]);
+        if buffer == "db-pass" {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "tmux's buffer holds {buffer:?}, not the copied value"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.keys(&["q"]);
+    t.wait_main_screen();
+}

@@ -303,7 +303,11 @@ fn colours_carry_status_masking_and_selection() {
     assert_eq!(buf[(x, y)].fg, Color::Red);
     // The masked value is dim.
     let (x, y) = find(&buf, "••••••••").unwrap();
-    assert_eq!(buf[(x, y)].fg, Color::DarkGray);
+    assert_eq!(
+        buf[(x, y)].fg,
+        Color::Indexed(245),
+        "a fixed grey, never colour 8"
+    );
     app.key(KeyCode::Char('r'));
     let buf = app.buffer();
     let (x, y) = find(&buf, "-----BEGIN CERTIFICATE-----").unwrap();
@@ -334,7 +338,9 @@ fn tree_navigation_expands_collapses_and_follows_selection() {
     app.key(KeyCode::Char('h'));
     let s = app.screen();
     assert!(s.contains("▸ acme/ (7)"), "{s}");
-    assert!(!s.contains("GITHUB_TOKEN"));
+    // Not in the tree (the folder's summary in the detail names it).
+    let tree: Vec<String> = s.lines().map(|l| l.chars().take(33).collect()).collect();
+    assert!(!tree.iter().any(|l| l.contains("GITHUB_TOKEN")), "{s}");
     app.key(KeyCode::Char('l'));
     assert!(app.screen().contains("GITHUB_TOKEN"));
     app.key(KeyCode::Char('G'));
@@ -376,7 +382,7 @@ fn filter_narrows_by_path_tag_and_owner_and_esc_clears() {
     assert!(app.app.tree.filter.is_empty());
     let s = app.screen();
     assert!(
-        s.contains("STRIPE_SECRET_KEY") && s.contains(" Secrets "),
+        s.contains("STRIPE_SECRET_KEY") && s.contains("▶Secrets "),
         "{s}"
     );
 }
@@ -1444,9 +1450,13 @@ fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
         (&app.app.screen, &app.app.overlay),
         (Screen::Main, Overlay::None)
     ));
-    // The help lists the new keys.
+    // The help lists the new keys (a page at a time).
     app.key(KeyCode::Char('?'));
-    let s = app.screen();
+    let mut s = app.screen();
+    for _ in 0..4 {
+        app.key(KeyCode::PageDown);
+        s.push_str(&app.screen());
+    }
     for (keys, what) in [
         ("+", "New secret"),
         ("space", "Reveal or hide"),
@@ -1455,7 +1465,7 @@ fn a_rebound_key_changes_dispatch_the_footer_dialog_hints_and_the_help() {
     ] {
         assert!(
             s.lines()
-                .any(|l| l.contains(&format!("  {keys:<18}{what}"))),
+                .any(|l| l.contains(&format!("  {keys}  ")) && l.contains(what)),
             "{keys} {what}: {s}"
         );
     }
@@ -1836,4 +1846,434 @@ fn a_protected_identity_that_is_no_recipient_unlocks_onto_the_join_screen() {
     assert!(s.contains("not a member") && s.contains(&public), "{s}");
     assert!(matches!(app.app.screen, Screen::Join(_)));
     assert!(!audit_lines(&f).iter().any(|l| l["actor"] == "dan@laptop"));
+}
+
+// ---- the selection follows the secret (issue 16) ------------------------------
+
+/// The secrets viewed (audit "view" records), in order.
+fn viewed(f: &Fixture) -> Vec<String> {
+    actions(f)
+        .into_iter()
+        .filter_map(|a| a.strip_prefix("view ").map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_secret_added_by_another_process_leaves_the_detail_on_the_selected_one() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    select(&mut app, "acme/web/TLS_CERT");
+    let before = viewed(&f);
+    // Another process adds a secret that sorts before the selected one.
+    f.put("acme/api/ANOTHER", "v", |_| {});
+    app.advance(Duration::from_secs(4));
+    let s = app.screen();
+    assert!(s.contains("ANOTHER"), "{s}");
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "acme/web/TLS_CERT"
+    );
+    assert_eq!(
+        app.app.detail.name.as_ref().unwrap().as_str(),
+        "acme/web/TLS_CERT"
+    );
+    assert_eq!(viewed(&f), before, "nothing else was decrypted and logged");
+}
+
+/// Moves the review's selection down onto `name`.
+fn review_select(app: &mut Harness, name: &str) {
+    app.key(KeyCode::Char('g'));
+    for _ in 0..40 {
+        if app
+            .app
+            .review
+            .selected_name()
+            .map(|n| n.to_string())
+            .as_deref()
+            == Some(name)
+        {
+            return;
+        }
+        app.key(KeyCode::Char('j'));
+    }
+    panic!("{name} is not in the review: {:?}", review_names(app));
+}
+
+#[test]
+fn a_rotation_in_the_sorted_review_keeps_the_row_on_the_rotated_secret() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    app.key(KeyCode::Char('v'));
+    // Sorted by age: the oldest first.
+    for _ in 0..20 {
+        if app.app.review.sort.label() == "age" {
+            break;
+        }
+        app.key(KeyCode::Char('s'));
+    }
+    assert_eq!(app.app.review.sort.label(), "age");
+    review_select(&mut app, "infra/aws/ACCESS_KEY_ID");
+    let row = app.app.review.list.selected;
+    let before = f.read("infra/aws/ACCESS_KEY_ID").version;
+    app.key(KeyCode::Char('R')).ctrl('g').ctrl('s');
+    let doc = f.read("infra/aws/ACCESS_KEY_ID");
+    assert_eq!(doc.version, before + 1, "rotated");
+    // The rotated secret is the youngest now: its row moved, the selection
+    // with it.
+    let names = review_names(&app);
+    assert_ne!(names[row], "infra/aws/ACCESS_KEY_ID", "the rows re-sorted");
+    assert_eq!(
+        app.app.review.selected_name().unwrap().as_str(),
+        "infra/aws/ACCESS_KEY_ID"
+    );
+    let s = app.screen();
+    let selected_line = (0..40u16)
+        .find(|y| {
+            let buf = app.terminal.backend().buffer();
+            buf[(2, *y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+                || buf[(2, *y)].bg == Color::Cyan
+        })
+        .map(|y| s.lines().nth(y as usize).unwrap().to_string());
+    assert!(
+        selected_line
+            .as_deref()
+            .is_some_and(|l| l.contains("ACCESS_KEY_ID")),
+        "the highlight is on the rotated secret: {selected_line:?}\n{s}"
+    );
+    // Enter opens it, not the secret that took its row.
+    app.key(KeyCode::Enter);
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "infra/aws/ACCESS_KEY_ID"
+    );
+}
+
+#[test]
+fn enter_after_a_rotation_in_a_filtered_review_opens_the_rotated_secret() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    app.key(KeyCode::Char('v'));
+    app.key(KeyCode::Char('/'))
+        .type_text("stripe")
+        .key(KeyCode::Enter);
+    review_select(&mut app, "acme/api/prod/STRIPE_SECRET_KEY");
+    let before = f.read("acme/api/prod/STRIPE_SECRET_KEY").version;
+    app.key(KeyCode::Char('R')).ctrl('g').ctrl('s');
+    assert_eq!(
+        f.read("acme/api/prod/STRIPE_SECRET_KEY").version,
+        before + 1
+    );
+    app.key(KeyCode::Enter);
+    assert_eq!(
+        app.app.selected_name().unwrap().as_str(),
+        "acme/api/prod/STRIPE_SECRET_KEY"
+    );
+    assert_eq!(app.app.focus, ward::app::Pane::Tree);
+}
+
+#[test]
+fn deleting_while_scrolled_leaves_no_empty_rows_and_a_secret_selected() {
+    let f = Fixture::demo();
+    let mut app = f.open(80, 12);
+    app.key(KeyCode::Char('G'));
+    let last = app.app.selected_name().unwrap().to_string();
+    assert!(app.app.tree.list.offset > 0, "rows above are scrolled off");
+    app.key(KeyCode::Char('d')).key(KeyCode::Char('y'));
+    assert!(!path_exists(&f.store, &last));
+    let rows = app.app.tree.rows.len();
+    let list = &app.app.tree.list;
+    // The tree's rows inside its borders (less the status line's row while
+    // the "Deleted" notice shows).
+    let pane = ward::app::layout::compute(app.app.area(), app.app.focus).tree;
+    let shown = pane.height as usize - 2;
+    assert_eq!(list.offset, rows - shown, "the window ends on the last row");
+    assert!(
+        app.app.selected_name().is_some(),
+        "on a secret, not a folder"
+    );
+}
+
+// ---- focus, themes, the status line (issue 16) ---------------------------------
+
+#[test]
+fn focus_shows_without_colour_as_a_title_marker_bold_and_reverse() {
+    let f = Fixture::demo();
+    let mut app = f.open(100, 24);
+    app.app.mono = true;
+    select(&mut app, "acme/web/TLS_CERT");
+    let tree_focused = app.screen();
+    assert_snapshot!("focus_mono_tree_100x24", tree_focused);
+    let buf = app.buffer();
+    let (x, y) = find(&buf, "▶Secrets").expect("the tree's title is marked");
+    assert!(buf[(x, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::BOLD));
+    assert!(
+        buf[(0, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD),
+        "the focused border is bold"
+    );
+    let (sx, sy) = find(&buf, "x TLS_CERT").map(|(x, y)| (x + 2, y)).unwrap();
+    let sel = buf[(sx, sy)].modifier;
+    assert!(sel.contains(ratatui::style::Modifier::REVERSED | ratatui::style::Modifier::BOLD));
+    assert_eq!(buf[(sx, sy)].fg, Color::Reset, "no colour");
+    app.key(KeyCode::Tab);
+    let detail_focused = app.screen();
+    assert_ne!(tree_focused, detail_focused, "the text itself differs");
+    assert!(
+        detail_focused.contains("▶acme/web/TLS_CERT"),
+        "{detail_focused}"
+    );
+    assert!(!detail_focused.contains("▶Secrets"));
+    let buf = app.buffer();
+    let sel = buf[(sx, sy)].modifier;
+    assert!(
+        sel.contains(ratatui::style::Modifier::UNDERLINED)
+            && !sel.contains(ratatui::style::Modifier::REVERSED),
+        "the unfocused pane's selection is underlined, not reversed"
+    );
+    assert!(!buf[(0, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::BOLD));
+}
+
+#[test]
+fn enter_on_an_audit_record_puts_focus_on_the_tree() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    app.key(KeyCode::Char('a'));
+    app.key(KeyCode::Enter);
+    assert!(matches!(app.app.screen, Screen::Main));
+    assert_eq!(app.app.focus, ward::app::Pane::Tree);
+    let before = app.app.selected_name().cloned();
+    app.key(KeyCode::Char('j'));
+    assert_ne!(
+        app.app.selected_name().cloned(),
+        before,
+        "j moves in the tree"
+    );
+}
+
+fn with_theme(f: &Fixture, theme: &str) {
+    std::fs::write(
+        &f.config,
+        format!(
+            "actor = \"tester@host\"\nreveal_timeout = 20\nidle_lock = 300\ntheme = {theme:?}\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn themes_are_chosen_by_name_or_path_and_an_unknown_one_is_refused() {
+    let f = Fixture::demo();
+    with_theme(&f, "light");
+    let mut app = f.open(160, 48);
+    assert_eq!(app.app.palette.name, "light");
+    let buf = app.buffer();
+    let (x, y) = find(&buf, "x TLS_CERT").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Indexed(124), "the light theme's red");
+    // A file of one's own, relative to config.toml.
+    let file = f.config.parent().unwrap().join("mine.toml");
+    std::fs::write(&file, "[colors]\nexpired = \"#ff8800\"\n").unwrap();
+    with_theme(&f, "mine.toml");
+    let mut app = f.open(160, 48);
+    let buf = app.buffer();
+    let (x, y) = find(&buf, "x TLS_CERT").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Rgb(255, 136, 0));
+    // An unknown name is a config error naming the choices.
+    with_theme(&f, "solarized");
+    let err = Harness::open(&f.settings(), 80, 24, today())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("solarized") && err.contains("dark, light, mono or high-contrast"),
+        "{err}"
+    );
+    std::fs::write(&file, "[colors]\nexpired = \"blurple\"\n").unwrap();
+    with_theme(&f, "mine.toml");
+    let err = Harness::open(&f.settings(), 80, 24, today())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("expired") && err.contains("not a colour"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_text_is_drawn_in_colour_8_in_any_built_in_theme() {
+    for theme in ["dark", "light", "high-contrast"] {
+        let f = Fixture::demo();
+        with_theme(&f, theme);
+        let mut app = f.open(160, 48);
+        select(&mut app, "acme/web/TLS_CERT");
+        for screen in ['-', 'v', 'a'] {
+            if screen != '-' {
+                app.key(KeyCode::Char(screen));
+            }
+            let buf = app.buffer();
+            for y in 0..buf.area.height {
+                for x in 0..buf.area.width {
+                    let c = &buf[(x, y)];
+                    assert!(
+                        !matches!(c.fg, Color::DarkGray | Color::Indexed(8)),
+                        "{theme}: colour 8 at {x},{y} ({:?})",
+                        c.symbol()
+                    );
+                }
+            }
+            if screen != '-' {
+                app.key(KeyCode::Esc);
+            }
+        }
+    }
+}
+
+#[test]
+fn notices_have_their_own_line_expire_and_are_kept_in_the_message_log() {
+    let f = Fixture::demo();
+    let mut app = f.open(80, 24);
+    // A folder row: nothing to copy, a hint.
+    app.key(KeyCode::Char('g'));
+    app.key(KeyCode::Char('c'));
+    let s = app.screen();
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[23].contains("Select a secret to copy it."), "{s}");
+    assert!(lines[22].contains("? help"), "the hints stay: {s}");
+    // Stale once a secret is selected.
+    select(&mut app, "acme/api/prod/GITHUB_TOKEN");
+    assert!(app.app.selected_name().is_some());
+    assert!(!app.screen().contains("Select a secret"));
+    // A long notice is cut with a pointer to the log, which has all of it.
+    let long = "Not copied: tmux drops OSC 52 (set-clipboard is external, and it must be on: \
+                tmux set -s set-clipboard on)";
+    app.send(ward::app::Msg::Problem(long.into()));
+    let s = app.screen();
+    assert!(s.contains("(M: all of it)"), "{s}");
+    assert!(!s.contains("set-clipboard on)"));
+    app.advance(Duration::from_secs(11));
+    assert!(!app.screen().contains("Not copied"), "expired");
+    app.key(KeyCode::Char('M'));
+    let s = app.screen();
+    assert!(s.contains("Messages"), "{s}");
+    let width = 80 - 2 - ward::app::messages::TIME_COLUMN;
+    for line in ward::app::messages::wrap(long, width) {
+        assert!(s.contains(&line), "in full, wrapped: {line:?} in {s}");
+    }
+    assert!(!s.contains("Select a secret"), "hints are not kept");
+    app.key(KeyCode::Esc);
+    assert!(matches!(app.app.overlay, Overlay::None));
+}
+
+#[test]
+fn over_osc_52_the_countdown_says_overwritten() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 30);
+    let now = app.clock.now;
+    app.send(ward::app::Msg::Copied(Ok(ward::app::CopyInfo {
+        summary: "Copied acme/api/KEY to the clipboard (OSC 52 via tmux); overwritten in 45 s"
+            .into(),
+        clears_at: Some(now + Duration::from_secs(45)),
+        overwrites: true,
+    })));
+    let s = app.screen();
+    assert!(s.contains("clipboard overwritten in 45 s"), "{s}");
+    assert!(!s.contains("clears in"), "{s}");
+}
+
+#[test]
+fn the_move_and_compromise_forms_advertise_only_the_keys_that_work_there() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    select(&mut app, "acme/web/TLS_CERT");
+    for key in ['m', '!'] {
+        app.key(KeyCode::Char(key));
+        let s = app.screen();
+        let footer = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(
+            footer.contains("save") && footer.contains("cancel"),
+            "{footer}"
+        );
+        assert!(
+            !footer.contains("generate") && !footer.contains("show"),
+            "{key}: {footer}"
+        );
+        app.key(KeyCode::Esc);
+    }
+    app.key(KeyCode::Char('n'));
+    let s = app.screen();
+    let footer = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        footer.contains("Ctrl-G generate"),
+        "the new form has a value: {footer}"
+    );
+}
+
+#[test]
+fn the_tree_highlight_spans_the_whole_row() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 30);
+    select(&mut app, "acme/db/DATABASE_URL");
+    let buf = app.buffer();
+    let (x, y) = find(&buf, "+ DATABASE_URL").unwrap();
+    let tree = ward::app::layout::compute(app.app.area(), app.app.focus).tree;
+    let last = tree.right() - 2; // inside the right border
+    assert!(x < last);
+    assert_eq!(buf[(last, y)].bg, Color::Cyan, "to the pane's edge");
+    assert_eq!(buf[(last, y + 1)].bg, Color::Reset, "the next row is not");
+}
+
+#[test]
+fn a_folder_shows_its_summary_in_the_detail_pane() {
+    let f = Fixture::demo();
+    let mut app = f.open(120, 40);
+    // The first row is the acme/ folder.
+    app.key(KeyCode::Char('g'));
+    let s = app.screen();
+    assert!(s.contains("acme/  7 secrets"), "{s}");
+    assert!(s.contains("! 1 compromised"), "{s}");
+    assert!(s.contains("Needs action"), "{s}");
+    assert!(s.contains("api/prod/GITHUB_TOKEN"), "{s}");
+    assert!(s.contains("no folder policy"), "{s}");
+    // infra/aws inherits infra/'s policy, and says from where.
+    while app.app.tree.selected_folder_path() != Some("infra/aws") {
+        app.key(KeyCode::Char('j'));
+    }
+    let s = app.screen();
+    assert!(
+        s.contains("rotate every 30d (from infra/.policy.toml)"),
+        "{s}"
+    );
+    assert!(s.contains("Lead      7d: a secret is due soon"), "{s}");
+    assert_snapshot!("folder_summary_120x40", s);
+}
+
+#[test]
+fn a_revealed_multi_line_value_numbers_its_lines() {
+    let f = Fixture::demo();
+    let mut app = f.open(160, 48);
+    select(&mut app, "acme/web/TLS_CERT");
+    app.key(KeyCode::Char('r'));
+    let s = app.screen();
+    assert!(s.contains("Value     1│-----BEGIN CERTIFICATE-----"), "{s}");
+    assert!(s.contains("│-----END CERTIFICATE-----"), "{s}");
+}
+
+#[test]
+fn a_long_url_wraps_at_a_separator_not_mid_word() {
+    let f = Fixture::demo();
+    let mut app = f.open(80, 24);
+    select(&mut app, "acme/api/prod/STRIPE_SECRET_KEY");
+    let s = app.screen();
+    assert!(
+        s.contains("URL       https://dashboard.stripe.com/ "),
+        "{s}"
+    );
+    assert!(s.contains("          apikeys "), "{s}");
 }

@@ -81,11 +81,27 @@ impl AuditState {
         self.entries.iter().filter(move |e| e.record.touches(path))
     }
 
-    /// Adds a record this session just wrote.
+    /// Adds a record this session just wrote (the caller keeps the
+    /// selection on its record: [`AuditState::keeping_selection`]).
     pub fn push_front(&mut self, entry: Entry) {
         self.entries.insert(0, entry);
-        let sel = &mut self.list.selected;
-        *sel = sel.saturating_add(usize::from(*sel > 0));
+    }
+
+    /// Runs `change` (records loaded or added, a filter changed) and puts
+    /// the selection back on the record it was on, if it still shows; else
+    /// on the first row, never on whatever record took its row number.
+    /// The top row stays the top row: it follows the newest record.
+    pub fn keeping_selection(&mut self, now: DateTime<Utc>, change: impl FnOnce(&mut Self)) {
+        if self.list.selected == 0 {
+            return change(self);
+        }
+        let key = |e: &Entry| (e.chain.clone(), e.line, e.sealed);
+        let keep = self.visible(now).get(self.list.selected).map(|e| key(e));
+        change(self);
+        if let Some(k) = keep {
+            let found = self.visible(now).iter().position(|e| key(e) == k);
+            self.list.selected = found.unwrap_or(0);
+        }
     }
 
     /// The full-screen view's rows under the current filters.

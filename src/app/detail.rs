@@ -15,6 +15,10 @@ pub struct Detail {
     pub scroll: u16,
     /// Reveal was asked for before the document finished decrypting.
     pub reveal_pending: bool,
+    /// An action typed while the document was decrypting (copy, a field,
+    /// edit, rotate): it runs when the document arrives (issue 16: keys
+    /// typed in a burst are not dropped). Dropped when the selection moves.
+    pub pending: Option<crate::keymap::Action>,
 }
 
 impl Detail {
@@ -27,12 +31,18 @@ impl Detail {
         self.doc = None;
         self.revealed_until = None;
         self.reveal_pending = false;
+        self.pending = None;
         self.scroll = 0;
         self.name.is_some()
     }
 
     pub fn loaded(&self) -> Option<&SecretDoc> {
         self.doc.as_ref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// A secret is shown and its document is still decrypting.
+    pub fn is_loading(&self) -> bool {
+        self.name.is_some() && self.doc.is_none()
     }
 
     pub fn is_revealed(&self, now: Instant) -> bool {
@@ -42,6 +52,7 @@ impl Detail {
     /// Forgets the value (lock, selection change).
     pub fn forget(&mut self) {
         self.reveal_pending = false;
+        self.pending = None;
         self.doc = None;
         self.revealed_until = None;
         self.name = None;

@@ -290,6 +290,17 @@ impl Form {
         }
     }
 
+    /// Whether a form key does anything in this form: generating needs a
+    /// value field, showing needs a masked one (the rename and compromise
+    /// forms have neither, so their hints leave those keys out).
+    pub fn offers(&self, action: Action) -> bool {
+        match action {
+            Action::Generate => self.fields.iter().any(|f| f.key == FieldKey::Value),
+            Action::ToggleMask => self.fields.iter().any(|f| f.input.secret),
+            _ => true,
+        }
+    }
+
     /// Whether anything was typed since the form opened.
     pub fn is_dirty(&self) -> bool {
         self.fields

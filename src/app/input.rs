@@ -90,8 +90,25 @@ impl TextInput {
         self.cursor += 1;
     }
 
+    /// Deletes the word before the cursor (and the spaces after it), as
+    /// Ctrl-W does in a shell.
+    fn delete_word(&mut self) {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut start = self.cursor.min(chars.len());
+        while start > 0 && chars[start - 1].is_whitespace() {
+            start -= 1;
+        }
+        while start > 0 && !chars[start - 1].is_whitespace() {
+            start -= 1;
+        }
+        let (from, to) = (self.byte_at(start), self.byte_at(self.cursor));
+        self.text.replace_range(from..to, "");
+        self.cursor = start;
+    }
+
     /// Handles an editing key; returns whether it was used. These editing
-    /// keys (characters, Backspace, Delete, ←/→, Home/End, Ctrl-A/E/U) are
+    /// keys (characters, Backspace, Delete, ←/→, Home/End, Ctrl-A/E/U/W,
+    /// Alt-Backspace) are
     /// the text field's own, like any text box's, and not in the keymap:
     /// the keymap's actions are looked up first and the rest come here.
     pub fn handle_key(&mut self, key: &KeyPress) -> bool {
@@ -102,6 +119,8 @@ impl TextInput {
                 self.text.replace_range(..at, "");
                 self.cursor = 0;
             }
+            KeyCode::Char('w') if ctrl => self.delete_word(),
+            KeyCode::Backspace if ctrl || key.mods.contains(Mods::ALT) => self.delete_word(),
             KeyCode::Char('a') if ctrl => self.cursor = 0,
             KeyCode::Char('e') if ctrl => self.cursor = self.text.chars().count(),
             KeyCode::Char(c) if !ctrl => self.insert_char(c),
@@ -159,6 +178,26 @@ mod tests {
         t.handle_key(&key(KeyCode::Home));
         t.handle_key(&key(KeyCode::Delete));
         assert_eq!(t.text(), "élLo");
+    }
+
+    #[test]
+    fn ctrl_w_deletes_the_word_before_the_cursor() {
+        let ctrl_w = KeyPress::new(KeyCode::Char('w'), Mods::CONTROL);
+        let mut t = TextInput::new("rotate the  key");
+        assert!(t.handle_key(&ctrl_w));
+        assert_eq!(t.text(), "rotate the  ");
+        t.handle_key(&ctrl_w);
+        assert_eq!(t.text(), "rotate ");
+        t.handle_key(&key(KeyCode::Left));
+        t.handle_key(&key(KeyCode::Left));
+        t.handle_key(&ctrl_w);
+        assert_eq!((t.text(), t.cursor()), ("e ", 0), "up to the cursor only");
+        let mut t = TextInput::new("héllo wörld");
+        t.handle_key(&KeyPress::new(KeyCode::Backspace, Mods::ALT));
+        assert_eq!(t.text(), "héllo ");
+        t.handle_key(&ctrl_w);
+        t.handle_key(&ctrl_w);
+        assert_eq!((t.text(), t.cursor()), ("", 0));
     }
 
     #[test]

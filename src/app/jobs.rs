@@ -33,6 +33,7 @@ pub(super) fn on_result(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.clip = Some(ClipStatus {
                 summary: info.summary,
                 clears_at: info.clears_at,
+                overwrites: info.overwrites,
             });
             Vec::new()
         }
@@ -76,7 +77,9 @@ pub(super) fn on_metas(
 fn on_audit(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::AuditLoaded(timeline) => {
-            app.audit.entries = timeline.entries;
+            let now = app.clock.utc();
+            app.audit
+                .keeping_selection(now, |a| a.entries = timeline.entries);
             app.audit.problems = timeline
                 .problems
                 .iter()
@@ -84,7 +87,10 @@ fn on_audit(app: &mut App, msg: Msg) -> Vec<Effect> {
                 .collect();
             app.audit.loaded = true;
         }
-        Msg::AuditAppended(entry) => app.audit.push_front(*entry),
+        Msg::AuditAppended(entry) => {
+            let now = app.clock.utc();
+            app.audit.keeping_selection(now, |a| a.push_front(*entry));
+        }
         Msg::AuditVerified(integrity) => app.audit.integrity = integrity,
         // Input and time are the dispatcher's (`update`), never sent here.
         _ => {}
@@ -136,13 +142,14 @@ fn on_listed(app: &mut App, listing: crate::store::Listing) -> Vec<Effect> {
     let today = app.catalog.today;
     let old = std::mem::take(&mut app.catalog);
     app.catalog = Catalog::from_listing(listing, lead, today);
-    app.tree.rebuild_relisted(&old, &app.catalog);
     // Keep metadata we already have for names that are still there.
     for e in old.entries {
         if let MetaState::Loaded(l) = e.state {
             app.catalog.set_meta(&e.name, Ok(l.meta));
         }
     }
+    // The rows keep their secrets' names: the selection stays on its
+    // secret however the indices moved (a name added before it, or gone).
     app.tree.rebuild(&app.catalog);
     let mut fx = app.pending_loads();
     fx.extend(app.follow_selection());
@@ -184,6 +191,8 @@ fn on_secret_loaded(
             ),
         );
     }
+    // What was typed while it decrypted runs now (after the view record).
+    fx.extend(super::keys::main::run_pending(app));
     fx
 }
 
@@ -271,6 +280,9 @@ fn on_saved(app: &mut App, op: SaveSummary, result: Result<(), String>) -> Vec<E
         app.detail.name = None;
     } else {
         app.tree.rebuild(&app.catalog);
+        if op.removed.is_some() {
+            app.tree.settle_on_secret();
+        }
     }
     fx.extend(app.follow_selection());
     app.info(format!("{} {target_text}", op.verb));

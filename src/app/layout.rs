@@ -80,6 +80,18 @@ pub fn compute(area: Rect, focus: Pane) -> Layout {
     }
 }
 
+/// The screen less a status line at its bottom while a notice shows
+/// (`notice`), and that line: notices never cover the footer's key hints.
+/// A terminal too small for it shows the notice in the footer instead.
+pub fn split_status(area: Rect, notice: bool) -> (Rect, Option<Rect>) {
+    if !notice || area.height < 8 {
+        return (area, None);
+    }
+    let main = Rect::new(area.x, area.y, area.width, area.height - 1);
+    let line = Rect::new(area.x, area.bottom() - 1, area.width, 1);
+    (main, Some(line))
+}
+
 /// A full screen's body (the review, the audit timeline): between the
 /// header and the footer.
 pub fn body(area: Rect) -> Rect {

@@ -69,7 +69,9 @@ impl ListState {
         } else if self.selected >= self.offset + height {
             self.offset = self.selected + 1 - height;
         }
-        self.offset = self.offset.min(len.saturating_sub(1));
+        // No empty rows at the bottom while rows above are scrolled off
+        // (after a delete, or a filter that narrowed the list).
+        self.offset = self.offset.min(len.saturating_sub(height));
     }
 }
 
@@ -95,8 +97,17 @@ mod tests {
         l.fit(5, 20);
         assert_eq!((l.selected, l.offset), (19, 15));
         l.fit(5, 4);
-        assert_eq!((l.selected, l.offset), (3, 3), "rows went away");
+        assert_eq!((l.selected, l.offset), (3, 0), "rows went away: all show");
         l.move_by(1, 0);
         assert_eq!(l.selected, 3, "no rows: nothing moves");
+        l.fit(5, 17);
+        l.last(17);
+        l.fit(5, 17);
+        l.fit(5, 15);
+        assert_eq!(
+            (l.selected, l.offset),
+            (14, 10),
+            "no empty rows at the bottom"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod help;
 pub mod history;
 pub mod input;
 mod jobs;
@@ -21,7 +22,9 @@ mod join;
 mod keys;
 pub mod layout;
 pub mod list;
+pub mod messages;
 pub mod msg;
+pub mod palette;
 pub mod review_view;
 pub mod screen;
 pub mod sync_view;
@@ -46,6 +49,10 @@ use tree::TreeView;
 /// How often the store is checked for changes made by other processes.
 pub const CHECK_EVERY: Duration = Duration::from_secs(3);
 
+/// How long before the idle lock a form with typed input warns that the
+/// lock will drop it.
+pub const LOCK_WARNING: Duration = Duration::from_secs(30);
+
 /// How many secrets one background batch decrypts before reporting.
 pub const META_BATCH: usize = 256;
 
@@ -54,12 +61,17 @@ pub const META_BATCH: usize = 256;
 pub struct ClipStatus {
     pub summary: String,
     pub clears_at: Option<Instant>,
+    /// OSC 52: the clipboard is overwritten, not cleared (as the CLI says).
+    pub overwrites: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NoticeKind {
     Info,
     Error,
+    /// What to do next ("Select a secret to copy it", "Decrypting…"): gone
+    /// when the selection moves, and not kept in the message log.
+    Hint,
 }
 
 #[derive(Clone, Debug)]
@@ -81,6 +93,9 @@ pub struct Timings {
 #[derive(Clone, Copy, Debug)]
 struct Activity {
     last_input: Instant,
+    /// The warning that the idle lock will close a form with typed input
+    /// was shown (once per idle stretch).
+    warned_form: bool,
     /// When the store was last checked for changes on disk.
     last_check: Instant,
 }
@@ -104,7 +119,12 @@ pub struct App {
     pub keymap: Keymap,
     activity: Activity,
     pub quit: bool,
+    /// Every notice of this session, for the message log.
+    pub messages: messages::MessageLog,
+    /// No colour whatever the theme (NO_COLOR).
     pub mono: bool,
+    /// The colour theme (`theme =` in config.toml).
+    pub palette: palette::Palette,
     pub clip: Option<ClipStatus>,
     pub audit: audit_view::AuditState,
     pub review: review_view::ReviewState,
@@ -141,10 +161,13 @@ impl App {
             keymap,
             activity: Activity {
                 last_input: now,
+                warned_form: false,
                 last_check: now,
             },
             quit: false,
+            messages: Default::default(),
             mono: false,
+            palette: palette::Palette::dark(),
             clip: None,
             audit: audit_view::AuditState::default(),
             review: review_view::ReviewState::default(),
@@ -169,6 +192,7 @@ impl App {
             (_, Overlay::Confirm(_)) => Scope::Confirm,
             (_, Overlay::Help { .. }) => Scope::Help,
             (_, Overlay::PickField) => Scope::Pick,
+            (_, Overlay::Messages { .. }) => Scope::Messages,
             (_, Overlay::SyncFailed(_)) => Scope::SyncFailed,
             (_, Overlay::History(_)) => Scope::History,
             (Screen::Main, Overlay::None) if self.tree.filter.active => Scope::Filter,
@@ -189,27 +213,44 @@ impl App {
     }
 
     fn info(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            kind: NoticeKind::Info,
-            until: self.clock.now + Duration::from_secs(5),
-        });
+        self.notify(NoticeKind::Info, text.into(), 5);
     }
 
     fn error(&mut self, text: impl Into<String>) {
+        self.notify(NoticeKind::Error, text.into(), 10);
+    }
+
+    /// What to do next: shown until the selection moves (or a few seconds).
+    fn hint(&mut self, text: impl Into<String>) {
+        self.notify(NoticeKind::Hint, text.into(), 5);
+    }
+
+    /// Shows a notice in the status line for `secs`, and keeps it in the
+    /// message log (hints aside), where it can be read in full.
+    fn notify(&mut self, kind: NoticeKind, text: String, secs: u64) {
+        if kind != NoticeKind::Hint {
+            self.messages.push(messages::Logged {
+                at: self.clock.wall.format("%H:%M:%S").to_string(),
+                kind: kind.clone(),
+                text: text.clone(),
+            });
+        }
         self.notice = Some(Notice {
-            text: text.into(),
-            kind: NoticeKind::Error,
-            until: self.clock.now + Duration::from_secs(10),
+            text,
+            kind,
+            until: self.clock.now + Duration::from_secs(secs),
         });
+    }
+
+    /// Where the screen's panes go: the viewport less the status line's row
+    /// while a notice shows (`layout::split_status`).
+    pub fn area(&self) -> Rect {
+        layout::split_status(self.viewport, self.notice.is_some()).0
     }
 
     /// The selected secret's name, if a secret is selected.
     pub fn selected_name(&self) -> Option<&SecretPath> {
-        self.tree
-            .selected_secret()
-            .and_then(|i| self.catalog.entries.get(i))
-            .map(|e| &e.name)
+        self.tree.selected_name()
     }
 
     /// Starts the app on a listing (names only), with statuses for the
@@ -256,6 +297,14 @@ impl App {
         }
         let name = self.selected_name().cloned();
         if self.detail.show(name.clone()) {
+            // "Select a secret to…" is stale once another is selected.
+            if self
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.kind == NoticeKind::Hint)
+            {
+                self.notice = None;
+            }
             if let Some(n) = name {
                 return vec![Effect::LoadSecret(n)];
             }
@@ -276,13 +325,14 @@ impl App {
         self.screen = Screen::Review;
     }
 
-    /// Back to the main screen on the secret at catalog index `index`, its
-    /// detail focused (Enter on a review or audit row).
+    /// Back to the main screen on the secret at catalog index `index`, the
+    /// tree focused, so the next j/k move in the tree (Enter on a review or
+    /// audit row).
     fn open_on_main(&mut self, index: usize) -> Vec<Effect> {
         self.screen = Screen::Main;
         self.tree.filter.clear();
         self.tree.reveal_secret(&self.catalog, index);
-        self.focus = Pane::Detail;
+        self.focus = Pane::Tree;
         self.follow_selection()
     }
 
@@ -295,7 +345,7 @@ impl App {
     /// The tree's height in rows, for scrolling (from the same layout the
     /// renderer uses).
     fn tree_height(&self) -> usize {
-        layout::compute(self.viewport, self.focus)
+        layout::compute(self.area(), self.focus)
             .tree
             .height
             .saturating_sub(2) as usize
@@ -317,6 +367,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(key) => {
             app.activity.last_input = app.clock.now;
+            app.activity.warned_form = false;
             keys::on_key(app, key)
         }
         Msg::Paste(text) => {
@@ -360,7 +411,7 @@ pub fn refresh(app: &mut App) {
 fn fit_lists(app: &mut App) {
     let h = app.tree_height();
     app.tree.scroll_to(h);
-    let body = layout::body(app.viewport);
+    let body = layout::body(app.area());
     match app.screen {
         Screen::Review => {
             let rows = app.review.visible().len();
@@ -415,7 +466,23 @@ fn on_tick(app: &mut App, clock: Clock) -> Vec<Effect> {
     if lockable {
         fx.extend(app.sync.look_if_due(now));
     }
-    if !idle.is_zero() && lockable && now.duration_since(app.activity.last_input) >= idle {
+    let idle_for = now.duration_since(app.activity.last_input);
+    // A form with typed input would be dropped by the lock: say so first.
+    let dirty_form = matches!(&app.overlay, Overlay::Form(f) if f.is_dirty());
+    if !idle.is_zero()
+        && lockable
+        && dirty_form
+        && !app.activity.warned_form
+        && idle_for + LOCK_WARNING >= idle
+        && idle_for < idle
+    {
+        app.activity.warned_form = true;
+        let left = (idle - idle_for).as_secs();
+        app.error(format!(
+            "Locking in {left} s for inactivity: the open form and what you typed in it              will be dropped. Press any key to stay."
+        ));
+    }
+    if !idle.is_zero() && lockable && idle_for >= idle {
         return lock(app, "Locked after inactivity.");
     }
     fx

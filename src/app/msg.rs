@@ -115,6 +115,8 @@ impl std::fmt::Debug for Pasted {
 pub struct CopyInfo {
     pub summary: String,
     pub clears_at: Option<Instant>,
+    /// OSC 52 cannot empty a clipboard: the "clear" overwrites it.
+    pub overwrites: bool,
 }
 
 /// What a finished save changed, without the value.

@@ -7,7 +7,7 @@ use super::filter::FilterLine;
 use super::list::ListState;
 use crate::policy::Status;
 use crate::review::{self, ReviewRow, SortKey};
-use crate::store::Listing;
+use crate::store::{Listing, SecretPath};
 
 /// The status filter cycles through these.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,8 +68,15 @@ pub struct ReviewState {
 }
 
 impl ReviewState {
-    /// Rebuilds the rows from what the catalog has loaded.
+    /// Rebuilds the rows from what the catalog has loaded; the selection
+    /// stays on its secret (a rotation re-sorts the rows under it).
     pub fn rebuild(&mut self, catalog: &Catalog) {
+        let keep = self.selected_name();
+        self.rebuild_rows(catalog);
+        self.reselect(keep);
+    }
+
+    fn rebuild_rows(&mut self, catalog: &Catalog) {
         let listing = Listing {
             folder_policies: catalog.folder_policies.clone(),
             ..Default::default()
@@ -84,11 +91,42 @@ impl ReviewState {
             })
             .collect();
         self.unreadable = catalog.counts().failed;
-        self.resort();
+        review::sort(&mut self.rows, self.sort, self.reverse);
     }
 
+    /// Sorts again (a new sort key or direction), the selection on its secret.
     pub fn resort(&mut self) {
+        let keep = self.selected_name();
         review::sort(&mut self.rows, self.sort, self.reverse);
+        self.reselect(keep);
+    }
+
+    /// The selected row's secret.
+    pub fn selected_name(&self) -> Option<SecretPath> {
+        self.visible()
+            .get(self.list.selected)
+            .map(|r| r.name.clone())
+    }
+
+    /// Puts the selection on `name` if its row shows, else on the first row
+    /// when the secret is gone from view (never on whatever row took its place).
+    pub fn reselect(&mut self, name: Option<SecretPath>) {
+        let Some(name) = name else {
+            return;
+        };
+        match self.visible().iter().position(|r| r.name == name) {
+            Some(i) => self.list.selected = i,
+            None => self.list.first(),
+        }
+    }
+
+    /// Changes a filter with `change`, keeping the selection on its secret
+    /// if it still shows.
+    pub fn refilter(&mut self, change: impl FnOnce(&mut Self)) {
+        let keep = self.selected_name();
+        change(self);
+        self.list.first();
+        self.reselect(keep);
     }
 
     /// The rows under the filters, in order.
@@ -126,18 +164,20 @@ impl ReviewState {
     }
 
     pub fn next_project(&mut self) {
-        self.project = Self::cycle(
-            &self.project,
-            self.rows.iter().map(|r| r.project.clone()).collect(),
-        );
-        self.list.first();
+        self.refilter(|s| {
+            s.project = Self::cycle(
+                &s.project,
+                s.rows.iter().map(|r| r.project.clone()).collect(),
+            )
+        });
     }
 
     pub fn next_owner(&mut self) {
-        self.owner = Self::cycle(
-            &self.owner,
-            self.rows.iter().filter_map(|r| r.owner.clone()).collect(),
-        );
-        self.list.first();
+        self.refilter(|s| {
+            s.owner = Self::cycle(
+                &s.owner,
+                s.rows.iter().filter_map(|r| r.owner.clone()).collect(),
+            )
+        });
     }
 }

@@ -31,11 +31,19 @@ pub enum Overlay {
     None,
     Form(Box<Form>),
     Confirm(Box<Confirm>),
+    /// The `?` help: `from` the scope it was opened in (its keys first),
+    /// `under` what it opened over (a form keeps what was typed).
     Help {
         scroll: u16,
+        from: crate::keymap::Scope,
+        under: Box<Overlay>,
     },
     /// Which field to copy.
     PickField,
+    /// The message log: every notice of this session, newest first.
+    Messages {
+        scroll: u16,
+    },
     /// Recipient keys this machine has not approved.
     Trust(Box<TrustDialog>),
     /// A sync that failed: the whole message and its advice, until closed

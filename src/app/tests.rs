@@ -213,8 +213,6 @@ fn reveal_before_the_document_arrives_waits_for_it() {
 #[test]
 fn copy_asks_the_runtime_and_the_field_picker_closes() {
     let (mut app, _) = app();
-    assert!(ch(&mut app, 'c').is_empty(), "nothing loaded yet");
-    assert!(app.notice.is_some());
     load_selected(&mut app);
     let fx = ch(&mut app, 'c');
     assert!(matches!(&fx[..], [Effect::Copy(r)] if r.field.is_none() && &*r.text == "s3cret"));
@@ -324,10 +322,67 @@ fn help_opens_over_the_main_screen_and_scrolls() {
     let (mut app, _) = app();
     ch(&mut app, '?');
     press(&mut app, KeyCode::Down);
-    assert!(matches!(app.overlay, Overlay::Help { scroll: 1 }));
+    assert!(matches!(app.overlay, Overlay::Help { scroll: 1, .. }));
+    // G goes to the end, and no further: the last line at the bottom.
+    ch(&mut app, 'G');
+    let max = crate::app::help::max_scroll(&app.keymap, Scope::Main, app.viewport);
+    assert!(max > 0);
+    assert!(matches!(app.overlay, Overlay::Help { scroll, .. } if scroll == max));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::PageDown);
+    assert!(matches!(app.overlay, Overlay::Help { scroll, .. } if scroll == max));
+    ch(&mut app, 'g');
+    assert!(matches!(app.overlay, Overlay::Help { scroll: 0, .. }));
     ch(&mut app, 'q');
     assert!(on(&app, |s| matches!(s, Screen::Main)));
     assert!(!app.quit, "q closed the help, not the app");
+}
+
+#[test]
+fn help_opens_on_every_screen_with_its_keys_first_and_a_form_survives_it() {
+    let (mut app, _) = app();
+    ch(&mut app, 'v');
+    ch(&mut app, '?');
+    assert!(matches!(
+        app.overlay,
+        Overlay::Help {
+            from: Scope::Review,
+            ..
+        }
+    ));
+    ch(&mut app, 'q');
+    assert!(
+        on(&app, |s| matches!(s, Screen::Review)),
+        "back on the review"
+    );
+    ch(&mut app, 'q');
+    ch(&mut app, 'a');
+    ch(&mut app, '?');
+    assert!(matches!(
+        app.overlay,
+        Overlay::Help {
+            from: Scope::Audit,
+            ..
+        }
+    ));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    // In a form, F1: the help, and back to the form with what was typed.
+    ch(&mut app, 'n');
+    ch(&mut app, 'x');
+    press(&mut app, KeyCode::F(1));
+    assert!(matches!(
+        app.overlay,
+        Overlay::Help {
+            from: Scope::Form,
+            ..
+        }
+    ));
+    press(&mut app, KeyCode::Esc);
+    match &app.overlay {
+        Overlay::Form(f) => assert!(f.fields.iter().any(|f| f.input.text().contains('x'))),
+        other => panic!("the form is gone: {other:?}"),
+    }
 }
 
 // The review screen.
@@ -358,7 +413,7 @@ fn review_sorts_filters_and_opens_a_secret() {
     let fx = press(&mut app, KeyCode::Enter);
     assert!(on(&app, |s| matches!(s, Screen::Main)));
     assert_eq!(selected(&app), Some("zeta/KEY"));
-    assert_eq!(app.focus, Pane::Detail);
+    assert_eq!(app.focus, Pane::Tree, "j/k move in the tree next");
     assert_eq!(loads(&fx), ["zeta/KEY"]);
 }
 
@@ -1004,4 +1059,210 @@ fn a_listing_with_a_new_secret_before_the_selected_one_keeps_the_selection() {
     };
     update(&mut app, Msg::StoreChanged(listing));
     assert_eq!(selected(&app), Some("acme/api/KEY"));
+}
+
+// Keys typed while a secret decrypts (issue 16).
+
+fn copies(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Copy(r) => Some(r.name.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn keys_typed_while_a_secret_decrypts_run_when_it_arrives() {
+    let (mut app, _) = app();
+    // The first secret is still decrypting: the copy waits, and says so.
+    assert!(ch(&mut app, 'c').is_empty());
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("Decrypting acme/api/KEY"));
+    let fx = load_selected(&mut app);
+    assert_eq!(copies(&fx), ["acme/api/KEY"], "{fx:?}");
+    assert_eq!(records(&fx), [crate::audit::Action::View]);
+    // `G` then `c` in one burst: the copy is of the secret moved to.
+    ch(&mut app, 'G');
+    assert!(ch(&mut app, 'c').is_empty());
+    // A late document of another secret does nothing.
+    let stale = Msg::SecretLoaded {
+        name: path("acme/api/KEY"),
+        result: Ok(doc("old")),
+    };
+    assert!(copies(&update(&mut app, stale)).is_empty());
+    let fx = load_selected(&mut app);
+    assert_eq!(copies(&fx), ["zeta/KEY"]);
+    // Moving on drops what waited for the secret left.
+    ch(&mut app, 'g');
+    ch(&mut app, 'j');
+    ch(&mut app, 'j');
+    assert_eq!(selected(&app), Some("acme/api/KEY"));
+    ch(&mut app, 'e');
+    assert_eq!(app.detail.pending, Some(crate::keymap::Action::Edit));
+    ch(&mut app, 'G');
+    assert_eq!(app.detail.pending, None);
+    assert!(copies(&load_selected(&mut app)).is_empty());
+    assert!(on(&app, |s| matches!(s, Screen::Main)), "no form opened");
+    // Edit typed early opens the form once the document is there.
+    ch(&mut app, 'g');
+    ch(&mut app, 'j');
+    ch(&mut app, 'j');
+    ch(&mut app, 'e');
+    load_selected(&mut app);
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+}
+
+#[test]
+fn a_filter_then_copy_in_one_burst_copies_the_match() {
+    let (mut app, _) = app();
+    load_selected(&mut app);
+    ch(&mut app, '/');
+    typed(&mut app, "tls");
+    press(&mut app, KeyCode::Enter);
+    assert!(ch(&mut app, 'c').is_empty(), "acme/web/TLS is decrypting");
+    let fx = load_selected(&mut app);
+    assert_eq!(copies(&fx), ["acme/web/TLS"]);
+}
+
+// The selection follows the secret, not the row number (issue 16).
+
+#[test]
+fn the_review_selection_stays_on_its_secret_when_the_rows_re_sort() {
+    let mut app = loaded_app();
+    ch(&mut app, 'v');
+    ch(&mut app, 'G');
+    let last = app.review.selected_name().unwrap();
+    assert_ne!(app.review.list.selected, 0);
+    // Its metadata changes (a rotation, an edit elsewhere): it sorts first now.
+    let mut meta = doc("v").meta();
+    meta.expires = Some(app.catalog.today - chrono::Duration::days(1));
+    update(&mut app, Msg::Metas(vec![(last.clone(), Ok(meta))]));
+    tick(&mut app, 0);
+    assert_eq!(app.review.visible()[0].name, last, "it sorts first now");
+    assert_eq!(app.review.selected_name(), Some(last.clone()));
+    assert_eq!(app.review.list.selected, 0);
+    // A new sort and a filter that keeps it: still on it.
+    ch(&mut app, 's');
+    assert_eq!(app.review.selected_name(), Some(last.clone()));
+    ch(&mut app, 'f');
+    assert_eq!(app.review.status.label(), "needs action");
+    assert_eq!(app.review.selected_name(), Some(last.clone()));
+    // Enter opens that one.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.selected_name(), Some(&last));
+}
+
+#[test]
+fn the_audit_selection_stays_on_its_record_when_one_is_added() {
+    let (mut app, _) = app();
+    ch(&mut app, 'a');
+    let mut second = entry("bob", "zeta/KEY");
+    second.line = 2;
+    let timeline = Timeline {
+        entries: vec![second, entry("alice", "acme/web/TLS")],
+        problems: Vec::new(),
+    };
+    update(&mut app, Msg::AuditLoaded(timeline));
+    ch(&mut app, 'j');
+    let mut new = entry("carol", "acme/api/KEY");
+    new.line = 3;
+    update(&mut app, Msg::AuditAppended(Box::new(new)));
+    assert_eq!(app.audit.list.selected, 2);
+    let fx = press(&mut app, KeyCode::Enter);
+    assert_eq!(selected(&app), Some("acme/web/TLS"));
+    assert_eq!(loads(&fx), ["acme/web/TLS"]);
+}
+
+#[test]
+fn a_delete_or_a_move_leaves_the_selection_on_a_real_secret() {
+    let (mut app, _) = app();
+    // acme/ api/ KEY web/ TLS zeta/ KEY: on acme/web/TLS.
+    ch(&mut app, 'j');
+    ch(&mut app, 'j');
+    assert_eq!(selected(&app), Some("acme/web/TLS"));
+    // Moved to a name that sorts first: the selection follows it.
+    let op = SaveSummary {
+        verb: "Moved",
+        target: Some(path("aaa/TLS")),
+        removed: Some(path("acme/web/TLS")),
+    };
+    update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert_eq!(selected(&app), Some("aaa/TLS"));
+    assert_eq!(
+        app.detail.name.as_ref().map(|n| n.as_str()),
+        Some("aaa/TLS")
+    );
+    // Another process deletes the secret before the selected one.
+    ch(&mut app, 'G');
+    let listing = Listing {
+        secrets: ["aaa/TLS", "zeta/KEY"].iter().map(|n| path(n)).collect(),
+        ..Default::default()
+    };
+    update(&mut app, Msg::StoreChanged(listing));
+    assert_eq!(selected(&app), Some("zeta/KEY"));
+    // Deleting the selected secret: the selection lands on a secret near
+    // it, not on a folder row.
+    ch(&mut app, 'g');
+    ch(&mut app, 'j');
+    assert_eq!(selected(&app), Some("aaa/TLS"));
+    let op = SaveSummary {
+        verb: "Deleted",
+        target: None,
+        removed: Some(path("aaa/TLS")),
+    };
+    update(&mut app, Msg::Saved { op, result: Ok(()) });
+    assert_eq!(selected(&app), Some("zeta/KEY"));
+}
+
+#[test]
+fn the_idle_lock_warns_before_it_drops_a_form_with_typed_input() {
+    let (mut app, _) = app();
+    ch(&mut app, 'n');
+    typed(&mut app, "acme/NEW");
+    tick(&mut app, 260);
+    assert!(app.notice.is_none(), "not yet");
+    tick(&mut app, 15);
+    let warning = app.notice.as_ref().expect("warned").text.clone();
+    assert!(warning.contains("Locking in 25 s"), "{warning}");
+    assert!(warning.contains("dropped"), "{warning}");
+    assert!(matches!(app.overlay, Overlay::Form(_)), "still open");
+    // A key: the idle time starts again, the form stays.
+    press(&mut app, KeyCode::End);
+    tick(&mut app, 100);
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+    // A form with nothing typed is not worth a warning.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    ch(&mut app, 'n');
+    app.notice = None;
+    tick(&mut app, 280);
+    assert!(app.notice.is_none());
+}
+
+#[test]
+fn the_mouse_works_in_the_review_table_and_the_help() {
+    let mut app = loaded_app();
+    ch(&mut app, 'v');
+    let mouse = |kind, column, row| Msg::Mouse(Mouse { kind, column, row });
+    update(&mut app, mouse(MouseKind::ScrollDown, 10, 10));
+    assert_eq!(
+        app.review.list.selected, 2,
+        "the wheel moves, within the rows"
+    );
+    // 100×30: the header, the filter line, then the table's border and
+    // header line: the first row is on screen row 4.
+    update(&mut app, mouse(MouseKind::LeftDown, 10, 5));
+    assert_eq!(app.review.list.selected, 1);
+    update(&mut app, mouse(MouseKind::LeftDown, 10, 4));
+    assert_eq!(app.review.list.selected, 0);
+    ch(&mut app, '?');
+    update(&mut app, mouse(MouseKind::ScrollDown, 10, 10));
+    assert!(matches!(app.overlay, Overlay::Help { scroll: 3, .. }));
+    update(&mut app, mouse(MouseKind::ScrollUp, 10, 10));
+    assert!(matches!(app.overlay, Overlay::Help { scroll: 0, .. }));
 }

@@ -22,6 +22,9 @@ pub enum RowKind {
     Secret {
         /// Index into the catalog's entries.
         index: usize,
+        /// Its name: what the selection follows across rebuilds, whatever
+        /// happened to the catalog's indices meanwhile (issue 16).
+        name: crate::store::SecretPath,
     },
 }
 
@@ -54,16 +57,8 @@ impl TreeView {
     /// Recomputes the visible rows from the catalog, the collapsed folders and
     /// the filter, keeping the selection on the same item where it still shows.
     pub fn rebuild(&mut self, catalog: &Catalog) {
-        let keep = self.selected_key(catalog);
+        let keep = self.selected_key();
         self.rebuild_keeping(catalog, keep);
-    }
-
-    /// Rebuilds on `new`, a catalog listed again, keeping the row that was
-    /// selected in `old` (the rows index the old one: a secret added before
-    /// it would otherwise move the selection onto another).
-    pub fn rebuild_relisted(&mut self, old: &Catalog, new: &Catalog) {
-        let keep = self.selected_key(old);
-        self.rebuild_keeping(new, keep);
     }
 
     fn rebuild_keeping(&mut self, catalog: &Catalog, keep: Option<RowKey>) {
@@ -115,13 +110,16 @@ impl TreeView {
             if filtering || self.ancestors_expanded(&open) {
                 rows.push(Row {
                     depth: folders.len(),
-                    kind: RowKind::Secret { index: i },
+                    kind: RowKind::Secret {
+                        index: i,
+                        name: e.name.clone(),
+                    },
                 });
             }
         }
         self.rows = rows;
         self.list.selected = keep
-            .and_then(|k| self.find(catalog, &k))
+            .and_then(|k| self.find(&k))
             .unwrap_or(self.list.selected)
             .min(self.rows.len().saturating_sub(1));
     }
@@ -163,28 +161,37 @@ impl TreeView {
         Some(keep)
     }
 
-    fn selected_key(&self, catalog: &Catalog) -> Option<RowKey> {
+    /// The selected row's key, from the row itself: right even when the
+    /// catalog changed since the rows were built.
+    fn selected_key(&self) -> Option<RowKey> {
         self.rows.get(self.list.selected).map(|r| match &r.kind {
             RowKind::Folder { path, .. } => RowKey::Folder(path.clone()),
-            RowKind::Secret { index } => RowKey::Secret(
-                catalog
-                    .entries
-                    .get(*index)
-                    .map(|e| e.name.to_string())
-                    .unwrap_or_default(),
-            ),
+            RowKind::Secret { name, .. } => RowKey::Secret(name.to_string()),
         })
     }
 
-    fn find(&self, catalog: &Catalog, key: &RowKey) -> Option<usize> {
+    fn find(&self, key: &RowKey) -> Option<usize> {
         self.rows.iter().position(|r| match (&r.kind, key) {
             (RowKind::Folder { path, .. }, RowKey::Folder(p)) => path == p,
-            (RowKind::Secret { index }, RowKey::Secret(n)) => catalog
-                .entries
-                .get(*index)
-                .is_some_and(|e| e.name.as_str() == n),
+            (RowKind::Secret { name, .. }, RowKey::Secret(n)) => name.as_str() == n,
             _ => false,
         })
+    }
+
+    /// The selected folder's path, if a folder row is selected.
+    pub fn selected_folder_path(&self) -> Option<&str> {
+        match &self.selected_row()?.kind {
+            RowKind::Folder { path, .. } => Some(path),
+            RowKind::Secret { .. } => None,
+        }
+    }
+
+    /// The selected secret's name, if a secret is selected.
+    pub fn selected_name(&self) -> Option<&crate::store::SecretPath> {
+        match &self.selected_row()?.kind {
+            RowKind::Secret { name, .. } => Some(name),
+            RowKind::Folder { .. } => None,
+        }
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
@@ -194,21 +201,16 @@ impl TreeView {
     /// The catalog index of the selected secret, if a secret is selected.
     pub fn selected_secret(&self) -> Option<usize> {
         match self.selected_row()?.kind {
-            RowKind::Secret { index } => Some(index),
+            RowKind::Secret { index, .. } => Some(index),
             RowKind::Folder { .. } => None,
         }
     }
 
     /// The folder the selection is in (for "new secret here").
-    pub fn selected_folder(&self, catalog: &Catalog) -> Option<String> {
+    pub fn selected_folder(&self) -> Option<String> {
         match &self.selected_row()?.kind {
             RowKind::Folder { path, .. } => Some(path.clone()),
-            RowKind::Secret { index } => catalog
-                .entries
-                .get(*index)?
-                .name
-                .parent()
-                .map(str::to_string),
+            RowKind::Secret { name, .. } => name.parent().map(str::to_string),
         }
     }
 
@@ -222,13 +224,32 @@ impl TreeView {
         self.list.selected = self
             .rows
             .iter()
-            .position(|r| matches!(r.kind, RowKind::Secret { index } if Some(index) == best))
+            .position(|r| matches!(r.kind, RowKind::Secret { index, .. } if Some(index) == best))
             .or_else(|| {
                 self.rows
                     .iter()
                     .position(|r| matches!(r.kind, RowKind::Secret { .. }))
             })
             .unwrap_or(0);
+    }
+
+    /// After the selected secret went away: onto the nearest secret at or
+    /// after the selected row (else before it), not a folder row.
+    pub fn settle_on_secret(&mut self) {
+        let at = self.list.selected;
+        let is_secret = |r: &Row| matches!(r.kind, RowKind::Secret { .. });
+        if let Some(i) = self.rows[at.min(self.rows.len())..]
+            .iter()
+            .position(is_secret)
+            .map(|i| i + at)
+            .or_else(|| {
+                self.rows[..at.min(self.rows.len())]
+                    .iter()
+                    .rposition(is_secret)
+            })
+        {
+            self.list.selected = i;
+        }
     }
 
     pub fn select_first(&mut self) {
@@ -253,7 +274,7 @@ impl TreeView {
             }
             let name = e.name.to_string();
             self.rebuild(catalog);
-            if let Some(i) = self.find(catalog, &RowKey::Secret(name)) {
+            if let Some(i) = self.find(&RowKey::Secret(name)) {
                 self.list.selected = i;
             }
         }

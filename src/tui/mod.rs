@@ -82,6 +82,41 @@ pub fn read_clock() -> Clock {
     }
 }
 
+/// The theme `theme =` names: a built-in one, or a theme file (a relative
+/// path is taken from config.toml's folder). Anything else is a config
+/// error that names the choices.
+fn load_theme(value: &str, config_path: &std::path::Path) -> Result<crate::app::palette::Palette> {
+    use crate::app::palette::{Palette, ThemeChoice};
+    let problem = |message: String| WardError::Config {
+        path: config_path.to_path_buf(),
+        line: None,
+        message,
+    };
+    match ThemeChoice::of(value) {
+        Some(ThemeChoice::Builtin(p)) => Ok(p),
+        Some(ThemeChoice::File(path)) => {
+            let path = match path.strip_prefix("~") {
+                Ok(rest) => dirs::home_dir().unwrap_or_default().join(rest),
+                Err(_) if path.is_relative() => config_path
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(path),
+                Err(_) => path,
+            };
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                problem(format!("theme {value:?}: cannot read {}: {e}", path.display()))
+            })?;
+            Palette::parse(value, &text)
+                .map_err(|e| problem(format!("theme {value:?} ({}): {e}", path.display())))
+        }
+        None => Err(problem(format!(
+            "theme {:?}: no such theme; choose {}, or give the path of a theme file              (docs/THEMES.md)",
+            crate::sanitize::escape(value),
+            Palette::choices()
+        ))),
+    }
+}
+
 /// Builds the session and the app for a store, without touching the terminal.
 pub fn prepare(settings: &Settings, clock: Clock) -> Result<(App, Session, Vec<Effect>)> {
     prepare_agent(settings, clock, None)
@@ -110,8 +145,8 @@ pub fn prepare_agent(
         idle_lock: Duration::from_secs(config.idle_lock),
     };
     let mut app = App::new(store_root.display().to_string(), timings, keymap, clock);
-    app.mono =
-        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || config.theme == "mono";
+    app.mono = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.palette = load_theme(&config.theme, &config_path)?;
     app.catalog.lead = config.lead_time;
     let copier = crate::clipboard::SystemCopier::new(crate::clipboard::CopyOptions::new(
         config.clipboard_backend,
@@ -226,7 +261,7 @@ pub fn run(settings: &Settings) -> Result<()> {
         ));
     }
     let (mut app, mut session, initial) = prepare(settings, read_clock())?;
-    let mut guard = terminal::TerminalGuard::new()
+    let mut guard = terminal::TerminalGuard::new(session.config.mouse)
         .map_err(|e| WardError::Other(format!("cannot set up the terminal: {e}")))?;
     let size = guard
         .terminal

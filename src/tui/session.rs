@@ -548,6 +548,10 @@ fn copy_on(board: &mut Board, request: &CopyRequest, how: &ops::copy::Copying) -
             Msg::Copied(Ok(CopyInfo {
                 summary: copied.summary(),
                 clears_at: copied.report.clears_at(),
+                overwrites: matches!(
+                    copied.report.backend,
+                    crate::clipboard::BackendUsed::Osc52(_)
+                ),
             }))
         }
         Err(e) => Msg::Copied(Err(format!(

@@ -18,17 +18,24 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 /// Restores the terminal when dropped.
 pub struct TerminalGuard {
     pub terminal: Term,
+    /// Mouse capture on (`mouse = true`, the default, in config.toml).
+    mouse: bool,
 }
 
-fn enter() -> io::Result<()> {
+fn enter(mouse: bool) -> io::Result<()> {
     enable_raw_mode()?;
     execute!(
         io::stdout(),
         EnterAlternateScreen,
-        EnableMouseCapture,
         EnableBracketedPaste,
         cursor::Hide
-    )
+    )?;
+    if mouse {
+        // While the mouse is captured, the terminal selects text with Shift
+        // held (docs/KEYBINDINGS.md "Mouse").
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Puts the terminal back as we found it. Safe to call more than once.
@@ -44,11 +51,12 @@ pub fn restore() {
 }
 
 impl TerminalGuard {
-    pub fn new() -> io::Result<TerminalGuard> {
+    /// Takes the terminal; `mouse`: capture the mouse.
+    pub fn new(mouse: bool) -> io::Result<TerminalGuard> {
         install_panic_hook();
-        enter()?;
+        enter(mouse)?;
         let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-        Ok(TerminalGuard { terminal })
+        Ok(TerminalGuard { terminal, mouse })
     }
 
     /// Ctrl-Z: restore the terminal, stop, and take it back on `fg`.
@@ -59,7 +67,7 @@ impl TerminalGuard {
         unsafe {
             libc::raise(libc::SIGTSTP);
         }
-        enter()?;
+        enter(self.mouse)?;
         self.terminal.clear()
     }
 }

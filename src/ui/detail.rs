@@ -22,8 +22,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     }
     let title = match &app.detail.name {
         Some(n) => format!(" {} ", escape(n.as_str())),
-        None => " Detail ".to_string(),
+        None => match app.tree.selected_folder_path() {
+            Some(folder) => format!(" {}/ ", escape(folder)),
+            None => " Detail ".to_string(),
+        },
     };
+    let title = super::theme::focus_title(&title, focused);
     let block = pane(title, theme.border(focused), theme);
     let lines = match (&app.detail.name, &app.detail.doc) {
         (None, _) if app.catalog.is_empty() => vec![Line::styled(
@@ -33,6 +37,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             ),
             theme.dim(),
         )],
+        // A folder: its summary (ui/folder.rs).
+        (None, _) if app.tree.selected_folder_path().is_some() => hang(
+            super::folder::lines(
+                app,
+                app.tree.selected_folder_path().unwrap_or_default(),
+                theme,
+            ),
+            area.width.saturating_sub(2) as usize,
+        ),
         (None, _) => vec![Line::styled(
             format!(
                 "Select a secret to see it here. Folders: {} or {} opens, {} closes.",
@@ -116,14 +129,20 @@ fn value_lines<'a>(doc: &'a SecretDoc, revealed: bool, app: &App, theme: &Theme)
             .map(|t| t.saturating_duration_since(app.clock.now).as_secs())
             .unwrap_or(0);
         let mut first = true;
-        for part in shown.split('\n') {
+        // A multi-line value (a PEM or SSH key) numbers its lines, so that
+        // a line the pane wraps (no number) reads apart from a real one.
+        let parts: Vec<&str> = shown.split('\n').collect();
+        let numbered = parts.len() > 1;
+        let digits = parts.len().to_string().len();
+        for (n, part) in parts.iter().enumerate() {
             let label = if first { "Value" } else { "" };
             first = false;
-            lines.push(row(
-                label,
-                vec![Span::styled(part.to_string(), theme.revealed())],
-                theme,
-            ));
+            let mut spans = Vec::new();
+            if numbered {
+                spans.push(Span::styled(format!("{:>digits$}│", n + 1), theme.dim()));
+            }
+            spans.push(Span::styled(part.to_string(), theme.revealed()));
+            lines.push(row(label, spans, theme));
         }
         lines.push(row(
             "",
@@ -294,23 +313,41 @@ fn history_lines<'a>(doc: &'a SecretDoc, theme: &Theme) -> Vec<Line<'a>> {
     if !doc.history.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            format!("Previous versions ({})", doc.history.len()),
+            format!("Versions ({} previous)", doc.history.len()),
             theme.title(),
         ));
-        for h in &doc.history {
-            let why = h
-                .reason
-                .as_deref()
-                .map(|r| format!(" — {}", escape(r)))
-                .unwrap_or_default();
+        // Forwards: each version with who set it and why (a reason is
+        // recorded on the entry the change replaced, so it belongs to the
+        // version that entry's replacement introduced). Newest first.
+        let why = |r: Option<&str>| r.map(|r| format!(" — {}", escape(r))).unwrap_or_default();
+        let newest = &doc.history[0];
+        lines.push(Line::from(vec![
+            Span::styled(format!("  v{:<3}", doc.version), theme.label()),
+            Span::styled(format!("{:<6}", "now"), theme.dim()),
+            Span::raw(format!(
+                "  since {} by {}{}",
+                day(newest.replaced),
+                escape(&newest.replaced_by),
+                why(newest.reason.as_deref())
+            )),
+        ]));
+        for (i, h) in doc.history.iter().enumerate() {
+            // Who set it: the older entry's replacer; for the first
+            // version its creator; past the history kept, unknown.
+            let (by, reason) = match doc.history.get(i + 1) {
+                Some(older) => (Some(older.replaced_by.as_str()), older.reason.as_deref()),
+                None if h.version == 1 => (Some(doc.created_by.as_str()), None),
+                None => (None, None),
+            };
+            let by = by.map(|b| format!(" by {}", escape(b))).unwrap_or_default();
             lines.push(Line::from(vec![
                 Span::styled(format!("  v{:<3}", h.version), theme.label()),
                 Span::styled(MASK[..3 * 6].to_string(), theme.masked()),
                 Span::raw(format!(
-                    "  {} → {} by {}{why}",
+                    "  {} → {}{by}{}",
                     day(h.set),
                     day(h.replaced),
-                    escape(&h.replaced_by)
+                    why(reason)
                 )),
             ]));
         }
@@ -352,10 +389,15 @@ fn hang(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
                     used += n;
                     break;
                 }
-                // Break at the last space that fits, else mid-word.
+                // Break at the last space that fits; in a word (a URL),
+                // after its last separator that fits; else mid-word.
                 let head: String = rest.chars().take(room).collect();
-                let cut = match head.rfind(' ') {
-                    Some(b) if b > 0 => b + 1,
+                let separator = head
+                    .rfind(['/', '?', '&', '#', '='])
+                    .filter(|&b| b > 0 && b + 1 < head.len());
+                let cut = match (head.rfind(' '), separator) {
+                    (Some(b), _) if b > 0 => b + 1,
+                    (_, Some(b)) if used <= indent => b + 1,
                     _ if used > indent => 0,
                     _ => head.len(),
                 };

@@ -15,13 +15,57 @@ pub fn countdown(app: &App) -> Option<String> {
     Some(match clip.clears_at {
         Some(t) => {
             let left = t.saturating_duration_since(app.clock.now).as_secs();
-            format!("clipboard clears in {left} s")
+            // OSC 52 cannot empty a clipboard: say what will happen.
+            let verb = if clip.overwrites {
+                "overwritten"
+            } else {
+                "clears"
+            };
+            format!("clipboard {verb} in {left} s")
         }
         None => "clipboard: never cleared".to_string(),
     })
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// The status line: the notice, cut at the width with a pointer to the
+/// message log where it reads in full.
+pub fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if let Some(n) = &app.notice {
+        frame.render_widget(
+            Paragraph::new(notice_line(app, n, area.width as usize, theme)),
+            area,
+        );
+    }
+}
+
+fn notice_line<'a>(app: &App, n: &crate::app::Notice, width: usize, theme: &Theme) -> Line<'a> {
+    let style = match n.kind {
+        NoticeKind::Info => theme.info(),
+        NoticeKind::Error => theme.error(),
+        NoticeKind::Hint => theme.dim(),
+    };
+    let text = format!(" {}", crate::sanitize::escape(&n.text));
+    if text.chars().count() <= width || n.kind == NoticeKind::Hint {
+        return Line::from(Span::styled(truncate(&text, width, Keep::Head), style));
+    }
+    // Cut: say where the rest is.
+    let key = app.keymap.key(app.scope(), crate::keymap::Action::Messages);
+    let more = if key.is_empty() {
+        String::new()
+    } else {
+        format!(" ({key}: all of it)")
+    };
+    let room = width.saturating_sub(more.chars().count());
+    Line::from(vec![
+        Span::styled(truncate(&text, room, Keep::Head), style),
+        Span::styled(more, theme.key()),
+    ])
+}
+
+/// The footer: the keys that matter here (and the notice in their place
+/// when `with_notice`: a terminal too small for a status line of its own),
+/// the clipboard countdown on the right.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, with_notice: bool) {
     if area.height == 0 {
         return;
     }
@@ -42,24 +86,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
     }
     let width = left_area.width as usize;
-    if let Some(n) = &app.notice {
-        let style = match n.kind {
-            NoticeKind::Info => theme.info(),
-            NoticeKind::Error => theme.error(),
-        };
-        let text = truncate(
-            &format!(" {}", crate::sanitize::escape(&n.text)),
-            width,
-            Keep::Head,
-        );
-        frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(text, style))),
-            left_area,
-        );
+    if let Some(n) = app.notice.as_ref().filter(|_| with_notice) {
+        frame.render_widget(Paragraph::new(notice_line(app, n, width, theme)), left_area);
         return;
     }
     // As many hints as fit, whole; help and quit (the last ones) always.
-    let hints = app.keymap.hints(app.scope());
+    let mut hints = app.keymap.hints(app.scope());
+    // A form's hints only name the keys that work in it.
+    if let crate::app::Overlay::Form(form) = &app.overlay {
+        let scope = crate::keymap::Scope::Form;
+        hints.retain(|(_, label)| {
+            app.keymap
+                .in_scope(scope)
+                .find(|b| b.hint == Some(*label))
+                .is_none_or(|b| form.offers(b.action))
+        });
+    }
     let cost = |(k, l): &(&str, &str)| k.chars().count() + l.chars().count() + 3;
     let tail = hints.len().saturating_sub(2);
     let mut room = width.saturating_sub(hints[tail..].iter().map(cost).sum());

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod detail;
 pub mod dialog;
+pub mod folder;
 pub mod footer;
 pub mod header;
 pub mod help;
@@ -11,6 +12,7 @@ pub mod history;
 pub mod join;
 pub mod layout;
 pub mod lock;
+pub mod messages;
 pub mod otp;
 pub mod review;
 pub mod sync;
@@ -26,7 +28,7 @@ use theme::Theme;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
-    let theme = Theme::new(app.mono);
+    let theme = Theme::new(&app.palette, app.mono);
     let area = frame.area();
     match &app.screen {
         Screen::Locked(lock) => {
@@ -43,6 +45,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         _ => {}
     }
+    // Notices get a line of their own under the footer's key hints.
+    let (area, status) = crate::app::layout::split_status(area, app.notice.is_some());
+    if let Some(line) = status {
+        footer::draw_status(frame, line, app, &theme);
+    }
     let l = crate::app::layout::compute(area, app.focus);
     // Full screens: the review (with forms over it) and the audit timeline.
     if matches!(app.screen, Screen::Audit | Screen::Review) {
@@ -53,7 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         } else {
             review::draw(frame, body, app, &theme);
         }
-        footer::draw(frame, l.footer, app, &theme);
+        footer::draw(frame, l.footer, app, &theme, status.is_none());
         draw_overlay(frame, app, &app.overlay, &theme);
         return;
     }
@@ -61,7 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     tree::draw(frame, l.tree, app, &theme, app.focus == Pane::Tree);
     detail::draw(frame, l.detail, app, &theme, app.focus == Pane::Detail);
     timeline::draw(frame, l.timeline, app, &theme);
-    footer::draw(frame, l.footer, app, &theme);
+    footer::draw(frame, l.footer, app, &theme, status.is_none());
     draw_overlay(frame, app, &app.overlay, &theme);
 }
 
@@ -71,7 +78,14 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, theme: &Theme) 
     match overlay {
         Overlay::Form(form) => dialog::draw_form(frame, area, form, &app.keymap, theme),
         Overlay::Confirm(c) => dialog::draw_confirm(frame, area, &c.question, &app.keymap, theme),
-        Overlay::Help { scroll } => help::draw(frame, area, &app.keymap, *scroll, theme),
+        Overlay::Help {
+            scroll,
+            from,
+            under,
+        } => {
+            draw_overlay(frame, app, under, theme);
+            help::draw(frame, area, &app.keymap, *from, *scroll, theme)
+        }
         Overlay::PickField => dialog::draw_pick(frame, area, &app.keymap, theme),
         Overlay::History(pick) => history::draw(frame, area, app, pick, theme),
         Overlay::SyncFailed(message) => sync::draw_failed(frame, area, message, &app.keymap, theme),
@@ -79,6 +93,7 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, theme: &Theme) 
             draw_overlay(frame, app, &dialog.under, theme);
             trust::draw(frame, area, dialog, &app.keymap, theme);
         }
+        Overlay::Messages { scroll } => messages::draw(frame, area, app, *scroll, theme),
         Overlay::None => {}
     }
 }

@@ -19,6 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     let title = filter_text(&app.tree.filter)
         .map(|f| format!(" {f} "))
         .unwrap_or_else(|| " Secrets ".to_string());
+    let title = super::theme::focus_title(&title, focused);
     let block = pane(title, theme.border(focused), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -53,6 +54,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         .map(|(i, row)| {
             let mut line = row_line(app, row, inner.width as usize, theme);
             if i == app.tree.list.selected {
+                // The highlight spans the whole row, not only the name.
+                let rest = (inner.width as usize).saturating_sub(line.width());
+                line.spans.push(Span::raw(" ".repeat(rest)));
                 line = line.style(theme.selected(focused));
             }
             line
@@ -86,7 +90,7 @@ fn row_line<'a>(app: &'a App, row: &'a Row, width: usize, theme: &Theme) -> Line
             }
             Line::from(spans)
         }
-        RowKind::Secret { index } => {
+        RowKind::Secret { index, .. } => {
             let entry = &app.catalog.entries[*index];
             let mark = match &entry.state {
                 MetaState::Pending => Span::styled("· ", theme.dim()),

@@ -24,6 +24,8 @@ pub(crate) fn audit_key(app: &mut App, action: Option<Action>, key: KeyPress) ->
         }
         Some(Action::Review) => app.open_review(),
         Some(Action::Open) => return open(app),
+        Some(Action::Help) => super::open_help(app),
+        Some(Action::Messages) => app.overlay = crate::app::Overlay::Messages { scroll: 0 },
         _ => {}
     }
     Vec::new()

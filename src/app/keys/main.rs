@@ -13,6 +13,9 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     let Some(action) = action else {
         return Vec::new();
     };
+    if let Some(fx) = wait_for_load(app, action) {
+        return fx;
+    }
     match action {
         Action::Quit if app.sync.running && !app.sync.warn_quit() => {
             let quit = app.keymap.key(Scope::Main, Action::Quit).to_string();
@@ -25,7 +28,8 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             app.quit = true;
             return vec![Effect::Quit];
         }
-        Action::Help => app.overlay = Overlay::Help { scroll: 0 },
+        Action::Help => super::open_help(app),
+        Action::Messages => app.overlay = Overlay::Messages { scroll: 0 },
         Action::Lock => return lock(app, "Locked."),
         Action::Refresh => return vec![Effect::Refresh],
         Action::Sync => return start_sync(app),
@@ -36,7 +40,7 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             if app.detail.loaded().is_some() {
                 app.overlay = Overlay::PickField;
             } else {
-                app.info("Select a secret (and wait for it to load) to copy a field.");
+                no_document(app, "copy a field");
             }
         }
         Action::Audit => {
@@ -51,6 +55,52 @@ pub(crate) fn main_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         other => navigate(app, other),
     }
     app.follow_selection()
+}
+
+/// An action on the shown secret's document, typed while it decrypts: it
+/// waits and runs when the document arrives (`jobs::on_secret_loaded`), so
+/// keys typed in a burst (`/name⏎c`, `j` then `c`) are not lost.
+fn wait_for_load(app: &mut App, action: Action) -> Option<Vec<Effect>> {
+    let then = match action {
+        Action::Copy => "copying it",
+        Action::CopyField => "choosing a field to copy",
+        Action::Edit => "editing it",
+        Action::Rotate => "rotating it",
+        _ => return None,
+    };
+    if !app.detail.is_loading() {
+        return None;
+    }
+    app.detail.pending = Some(action);
+    let name = app.detail.name.as_ref().map(|n| n.as_str()).unwrap_or("");
+    app.hint(format!(
+        "Decrypting {}…, then {then}.",
+        crate::sanitize::escape(name)
+    ));
+    Some(Vec::new())
+}
+
+/// Runs the action that waited for the shown secret's document, now that it
+/// arrived; nothing if something else opened meanwhile.
+pub(crate) fn run_pending(app: &mut App) -> Vec<Effect> {
+    match app.detail.pending.take() {
+        Some(action) if app.on_bare_main() && app.detail.loaded().is_some() => {
+            main_key(app, Some(action))
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// What an action on the shown secret says when there is no document to act
+/// on: the reason it could not be read, or how to pick a secret.
+fn no_document(app: &mut App, then: &str) {
+    match &app.detail.doc {
+        Some(Err(e)) => {
+            let e = e.clone();
+            app.error(e);
+        }
+        _ => app.hint(format!("Select a secret to {then}.")),
+    }
 }
 
 /// Starts a sync, unless one is running (a second one would only wait on
@@ -115,7 +165,7 @@ fn open_form(app: &mut App, action: Action) {
         return open_rotate(app);
     }
     if action == Action::New {
-        let folder = app.tree.selected_folder(&app.catalog);
+        let folder = app.tree.selected_folder();
         app.overlay = Overlay::Form(Box::new(Form::new_secret(folder.as_deref())));
         return;
     }
@@ -125,12 +175,12 @@ fn open_form(app: &mut App, action: Action) {
                 let name = app.detail.name.clone().expect("a loaded doc has a name");
                 app.overlay = Overlay::Form(Box::new(Form::edit(name, &doc.meta())));
             }
-            None => app.info("Select a secret (and wait for it to load) to edit it."),
+            None => no_document(app, "edit it"),
         }
         return;
     }
     let Some(name) = app.selected_name().cloned() else {
-        app.info(match action {
+        app.hint(match action {
             Action::Rename => "Select a secret to rename it.",
             Action::Compromise => "Select a secret to mark it compromised.",
             _ => "Select a secret to delete it.",
@@ -156,7 +206,7 @@ fn open_rotate(app: &mut App) {
             let form = Form::rotate(name, doc.generator.as_ref(), doc.expires);
             app.overlay = Overlay::Form(Box::new(form));
         }
-        _ => app.info("Select a secret (and wait for it to load) to rotate it."),
+        _ => no_document(app, "rotate it"),
     }
 }
 
@@ -186,7 +236,7 @@ fn reveal(app: &mut App) -> Vec<Effect> {
         // Still decrypting: reveal as soon as it arrives.
         app.detail.reveal_pending = true;
     } else {
-        app.info("Select a secret to reveal its value.");
+        app.hint("Select a secret to reveal its value.");
     }
     app.follow_selection()
 }
@@ -194,7 +244,7 @@ fn reveal(app: &mut App) -> Vec<Effect> {
 /// Copies the value (`field` None) or a metadata field of the shown secret.
 pub(crate) fn copy(app: &mut App, field: Option<&'static str>) -> Vec<Effect> {
     let (Some(name), Some(doc)) = (app.detail.name.clone(), app.detail.loaded()) else {
-        app.info("Select a secret (and wait for it to load) to copy it.");
+        no_document(app, "copy it");
         return Vec::new();
     };
     // The same rule as `ward copy` (ops::copy), phrased for the screen.
@@ -246,9 +296,9 @@ pub(crate) fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -
 
 pub(crate) fn on_mouse(app: &mut App, m: Mouse) -> Vec<Effect> {
     if !app.on_bare_main() {
-        return Vec::new();
+        return super::on_mouse_elsewhere(app, m);
     }
-    let layout = layout::compute(app.viewport, app.focus);
+    let layout = layout::compute(app.area(), app.focus);
     let pos = Position::new(m.column, m.row);
     let in_tree = layout.tree.contains(pos);
     let in_detail = layout.detail.contains(pos);

@@ -13,8 +13,9 @@ pub(super) mod overlay;
 pub(super) mod review;
 
 use super::form::FieldKey;
-use super::{App, Effect, Overlay, Pasted, Screen};
-use crate::keymap::{KeyPress, Scope};
+use super::{layout, App, Effect, Mouse, MouseKind, Overlay, Pasted, Screen};
+use crate::keymap::{Action, KeyPress, Scope};
+use ratatui::layout::Position;
 
 pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
     let scope = app.scope();
@@ -31,6 +32,7 @@ pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
         }
         Scope::Confirm => overlay::confirm_key(app, action),
         Scope::Help => overlay::help_key(app, action),
+        Scope::Messages => overlay::messages_key(app, action),
         Scope::Pick => overlay::pick_key(app, action),
         Scope::SyncFailed => overlay::sync_failed_key(app, action),
         Scope::History => history::history_key(app, action),
@@ -42,6 +44,17 @@ pub(super) fn on_key(app: &mut App, key: KeyPress) -> Vec<Effect> {
         Scope::Audit => audit::audit_key(app, action, key),
         Scope::Review => review::review_key(app, action),
     }
+}
+
+/// Opens the help over what is shown, on the keys of the scope in force.
+pub(super) fn open_help(app: &mut App) {
+    let from = app.scope();
+    let under = std::mem::take(&mut app.overlay);
+    app.overlay = Overlay::Help {
+        scroll: 0,
+        from,
+        under: Box::new(under),
+    };
 }
 
 pub(super) fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
@@ -73,5 +86,62 @@ pub(super) fn on_paste(app: &mut App, text: Pasted) -> Vec<Effect> {
     }
     // A paste anywhere else is dropped: it may be a secret and must not land
     // somewhere visible by accident.
+    Vec::new()
+}
+
+/// The wheel in the help and the message log scrolls them; in the review
+/// and the audit tables it moves the selection, and a click selects a row.
+pub(super) fn on_mouse_elsewhere(app: &mut App, m: Mouse) -> Vec<Effect> {
+    let scroll = match m.kind {
+        MouseKind::ScrollUp => Some(Action::Up),
+        MouseKind::ScrollDown => Some(Action::Down),
+        _ => None,
+    };
+    match (&app.overlay, scroll) {
+        (Overlay::Help { .. }, Some(a)) => {
+            for _ in 0..3 {
+                overlay::help_key(app, Some(a));
+            }
+            return Vec::new();
+        }
+        (Overlay::Messages { .. }, Some(a)) => {
+            for _ in 0..3 {
+                overlay::messages_key(app, Some(a));
+            }
+            return Vec::new();
+        }
+        (Overlay::None, _) => {}
+        _ => return Vec::new(),
+    }
+    let body = layout::body(app.area());
+    let now = app.clock.utc();
+    let (table, rows, list) = match app.screen {
+        Screen::Review => (
+            layout::review(body).table,
+            app.review.visible().len(),
+            &mut app.review.list,
+        ),
+        Screen::Audit => (
+            layout::audit(body).table,
+            app.audit.visible(now).len(),
+            &mut app.audit.list,
+        ),
+        _ => return Vec::new(),
+    };
+    match m.kind {
+        MouseKind::ScrollUp => list.move_by(-3, rows),
+        MouseKind::ScrollDown => list.move_by(3, rows),
+        MouseKind::LeftDown if table.contains(Position::new(m.column, m.row)) => {
+            // The border and the header line come first.
+            let first = table.y + 2;
+            if m.row >= first {
+                let row = (m.row - first) as usize + list.offset;
+                if row < rows {
+                    list.selected = row;
+                }
+            }
+        }
+        _ => {}
+    }
     Vec::new()
 }

@@ -23,6 +23,7 @@ pub(crate) fn form_key(app: &mut App, action: Option<Action>, key: KeyPress) -> 
                 app.overlay = Overlay::None;
             }
         }
+        Some(Action::Help) => super::open_help(app),
         Some(Action::NextField) => form.next(),
         Some(Action::PrevField) => form.prev(),
         Some(Action::Generate) => form.generate(),
@@ -72,14 +73,54 @@ pub(crate) fn confirm_key(app: &mut App, action: Option<Action>) -> Vec<Effect> 
     Vec::new()
 }
 
+/// Scrolls the help inside its lines; closing goes back to what it opened
+/// over.
 pub(crate) fn help_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
-    if let Overlay::Help { scroll } = &mut app.overlay {
+    let viewport = app.viewport;
+    if let Overlay::Help { scroll, from, .. } = &mut app.overlay {
+        let max = crate::app::help::max_scroll(&app.keymap, *from, viewport);
+        let page = crate::app::help::page(viewport).saturating_sub(1).max(1) as u16;
         match action {
-            Some(Action::Back) => app.overlay = Overlay::None,
+            Some(Action::Back) => {
+                if let Overlay::Help { under, .. } = std::mem::take(&mut app.overlay) {
+                    app.overlay = *under;
+                }
+                return Vec::new();
+            }
             Some(Action::Up) => *scroll = scroll.saturating_sub(1),
             Some(Action::Down) => *scroll = scroll.saturating_add(1),
+            Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
+            Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
+            Some(Action::Top) => *scroll = 0,
+            Some(Action::Bottom) => *scroll = max,
             _ => {}
         }
+        *scroll = (*scroll).min(max);
+    }
+    Vec::new()
+}
+
+/// Scrolls the message log inside its lines; closing goes back.
+pub(crate) fn messages_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let max = crate::app::messages::max_scroll(&app.messages, app.viewport);
+    let page = crate::app::help::page(app.viewport)
+        .saturating_sub(1)
+        .max(1) as u16;
+    if let Overlay::Messages { scroll } = &mut app.overlay {
+        match action {
+            Some(Action::Back) => {
+                app.overlay = Overlay::None;
+                return Vec::new();
+            }
+            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+            Some(Action::Down) => *scroll = scroll.saturating_add(1),
+            Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
+            Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
+            Some(Action::Top) => *scroll = 0,
+            Some(Action::Bottom) => *scroll = max,
+            _ => {}
+        }
+        *scroll = (*scroll).min(max);
     }
     Vec::new()
 }

@@ -18,14 +18,13 @@ pub(crate) fn review_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             app.review.reverse = !app.review.reverse;
             app.review.resort();
         }
-        Some(Action::StatusFilter) => {
-            app.review.status = app.review.status.next();
-            app.review.list.first();
-        }
+        Some(Action::StatusFilter) => app.review.refilter(|r| r.status = r.status.next()),
         Some(Action::ProjectFilter) => app.review.next_project(),
         Some(Action::OwnerFilter) => app.review.next_owner(),
         Some(Action::Filter) => app.review.filter.start(),
         Some(Action::Open) => return open(app),
+        Some(Action::Help) => super::open_help(app),
+        Some(Action::Messages) => app.overlay = Overlay::Messages { scroll: 0 },
         Some(Action::Rotate) => rotate(app),
         _ => {}
     }
@@ -68,10 +67,12 @@ fn rotate(app: &mut App) {
 pub(crate) fn filter_key(app: &mut App, action: Option<Action>, key: KeyPress) -> Vec<Effect> {
     match action {
         Some(Action::AcceptFilter) => app.review.filter.accept(),
-        Some(Action::ClearFilter) => app.review.filter.cancel(),
+        Some(Action::ClearFilter) => app.review.refilter(|r| r.filter.cancel()),
         _ => {
+            let keep = app.review.selected_name();
             if app.review.filter.edit(&key) {
                 app.review.list.first();
+                app.review.reselect(keep);
             }
         }
     }
