@@ -1068,6 +1068,40 @@ fn snapshot_audit_screen_160x48() {
 }
 
 #[test]
+fn the_header_counts_the_alerts_of_the_last_day() {
+    let f = Fixture::demo();
+    std::fs::write(
+        &f.config,
+        "actor = \"tester@host\"\n[alerts]\nsensitive = [\"acme/api/prod\"]\n",
+    )
+    .unwrap();
+    let mut app = f.open(160, 40);
+    assert!(!app.screen().contains("alert"), "{}", app.screen());
+    drop(app);
+    // Someone exported the whole store last night.
+    let keys = f.keys();
+    let log = ward::audit::Log::open(
+        &f.store,
+        "mallory@host",
+        ward::audit::keyring_fingerprint(&keys),
+    );
+    let night = Utc.with_ymd_and_hms(2026, 11, 26, 23, 0, 0).unwrap();
+    log.append(
+        &keys,
+        ward::audit::Event::new(ward::audit::Action::Export)
+            .reason(Some("export env"))
+            .at(night),
+    )
+    .unwrap();
+    let mut app = f.open(160, 40);
+    let s = app.screen();
+    assert!(s.contains("⚠ 1 alert (ward audit alerts)"), "{s}");
+    let mut narrow = f.open(80, 24);
+    let s = narrow.screen();
+    assert!(s.contains("⚠ 1 alert"), "{s}");
+}
+
+#[test]
 fn a_tampered_audit_log_shows_a_warning_in_the_header() {
     let f = Fixture::demo();
     f.put("zeta/KEY", "v", |_| {});

@@ -64,6 +64,8 @@ pub struct AuditState {
     pub entries: Vec<Entry>,
     pub loaded: bool,
     pub integrity: Integrity,
+    /// Alerts of the log's rules over the last day (`ward audit alerts`).
+    pub alerts: usize,
     /// Problems reading the files (torn lines and the like).
     pub problems: Vec<String>,
     // Full-screen view.

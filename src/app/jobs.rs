@@ -92,6 +92,7 @@ fn on_audit(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.audit.keeping_selection(now, |a| a.push_front(*entry));
         }
         Msg::AuditVerified(integrity) => app.audit.integrity = integrity,
+        Msg::AlertsFound(n) => app.audit.alerts = n,
         // Input and time are the dispatcher's (`update`), never sent here.
         _ => {}
     }

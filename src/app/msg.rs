@@ -46,6 +46,8 @@ pub enum Msg {
     AuditLoaded(crate::audit::Timeline),
     AuditAppended(Box<crate::audit::Entry>),
     AuditVerified(audit_view::Integrity),
+    /// `ward audit alerts`' rules over the last day found these many.
+    AlertsFound(usize),
     /// The identities opened, but none of their keys is a recipient of the
     /// store: the join screen, with the key to add.
     JoinNeeded(Box<super::screen::JoinScreen>),

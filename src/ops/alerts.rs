@@ -37,6 +37,22 @@ fn current_keys(store: &Store) -> Result<HashSet<String>> {
     Ok(out)
 }
 
+/// The rules' alerts in an already read `timeline` (the TUI's header),
+/// without verifying the chains: the caller shows its own verification.
+pub fn rules_only(
+    store: &Store,
+    timeline: &audit::Timeline,
+    rules: &AlertRules,
+    since: DateTime<Utc>,
+) -> Vec<Alert> {
+    let current = current_keys(store).ok();
+    let ctx = alerts::Context {
+        since,
+        current_keys: current.as_ref(),
+    };
+    alerts::evaluate(timeline, rules, &ctx)
+}
+
 /// The alerts since `since`. `keys` (or the reason there are none) decides
 /// whether broken chains are looked for too.
 pub fn find(

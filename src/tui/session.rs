@@ -488,6 +488,9 @@ impl Session {
     pub fn verify_job(&self) -> Option<Job> {
         let keys = self.keys.clone()?;
         let root = self.store_root.clone();
+        let store = self.store.clone();
+        let rules = self.config.alerts.clone();
+        let now = self.clock.utc();
         Some(Box::new(move |tx| {
             let integrity = match audit::verify(&root, &keys) {
                 Ok(report) if report.is_ok() => Integrity::Ok,
@@ -516,7 +519,13 @@ impl Session {
                 Err(e) => Integrity::Unverifiable(describe(&e)),
             };
             send(&tx, Msg::AuditVerified(integrity));
-            send(&tx, Msg::AuditLoaded(audit::read_all(&root)));
+            let timeline = audit::read_all(&root);
+            if let Some(store) = &store {
+                let since = now - chrono::Duration::hours(24);
+                let found = crate::ops::alerts::rules_only(store, &timeline, &rules, since);
+                send(&tx, Msg::AlertsFound(found.len()));
+            }
+            send(&tx, Msg::AuditLoaded(timeline));
         }))
     }
 }

@@ -109,6 +109,18 @@ fn left_spans(app: &App, theme: &Theme, wide: bool, label_width: usize) -> Vec<S
         }
         _ => {}
     }
+    if app.audit.alerts > 0 {
+        let n = app.audit.alerts;
+        let text = if wide {
+            format!(
+                "  ⚠ {} (ward audit alerts)",
+                crate::words::plural(n, "alert")
+            )
+        } else {
+            format!("  ⚠ {n} alert{}", if n == 1 { "" } else { "s" })
+        };
+        spans.push(Span::styled(text, theme.error()));
+    }
     if !app.catalog.problems.is_empty() {
         let n = app.catalog.problems.len();
         spans.push(Span::styled(format!("  ? {n} skipped"), theme.error()));
