@@ -31,6 +31,14 @@ use crate::audit::Event;
 /// the change for it.
 pub trait Journal {
     fn record(&self, event: Event);
+
+    /// Records `events` in order, at once where the journal can (an
+    /// import's batch: one audit write, not one a secret).
+    fn record_all(&self, events: Vec<Event>) {
+        for event in events {
+            self.record(event);
+        }
+    }
 }
 
 impl<F: Fn(Event)> Journal for F {

@@ -11,6 +11,7 @@ pub mod index;
 pub mod name;
 pub mod policy_data;
 pub mod recipients;
+pub mod staged;
 
 use crate::error::{IoContext, Result, WardError};
 pub use crypto::Keyring;
@@ -506,6 +507,33 @@ impl Store {
         guard: Guard<'_>,
         before_commit: impl FnOnce(),
     ) -> Result<()> {
+        let (path, cipher) = self.seal(name, doc, guard)?;
+        fsio::atomic_write_then(&path, &cipher, true, before_commit)
+    }
+
+    /// [`Store::write_locked`] into a batch: the file is written to its
+    /// temp file now and takes its name when the caller commits `staged`
+    /// (after the batch's write-ahead audit records).
+    pub fn stage_locked(
+        &self,
+        _lock: &fsio::StoreLock,
+        staged: &mut staged::Staged,
+        name: &SecretPath,
+        doc: &SecretDoc,
+        guard: Guard<'_>,
+    ) -> Result<()> {
+        let (path, cipher) = self.seal(name, doc, guard)?;
+        staged.stage(&path, &cipher)
+    }
+
+    /// The checked file of `name` and `doc` encrypted for it, after the
+    /// guard's checks and within the size limit.
+    fn seal(
+        &self,
+        name: &SecretPath,
+        doc: &SecretDoc,
+        guard: Guard<'_>,
+    ) -> Result<(PathBuf, Vec<u8>)> {
         let path = self.secret_file(name)?;
         let recipients_path = self.recipients_path_for(name);
         let text = self.read_recipients_text(&recipients_path)?;
@@ -525,7 +553,7 @@ impl Store {
                 fsio::size_text(MAX_SECRET_FILE_BYTES)
             )));
         }
-        fsio::atomic_write_then(&path, &cipher, true, before_commit)
+        Ok((path, cipher))
     }
 
     /// Refuses `name` for a *new* secret (set, the TUI's new, a move's
@@ -1010,7 +1038,7 @@ impl NameCache {
 
     /// Notes that the secret `name` now exists under `root` (its file and
     /// the folders its write made), in the folders already read.
-    fn created(&mut self, root: &Path, name: &SecretPath) {
+    pub(crate) fn created(&mut self, root: &Path, name: &SecretPath) {
         let segments: Vec<&str> = name.segments().collect();
         let mut dir = root.to_path_buf();
         for (i, segment) in segments.iter().enumerate() {
