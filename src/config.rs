@@ -97,6 +97,39 @@ pub struct Config {
     pub theme: String,
     /// `[git]`: commits and sync in a git store (docs/TEAMS.md).
     pub git: GitSettings,
+    /// `[review]`: what `ward check` fails on besides statuses (docs/SCAN.md).
+    pub review: ReviewSettings,
+    /// `[scan]`: `ward scan` defaults (docs/SCAN.md).
+    pub scan: ScanSettings,
+}
+
+/// The `[review]` table of config.toml.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewSettings {
+    /// Value flags (`weak`, `reuse`, `reverted`) that make `ward check`
+    /// exit non-zero; none by default (they are shown, not failed).
+    pub fail_on: Vec<crate::review::Flag>,
+}
+
+/// Values shorter than this are not searched by `ward scan` by default.
+pub const DEFAULT_SCAN_MIN_LENGTH: usize = 8;
+
+/// The `[scan]` table of config.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanSettings {
+    /// Values shorter than this many bytes are not searched (listed as
+    /// unsearchable); `ward scan --min-length` overrides it.
+    pub min_length: usize,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            min_length: DEFAULT_SCAN_MIN_LENGTH,
+        }
+    }
 }
 
 /// How `ward sync` brings in the remote's commits.
@@ -140,6 +173,8 @@ impl Default for Config {
             theme: "dark".into(),
             keys: Default::default(),
             git: GitSettings::default(),
+            review: ReviewSettings::default(),
+            scan: ScanSettings::default(),
         }
     }
 }

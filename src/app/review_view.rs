@@ -83,6 +83,7 @@ impl ReviewState {
                     .map(|l| review::row(e.name.clone(), &l.meta, &listing, catalog.lead, today))
             })
             .collect();
+        review::mark_reuse(&mut self.rows);
         self.unreadable = catalog.counts().failed;
         self.resort();
     }

@@ -11,6 +11,7 @@ pub mod change;
 pub mod commit;
 pub mod copy;
 pub mod export;
+pub mod fingerprint;
 pub mod identity;
 pub mod import;
 pub mod init;

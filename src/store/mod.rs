@@ -12,6 +12,7 @@ pub mod name;
 pub mod policy_data;
 pub mod recipients;
 pub mod staged;
+pub mod values;
 
 use crate::error::{IoContext, Result, WardError};
 pub use crypto::Keyring;
@@ -455,9 +456,27 @@ impl Store {
         keys: &Keyring,
         names: &[SecretPath],
     ) -> Vec<(SecretPath, Result<SecretMeta>)> {
+        self.read_meta_all_with(keys, None, names)
+    }
+
+    /// [`Store::read_meta_all`] with the keyed fingerprints made with
+    /// `values_key` ([`values::meta_with`]; the weak verdict is always
+    /// there).
+    pub fn read_meta_all_with(
+        &self,
+        keys: &Keyring,
+        values_key: Option<&values::FingerprintKey>,
+        names: &[SecretPath],
+    ) -> Vec<(SecretPath, Result<SecretMeta>)> {
         names
             .par_iter()
-            .map(|n| (n.clone(), self.read(keys, n).map(|d| d.meta())))
+            .map(|n| {
+                (
+                    n.clone(),
+                    self.read(keys, n)
+                        .map(|d| values::meta_with(&d, values_key)),
+                )
+            })
             .collect()
     }
 

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 /// Values shorter than this are not searched by default: too many false
 /// finds (`ward scan --min-length`).
-pub const DEFAULT_MIN_LENGTH: usize = 8;
+pub const DEFAULT_MIN_LENGTH: usize = crate::config::DEFAULT_SCAN_MIN_LENGTH;
 
 /// Which value of a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
