@@ -47,6 +47,9 @@ fn load_review_metas(
             output::warn_line(&refused.to_string());
             None
         }
+        // Not a member (the key is encrypted to others): there is nothing
+        // to compare, and the review says so once already.
+        Err(WardError::Decrypt { .. }) => None,
         Err(e) => {
             output::warn_line(&format!(
                 "reuse is not shown: the fingerprint key: {}",

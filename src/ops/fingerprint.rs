@@ -12,7 +12,7 @@
 
 use crate::error::{Result, WardError};
 use crate::store::values::FingerprintKey;
-use crate::store::{fsio, Keyring, Store};
+use crate::store::{Keyring, Store};
 use crate::trust::TrustBook;
 
 /// The trust book's scope for the fingerprint key (items: key ids).
@@ -73,10 +73,9 @@ pub fn load(store: &Store, keys: &Keyring) -> Result<std::result::Result<Fingerp
     }))
 }
 
-/// A new key, under a lock so two first uses make one.
+/// A new key, under the store lock so two first uses make one.
 fn create(store: &Store, keys: &Keyring) -> Result<FingerprintKey> {
-    let dir = store.ward_dir();
-    let _lock = fsio::StoreLock::acquire(&dir.join(".fingerprint.lock"))?;
+    let _lock = store.lock()?;
     if let Some(k) = FingerprintKey::load(store.root(), keys)? {
         return Ok(k);
     }
