@@ -100,14 +100,25 @@ impl Staged {
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;
-            let (first, _) = &self.files[0];
-            let f = fs::File::open(first).at(first)?;
-            // SAFETY: syncfs on a descriptor we own and keep open for the call;
-            // no memory is passed.
-            if unsafe { libc::syncfs(f.as_raw_fd()) } == 0 {
+            use std::os::unix::fs::MetadataExt;
+            // One syncfs per file system the batch wrote to (a folder of
+            // the store may be a mount of its own).
+            let mut devices = std::collections::BTreeMap::new();
+            for (tmp, _) in &self.files {
+                let dev = fs::symlink_metadata(tmp).at(tmp)?.dev();
+                devices.entry(dev).or_insert(tmp);
+            }
+            let synced = devices.values().all(|tmp| {
+                fs::File::open(tmp).is_ok_and(|f| {
+                    // SAFETY: syncfs on a descriptor we own and keep open
+                    // for the call; no memory is passed.
+                    unsafe { libc::syncfs(f.as_raw_fd()) == 0 }
+                })
+            });
+            if synced {
                 return Ok(());
             }
-            // Not supported here: fsync each, as below.
+            // Not supported or failed: fsync each, as below.
         }
         for (tmp, _) in &self.files {
             fs::File::open(tmp).and_then(|f| f.sync_all()).at(tmp)?;
