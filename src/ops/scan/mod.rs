@@ -25,6 +25,9 @@ use zeroize::Zeroizing;
 /// finds (`ward scan --min-length`).
 pub const DEFAULT_MIN_LENGTH: usize = crate::config::DEFAULT_SCAN_MIN_LENGTH;
 
+/// The window matcher's stride for needles long enough for it.
+const STRIDE: usize = 8;
+
 /// Which value of a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Which {
@@ -64,8 +67,10 @@ pub struct Gaps {
 
 /// The matcher over every known value of the store.
 pub struct Scanner {
-    /// Needles of eight bytes or more (window.rs).
+    /// Needles of 15 bytes or more, looked for at every eighth offset, and
+    /// those of 8 to 14 bytes, at every offset (window.rs).
     window: window::WindowIndex,
+    window_short: window::WindowIndex,
     /// The shorter ones (a `--min-length` under 8), if any, and which
     /// needle each of its patterns is.
     short: Option<(AhoCorasick, Vec<usize>)>,
@@ -161,9 +166,12 @@ impl Scanner {
                 .map_err(|e| WardError::Other(format!("cannot build the matcher: {e}")))?;
             Some((matcher, short_ids))
         };
-        let window = window::WindowIndex::new(pattern_bytes);
+        let long = window::WINDOW + STRIDE - 1;
+        let window_short = window::WindowIndex::new(pattern_bytes.clone(), 1, |n| n.len() < long);
+        let window = window::WindowIndex::new(pattern_bytes, STRIDE, |n| n.len() >= long);
         Ok(Scanner {
             window,
+            window_short,
             short,
             patterns,
             values,
@@ -192,6 +200,7 @@ impl Scanner {
         let (mut line, mut counted) = (first_line, 0usize);
         let mut matches = Vec::new();
         self.window.find_all(bytes, &mut matches);
+        self.window_short.find_all(bytes, &mut matches);
         if let Some((matcher, ids)) = &self.short {
             matches.extend(matcher.find_overlapping_iter(bytes).map(|m| window::Found {
                 needle: ids[m.pattern().as_usize()],

@@ -1,7 +1,9 @@
-//! The matcher for needles of [`WINDOW`] bytes or more: every needle is
-//! keyed by its first eight bytes; the input is looked at eight bytes at
-//! a time at every offset, and only where those eight bytes may start a
-//! needle (a two-probe Bloom filter small enough to stay in the CPU's
+//! The matcher for needles of [`WINDOW`] bytes or more: the input is
+//! looked at eight bytes at a time at every `stride`-th offset (every
+//! eighth for needles of 15 bytes or more, each needle keyed by the eight
+//! bytes at each of its first `stride` offsets, so one of them is looked
+//! at wherever it starts; every offset for shorter ones), and only where
+//! those eight bytes may be part of a needle (a two-probe Bloom filter small enough to stay in the CPU's
 //! cache answers "no" for almost every offset) is the key looked up and
 //! each needle under it compared byte for byte.
 //!
@@ -20,8 +22,10 @@ use zeroize::Zeroizing;
 /// The bytes a needle is keyed by.
 pub const WINDOW: usize = 8;
 
-/// Bits of each Bloom filter probe's index: 2^23 bits, 1 MiB.
-const FILTER_BITS: u32 = 23;
+/// Bits of the Bloom filter: about eight a key (two probes: under 3 % of
+/// the offsets looked at pass it without a needle there), within these.
+const MIN_FILTER_BITS: u32 = 16;
+const MAX_FILTER_BITS: u32 = 26;
 
 /// A find: the needle's index, where it starts and ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,8 +37,14 @@ pub struct Found {
 
 pub struct WindowIndex {
     filter: Vec<u64>,
-    /// First eight bytes → the needles starting with them.
-    by_key: HashMap<u64, Vec<u32>, BuildMix>,
+    filter_bits: u32,
+    /// Offsets looked at: every `stride`-th. Each needle is keyed by the
+    /// eight bytes at each of its first `stride` offsets, so that one of
+    /// them falls on a looked-at offset wherever the needle starts.
+    stride: usize,
+    /// Eight bytes → the needles having them at an offset under `stride`
+    /// (needle, offset).
+    by_key: HashMap<u64, Vec<(u32, u32)>, BuildMix>,
     /// Every needle, by its index (also those not in this index, left
     /// empty, so that indexes are the caller's own).
     needles: Vec<Zeroizing<Vec<u8>>>,
@@ -58,30 +68,50 @@ fn mix(key: u64) -> u64 {
 }
 
 #[inline(always)]
-fn probes(h: u64) -> (usize, usize) {
-    let a = (h >> (64 - FILTER_BITS)) as usize;
-    let b = ((h >> 8) & ((1u64 << FILTER_BITS) - 1)) as usize;
+fn probes(h: u64, bits: u32) -> (usize, usize) {
+    let a = (h >> (64 - bits)) as usize;
+    let b = ((h >> 8) & ((1u64 << bits) - 1)) as usize;
     (a, b)
 }
 
 impl WindowIndex {
-    /// The index over the needles at least [`WINDOW`] bytes long among
-    /// `needles` (the others are left to the caller).
-    pub fn new(needles: Vec<Zeroizing<Vec<u8>>>) -> WindowIndex {
-        let mut filter = vec![0u64; (1usize << FILTER_BITS) / 64];
-        let mut by_key: HashMap<u64, Vec<u32>, BuildMix> = HashMap::default();
+    /// The index over the needles among `needles` that `wanted` keeps
+    /// (the others are left to the caller), each at least [`WINDOW`] +
+    /// `stride` - 1 bytes long, looking at every `stride`-th offset.
+    pub fn new(
+        needles: Vec<Zeroizing<Vec<u8>>>,
+        stride: usize,
+        wanted: impl Fn(&[u8]) -> bool,
+    ) -> WindowIndex {
+        let stride = stride.max(1);
+        let mut by_key: HashMap<u64, Vec<(u32, u32)>, BuildMix> = HashMap::default();
+        let mut keys = 0usize;
         for (i, n) in needles.iter().enumerate() {
-            if n.len() < WINDOW {
+            if n.len() + 1 < WINDOW + stride || !wanted(n) {
                 continue;
             }
-            let key = key_of(n);
-            let (a, b) = probes(mix(key));
+            for offset in 0..stride {
+                by_key
+                    .entry(key_of(&n[offset..]))
+                    .or_default()
+                    .push((i as u32, offset as u32));
+                keys += 1;
+            }
+        }
+        let filter_bits = (keys.max(1) * 8)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(MIN_FILTER_BITS, MAX_FILTER_BITS);
+        let mut filter = vec![0u64; (1usize << filter_bits) / 64];
+        for key in by_key.keys() {
+            let (a, b) = probes(mix(*key), filter_bits);
             filter[a / 64] |= 1 << (a % 64);
             filter[b / 64] |= 1 << (b % 64);
-            by_key.entry(key).or_default().push(i as u32);
         }
         WindowIndex {
             filter,
+            filter_bits,
+            stride,
             by_key,
             needles,
         }
@@ -98,20 +128,24 @@ impl WindowIndex {
             return;
         }
         let filter = &self.filter[..];
+        let bits = self.filter_bits;
         let last = bytes.len() - WINDOW;
-        for start in 0..=last {
-            let key = key_of(&bytes[start..]);
-            let (a, b) = probes(mix(key));
+        for at in (0..=last).step_by(self.stride) {
+            let key = key_of(&bytes[at..]);
+            let (a, b) = probes(mix(key), bits);
             if filter[a / 64] & (1 << (a % 64)) == 0 || filter[b / 64] & (1 << (b % 64)) == 0 {
                 continue;
             }
             let Some(candidates) = self.by_key.get(&key) else {
                 continue;
             };
-            for &i in candidates {
+            for &(i, offset) in candidates {
                 let needle = &self.needles[i as usize];
+                let Some(start) = at.checked_sub(offset as usize) else {
+                    continue;
+                };
                 let end = start + needle.len();
-                if end <= bytes.len() && bytes[start + WINDOW..end] == needle[WINDOW..] {
+                if end <= bytes.len() && bytes[start..end] == needle[..] {
                     out.push(Found {
                         needle: i as usize,
                         start,
@@ -160,15 +194,20 @@ mod tests {
 
     #[test]
     fn finds_every_occurrence_exactly_and_overlapping() {
-        let idx = WindowIndex::new(vec![
-            z("abcdefgh"),
-            z("abcdefghij"),
-            z("short"),
-            z("cdefghijkl"),
-            z("abcdefgh"),
-        ]);
+        let idx = WindowIndex::new(
+            vec![
+                z("abcdefgh"),
+                z("abcdefghij"),
+                z("short"),
+                z("cdefghijkl"),
+                z("abcdefgh"),
+            ],
+            1,
+            |_| true,
+        );
         let mut out = Vec::new();
         idx.find_all(b"xxabcdefghijklabcdefgh abcdefgX", &mut out);
+        out.sort_by_key(|f| (f.start, f.needle));
         let got: Vec<(usize, usize)> = out.iter().map(|f| (f.needle, f.start)).collect();
         assert_eq!(
             got,
@@ -179,5 +218,27 @@ mod tests {
         out.clear();
         idx.find_all(b"abcdefgX abcdefghi", &mut out);
         assert_eq!(out.len(), 2); // "abcdefgh" twice (indexes 0 and 4), not "abcdefghij"
+    }
+
+    #[test]
+    fn a_stride_finds_every_occurrence_once_at_any_offset() {
+        let needle = "0123456789abcdefXYZ"; // 19 bytes: stride up to 12
+        for stride in [1, 2, 5, 8, 12] {
+            let idx = WindowIndex::new(vec![z(needle)], stride, |_| true);
+            for pad in 0..20 {
+                let text = format!("{}{needle}{}", "-".repeat(pad), "+".repeat(pad % 3));
+                let mut out = Vec::new();
+                idx.find_all(text.as_bytes(), &mut out);
+                assert_eq!(out.len(), 1, "stride {stride}, at {pad}: {out:?}");
+                assert_eq!((out[0].start, out[0].end), (pad, pad + needle.len()));
+                let mut near = text.clone().into_bytes();
+                near[pad + needle.len() - 1] = b'!';
+                out.clear();
+                idx.find_all(&near, &mut out);
+                assert!(out.is_empty(), "a near miss, stride {stride}");
+            }
+        }
+        // Too short for the stride: left to the caller.
+        assert!(WindowIndex::new(vec![z("0123456789")], 8, |_| true).is_empty());
     }
 }
