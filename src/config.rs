@@ -107,6 +107,10 @@ pub struct Config {
     /// The TUI captures the mouse (clicks and the wheel); false leaves it to
     /// the terminal, for selecting text without Shift.
     pub mouse: bool,
+    /// `[review]`: what `ward check` fails on besides statuses (docs/SCAN.md).
+    pub review: ReviewSettings,
+    /// `[scan]`: `ward scan` defaults (docs/SCAN.md).
+    pub scan: ScanSettings,
 }
 
 /// The `[trash]` table of config.toml.
@@ -121,6 +125,35 @@ impl Default for TrashSettings {
     fn default() -> Self {
         TrashSettings {
             keep: Interval::days(30),
+        }
+    }
+}
+
+/// The `[review]` table of config.toml.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewSettings {
+    /// Value flags (`weak`, `reuse`, `reverted`) that make `ward check`
+    /// exit non-zero; none by default (they are shown, not failed).
+    pub fail_on: Vec<crate::review::Flag>,
+}
+
+/// Values shorter than this are not searched by `ward scan` by default.
+pub const DEFAULT_SCAN_MIN_LENGTH: usize = 8;
+
+/// The `[scan]` table of config.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanSettings {
+    /// Values shorter than this many bytes are not searched (listed as
+    /// unsearchable); `ward scan --min-length` overrides it.
+    pub min_length: usize,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            min_length: DEFAULT_SCAN_MIN_LENGTH,
         }
     }
 }
@@ -218,6 +251,8 @@ impl Default for Config {
             agent: Default::default(),
             trash: TrashSettings::default(),
             mouse: true,
+            review: ReviewSettings::default(),
+            scan: ScanSettings::default(),
         }
     }
 }

@@ -63,6 +63,147 @@ pub struct ReviewRow {
     /// front end that names it apart.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub offboarded: bool,
+    /// What the review knows of the value without seeing it: weak, reused
+    /// in another secret, reverted to an earlier value (store/values.rs).
+    /// Shown, never failing `check` unless configured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<ValueFlag>,
+    /// The current value's keyed fingerprint, for [`mark_reuse`]; never
+    /// shown or serialised.
+    #[serde(skip)]
+    pub fingerprint: Option<String>,
+}
+
+/// One flag on a secret's value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ValueFlag {
+    pub flag: Flag,
+    /// In words, never the value, at most a short fingerprint prefix.
+    pub detail: String,
+}
+
+/// What a [`ValueFlag`] says.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Flag {
+    /// Below the strength threshold.
+    Weak,
+    /// The same value as another secret's.
+    Reuse,
+    /// A previous value of the secret came back.
+    Reverted,
+}
+
+impl Flag {
+    pub const ALL: [Flag; 3] = [Flag::Weak, Flag::Reuse, Flag::Reverted];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Flag::Weak => "weak",
+            Flag::Reuse => "reuse",
+            Flag::Reverted => "reverted",
+        }
+    }
+}
+
+impl FromStr for Flag {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Flag, String> {
+        Flag::ALL
+            .into_iter()
+            .find(|f| f.label() == s.trim())
+            .ok_or_else(|| format!("unknown flag {s:?}: use weak, reuse or reverted"))
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The flags of one secret's own values: weak, reverted.
+fn own_flags(meta: &SecretMeta) -> Vec<ValueFlag> {
+    let mut flags = Vec::new();
+    if let Some(why) = &meta.weak {
+        flags.push(ValueFlag {
+            flag: Flag::Weak,
+            detail: why.clone(),
+        });
+    }
+    if let Some(f) = &meta.fingerprints {
+        if let Some(back) = f.previous.iter().find(|p| p.fingerprint == f.current) {
+            flags.push(ValueFlag {
+                flag: Flag::Reverted,
+                detail: format!(
+                    "reverted: the value of v{} is back (fingerprint {})",
+                    back.version,
+                    crate::store::values::shown(&f.current)
+                ),
+            });
+        }
+    }
+    flags
+}
+
+/// How many rows have each flag, in [`Flag::ALL`] order, leaving out
+/// flags no row has.
+pub fn flag_counts(rows: &[ReviewRow]) -> Vec<(Flag, usize)> {
+    Flag::ALL
+        .into_iter()
+        .map(|flag| {
+            let n = rows
+                .iter()
+                .filter(|r| r.flags.iter().any(|f| f.flag == flag))
+                .count();
+            (flag, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// Flags `reuse` on every row whose current value (by keyed fingerprint)
+/// another row also has, naming the others.
+pub fn mark_reuse(rows: &mut [ReviewRow]) {
+    let mut by_fp: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(fp) = &r.fingerprint {
+            by_fp.entry(fp.as_str()).or_default().push(i);
+        }
+    }
+    let mut marks: Vec<(usize, ValueFlag)> = Vec::new();
+    for (fp, group) in by_fp.iter().filter(|(_, g)| g.len() > 1) {
+        for &i in group {
+            let others: Vec<&str> = group
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| rows[j].name.as_str())
+                .collect();
+            let shown_others = match others.len() {
+                1..=3 => others.join(", "),
+                n => format!("{} and {} more", others[..3].join(", "), n - 3),
+            };
+            marks.push((
+                i,
+                ValueFlag {
+                    flag: Flag::Reuse,
+                    detail: format!(
+                        "reuse: the same value as {shown_others} (fingerprint {})",
+                        crate::store::values::shown(fp)
+                    ),
+                },
+            ));
+        }
+    }
+    for r in rows.iter_mut() {
+        r.flags.retain(|f| f.flag != Flag::Reuse);
+    }
+    for (i, flag) in marks {
+        rows[i].flags.push(flag);
+        rows[i].flags.sort_by_key(|f| f.flag);
+    }
 }
 
 fn path_str<S: Serializer>(p: &SecretPath, s: S) -> Result<S::Ok, S::Error> {
@@ -107,6 +248,7 @@ impl Review {
                 }),
             }
         }
+        mark_reuse(&mut review.rows);
         review
     }
 }
@@ -149,6 +291,8 @@ pub fn row(
         owner: meta.owner.clone(),
         kind: meta.kind,
         offboarded: crate::policy::offboarded_only(meta),
+        flags: own_flags(meta),
+        fingerprint: meta.fingerprints.as_ref().map(|f| f.current.clone()),
     }
 }
 
@@ -339,11 +483,16 @@ impl ReviewRow {
     /// also expires in 9 days (…)".
     pub fn full_reason(&self) -> String {
         let mut text = self.reason.clone();
-        for other in &self.also {
+        for other in self.also.iter().chain(self.flags.iter().map(|f| &f.detail)) {
             text.push_str("; also ");
             text.push_str(other);
         }
         text
+    }
+
+    /// Whether the row has any of `flags`.
+    pub fn has_flag(&self, flags: &[Flag]) -> bool {
+        self.flags.iter().any(|f| flags.contains(&f.flag))
     }
 }
 

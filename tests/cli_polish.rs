@@ -264,7 +264,7 @@ fn config_errors_name_the_line_and_the_key() {
     assert!(err.contains("did you mean `clipboard_timeout`?"), "{err}");
     assert!(
         err.contains(
-            "known: actor, agent, clipboard_backend, clipboard_timeout, git, history_limit"
+            "known: actor, agent, alerts, clipboard_backend, clipboard_timeout, git, history_limit"
         ),
         "{err}"
     );

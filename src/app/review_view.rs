@@ -90,6 +90,7 @@ impl ReviewState {
                     .map(|l| review::row(e.name.clone(), &l.meta, &listing, catalog.lead, today))
             })
             .collect();
+        review::mark_reuse(&mut self.rows);
         self.unreadable = catalog.counts().failed;
         review::sort(&mut self.rows, self.sort, self.reverse);
     }

@@ -112,6 +112,18 @@ impl Log {
     /// Refuses (an error, to be shown as a warning) when the key, the store
     /// id or the key file's presence differ from what this machine pinned.
     pub fn append(&self, keys: &Keyring, event: Event) -> Result<Record> {
+        self.append_all(keys, vec![event])
+    }
+
+    /// [`Log::append`] of several events in order, in one write and one
+    /// fsync (an import's batch). Returns the last record written; an empty
+    /// list is refused.
+    pub fn append_all(&self, keys: &Keyring, events: Vec<Event>) -> Result<Record> {
+        if events.is_empty() {
+            return Err(WardError::Other(
+                "internal error: no audit event to append".into(),
+            ));
+        }
         let Loaded {
             key,
             store_id,
@@ -133,7 +145,7 @@ impl Log {
                 }
             }
         };
-        let record = self.append_inner(&key, signer.as_deref(), event)?;
+        let record = self.append_inner(&key, signer.as_deref(), events)?;
         // What this machine saw last, so that verify notices a chain that
         // disappears or goes back. Best effort.
         let _ = self
@@ -189,20 +201,20 @@ impl Log {
     /// Appends `event` with an already loaded key, unsigned (tests and
     /// benchmarks; [`Log::append`] signs).
     pub fn append_with_key(&self, key: &AuditKey, event: Event) -> Result<Record> {
-        self.append_inner(key, None, event)
+        self.append_inner(key, None, vec![event])
     }
 
     /// Appends `event` with an already loaded key, signed by `signer`
     /// (whose key must be published for verify to accept it).
     pub fn append_signed(&self, key: &AuditKey, signer: &Signer, event: Event) -> Result<Record> {
-        self.append_inner(key, Some(signer), event)
+        self.append_inner(key, Some(signer), vec![event])
     }
 
     fn append_inner(
         &self,
         key: &AuditKey,
         signer: Option<&Signer>,
-        event: Event,
+        new_events: Vec<Event>,
     ) -> Result<Record> {
         let dir = super::ensure_audit_dir(&self.store_root)?;
         let _lock = fsio::StoreLock::acquire(&dir.join(format!(".{}.lock", self.stem)))?;
@@ -255,7 +267,7 @@ impl Log {
                 late,
             )
         });
-        for (ev, late) in events.chain(std::iter::once((event, false))) {
+        for (ev, late) in events.chain(new_events.into_iter().map(|e| (e, false))) {
             seq += 1;
             let (actor, fp, host) = (
                 self.actor.as_str(),

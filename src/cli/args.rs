@@ -395,9 +395,10 @@ pub struct ScanArgs {
     /// Search binary files too (a NUL byte in the first 8,000 bytes)
     #[arg(long)]
     pub binary: bool,
-    /// Values shorter than this many bytes are not searched (listed as unsearchable)
-    #[arg(long, value_name = "N", default_value_t = crate::ops::scan::DEFAULT_MIN_LENGTH)]
-    pub min_length: usize,
+    /// Values shorter than this many bytes are not searched (listed as unsearchable);
+    /// default: config.toml's `[scan] min_length`, else 8
+    #[arg(long, value_name = "N")]
+    pub min_length: Option<usize>,
     #[arg(long, value_enum, default_value_t)]
     pub format: ScanFormat,
     /// Install a git pre-commit hook that runs `ward scan --staged` in REPO (default: here)

@@ -76,13 +76,21 @@ impl Context {
     /// Records `event` in this actor's audit log. Never fails the command: a
     /// log that cannot be written is a warning on stderr.
     pub fn audit(&self, event: Event) {
+        self.audit_all(vec![event])
+    }
+
+    /// [`Context::audit`] of several events, in one write.
+    pub fn audit_all(&self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
         let result = self.keys().and_then(|keys| {
             audit::Log::open(
                 self.store.root(),
                 &self.actor,
                 audit::keyring_fingerprint(keys),
             )
-            .append(keys, event)
+            .append_all(keys, events)
         });
         if let Err(e) = result {
             super::output::warn_line(&format!(
@@ -132,6 +140,10 @@ impl Context {
 impl ops::Journal for Context {
     fn record(&self, event: Event) {
         self.audit(event)
+    }
+
+    fn record_all(&self, events: Vec<Event>) {
+        self.audit_all(events)
     }
 }
 

@@ -447,20 +447,58 @@ pub fn dotenv_quote(value: &str) -> Zeroizing<String> {
     out
 }
 
-/// `{ "path": {"value", "encoding", "version", "kind", "expires"} }`, pretty.
+/// `{ "path": {"value", "encoding", "version", "kind", "expires", …} }`,
+/// pretty; with, where the secret has them, `owner`, `tags`, `url`,
+/// `notes`, `rotate_every`, `fields` (login and otp among them) and its
+/// dates (`created`, `updated`, `rotated`): all that `ward import json`
+/// reads back (docs/IMPORT.md).
 fn json_text(docs: &[(SecretPath, SecretDoc)]) -> String {
     let mut map = serde_json::Map::new();
     for (path, doc) in docs {
-        map.insert(
-            path.to_string(),
-            serde_json::json!({
-                "value": doc.value.expose(),
-                "encoding": doc.encoding,
-                "version": doc.version,
-                "kind": doc.kind,
-                "expires": doc.expires,
-            }),
-        );
+        let mut entry = serde_json::json!({
+            "value": doc.value.expose(),
+            "encoding": doc.encoding,
+            "version": doc.version,
+            "kind": doc.kind,
+            "expires": doc.expires,
+            "created": doc.created,
+            "updated": doc.updated,
+            "rotated": doc.rotated,
+        });
+        let obj = entry.as_object_mut().expect("an object");
+        let mut put = |key: &str, value: serde_json::Value| {
+            obj.insert(key.to_string(), value);
+        };
+        if let Some(owner) = &doc.owner {
+            put("owner", owner.as_str().into());
+        }
+        if !doc.tags.is_empty() {
+            put("tags", serde_json::json!(doc.tags));
+        }
+        if let Some(url) = &doc.url {
+            put("url", url.as_str().into());
+        }
+        if let Some(notes) = &doc.notes {
+            put("notes", notes.as_str().into());
+        }
+        if let Some(every) = doc.rotate_every {
+            put("rotate_every", every.to_string().into());
+        }
+        if !doc.fields.is_empty() {
+            let fields = doc
+                .fields
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "name": f.name,
+                        "value": f.value.expose(),
+                        "secret": f.secret,
+                    })
+                })
+                .collect();
+            put("fields", serde_json::Value::Array(fields));
+        }
+        map.insert(path.to_string(), entry);
     }
     let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(map))
         .expect("a JSON value serialises");

@@ -464,9 +464,38 @@ fn reencrypt(ctx: &Context, folder: Option<String>, force: bool) -> Result<i32> 
 /// `ward recipients trust`: the keys in the recipients files under the
 /// folder that this machine has not approved, and their approval (asked on
 /// the terminal, or `--yes`).
+/// A fingerprint key that differs from the one this machine pinned
+/// (ops/fingerprint.rs): shown and approved first. `Some(code)` when the
+/// user declined.
+fn trust_fingerprint_key(ctx: &Context, yes: bool) -> Result<Option<i32>> {
+    let keys = ctx.keys()?;
+    let Some(id) = crate::ops::fingerprint::pending(&ctx.store, keys)? else {
+        return Ok(None);
+    };
+    output::print_line(&format!(
+        "The store's fingerprint key ({id}) is not the one this machine pinned: someone \
+         replaced .ward/fingerprint.key.age (or another clone made its own). Until it is \
+         approved, the review shows no reuse."
+    ))?;
+    if !yes {
+        let question = "Approve this fingerprint key for this store on this machine? [y/N] ";
+        if !super::prompt::confirm_approval(question, "ward recipients trust --yes")? {
+            return Ok(Some(exit::UNTRUSTED));
+        }
+    }
+    crate::ops::fingerprint::approve(&ctx.store, keys)?;
+    output::print_line("Approved the fingerprint key for this store on this machine.")?;
+    Ok(None)
+}
+
 fn trust(ctx: &Context, folder: Option<String>, yes: bool) -> Result<i32> {
     let folder = parse_folder(ctx, folder.as_deref())?;
     let store = &ctx.store;
+    if folder.is_none() {
+        if let Some(code) = trust_fingerprint_key(ctx, yes)? {
+            return Ok(code);
+        }
+    }
     let pending = approvals::pending_listing(store, folder.as_ref())?;
     if pending.is_empty() {
         output::print_line("Every recipient key here is approved on this machine.")?;

@@ -31,6 +31,38 @@ pub(super) fn load_metas(
     Ok(index::load_metas(&ctx.store, keys, names, &cache_dir))
 }
 
+/// [`load_metas`] with what the review knows of the values: the weak
+/// verdict, and the keyed fingerprints when this machine accepts the
+/// store's fingerprint key (made on first need; a refused one is a
+/// warning, and reuse is then not shown).
+fn load_review_metas(
+    ctx: &Context,
+    names: &[SecretPath],
+    no_cache: bool,
+) -> Result<Vec<(SecretPath, Result<SecretMeta>)>> {
+    let keys = ctx.keys()?;
+    let values_key = match crate::ops::fingerprint::load(&ctx.store, keys) {
+        Ok(Ok(k)) => Some(k),
+        Ok(Err(refused)) => {
+            output::warn_line(&refused.to_string());
+            None
+        }
+        // Not a member (the key is encrypted to others): there is nothing
+        // to compare, and the review says so once already.
+        Err(WardError::Decrypt { .. }) => None,
+        Err(e) => {
+            output::warn_line(&format!(
+                "reuse is not shown: the fingerprint key: {}",
+                super::advice::describe(&e)
+            ));
+            None
+        }
+    };
+    let cache_dir = crate::config::cache_dir();
+    let cache = (!no_cache).then_some(cache_dir.as_path());
+    Ok(index::load_metas_keyed(&ctx.store, keys, values_key.as_ref(), names, cache).0)
+}
+
 /// Lists, loads and assesses; warns on stderr about anything unreadable.
 /// Returns the review and whether anything could not be read.
 pub(super) fn load_review(
@@ -44,7 +76,7 @@ pub(super) fn load_review(
     for p in &listing.problems {
         output::warn_line(&format!("{}: {}", p.path.display(), p.cause));
     }
-    let loaded = load_metas(ctx, &listing.secrets, no_cache)?;
+    let loaded = load_review_metas(ctx, &listing.secrets, no_cache)?;
     let review = Review::build(&listing, loaded, ctx.config.lead_time, today);
     let keys = ctx.keys()?;
     if !review.unreadable.is_empty() && !crate::ops::identity::is_member(&ctx.store, keys) {
@@ -139,7 +171,14 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
         .transpose()?
         .map(|span| review::due_by(span, today));
     let (mut review, failed) = load_review(ctx, args.prefix.as_deref(), args.no_cache, today)?;
-    review.rows.retain(|r| review::needs_attention(r, due_by));
+    // Flagged values (weak, reuse, reverted) are counted on stderr; they
+    // are listed, and fail the check, only when config.toml's `[review]
+    // fail_on` names their flag: a cron job's mail stays quiet otherwise.
+    let fail_on = &ctx.config.review.fail_on;
+    let flagged = review::flag_counts(&review.rows);
+    review
+        .rows
+        .retain(|r| review::needs_attention(r, due_by) || r.has_flag(fail_on));
     review::sort(&mut review.rows, SortKey::Status, false);
 
     // A row listed only because it is due within the span is "due", not
@@ -147,8 +186,13 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
     let label = |r: &ReviewRow| {
         if r.status.needs_action() || r.status == Status::DueSoon {
             r.status.label()
-        } else {
+        } else if review::needs_attention(r, due_by) {
             "due"
+        } else {
+            r.flags
+                .iter()
+                .find(|f| fail_on.contains(&f.flag))
+                .map_or("due", |f| f.flag.label())
         }
     };
     let rows: Vec<Vec<String>> = review
@@ -166,9 +210,15 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     let _ = super::output::write_rows(&mut out, &rows);
     let _ = out.flush();
-    let counts = review::counts(&review.rows);
+    let failing_flags = review.rows.iter().filter(|r| r.has_flag(fail_on)).count();
+    let counts = review::counts(
+        review
+            .rows
+            .iter()
+            .filter(|r| review::needs_attention(r, due_by)),
+    );
     let needing = counts.needing_action();
-    if !review.rows.is_empty() {
+    if !review.rows.is_empty() || !flagged.is_empty() {
         let parts: Vec<String> = counts
             .iter()
             .filter(|(s, n)| *n > 0 && s.needs_action())
@@ -188,9 +238,18 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<i32> {
         if let (Some(by), true) = (due_by, later > 0) {
             summary.push_str(&format!("; {} due by {by}", plural(later, "more secret")));
         }
+        if !flagged.is_empty() {
+            let words: Vec<String> = flagged.iter().map(|(f, n)| format!("{n} {f}")).collect();
+            let how = if failing_flags > 0 {
+                "listed above: [review] fail_on"
+            } else {
+                "`ward report` lists them"
+            };
+            summary.push_str(&format!("; values flagged: {} ({how})", words.join(", ")));
+        }
         eprintln!("ward check: {summary}");
     }
-    Ok(if needing > 0 {
+    Ok(if needing > 0 || failing_flags > 0 {
         exit::NEEDS_ACTION
     } else if failed {
         exit::CORRUPT

@@ -19,7 +19,8 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<i32> {
         respect_ignore: !args.all,
         binary: args.binary,
     };
-    let scanner = Scanner::from_store(&ctx.store, ctx.keys()?, args.min_length)?;
+    let min_length = args.min_length.unwrap_or(ctx.config.scan.min_length);
+    let scanner = Scanner::from_store(&ctx.store, ctx.keys()?, min_length)?;
     let (mut findings, stats) = if let Some(repo) = &args.git {
         sources::scan_git_history(&scanner, repo, opts)?
     } else if args.staged {

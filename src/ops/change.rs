@@ -225,23 +225,77 @@ pub fn apply(w: &Writer, change: Change) -> Result<Outcome> {
 }
 
 /// What an import holds while it writes: the store lock (taken once, not
-/// once a secret) and the folders' names it has read.
+/// once a secret), the folders' names it has read, the recipient keys this
+/// machine approved (read once, under the lock), and the files and audit
+/// records of the batch not yet committed ([`Batch::commit`]).
 pub struct Batch {
     lock: crate::store::fsio::StoreLock,
     names: crate::store::NameCache,
+    approved: std::collections::BTreeSet<String>,
+    staged: crate::store::staged::Staged,
+    /// Names staged and not yet committed: taken, though no file has them yet.
+    pending: std::collections::HashSet<SecretPath>,
+    events: Vec<Event>,
 }
 
 impl Batch {
     pub fn start(w: &Writer) -> Result<Batch> {
+        let lock = w.store.lock()?;
+        // Under the lock: a `ward recipients add` approves its key before
+        // it writes the recipients file, under that same lock.
+        let approved = super::trust::approved_with_mine(w.store, w.keys)?;
         Ok(Batch {
-            lock: w.store.lock()?,
+            lock,
             names: crate::store::NameCache::default(),
+            approved,
+            staged: Default::default(),
+            pending: Default::default(),
+            events: Vec::new(),
         })
     }
 
     /// Checks a new secret's name as [`Store::check_new_name`] does.
     pub fn check_new_name(&mut self, w: &Writer, name: &SecretPath) -> Result<()> {
+        if self.pending.contains(name) {
+            return Err(taken(w, name));
+        }
         w.store.check_new_name_in(name, None, &mut self.names)
+    }
+
+    /// Whether `name` is a secret, or staged as one in this batch.
+    pub fn exists(&self, w: &Writer, name: &SecretPath) -> bool {
+        self.pending.contains(name) || w.store.exists(name)
+    }
+
+    /// Whether `name` is staged in this batch and not yet committed.
+    pub fn is_pending(&self, name: &SecretPath) -> bool {
+        self.pending.contains(name)
+    }
+
+    /// How many secrets wait for [`Batch::commit`].
+    pub fn len(&self) -> usize {
+        self.staged.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.staged.is_empty()
+    }
+
+    /// Makes the staged secrets durable, records their `import` events
+    /// (write-ahead: before any of them takes its name), then renames them
+    /// into place; the lock stays held for the next part of the batch.
+    pub fn commit(&mut self, w: &Writer) -> Result<()> {
+        let staged = std::mem::take(&mut self.staged);
+        let events = std::mem::take(&mut self.events);
+        self.pending.clear();
+        staged.commit(|| w.journal.record_all(events))
+    }
+}
+
+fn taken(w: &Writer, name: &SecretPath) -> WardError {
+    WardError::Exists {
+        what: format!("secret {name}"),
+        path: w.store.file_of(name),
     }
 }
 
@@ -249,8 +303,9 @@ impl Batch {
 /// existing one (a different value moves the old one to history; fields,
 /// URL, notes, tags and expiry are taken where `doc` has them), under the
 /// batch's lock, with the same trust and lock-out guard as every change.
-/// Recorded as `import` with `reason` (the source format); the caller
-/// commits once for the whole import.
+/// Staged in `batch`, recorded as `import` with `reason` (the source
+/// format) when the batch commits; the caller commits to git once for the
+/// whole import.
 pub fn import(
     w: &Writer,
     batch: &mut Batch,
@@ -259,36 +314,32 @@ pub fn import(
     reason: &str,
     replace: bool,
 ) -> Result<u32> {
-    let approved = || super::trust::approved_with_mine(w.store, w.keys);
-    let guard = super::trust::guard(w.keys, w.force, Approved::Load(&approved));
-    let imported = |version| {
-        w.journal
-            .record(event(Action::Import, name, version).reason(Some(reason)))
-    };
-    if !replace {
-        let version = doc.version;
-        w.store
-            .create_secret_locked(&batch.lock, &mut batch.names, name, &doc, guard, || {
-                imported(version)
-            })?;
-        return Ok(version);
+    if batch.pending.contains(name) {
+        return Err(taken(w, name));
     }
-    w.store.upsert_locked(
-        &batch.lock,
-        w.keys,
-        name,
-        guard,
-        |current| {
-            let mut current = current.ok_or_else(|| WardError::NotFound {
-                name: name.to_string(),
-                path: w.store.file_of(name),
-            })?;
-            import_into(w, &mut current, doc)?;
-            let version = current.version;
-            Ok((current, version))
-        },
-        |&version, _| imported(version),
-    )
+    let guard = super::trust::guard(w.keys, w.force, Approved::Keys(&batch.approved));
+    let doc = if replace {
+        let mut current = w.store.read(w.keys, name)?;
+        import_into(w, &mut current, doc)?;
+        current
+    } else {
+        if w.store.exists(name) {
+            return Err(taken(w, name));
+        }
+        w.store.check_new_name_in(name, None, &mut batch.names)?;
+        doc
+    };
+    let version = doc.version;
+    w.store
+        .stage_in_batch(&batch.lock, &mut batch.staged, name, &doc, guard)?;
+    if !replace {
+        batch.names.created(w.store.root(), name);
+    }
+    batch.pending.insert(name.clone());
+    batch
+        .events
+        .push(event(Action::Import, name, version).reason(Some(reason)));
+    Ok(version)
 }
 
 /// The change itself, on disk and in the audit log.
@@ -500,6 +551,12 @@ fn import_into(w: &Writer, current: &mut SecretDoc, new: SecretDoc) -> Result<()
     }
     if new.expires.is_some() {
         current.expires = new.expires;
+    }
+    if new.owner.is_some() {
+        current.owner = new.owner.clone();
+    }
+    if new.rotate_every.is_some() {
+        current.rotate_every = new.rotate_every;
     }
     current.touch(w.actor, w.now);
     Ok(())

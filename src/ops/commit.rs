@@ -20,13 +20,16 @@ use std::path::{Path, PathBuf};
 pub const PENDING_FILE: &str = "pending";
 
 /// The paths every ward commit takes besides the change's own: the audit
-/// records, the published signing keys and the audit key (made on first use
-/// in an older store).
+/// records, the published signing keys, the audit key (made on first use
+/// in an older store) and the fingerprint key (made on first need).
 pub fn ward_paths() -> Vec<PathBuf> {
     WARD_OWNED_DIRS
         .iter()
         .map(PathBuf::from)
-        .chain([PathBuf::from(".ward/audit.key.age")])
+        .chain([
+            PathBuf::from(".ward/audit.key.age"),
+            PathBuf::from(".ward/fingerprint.key.age"),
+        ])
         .collect()
 }
 

@@ -92,6 +92,10 @@ pub fn create_store(new: NewStore) -> Result<Created> {
     if let Err(e) = log.append(&keys, event) {
         warnings.push(format!("the audit log was not written: {e}"));
     }
+    // So is the fingerprint key (ops/fingerprint.rs), pinned here.
+    if let Err(e) = super::fingerprint::load(&store, &keys) {
+        warnings.push(format!("the fingerprint key was not made: {e}"));
+    }
     Ok(Created {
         store,
         keys,

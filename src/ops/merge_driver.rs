@@ -122,6 +122,19 @@ pub fn merge_secret(keys: &Keyring, history_limit: usize, sides: &Sides) -> Resu
                 .into(),
         );
     }
+    if rel == Path::new(crate::store::WARD_DIR).join(crate::store::values::KEY_FILE) {
+        let ours = open(keys, sides.ours, "our", label)?;
+        let theirs = open(keys, sides.theirs, "their", label)?;
+        if ours == theirs {
+            return Ok(Done::Same);
+        }
+        return Err(
+            "the two sides hold different fingerprint keys (each clone made its own): keep \
+             either (git checkout --ours/--theirs); a machine that pinned the other one then \
+             approves it with `ward recipients trust`"
+                .into(),
+        );
+    }
     let name = SecretPath::from_relative_file(&rel)
         .map_err(|_| format!("{label} is not a ward secret: merge it by hand"))?;
     let base = open(keys, sides.base, "the base", label)?;

@@ -14,6 +14,7 @@ pub mod commit;
 pub mod copy;
 pub mod evidence;
 pub mod export;
+pub mod fingerprint;
 pub mod identity;
 pub mod import;
 pub mod incident;
@@ -38,6 +39,14 @@ use crate::audit::Event;
 /// the change for it.
 pub trait Journal {
     fn record(&self, event: Event);
+
+    /// Records `events` in order, at once where the journal can (an
+    /// import's batch: one audit write, not one a secret).
+    fn record_all(&self, events: Vec<Event>) {
+        for event in events {
+            self.record(event);
+        }
+    }
 }
 
 impl<F: Fn(Event)> Journal for F {

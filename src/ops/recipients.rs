@@ -348,9 +348,16 @@ fn not_done(r: &Reencrypted) -> String {
 fn reencrypt_audit_key(store: &Store, keys: &Keyring) -> impl FnOnce() -> Result<()> {
     let root = store.root().to_path_buf();
     let loaded = AuditKey::load(&root, keys);
-    move || match loaded? {
-        Some(key) => key.save(&root),
-        None => Ok(()),
+    // The fingerprint key (ops/fingerprint.rs) goes with it.
+    let values = crate::store::values::FingerprintKey::load(&root, keys);
+    move || {
+        if let Some(key) = loaded? {
+            key.save(&root)?;
+        }
+        match values? {
+            Some(key) => key.save(&root),
+            None => Ok(()),
+        }
     }
 }
 

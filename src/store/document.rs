@@ -163,6 +163,25 @@ pub struct Field {
     pub secret: bool,
 }
 
+/// A previous value's keyed fingerprint (store/values.rs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousFingerprint {
+    /// The version that value was.
+    pub version: u32,
+    pub fingerprint: String,
+}
+
+/// The keyed fingerprints of a secret's values, made with the key `key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprints {
+    /// The key's id (`store::values::FingerprintKey::id`): fingerprints made with
+    /// another key are never compared.
+    pub key: String,
+    pub current: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<PreviousFingerprint>,
+}
+
 /// What the metadata cache and listings know of a field: never its value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldMeta {
@@ -247,6 +266,9 @@ pub fn metadata_names() -> Vec<String> {
         encoding: Encoding::Utf8,
         // Listed by name, not a metadata name.
         fields: Vec::new(),
+        // What the review knows of the values: not fields of the document.
+        fingerprints: None,
+        weak: None,
     };
     match serde_json::to_value(full) {
         Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
@@ -424,6 +446,13 @@ metadata_fields! {
         /// The fields' names and secret flags, never their values.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub fields: Vec<FieldMeta>,
+        /// Keyed fingerprints of the values (store/values.rs), when the
+        /// metadata was read with the store's fingerprint key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub fingerprints: Option<Fingerprints>,
+        /// Why the current value is weak (store/values.rs), when it is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub weak: Option<String>,
     }
 }
 
@@ -523,6 +552,8 @@ impl SecretDoc {
                     secret: f.secret,
                 })
                 .collect(),
+            fingerprints: None,
+            weak: None,
         })
     }
 

@@ -50,7 +50,7 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
+pub(crate) fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

@@ -29,6 +29,7 @@ use super::hex;
 use super::{SecretDoc, SecretMeta, SecretPath, Store};
 use crate::error::{Result, WardError};
 use crate::store::crypto::{self, Keyring};
+use crate::store::values::FingerprintKey;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -37,7 +38,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Version of the cache's inner format; another version is ignored and rebuilt.
-pub const CACHE_FORMAT: u32 = 1;
+pub const CACHE_FORMAT: u32 = 2;
 
 /// Entries whose file changed less than this long before they were observed
 /// are re-read on the next load (covers coarse file-system clocks: ext4's
@@ -190,10 +191,26 @@ pub fn load_metas_with_stats(
     names: &[SecretPath],
     cache_dir: Option<&Path>,
 ) -> (Vec<(SecretPath, Result<SecretMeta>)>, CacheStats) {
+    load_metas_keyed(store, keys, None, names, cache_dir)
+}
+
+/// [`load_metas_with_stats`] with what the review knows of the values
+/// (store/values.rs): the weak verdict always, the keyed fingerprints made
+/// with `values_key` when given. A cached entry whose fingerprints were
+/// made with another key is read again; without a key, no fingerprints are
+/// handed out.
+pub fn load_metas_keyed(
+    store: &Store,
+    keys: &Keyring,
+    values_key: Option<&FingerprintKey>,
+    names: &[SecretPath],
+    cache_dir: Option<&Path>,
+) -> (Vec<(SecretPath, Result<SecretMeta>)>, CacheStats) {
     let mut out = Vec::with_capacity(names.len());
     let stats = load_inner(
         store,
         keys,
+        values_key,
         names,
         cache_dir,
         RACY_MARGIN.as_nanos() as i64,
@@ -216,6 +233,7 @@ fn load_all_inner(
     let stats = load_inner(
         store,
         keys,
+        None,
         names,
         cache_dir,
         racy_margin_ns,
@@ -236,9 +254,23 @@ pub fn load_metas_streaming(
     batch: usize,
     sink: &mut dyn FnMut(Vec<(SecretPath, Result<SecretMeta>)>),
 ) -> CacheStats {
+    load_metas_streaming_keyed(store, keys, None, names, cache_dir, batch, sink)
+}
+
+/// [`load_metas_streaming`] with the fingerprint key, as [`load_metas_keyed`].
+pub fn load_metas_streaming_keyed(
+    store: &Store,
+    keys: &Keyring,
+    values_key: Option<&FingerprintKey>,
+    names: &[SecretPath],
+    cache_dir: Option<&Path>,
+    batch: usize,
+    sink: &mut dyn FnMut(Vec<(SecretPath, Result<SecretMeta>)>),
+) -> CacheStats {
     load_inner(
         store,
         keys,
+        values_key,
         names,
         cache_dir,
         RACY_MARGIN.as_nanos() as i64,
@@ -247,9 +279,11 @@ pub fn load_metas_streaming(
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn load_inner(
     store: &Store,
     keys: &Keyring,
+    values_key: Option<&FingerprintKey>,
     names: &[SecretPath],
     cache_dir: Option<&Path>,
     racy_margin_ns: i64,
@@ -258,7 +292,7 @@ fn load_inner(
 ) -> CacheStats {
     let Some(cache_dir) = cache_dir else {
         for chunk in names.chunks(batch) {
-            sink(store.read_meta_all(keys, chunk));
+            sink(store.read_meta_all_with(keys, values_key, chunk));
         }
         return CacheStats {
             decrypted: names.len(),
@@ -303,6 +337,7 @@ fn load_inner(
     let mut changed = stats.state != CacheState::Used;
 
     let seen_ns = now_ns();
+    let values_id = values_key.map(FingerprintKey::id);
     // One pass in parallel: stat each file; use the entry if it is valid,
     // else open, fstat and decrypt that same open file.
     enum Outcome {
@@ -318,12 +353,26 @@ fn load_inner(
                 if let (Ok(md), Some(entry)) =
                     (fs::symlink_metadata(&file), entries.get(name.as_str()))
                 {
-                    if entry.valid_for(&Fingerprint::of(&md), racy_margin_ns) {
-                        return Outcome::Hit(entry.meta.clone());
+                    let same_key = match &values_id {
+                        None => true,
+                        Some(id) => entry
+                            .meta
+                            .fingerprints
+                            .as_ref()
+                            .is_some_and(|f| f.key == *id),
+                    };
+                    if same_key && entry.valid_for(&Fingerprint::of(&md), racy_margin_ns) {
+                        let mut meta = entry.meta.clone();
+                        if values_id.is_none() {
+                            meta.fingerprints = None;
+                        }
+                        return Outcome::Hit(meta);
                     }
                 }
                 let checked = store.secret_file(name);
-                match checked.and_then(|file| read_meta_fingerprinted(keys, name, &file)) {
+                match checked
+                    .and_then(|file| read_meta_fingerprinted(keys, values_key, name, &file))
+                {
                     Ok((fp, meta)) => Outcome::Fresh(fp, meta),
                     Err(e) => Outcome::Failed(e),
                 }
@@ -406,6 +455,7 @@ pub fn clear(store: &Store, cache_dir: &Path) -> Result<()> {
 /// read from it, so that fingerprint and metadata describe the same file.
 fn read_meta_fingerprinted(
     keys: &Keyring,
+    values_key: Option<&FingerprintKey>,
     name: &SecretPath,
     path: &Path,
 ) -> Result<(Fingerprint, SecretMeta)> {
@@ -427,7 +477,7 @@ fn read_meta_fingerprinted(
         path: path.to_path_buf(),
         cause,
     })?;
-    Ok((fp, doc.meta()))
+    Ok((fp, super::values::meta_with(&doc, values_key)))
 }
 
 /// `Ok(None)`: no cache file. `Err`: a file that cannot be used, and why.

@@ -12,6 +12,8 @@ pub mod name;
 pub mod policy_data;
 pub mod recipients;
 pub mod stage;
+pub mod staged;
+pub mod values;
 
 use crate::error::{IoContext, Result, WardError};
 pub use crypto::Keyring;
@@ -455,9 +457,27 @@ impl Store {
         keys: &Keyring,
         names: &[SecretPath],
     ) -> Vec<(SecretPath, Result<SecretMeta>)> {
+        self.read_meta_all_with(keys, None, names)
+    }
+
+    /// [`Store::read_meta_all`] with the keyed fingerprints made with
+    /// `values_key` ([`values::meta_with`]; the weak verdict is always
+    /// there).
+    pub fn read_meta_all_with(
+        &self,
+        keys: &Keyring,
+        values_key: Option<&values::FingerprintKey>,
+        names: &[SecretPath],
+    ) -> Vec<(SecretPath, Result<SecretMeta>)> {
         names
             .par_iter()
-            .map(|n| (n.clone(), self.read(keys, n).map(|d| d.meta())))
+            .map(|n| {
+                (
+                    n.clone(),
+                    self.read(keys, n)
+                        .map(|d| values::meta_with(&d, values_key)),
+                )
+            })
             .collect()
     }
 
@@ -511,9 +531,23 @@ impl Store {
         fsio::atomic_write_then(&path, &cipher, true, before_commit)
     }
 
-    /// `doc` encrypted as the file of `name` to the recipients in force
-    /// there, after `guard`'s checks, with its readers noted (see
-    /// [`Store::write_locked`]); the file's path and the bytes.
+    /// [`Store::write_locked`] into a batch: the file is written to its
+    /// temp file now and takes its name when the caller commits `staged`
+    /// (after the batch's write-ahead audit records).
+    pub fn stage_in_batch(
+        &self,
+        _lock: &fsio::StoreLock,
+        staged: &mut staged::Staged,
+        name: &SecretPath,
+        doc: &SecretDoc,
+        guard: Guard<'_>,
+    ) -> Result<()> {
+        let (path, cipher) = self.seal(name, doc, guard)?;
+        staged.stage(&path, &cipher)
+    }
+
+    /// The checked file of `name` and `doc` encrypted for it, after the
+    /// guard's checks and within the size limit.
     fn seal(
         &self,
         name: &SecretPath,
@@ -1056,7 +1090,7 @@ impl NameCache {
 
     /// Notes that the secret `name` now exists under `root` (its file and
     /// the folders its write made), in the folders already read.
-    fn created(&mut self, root: &Path, name: &SecretPath) {
+    pub(crate) fn created(&mut self, root: &Path, name: &SecretPath) {
         let segments: Vec<&str> = name.segments().collect();
         let mut dir = root.to_path_buf();
         for (i, segment) in segments.iter().enumerate() {

@@ -199,11 +199,22 @@ impl Session {
                 let (store, keys) = (self.store.clone()?, self.keys.clone()?);
                 let cache_dir = self.cache_dir.clone();
                 Some(Box::new(move |tx| {
+                    // The fingerprint key for the review's reuse flags
+                    // (ops/fingerprint.rs); a refused one is said once.
+                    let values_key = match crate::ops::fingerprint::load(&store, &keys) {
+                        Ok(Ok(k)) => Some(k),
+                        Ok(Err(refused)) => {
+                            send(&tx, Msg::Problem(refused.to_string()));
+                            None
+                        }
+                        Err(_) => None,
+                    };
                     // Through the encrypted metadata cache: a warm start
                     // decrypts only what changed. Batches stream to the app.
-                    let stats = crate::store::index::load_metas_streaming(
+                    let stats = crate::store::index::load_metas_streaming_keyed(
                         &store,
                         &keys,
+                        values_key.as_ref(),
                         &names,
                         cache_dir.as_deref(),
                         META_BATCH,

@@ -1,7 +1,9 @@
 //! What `ward export --format json` writes: one object keyed by secret
-//! path, `{"value", "encoding", "version", "kind", "expires"}` each (and,
-//! when present, `url`, `notes`, `tags` and `fields` as in docs/FORMAT.md),
-//! so a store can be moved and restored.
+//! path, `{"value", "encoding", "version", "kind", "expires", "created",
+//! "updated", "rotated"}` each (and, when present, `owner`, `tags`, `url`,
+//! `notes`, `rotate_every` and `fields` as in docs/FORMAT.md), so a store
+//! can be moved and restored. `updated` is not read back: the import is the
+//! secret's latest change in the new store (and its audit record says so).
 
 use super::{Entry, Parsed};
 use crate::error::{Result, WardError};
@@ -27,6 +29,14 @@ struct Exported {
     tags: Vec<String>,
     #[serde(default)]
     fields: Vec<Field>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    rotate_every: Option<crate::policy::Interval>,
+    #[serde(default)]
+    created: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    rotated: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Whether the start of a file looks like a ward JSON export.
@@ -71,6 +81,10 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
             notes: exported.notes,
             tags: exported.tags,
             fields: exported.fields,
+            owner: exported.owner,
+            rotate_every: exported.rotate_every,
+            created: exported.created,
+            rotated: exported.rotated,
             ..Entry::default()
         });
     }

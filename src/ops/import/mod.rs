@@ -168,8 +168,15 @@ pub struct Entry {
     pub url: Option<String>,
     pub notes: Option<String>,
     pub tags: Vec<String>,
+    pub owner: Option<String>,
+    /// The rotation policy (ward's own export has it).
+    pub rotate_every: Option<crate::policy::Interval>,
     pub created: Option<DateTime<Utc>>,
+    /// The last change in the source: the rotation date unless `rotated`.
     pub modified: Option<DateTime<Utc>>,
+    /// When the value last changed, where the source says so apart from
+    /// other changes (ward's own export).
+    pub rotated: Option<DateTime<Utc>>,
     pub expires: Option<NaiveDate>,
     /// What the source had that ward does not import (an attachment):
     /// reported, never silently dropped.
@@ -266,7 +273,8 @@ impl Entry {
         let created = self.created.filter(|c| *c <= now).unwrap_or(now);
         doc.created = created;
         doc.rotated = self
-            .modified
+            .rotated
+            .or(self.modified)
             .filter(|m| *m <= now)
             .unwrap_or(created)
             .max(created);
@@ -275,6 +283,8 @@ impl Entry {
         doc.url = self.url.clone();
         doc.notes = self.notes.clone();
         doc.tags = self.tags.clone();
+        doc.owner = self.owner.clone();
+        doc.rotate_every = self.rotate_every;
         doc.expires = self.expires;
         doc
     }
@@ -290,6 +300,8 @@ impl Entry {
                 .all(|f| doc.custom_field(&f.name) == Some(f))
             && has(&self.url, &doc.url)
             && has(&self.notes, &doc.notes)
+            && has(&self.owner, &doc.owner)
+            && (self.rotate_every.is_none() || self.rotate_every == doc.rotate_every)
             && self.tags.iter().all(|t| doc.tags.contains(t))
             && (self.expires.is_none() || self.expires == doc.expires)
     }
@@ -492,6 +504,8 @@ pub fn run(
     };
     let mut paths = Vec::new();
     let total = planned.len();
+    // Where the part of the batch not yet committed starts in `items`.
+    let mut part = 0;
     for (done, p) in planned.into_iter().enumerate() {
         let mut item = Item {
             origin: p.entry.origin.clone(),
@@ -509,8 +523,13 @@ pub fn run(
             paths.push(w.store.file_of(&item.name));
         }
         report.items.push(item);
+        if batch.len() >= BATCH_SIZE {
+            commit_part(w, &mut batch, &mut report.items[part..], &mut paths);
+            part = report.items.len();
+        }
         progress(done + 1, total);
     }
+    commit_part(w, &mut batch, &mut report.items[part..], &mut paths);
     drop(batch);
     if !paths.is_empty() {
         let n = paths.len();
@@ -520,6 +539,34 @@ pub fn run(
             super::commit::after_change(w.store, &paths, &message, w.actor, w.autocommit);
     }
     report
+}
+
+/// Secrets written to disk together: one `syncfs` (or fsync each), one
+/// audit write, one fsync a folder. Small enough that a crash loses little
+/// work (a re-run imports the rest), large enough that the waits do not add
+/// up.
+pub const BATCH_SIZE: usize = 1000;
+
+/// Commits the staged part of the batch; when that fails, its entries
+/// failed (a re-run imports them) and leave the commit's paths.
+fn commit_part(
+    w: &Writer,
+    batch: &mut change::Batch,
+    items: &mut [Item],
+    paths: &mut Vec<std::path::PathBuf>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = batch.commit(w) {
+        for item in items {
+            if matches!(item.outcome, Outcome::Imported | Outcome::Updated) {
+                let file = w.store.file_of(&item.name);
+                paths.retain(|p| *p != file);
+                item.outcome = Outcome::Failed(format!("not written: {e}"));
+            }
+        }
+    }
 }
 
 /// One entry: unchanged, left alone, renamed or written.
@@ -534,9 +581,16 @@ fn one(
         return Ok(Outcome::Failed(problem));
     }
     let reason = format!("from {}", options.format);
-    if w.store.exists(&p.name) {
-        let current = w.store.read(w.keys, &p.name)?;
-        if p.entry.is_in(&current) {
+    if batch.is_pending(&p.name) && options.on_conflict != OnConflict::Rename {
+        return Ok(Outcome::Failed(
+            "an earlier entry of this import took the name; --on-conflict rename imports both"
+                .into(),
+        ));
+    }
+    if batch.exists(w, &p.name) {
+        // A name staged by an earlier entry is not on disk yet: only a
+        // rename gets here with one, and it is never "unchanged".
+        if !batch.is_pending(&p.name) && p.entry.is_in(&w.store.read(w.keys, &p.name)?) {
             return Ok(Outcome::Unchanged);
         }
         match options.on_conflict {
@@ -549,7 +603,7 @@ fn one(
                 return Ok(Outcome::Updated);
             }
             OnConflict::Rename => {
-                let (name, unchanged) = names::free_name(w, &p.name, &p.entry)?;
+                let (name, unchanged) = names::free_name(w, batch, &p.name, &p.entry)?;
                 item.name = name;
                 item.renamed = Some(format!("{} already holds a different secret", p.name));
                 if unchanged {

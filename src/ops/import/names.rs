@@ -118,13 +118,17 @@ pub fn plan(entries: Vec<Entry>, prefix: Option<&SecretPath>) -> (Vec<Planned>, 
 /// exactly `entry` (then `true`: a re-run of a renaming import).
 pub(super) fn free_name(
     w: &Writer,
+    batch: &crate::ops::change::Batch,
     name: &SecretPath,
     entry: &Entry,
 ) -> Result<(SecretPath, bool)> {
     for n in 2.. {
         let candidate = SecretPath::parse(&format!("{name}-{n}"))?;
-        if !w.store.exists(&candidate) {
+        if !batch.exists(w, &candidate) {
             return Ok((candidate, false));
+        }
+        if batch.is_pending(&candidate) {
+            continue;
         }
         if entry.is_in(&w.store.read(w.keys, &candidate)?) {
             return Ok((candidate, true));

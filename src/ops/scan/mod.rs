@@ -11,6 +11,7 @@
 
 pub mod needles;
 pub mod sources;
+pub mod window;
 
 use crate::error::{Result, WardError};
 use crate::store::{Encoding, Keyring, SecretPath, Store};
@@ -22,7 +23,10 @@ use zeroize::Zeroizing;
 
 /// Values shorter than this are not searched by default: too many false
 /// finds (`ward scan --min-length`).
-pub const DEFAULT_MIN_LENGTH: usize = 8;
+pub const DEFAULT_MIN_LENGTH: usize = crate::config::DEFAULT_SCAN_MIN_LENGTH;
+
+/// The window matcher's stride for needles long enough for it.
+const STRIDE: usize = 8;
 
 /// Which value of a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,7 +67,13 @@ pub struct Gaps {
 
 /// The matcher over every known value of the store.
 pub struct Scanner {
-    matcher: AhoCorasick,
+    /// Needles of 15 bytes or more, looked for at every eighth offset, and
+    /// those of 8 to 14 bytes, at every offset (window.rs).
+    window: window::WindowIndex,
+    window_short: window::WindowIndex,
+    /// The shorter ones (a `--min-length` under 8), if any, and which
+    /// needle each of its patterns is.
+    short: Option<(AhoCorasick, Vec<usize>)>,
     /// Per pattern: which value, in which form.
     patterns: Vec<(usize, Form)>,
     values: Vec<Which>,
@@ -141,16 +151,28 @@ impl Scanner {
         }
         gaps.too_short.sort();
         let longest = pattern_bytes.iter().map(|b| b.len()).max().unwrap_or(0);
-        // Overlapping search needs the standard semantics; the DFA is
-        // fastest but its memory grows with the patterns, so the crate's
-        // choice (a DFA for few patterns, else a contiguous NFA) is kept.
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(None::<AhoCorasickKind>)
-            .build(pattern_bytes.iter().map(|b| &b[..]))
-            .map_err(|e| WardError::Other(format!("cannot build the matcher: {e}")))?;
+        let short_ids: Vec<usize> = (0..pattern_bytes.len())
+            .filter(|&i| pattern_bytes[i].len() < window::WINDOW)
+            .collect();
+        // The few short needles: overlapping search needs the standard
+        // semantics; the crate picks the kind (a DFA for few patterns).
+        let short = if short_ids.is_empty() {
+            None
+        } else {
+            let matcher = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(None::<AhoCorasickKind>)
+                .build(short_ids.iter().map(|&i| &pattern_bytes[i][..]))
+                .map_err(|e| WardError::Other(format!("cannot build the matcher: {e}")))?;
+            Some((matcher, short_ids))
+        };
+        let long = window::WINDOW + STRIDE - 1;
+        let window_short = window::WindowIndex::new(pattern_bytes.clone(), 1, |n| n.len() < long);
+        let window = window::WindowIndex::new(pattern_bytes, STRIDE, |n| n.len() >= long);
         Ok(Scanner {
-            matcher,
+            window,
+            window_short,
+            short,
             patterns,
             values,
             longest,
@@ -176,16 +198,22 @@ impl Scanner {
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: std::collections::HashSet<(usize, usize)> = Default::default();
         let (mut line, mut counted) = (first_line, 0usize);
-        let mut matches: Vec<_> = self
-            .matcher
-            .find_overlapping_iter(bytes)
-            .filter(|m| m.end() > skip)
-            .collect();
-        matches.sort_by_key(|m| (m.start(), m.pattern()));
+        let mut matches = Vec::new();
+        self.window.find_all(bytes, &mut matches);
+        self.window_short.find_all(bytes, &mut matches);
+        if let Some((matcher, ids)) = &self.short {
+            matches.extend(matcher.find_overlapping_iter(bytes).map(|m| window::Found {
+                needle: ids[m.pattern().as_usize()],
+                start: m.start(),
+                end: m.end(),
+            }));
+        }
+        matches.retain(|m| m.end > skip);
+        matches.sort_by_key(|m| (m.start, m.needle));
         for m in matches {
-            line += newlines(&bytes[counted..m.start()]);
-            counted = m.start();
-            let (value, form) = self.patterns[m.pattern().as_usize()];
+            line += newlines(&bytes[counted..m.start]);
+            counted = m.start;
+            let (value, form) = self.patterns[m.needle];
             if seen.insert((line, value)) {
                 hits.push(Hit {
                     line,
