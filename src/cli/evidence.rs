@@ -96,20 +96,6 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<i32> {
     Ok(if failed { exit::CORRUPT } else { exit::OK })
 }
 
-/// Markdown-safe text: control characters shown, formatting escaped.
-fn md(s: &str) -> String {
-    escape(s)
-        .chars()
-        .flat_map(|c| {
-            let special = "\\`*_[]<>|#!~".contains(c);
-            special
-                .then_some('\\')
-                .into_iter()
-                .chain(std::iter::once(c))
-        })
-        .collect()
-}
-
 /// HTML-safe text.
 fn h(s: &str) -> String {
     escape(s)
@@ -333,12 +319,20 @@ fn summary(e: &Evidence, verified: &str, failed: bool) -> Vec<String> {
 }
 
 fn render_markdown(e: &Evidence, verified: &str, failed: bool) -> String {
-    let mut s = format!("# Key management evidence: {}\n\n", md(&e.period.label));
+    let mut s = format!(
+        "# Key management evidence: {}\n\n",
+        output::markdown_text(&e.period.label)
+    );
     for line in summary(e, verified, failed) {
-        let _ = writeln!(s, "- {}", md(&line));
+        let _ = writeln!(s, "- {}", output::markdown_text(&line));
     }
     for t in tables(e) {
-        let _ = write!(s, "\n## {}\n\n{}\n\n", t.title, md(&t.note));
+        let _ = write!(
+            s,
+            "\n## {}\n\n{}\n\n",
+            t.title,
+            output::markdown_text(&t.note)
+        );
         if t.rows.is_empty() {
             s.push_str("(none)\n");
             continue;
@@ -346,7 +340,7 @@ fn render_markdown(e: &Evidence, verified: &str, failed: bool) -> String {
         let _ = writeln!(s, "| {} |", t.header.join(" | "));
         let _ = writeln!(s, "|{}", "---|".repeat(t.header.len()));
         for row in &t.rows {
-            let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
+            let cells: Vec<String> = row.iter().map(|c| output::markdown_text(c)).collect();
             let _ = writeln!(s, "| {} |", cells.join(" | "));
         }
     }

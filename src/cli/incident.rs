@@ -26,15 +26,8 @@ fn open(ctx: &Context, raw: &str, reason: &str) -> Result<i32> {
             "--reason is empty: say what happened (where the key leaked, who reported it)".into(),
         ));
     }
-    let keys = ctx.keys()?;
     let now = Utc::now();
-    let before = incident::blast_radius(
-        &ctx.store,
-        keys,
-        &name,
-        &audit::read_all(ctx.store.root()),
-        now,
-    )?;
+    let before = radius(ctx, &name, now)?;
     match &before.compromised {
         Some(c) => output::print_line(&format!(
             "{} is already marked compromised (since {} by {}): nothing was changed.",
@@ -58,17 +51,20 @@ fn open(ctx: &Context, raw: &str, reason: &str) -> Result<i32> {
             ))?;
         }
     }
-    let radius = incident::blast_radius(
-        &ctx.store,
-        keys,
-        &name,
-        &audit::read_all(ctx.store.root()),
-        now,
-    )?;
-    for line in document(&radius, Style::Text, now) {
+    for line in document(&radius(ctx, &name, now)?, Style::Text, now) {
         output::print_line(&line)?;
     }
     Ok(exit::OK)
+}
+
+/// The blast radius of `name` as the log stands now.
+fn radius(
+    ctx: &Context,
+    name: &crate::store::SecretPath,
+    now: DateTime<Utc>,
+) -> Result<BlastRadius> {
+    let timeline = audit::read_all(ctx.store.root());
+    incident::blast_radius(&ctx.store, ctx.keys()?, name, &timeline, now)
 }
 
 fn list(ctx: &Context, all: bool, json: bool) -> Result<i32> {
@@ -119,15 +115,8 @@ fn list(ctx: &Context, all: bool, json: bool) -> Result<i32> {
 
 fn report(ctx: &Context, raw: &str, format: IncidentFormat) -> Result<i32> {
     let name = ctx.existing(raw)?;
-    let keys = ctx.keys()?;
     let now = Utc::now();
-    let radius = incident::blast_radius(
-        &ctx.store,
-        keys,
-        &name,
-        &audit::read_all(ctx.store.root()),
-        now,
-    )?;
+    let radius = radius(ctx, &name, now)?;
     let style = match format {
         IncidentFormat::Markdown => Style::Markdown,
         IncidentFormat::Text => Style::Text,
@@ -190,19 +179,9 @@ fn ending_text(ending: Ending, actor: &str, time: DateTime<Utc>) -> String {
 /// Text from the store (names, reasons, labels): control characters made
 /// visible, and in Markdown the characters that would format it escaped.
 fn text(s: &str, style: Style) -> String {
-    let s = escape(s);
     match style {
-        Style::Text => s,
-        Style::Markdown => s
-            .chars()
-            .flat_map(|c| {
-                let special = "\\`*_[]<>|#!~".contains(c);
-                special
-                    .then_some('\\')
-                    .into_iter()
-                    .chain(std::iter::once(c))
-            })
-            .collect(),
+        Style::Text => escape(s),
+        Style::Markdown => output::markdown_text(s),
     }
 }
 

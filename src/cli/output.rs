@@ -259,6 +259,22 @@ pub fn escape_json_for_terminal(json: &str) -> String {
     out
 }
 
+/// Text from the store for a Markdown document: control characters made
+/// visible ([`crate::sanitize::escape`]) and every character that would
+/// format, link or break a table escaped, so it reads as it is.
+pub fn markdown_text(s: &str) -> String {
+    crate::sanitize::escape(s)
+        .chars()
+        .flat_map(|c| {
+            let special = "\\`*_[]<>|#!~".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
