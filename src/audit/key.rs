@@ -76,19 +76,9 @@ impl AuditKey {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(super::link_error(&path, e)),
         };
-        let plain = keys.decrypt(&path, &cipher)?;
-        let corrupt = || WardError::Corrupt {
-            path: path.clone(),
-            cause: "not a ward audit key".into(),
-        };
-        let text = std::str::from_utf8(&plain).map_err(|_| corrupt())?;
-        let mut lines = text.lines();
-        if lines.next() != Some(KEY_HEADER) {
-            return Err(corrupt());
-        }
-        let hex = lines.next().ok_or_else(corrupt)?.trim();
-        let bytes = Zeroizing::new(super::unhex(hex).ok_or_else(corrupt)?);
-        let arr: [u8; 32] = bytes[..].try_into().map_err(|_| corrupt())?;
+        let bytes =
+            crate::store::crypto::open_key_file(keys, &path, &cipher, KEY_HEADER, "audit key")?;
+        let arr: [u8; 32] = *bytes;
         Ok(Some(AuditKey::from_bytes(arr)))
     }
 

@@ -680,3 +680,35 @@ pub fn read_all_zeroizing(mut r: impl BufRead) -> std::io::Result<Zeroizing<Vec<
     r.read_to_end(&mut buf)?;
     Ok(buf)
 }
+
+/// A store-wide 32-byte key as ward keeps it (the audit key, the
+/// fingerprint key): `cipher`, the age-encrypted file at `path`, holds the
+/// line `header` and then the key in 64 hex digits. Anything else is
+/// corrupt, named as `not a ward {what}`.
+pub fn open_key_file(
+    keys: &Keyring,
+    path: &std::path::Path,
+    cipher: &[u8],
+    header: &str,
+    what: &str,
+) -> Result<Zeroizing<[u8; 32]>> {
+    let plain = keys.decrypt(path, cipher)?;
+    let corrupt = || WardError::Corrupt {
+        path: path.to_path_buf(),
+        cause: format!("not a ward {what}"),
+    };
+    let text = std::str::from_utf8(&plain).map_err(|_| corrupt())?;
+    let mut lines = text.lines();
+    if lines.next() != Some(header) {
+        return Err(corrupt());
+    }
+    let hex = lines.next().ok_or_else(corrupt)?.trim();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(corrupt());
+    }
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| corrupt())?;
+    }
+    Ok(bytes)
+}

@@ -91,24 +91,8 @@ impl FingerprintKey {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(WardError::io(&path, e)),
         };
-        let plain = keys.decrypt(&path, &cipher)?;
-        let corrupt = || WardError::Corrupt {
-            path: path.clone(),
-            cause: "not a ward fingerprint key".into(),
-        };
-        let text = std::str::from_utf8(&plain).map_err(|_| corrupt())?;
-        let mut lines = text.lines();
-        if lines.next() != Some(KEY_HEADER) {
-            return Err(corrupt());
-        }
-        let hex = lines.next().ok_or_else(corrupt)?.trim();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(corrupt());
-        }
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| corrupt())?;
-        }
+        let bytes =
+            super::crypto::open_key_file(keys, &path, &cipher, KEY_HEADER, "fingerprint key")?;
         Ok(Some(FingerprintKey { bytes }))
     }
 
